@@ -1,0 +1,26 @@
+# make run: create .venv if missing, install, start ganviz.   make test: the whole suite offscreen.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt "torch==2.13.0"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[gui,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py train --preset default --out runs/default
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m ruff check .
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) main.py bench
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,200 @@
+"""Command line: ``train`` and ``bench`` headless; no subcommand opens the window.
+
+Bad input prints one line ``ganviz: error: FIELD: what is allowed`` and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``python main.py``."""
+    parser = _Parser(prog="ganviz", description="GANs with learned versus fixed generator "
+                     "conditional variance, four gradient estimators side by side.")
+    sub = parser.add_subparsers(dest="command", metavar="{train,bench}")
+
+    train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
+    src = train.add_mutually_exclusive_group()
+    src.add_argument("--preset", default=None, help="bundled preset name (default: default)")
+    src.add_argument("--config", type=Path, default=None, help="a config TOML file")
+    train.add_argument("--steps", type=_int_arg("--steps"), help="total training steps")
+    train.add_argument("--estimators", help="comma list of plugin,reparam_fixed,"
+                       "reparam_learned,score")
+    train.add_argument("--seeds", help="comma list of integer seeds, e.g. 0,1,2")
+    train.add_argument("--sigma", help="sigma value(s) of the fixed-sigma runs, comma list")
+    train.add_argument("--device", help="auto (CUDA when present), cpu or cuda")
+    train.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: runs/<preset or config name>)")
+    train.add_argument("--resume", action="store_true",
+                       help="continue from OUT/checkpoint.pt up to --steps in total")
+    train.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every"), default=1000,
+                       help="also save the checkpoint every N steps (default 1000)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    bench = sub.add_parser("bench", help="measure batched against separate training")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    bench.add_argument("--quick", action="store_true", help="short measurement (for tests)")
+    return parser
+
+
+def _int_arg(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def _split(field: str, text: str, kind: type) -> list:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise UsageError(f"{field}: give a comma-separated list")
+    try:
+        return [kind(t) for t in items]
+    except ValueError:
+        raise UsageError(f"{field}: every item must be a {kind.__name__} (got {text!r})") from None
+
+
+def resolve_config(args: argparse.Namespace):
+    """The validated Config for ``train``'s arguments (preset or file, then overrides)."""
+    from ganviz import config
+
+    base = config.load(args.config) if args.config else config.load_preset(args.preset or
+                                                                             "default")
+    overrides: dict[str, dict] = {"train": {}, "runs": {}}
+    if args.steps is not None:
+        overrides["train"]["steps"] = args.steps
+    if args.device is not None:
+        overrides["train"]["device"] = args.device
+    if args.estimators is not None:
+        overrides["runs"]["estimators"] = _split("--estimators", args.estimators, str)
+    if args.seeds is not None:
+        overrides["runs"]["seeds"] = _split("--seeds", args.seeds, int)
+    if args.sigma is not None:
+        overrides["runs"]["sigmas"] = _split("--sigma", args.sigma, float)
+    try:
+        return base.with_overrides(overrides)
+    except config.ConfigError as exc:
+        flag = {"runs.estimators": "--estimators", "runs.seeds": "--seeds",
+                "runs.sigmas": "--sigma", "train.steps": "--steps", "train.device": "--device"}
+        for field, name in flag.items():
+            if exc.field.startswith(field) and getattr(args, name[2:]) is not None:
+                raise UsageError(f"{name} ({exc})") from None
+        raise
+
+
+def prepare_out_dir(out: Path, resume: bool) -> list[Path]:
+    """Create ``out`` (and missing parents) and prove it writable; return what was created."""
+    created: list[Path] = []
+    p = out.absolute()
+    missing = []
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    if not p.is_dir():
+        raise UsageError(f"--out: {p} is not a folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a folder")
+    if resume and not (out / "checkpoint.pt").is_file():
+        raise UsageError(f"--resume: no checkpoint.pt in {out}")
+    try:
+        for d in reversed(missing):
+            d.mkdir()
+            created.append(d)
+        probe = out / f".ganviz-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        remove_created(created)
+        raise UsageError(f"--out: cannot write to {out} ({exc.strerror})") from None
+    return created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove folders this run created (deepest first), with anything inside."""
+    for d in reversed(created):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train headless; write config.toml, metrics.csv, summary.json and checkpoint.pt."""
+    from ganviz.session import run_training
+
+    cfg = resolve_config(args)
+    from ganviz.device import resolve_device
+
+    device = resolve_device(cfg.train.device)
+    name = args.config.stem if args.config else (args.preset or "default")
+    out = args.out if args.out is not None else Path("runs") / name
+    created = prepare_out_dir(out, args.resume)
+    try:
+        return run_training(cfg, device, out, resume=args.resume,
+                            checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+    except BaseException:
+        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            raise
+        remove_created(created)
+        raise
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure batched against separate training and print the ratios."""
+    from ganviz import bench
+    from ganviz.device import resolve_device
+
+    resolve_device(args.device)
+    result = bench.run_bench(device=args.device, quick=args.quick)
+    print(json.dumps(result, indent=2) if args.json else bench.format_report(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
+    from ganviz.config import ConfigError
+    from ganviz.trainer import CheckpointError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return cmd_train(args)
+        if args.command == "bench":
+            return cmd_bench(args)
+        build_parser().print_help()
+        return 0
+    except (UsageError, ConfigError, CheckpointError) as exc:
+        print(f"ganviz: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ganviz: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            sys.stderr.close()
+        return 1

@@ -1,0 +1,94 @@
+"""The target mixtures (ring8, grid25, custom): their modes, stds and samplers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from ganviz.config import DataConfig
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """A mixture of isotropic 2-D Gaussians: ``means`` [M, 2], ``stds`` [M], ``weights`` [M]."""
+
+    means: torch.Tensor
+    stds: torch.Tensor
+    weights: torch.Tensor
+
+    @property
+    def n_modes(self) -> int:
+        """Number of mixture components."""
+        return int(self.means.shape[0])
+
+    def to(self, device: torch.device | str) -> Mixture:
+        """The same mixture with its tensors on ``device``."""
+        return Mixture(self.means.to(device), self.stds.to(device), self.weights.to(device))
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` samples [n, 2] on the mixture's device, drawn with ``generator``."""
+        idx = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        noise = torch.randn(n, 2, generator=generator, device=self.means.device,
+                            dtype=self.means.dtype)
+        return self.means[idx] + self.stds[idx, None] * noise
+
+    def density(self, x: torch.Tensor) -> torch.Tensor:
+        """Probability density at points ``x`` [..., 2]."""
+        d2 = ((x[..., None, :] - self.means) ** 2).sum(-1)
+        var = self.stds**2
+        comp = torch.exp(-0.5 * d2 / var) / (2 * math.pi * var)
+        return (comp * self.weights).sum(-1)
+
+    def extent(self) -> float:
+        """Half-width of a square view that shows every mode with a margin."""
+        reach = (self.means.abs().amax(dim=1) + 4 * self.stds).max().item()
+        return float(round(1.25 * reach, 2))
+
+
+def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixture:
+    """The mixture a data config describes (on the CPU)."""
+    if cfg.name == "ring8":
+        angles = [2 * math.pi * i / 8 for i in range(8)]
+        means = [[cfg.radius * math.cos(a), cfg.radius * math.sin(a)] for a in angles]
+        stds = [cfg.std] * 8
+        weights = [1.0] * 8
+    elif cfg.name == "grid25":
+        ticks = [cfg.spacing * k for k in (-2, -1, 0, 1, 2)]
+        means = [[x, y] for x in ticks for y in ticks]
+        stds = [cfg.std] * 25
+        weights = [1.0] * 25
+    elif cfg.name == "custom":
+        means = [list(m) for m in cfg.means]
+        stds = list(cfg.stds) if len(cfg.stds) == len(means) else [
+            cfg.stds[0] if cfg.stds else cfg.std] * len(means)
+        weights = list(cfg.weights) if cfg.weights else [1.0] * len(means)
+    else:  # validated in config
+        raise ValueError(f"data.name: unknown dataset {cfg.name!r}")
+    w = torch.tensor(weights, dtype=dtype)
+    return Mixture(
+        means=torch.tensor(means, dtype=dtype) * cfg.scale,
+        stds=torch.tensor(stds, dtype=dtype) * cfg.scale,
+        weights=w / w.sum(),
+    )
+
+
+class DataSource:
+    """Real minibatches: fresh mixture samples, or draws from a fixed training set."""
+
+    def __init__(self, cfg: DataConfig, device: torch.device) -> None:
+        self.mixture = build_mixture(cfg).to(device)
+        self.device = device
+        self.train_set: torch.Tensor | None = None
+        if cfg.train_size > 0:
+            gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
+            self.train_set = build_mixture(cfg).sample(cfg.train_size, gen).to(device)
+
+    def batch(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """One minibatch [n, 2] drawn with ``generator`` (which lives on the data's device)."""
+        if self.train_set is None:
+            return self.mixture.sample(n, generator)
+        idx = torch.randint(self.train_set.shape[0], (n,), generator=generator,
+                            device=self.device)
+        return self.train_set[idx]

@@ -1,0 +1,128 @@
+"""Gradient estimators for J = E_z E_eps f(mu(z) + sigma(z) * eps), eps ~ N(0, I).
+
+Each estimator is a sample point (where f is evaluated) plus a surrogate loss whose autograd
+gradient w.r.t. mu and sigma is that estimator's estimate of grad J. Shapes: mu and eps are
+[..., N, D] (samples on dim -2, coordinates on dim -1); sigma is a float or a tensor
+broadcastable to [..., N, 1]; f maps x [..., N, D] to per-sample losses [..., N].
+
+``names`` is either one estimator id for everything, or a sequence of R ids when mu has a
+leading run dimension of size R: all runs then share a single call of f.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+ESTIMATORS: tuple[str, ...] = ("plugin", "reparam_fixed", "reparam_learned", "score")
+FULL_NAMES: dict[str, str] = {
+    "plugin": "plug-in (Goodfellow, gradient at the mean)",
+    "reparam_fixed": "reparameterized, fixed sigma",
+    "reparam_learned": "reparameterized, learned sigma(z)",
+    "score": "score function (REINFORCE)",
+}
+BASELINES: tuple[str, ...] = ("leave_one_out", "none")
+
+Names = str | Sequence[str]
+Sigma = float | Tensor
+
+
+def _check_name(name: str) -> str:
+    if name not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {name!r}; allowed: {', '.join(ESTIMATORS)}")
+    return name
+
+
+def _mask(names: Names, wanted: str, mu: Tensor, ndim: int) -> Tensor:
+    """Boolean mask of runs using ``wanted``, shaped [R, 1, ...] (ndim dims) or a 0-dim tensor."""
+    if isinstance(names, str):
+        return torch.tensor(_check_name(names) == wanted, device=mu.device)
+    names = [_check_name(n) for n in names]
+    if mu.dim() < 3 or len(names) != mu.shape[0]:
+        raise ValueError(
+            f"{len(names)} estimator names need mu of shape [R={len(names)}, ..., N, D], "
+            f"got {tuple(mu.shape)}"
+        )
+    flags = torch.tensor([n == wanted for n in names], device=mu.device)
+    return flags.reshape(-1, *([1] * (ndim - 1)))
+
+
+def _sigma(sigma: Sigma, mu: Tensor) -> Tensor:
+    """Sigma as a tensor broadcast to [..., N, 1] (keeps its autograd graph)."""
+    s = torch.as_tensor(sigma, dtype=mu.dtype, device=mu.device)
+    return torch.broadcast_to(s, (*mu.shape[:-1], 1))
+
+
+def evaluation_points(names: Names, mu: Tensor, sigma: Sigma, eps: Tensor) -> Tensor:
+    """Points where f is evaluated: mu (plugin), mu + sigma*eps (pathwise), detached (score)."""
+    s = _sigma(sigma, mu)
+    x_path = mu + s * eps
+    if isinstance(names, str):
+        name = _check_name(names)
+        return mu if name == "plugin" else x_path.detach() if name == "score" else x_path
+    is_plugin = _mask(names, "plugin", mu, mu.dim())
+    is_score = _mask(names, "score", mu, mu.dim())
+    return torch.where(is_plugin, mu, torch.where(is_score, x_path.detach(), x_path))
+
+
+def _loo_baseline(fx: Tensor) -> Tensor:
+    """Leave-one-out batch mean of fx along the sample dimension (dim -1); 0 when N == 1."""
+    n = fx.shape[-1]
+    if n == 1:
+        return torch.zeros_like(fx)
+    return (fx.sum(dim=-1, keepdim=True) - fx) / (n - 1)
+
+
+def surrogate_terms(
+    names: Names,
+    f: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    sigma: Sigma,
+    eps: Tensor,
+    baseline: str = "leave_one_out",
+) -> Tensor:
+    """Per-run surrogate means, shape mu.shape[:-2]; f is called exactly once."""
+    if baseline not in BASELINES:
+        raise ValueError(f"unknown baseline {baseline!r}; allowed: {', '.join(BASELINES)}")
+    s = _sigma(sigma, mu)
+    is_score = _mask(names, "score", mu, mu.dim())
+    has_score = bool(is_score.any())
+    if has_score:
+        with torch.no_grad():
+            bad = torch.broadcast_to(is_score, s.shape) & ~(s > 0)
+        if bool(bad.any()):
+            raise ValueError("the score-function estimator requires sigma > 0")
+    # 0 * sigma keeps sigma in the graph, so plugin runs get an exact zero gradient (not None).
+    zero = 0 * s.sum(dim=(-2, -1))
+    fx = f(evaluation_points(names, mu, s, eps))
+    if not has_score:
+        return fx.mean(dim=-1) + zero
+    # Score-function term: value f(x), gradient w * grad log p(x; mu, sigma).
+    x_det = (mu + s * eps).detach()
+    s_safe = torch.where(is_score, s, torch.ones_like(s))  # no inf/NaN from sigma=0 elsewhere
+    d = mu.shape[-1]
+    logp = (
+        -((x_det - mu) ** 2).sum(-1) / (2 * s_safe[..., 0] ** 2)
+        - d * torch.log(s_safe[..., 0])
+        - 0.5 * d * math.log(2 * math.pi)
+    )
+    f_det = fx.detach()
+    w = f_det - _loo_baseline(f_det) if baseline == "leave_one_out" else f_det
+    score_term = f_det + w * (logp - logp.detach())
+    terms = torch.where(_mask(names, "score", mu, mu.dim() - 1), score_term, fx)
+    return terms.mean(dim=-1) + zero
+
+
+def surrogate(
+    name: Names,
+    f: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    sigma: Sigma,
+    eps: Tensor,
+    baseline: str = "leave_one_out",
+) -> Tensor:
+    """Scalar surrogate: the sum of ``surrogate_terms`` over runs."""
+    return surrogate_terms(name, f, mu, sigma, eps, baseline).sum()

@@ -1,0 +1,83 @@
+"""Sample-quality metrics over runs: modes, quality, reverse KL, JS, gradient variance.
+
+All functions take batched tensors (leading run dimension R) and return [R] tensors.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ganviz.data import Mixture
+
+HQ_STDS = 3.0
+
+
+def nearest_modes(samples: torch.Tensor, mixture: Mixture) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index of the nearest mode and the distance to it, for samples [..., 2]."""
+    dist = torch.cdist(samples.reshape(-1, 2), mixture.means.to(samples.dtype))
+    d, idx = dist.min(dim=-1)
+    return idx.view(samples.shape[:-1]), d.view(samples.shape[:-1])
+
+
+def mode_stats(samples: torch.Tensor, mixture: Mixture) -> dict[str, torch.Tensor]:
+    """Modes captured, high-quality fraction and reverse KL over modes for samples [R, n, 2].
+
+    A sample is high quality within ``HQ_STDS`` stds of its nearest mode; a mode is
+    captured when it is the nearest mode of at least one high-quality sample. The
+    reverse KL is KL(q || p) between the nearest-mode assignment q of all samples
+    and the mixture weights p.
+    """
+    idx, dist = nearest_modes(samples, mixture)
+    hq = dist <= HQ_STDS * mixture.stds[idx]
+    n_modes = mixture.n_modes
+    counts = torch.zeros(samples.shape[0], n_modes, device=samples.device)
+    counts.scatter_add_(1, idx, torch.ones_like(idx, dtype=counts.dtype))
+    hq_counts = torch.zeros_like(counts)
+    hq_counts.scatter_add_(1, idx, hq.to(counts.dtype))
+    q = counts / samples.shape[1]
+    p = mixture.weights.to(q.dtype)
+    log_ratio = torch.where(q > 0, torch.log(q.clamp_min(1e-30) / p), torch.zeros_like(q))
+    return {
+        "modes": (hq_counts > 0).sum(1).to(torch.float32),
+        "hq_fraction": hq.to(torch.float32).mean(1),
+        "reverse_kl": (q * log_ratio).sum(1),
+    }
+
+
+def grid_js_divergence(samples: torch.Tensor, reference: torch.Tensor, extent: float,
+                       bins: int) -> torch.Tensor:
+    """Jensen-Shannon divergence (nats) between 2-D histograms of samples [R, n, 2] and reference.
+
+    Both are binned on a ``bins`` x ``bins`` grid over [-extent, extent]^2; points
+    outside fall into the border cells.
+    """
+    def hist(x: torch.Tensor) -> torch.Tensor:
+        cell = ((x + extent) / (2 * extent) * bins).floor().clamp(0, bins - 1).long()
+        flat = cell[..., 0] * bins + cell[..., 1]
+        h = torch.zeros(*x.shape[:-2], bins * bins, device=x.device)
+        h.scatter_add_(-1, flat, torch.ones_like(flat, dtype=h.dtype))
+        return h / x.shape[-2]
+
+    p = hist(samples)
+    q = hist(reference).expand_as(p)
+    m = 0.5 * (p + q)
+
+    def kl(a: torch.Tensor) -> torch.Tensor:
+        terms = torch.where(a > 0, a * torch.log(a.clamp_min(1e-30) / m.clamp_min(1e-30)),
+                            torch.zeros_like(a))
+        return terms.sum(-1)
+
+    return 0.5 * kl(p) + 0.5 * kl(q)
+
+
+def relative_variance(grads: torch.Tensor) -> torch.Tensor:
+    """Relative variance of M gradient estimates [M, R, P]: E|g - mean g|^2 / |mean g|^2."""
+    mean = grads.mean(0)
+    spread = ((grads - mean) ** 2).sum(-1).mean(0)
+    return spread / (mean**2).sum(-1).clamp_min(1e-30)
+
+
+def quantiles(values: torch.Tensor, qs: tuple[float, ...]) -> torch.Tensor:
+    """Quantiles ``qs`` of values [R, n] along the sample dim: [len(qs), R]."""
+    q = torch.tensor(qs, dtype=values.dtype, device=values.device)
+    return torch.quantile(values, q, dim=1)

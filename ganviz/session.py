@@ -1,0 +1,96 @@
+"""A headless training session: trainer + progress bar + periodic checkpoints + outputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ganviz.config import Config, ConfigError, from_dict
+from ganviz.device import training_threads
+from ganviz.outputs import write_session_outputs
+from ganviz.probes import compute_sigma_curves
+from ganviz.trainer import CheckpointError, Trainer, read_checkpoint
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool) -> Trainer:
+    """A fresh trainer, or one restored from ``out/checkpoint.pt`` when resuming.
+
+    Resuming keeps the checkpoint's config except ``train.steps`` (the new total).
+    """
+    if not resume:
+        return Trainer(cfg, device)
+    state = read_checkpoint(out / CHECKPOINT_NAME)
+    saved = state["config"]
+    saved["train"]["steps"] = cfg.train.steps
+    try:
+
+        resumed_cfg = from_dict(saved)
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint: its config is no longer valid ({exc})") from None
+    trainer = Trainer(resumed_cfg, device)
+    trainer.load_state_dict(state)
+    return trainer
+
+
+def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool = False,
+                 checkpoint_every: int = 1000, progress: bool = True) -> int:
+    """Train to ``cfg.train.steps`` total steps, writing everything into ``out``; exit code."""
+    torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
+    trainer = open_trainer(cfg, device, out, resume)
+    trainer.cfg.save(out / "config.toml")
+    ckpt = out / CHECKPOINT_NAME
+    remaining = max(0, trainer.cfg.train.steps - trainer.step_count)
+    bar = tqdm(total=trainer.cfg.train.steps, initial=trainer.step_count, unit="step",
+               disable=not progress, file=sys.stderr, dynamic_ncols=True, leave=True)
+
+    def on_step(t: Trainer) -> None:
+        bar.update(1)
+        if t.step_count % checkpoint_every == 0:
+            t.save_checkpoint(ckpt)
+        if t.history and t.history[-1]["step"] == t.step_count:
+            bar.set_postfix_str(_progress_text(t), refresh=False)
+
+    interrupted = False
+    try:
+        trainer.train(remaining, on_step=on_step)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+    if not trainer.history or trainer.history[-1]["step"] != trainer.step_count:
+        trainer.evaluate()
+    trainer.save_checkpoint(ckpt)
+    curves = compute_sigma_curves(trainer)
+    paths = write_session_outputs(trainer, out, curves)
+    for line in _final_table(trainer):
+        print(line)
+    print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")
+    if interrupted:
+        print(f"interrupted at step {trainer.step_count}; continue with --resume --out {out}",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+def _progress_text(t: Trainer) -> str:
+    rows = [r for r in t.history if r["step"] == t.step_count]
+    return " ".join(f"{r['estimator'][:8]}:{r['modes']:.0f}m" for r in rows[:8])
+
+
+def _final_table(t: Trainer) -> list[str]:
+    """A short table of the last evaluation, one line per run."""
+    rows = {r["run"]: r for r in t.history}
+    lines = [f"{'run':<40} {'modes':>5} {'hq':>6} {'revKL':>7} {'sigma':>8}  state"]
+    for spec in t.runs:
+        r = rows.get(spec.index)
+        if r is None:
+            continue
+        state = "diverged" if r["diverged"] else "ok"
+        lines.append(f"{spec.label:<40} {r['modes']:>5.0f} {r['hq_fraction']:>6.3f} "
+                     f"{r['reverse_kl']:>7.3f} {r['sigma_mean']:>8.4f}  {state}")
+    return lines

@@ -1,0 +1,353 @@
+"""One optimisation step for all runs at once; run state; metrics history; checkpoints.
+
+The trainer is plain code (no Qt): ``step()`` advances every active run by k_D
+discriminator and k_G generator steps, ``evaluate()`` appends one metrics row per
+run to ``history``. All tensors live on ``self.device``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ganviz import estimators, metrics
+from ganviz.atomic import write_atomic
+from ganviz.config import Config, from_dict
+from ganviz.data import DataSource
+from ganviz.device import resolve_device
+from ganviz.nets import build_discriminator, build_generator
+from ganviz.optim import BatchedOptimizer
+from ganviz.runs import RunSpec, expand_runs
+
+CHECKPOINT_FORMAT = "ganviz-checkpoint"
+CHECKPOINT_VERSION = 1
+
+METRIC_COLUMNS = (
+    "step", "run", "estimator", "seed", "sigma", "loss_d", "loss_g", "modes", "hq_fraction",
+    "reverse_kl", "js_divergence", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var",
+    "diverged",
+)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or does not fit (one-line message)."""
+
+
+def generator_loss(logits: torch.Tensor, loss: str) -> torch.Tensor:
+    """Per-sample generator loss f(x) from D's logits: -log D (nonsaturating) or log(1 - D)."""
+    if loss == "nonsaturating":
+        return F.softplus(-logits)
+    return -F.softplus(logits)
+
+
+def _seed64(*parts: int) -> int:
+    h = 0x243F6A8885A308D3
+    for p in parts:
+        h = (h * 0x100000001B3 ^ (p & 0xFFFFFFFFFFFFFFFF)) % (2**63 - 1)
+    return h
+
+
+class Trainer:
+    """All runs of one config, trained in lock step as one batched model."""
+
+    def __init__(self, cfg: Config, device: torch.device | str | None = None) -> None:
+        self.cfg = cfg.validate()
+        self.device = torch.device(device) if device is not None else resolve_device(
+            cfg.train.device)
+        self.runs: list[RunSpec] = expand_runs(cfg)
+        m, t = cfg.model, cfg.train
+        n = len(self.runs)
+        seeds = [r.seed for r in self.runs]
+        self.data = DataSource(cfg.data, self.device)
+        self.G = build_generator(m, seeds, cfg.runs.sigma_init, t.sigma_min).to(self.device)
+        self.D = build_discriminator(m, seeds).to(self.device)
+        betas = (t.beta1, t.beta2)
+        self.opt_g = BatchedOptimizer(list(self.G.parameters()), t.optimizer, t.lr_g, betas,
+                                      t.momentum)
+        self.opt_d = BatchedOptimizer(list(self.D.parameters()), t.optimizer, t.lr_d, betas,
+                                      t.momentum)
+        self.noise = [torch.Generator(device=self.device).manual_seed(_seed64(r.seed, 7))
+                      for r in self.runs]
+        self.names = [r.estimator for r in self.runs]
+        self.learned = torch.tensor([r.learned_sigma for r in self.runs],
+                                    device=self.device).view(n, 1, 1)
+        self.sigma_start = torch.tensor([r.sigma for r in self.runs], device=self.device)
+        self.active = [True] * n
+        self._mask_cache: torch.Tensor | None = None
+        self.diverged = torch.zeros(n, dtype=torch.bool, device=self.device)
+        self.run_steps = torch.zeros(n, dtype=torch.int64, device=self.device)
+        self.loss_d = torch.full((n,), math.nan, device=self.device)
+        self.loss_g = torch.full((n,), math.nan, device=self.device)
+        self.step_count = 0
+        self.history: list[dict[str, Any]] = []
+        self._reference = self.data.mixture.sample(
+            cfg.eval.samples, torch.Generator(device=self.device).manual_seed(cfg.data.seed))
+        self.extent = self.data.mixture.extent()
+
+    # ----------------------------------------------------------------- runs
+    @property
+    def n_runs(self) -> int:
+        """Number of runs."""
+        return len(self.runs)
+
+    def set_active(self, index: int, active: bool) -> None:
+        """Pause (False) or resume (True) one run; a paused run does not change at all."""
+        self.active[index] = bool(active)
+        self._mask_cache = None
+
+    def update_mask(self) -> torch.Tensor:
+        """Runs that change in the next step: active and not diverged [R] bool."""
+        if self._mask_cache is None:
+            self._mask_cache = torch.tensor(self.active, device=self.device)
+        return self._mask_cache & ~self.diverged
+
+    def diverged_list(self) -> list[bool]:
+        """Which runs have been frozen after going non-finite."""
+        return self.diverged.tolist()
+
+    # ------------------------------------------------------------- sampling
+    def fixed_sigma(self) -> torch.Tensor:
+        """Current fixed sigma of every run [R] after its schedule (runs starting at 0 stay 0)."""
+        t = self.cfg.train
+        s0 = self.sigma_start
+        if t.sigma_schedule == "constant":
+            return s0
+        horizon = t.schedule_steps or t.steps
+        frac = (self.run_steps.to(s0.dtype) / horizon).clamp(0, 1)
+        if t.sigma_schedule == "linear":
+            s = s0 + (t.sigma_final - s0) * frac
+        else:
+            s = s0 * (t.sigma_final / s0.clamp_min(1e-30)) ** frac
+        return torch.where(s0 > 0, s, s0)
+
+    def generate(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Generator means [R, N, 2] and sigmas [R, N, 1] for latents z [R, N, d]."""
+        out = self.G(z)
+        mu = out[..., :2]
+        learned = self.cfg.train.sigma_min + F.softplus(out[..., 2:])
+        fixed = self.fixed_sigma().view(-1, 1, 1).expand_as(learned)
+        return mu, torch.where(self.learned, learned, fixed)
+
+    def latent(self, normal: torch.Tensor) -> torch.Tensor:
+        """Map standard normal draws to the configured latent distribution."""
+        if self.cfg.model.latent == "uniform":
+            return 2 * torch.special.ndtr(normal) - 1
+        return normal
+
+    def f(self, x: torch.Tensor) -> torch.Tensor:
+        """Generator per-sample loss f(x) under the current D: x [R, N, 2] -> [R, N]."""
+        return generator_loss(self.D(x)[..., 0], self.cfg.train.loss)
+
+    def _normal(self, n: int, width: int) -> torch.Tensor:
+        """Per-run standard normal draws [R, n, width] from each active run's own generator."""
+        out = torch.zeros(self.n_runs, n, width, device=self.device)
+        for r, gen in enumerate(self.noise):
+            if self.active[r]:
+                out[r] = torch.randn(n, width, generator=gen, device=self.device)
+        return out
+
+    def _real(self, n: int) -> torch.Tensor:
+        out = torch.zeros(self.n_runs, n, 2, device=self.device)
+        for r, gen in enumerate(self.noise):
+            if self.active[r]:
+                out[r] = self.data.batch(n, gen)
+        return out
+
+    # ----------------------------------------------------------------- step
+    def step(self) -> None:
+        """Advance every active, finite run by k_D discriminator and k_G generator steps."""
+        t = self.cfg.train
+        if not any(self.active):
+            return
+        mask = self.update_mask()
+        d, b = self.cfg.model.latent_dim, t.batch_size
+        for _ in range(t.k_d):
+            width = d + 2 + (2 if t.real_noise else 0)
+            noise = self._normal(b, width)
+            real = self._real(b)
+            with torch.no_grad():
+                mu, sigma = self.generate(self.latent(noise[..., :d]))
+                fake = mu + sigma * noise[..., d:d + 2]
+                if t.real_noise:
+                    real = real + sigma.mean(1, keepdim=True) * noise[..., d + 2:]
+            logits = self.D(torch.cat([real, fake], dim=1))[..., 0]
+            loss = F.softplus(-logits[:, :b]).mean(1) + F.softplus(logits[:, b:]).mean(1)
+            grads = torch.autograd.grad(loss.sum(), self.opt_d.params, allow_unused=True)
+            mask = self._apply(self.opt_d, grads, loss, mask)
+            self.loss_d = torch.where(mask, loss.detach(), self.loss_d)
+        for _ in range(t.k_g):
+            noise = self._normal(b, d + 2)
+            mu, sigma = self.generate(self.latent(noise[..., :d]))
+            terms = estimators.surrogate_terms(self.names, self.f, mu, sigma, noise[..., d:])
+            grads = torch.autograd.grad(terms.sum(), self.opt_g.params, allow_unused=True)
+            mask = self._apply(self.opt_g, grads, terms, mask)
+            self.loss_g = torch.where(mask, terms.detach(), self.loss_g)
+        self.run_steps += mask.to(self.run_steps.dtype)
+        self.step_count += 1
+
+    def _apply(self, opt: BatchedOptimizer, grads, loss: torch.Tensor,
+               mask: torch.Tensor) -> torch.Tensor:
+        """Update the masked runs whose loss is finite; freeze the ones that go non-finite."""
+        finite_loss = torch.isfinite(loss.detach())
+        finite = opt.step(grads, mask & finite_loss) & finite_loss
+        self.diverged |= mask & ~finite
+        return mask & finite
+
+    # ------------------------------------------------------------ evaluation
+    def probe_generator(self, salt: int = 0) -> torch.Generator:
+        """A generator for evaluation draws that never touches the training noise."""
+        return torch.Generator(device=self.device).manual_seed(
+            _seed64(self.cfg.data.seed, self.step_count, salt))
+
+    def sample_model(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` model samples x [R, n, 2] and their sigma(z) [R, n] (no gradients)."""
+        d = self.cfg.model.latent_dim
+        with torch.no_grad():
+            noise = torch.randn(self.n_runs, n, d + 2, generator=gen, device=self.device)
+            mu, sigma = self.generate(self.latent(noise[..., :d]))
+            return mu + sigma * noise[..., d:], sigma[..., 0]
+
+    def gradient_estimates(self, batches: int, gen: torch.Generator) -> torch.Tensor:
+        """Generator parameter-gradient estimates on independent minibatches: [M, R, P]."""
+        d, b = self.cfg.model.latent_dim, self.cfg.train.batch_size
+        out = []
+        for _ in range(batches):
+            noise = torch.randn(self.n_runs, b, d + 2, generator=gen, device=self.device)
+            mu, sigma = self.generate(self.latent(noise[..., :d]))
+            terms = estimators.surrogate_terms(self.names, self.f, mu, sigma, noise[..., d:])
+            grads = torch.autograd.grad(terms.sum(), self.opt_g.params, allow_unused=True)
+            flat = [torch.zeros_like(p) if g is None else g
+                    for p, g in zip(self.opt_g.params, grads, strict=True)]
+            out.append(torch.cat([g.flatten(1) for g in flat], dim=1))
+        return torch.stack(out)
+
+    def evaluate(self) -> list[dict[str, Any]]:
+        """Compute the metrics of every run now, append them to ``history`` and return them."""
+        e = self.cfg.eval
+        gen = self.probe_generator(salt=1)
+        samples, sigma = self.sample_model(e.samples, gen)
+        stats = metrics.mode_stats(samples, self.data.mixture)
+        js = metrics.grid_js_divergence(samples, self._reference, self.extent, e.js_bins)
+        q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
+        rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gen))
+        columns = {
+            "sigma": self.fixed_sigma(), "loss_d": self.loss_d, "loss_g": self.loss_g,
+            "modes": stats["modes"], "hq_fraction": stats["hq_fraction"],
+            "reverse_kl": stats["reverse_kl"], "js_divergence": js,
+            "sigma_mean": sigma.mean(1), "sigma_p10": q10, "sigma_p90": q90,
+            "grad_rel_var": rel_var,
+        }
+        host = {k: v.detach().float().cpu().tolist() for k, v in columns.items()}
+        diverged = self.diverged_list()
+        rows = []
+        for r, spec in enumerate(self.runs):
+            row: dict[str, Any] = {"step": self.step_count, "run": r,
+                                   "estimator": spec.estimator, "seed": spec.seed}
+            row.update({k: host[k][r] for k in host})
+            if spec.learned_sigma:
+                row["sigma"] = row["sigma_mean"]
+            row["diverged"] = diverged[r]
+            rows.append(row)
+        self.history.extend(rows)
+        return rows
+
+    def train(self, steps: int, on_step=None, should_stop=None) -> None:
+        """Run ``steps`` steps, evaluating at step 0, every ``eval.every`` steps and at the
+        configured last step ``train.steps``.
+
+        ``on_step(trainer)`` is called after each step; ``should_stop()`` is checked
+        before each step and ends the loop early when it returns True.
+        """
+        every = self.cfg.eval.every
+        if self.step_count == 0 and not self.history:
+            self.evaluate()
+        for _ in range(steps):
+            if should_stop is not None and should_stop():
+                break
+            self.step()
+            if self.step_count % every == 0 or self.step_count == self.cfg.train.steps:
+                self.evaluate()
+            if on_step is not None:
+                on_step(self)
+
+    # ----------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The complete training state (CPU tensors and plain Python values)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "config": self.cfg.to_dict(),
+            "device_type": self.device.type,
+            "step": self.step_count,
+            "G": {k: v.cpu() for k, v in self.G.state_dict().items()},
+            "D": {k: v.cpu() for k, v in self.D.state_dict().items()},
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "noise": [g.get_state() for g in self.noise],
+            "active": list(self.active),
+            "diverged": self.diverged.cpu(),
+            "run_steps": self.run_steps.cpu(),
+            "loss_d": self.loss_d.cpu(),
+            "loss_g": self.loss_g.cpu(),
+            "history": [dict(row) for row in self.history],
+        }
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Write the complete state atomically to ``path``."""
+        buf = io.BytesIO()
+        torch.save(self.state_dict(), buf)
+        data = buf.getvalue()
+        write_atomic(Path(path), lambda fh: fh.write(data))
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output (same config) onto this trainer's device."""
+        if state.get("device_type") != self.device.type:
+            raise CheckpointError(
+                f"checkpoint: its random state is for {state.get('device_type')}, "
+                f"this trainer runs on {self.device.type}; resume on the same device type")
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        for gen, s in zip(self.noise, state["noise"], strict=True):
+            gen.set_state(s)
+        self.active = [bool(a) for a in state["active"]]
+        self._mask_cache = None
+        self.diverged.copy_(state["diverged"])
+        self.run_steps.copy_(state["run_steps"])
+        self.loss_d.copy_(state["loss_d"])
+        self.loss_g.copy_(state["loss_g"])
+        self.step_count = int(state["step"])
+        self.history = [dict(row) for row in state["history"]]
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: torch.device | str | None = None
+                        ) -> Trainer:
+        """A trainer restored from a checkpoint file; continuing gives the same next steps."""
+        state = read_checkpoint(path)
+        trainer = cls(from_dict(state["config"]), device=device)
+        trainer.load_state_dict(state)
+        return trainer
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read and check a checkpoint file; raise :class:`CheckpointError` with one line if bad."""
+    try:
+        state = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint: no such file {path}") from None
+    except Exception as exc:  # corrupt or foreign file
+        raise CheckpointError(f"checkpoint: {path} is not a readable checkpoint "
+                              f"({type(exc).__name__})") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"checkpoint: {path} is not a ganviz checkpoint")
+    version = state.get("version")
+    if not isinstance(version, int) or version > CHECKPOINT_VERSION:
+        raise CheckpointError(f"checkpoint: {path} has format version {version}; this ganviz "
+                              f"reads versions up to {CHECKPOINT_VERSION}")
+    return state

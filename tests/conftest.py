@@ -1,0 +1,32 @@
+"""Shared fixtures: small, fast configurations."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ganviz.config import Config, load_preset
+
+
+def small_config(**runs) -> Config:
+    """The default preset shrunk for fast tests (widths 32, batch 64)."""
+    over = {
+        "model": {"g_hidden": [32, 32], "d_hidden": [32, 32]},
+        "train": {"batch_size": 64, "steps": 40, "device": "cpu"},
+        "eval": {"every": 10, "samples": 500, "grad_var_batches": 3},
+        "probe": {"grid": 24, "field_grid": 7, "density_draws": 128, "fakes": 64,
+                  "curve_points": 7, "curve_draws": 16, "curve_fakes": 16},
+    }
+    if runs:
+        over["runs"] = runs
+    return load_preset("default").with_overrides(over)
+
+
+@pytest.fixture
+def small_cfg() -> Config:
+    return small_config()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)

@@ -1,0 +1,42 @@
+import math
+
+import torch
+
+from ganviz.config import DataConfig
+from ganviz.data import DataSource, build_mixture
+
+
+def test_ring8_has_eight_distinct_modes_at_even_angles():
+    mix = build_mixture(DataConfig(name="ring8", radius=2.0, std=0.05))
+    assert mix.n_modes == 8
+    angles = torch.atan2(mix.means[:, 1], mix.means[:, 0]) % (2 * math.pi)
+    expected = torch.tensor([2 * math.pi * i / 8 for i in range(8)])
+    assert torch.allclose(angles.sort().values, expected, atol=1e-5)
+    assert torch.allclose(mix.means.norm(dim=1), torch.full((8,), 2.0))
+    assert torch.cdist(mix.means, mix.means).add(torch.eye(8) * 9).min() > 1.0
+
+
+def test_grid25_means_and_scale():
+    mix = build_mixture(DataConfig(name="grid25", spacing=2.0, std=0.05, scale=0.5))
+    assert mix.n_modes == 25
+    assert sorted(set(mix.means[:, 0].tolist())) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert torch.allclose(mix.stds, torch.full((25,), 0.025))
+
+
+def test_custom_mixture_weights_and_samples():
+    cfg = DataConfig(name="custom", means=[[0.0, 0.0], [3.0, 0.0]], stds=[0.1, 0.2],
+                     weights=[3.0, 1.0])
+    mix = build_mixture(cfg)
+    assert torch.allclose(mix.weights, torch.tensor([0.75, 0.25]))
+    x = mix.sample(20000, torch.Generator().manual_seed(0))
+    right = x[:, 0] > 1.5
+    assert abs(right.float().mean().item() - 0.25) < 0.02
+    assert abs(x[right, 1].std().item() - 0.2) < 0.01
+
+
+def test_fixed_training_set_is_reused():
+    src = DataSource(DataConfig(train_size=100), torch.device("cpu"))
+    batch = src.batch(500, torch.Generator().manual_seed(1))
+    assert src.train_set is not None
+    rows = {tuple(r) for r in src.train_set.tolist()}
+    assert all(tuple(r) in rows for r in batch.tolist())
