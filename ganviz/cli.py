@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``python main.py``."""
     parser = _Parser(prog="ganviz", description="GANs with learned versus fixed generator "
                      "conditional variance, four gradient estimators side by side.")
+    parser.add_argument("--preset", default=None, help="open the window on this preset")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="open the window on this config TOML file")
     sub = parser.add_subparsers(dest="command", metavar="{train,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
@@ -174,6 +177,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_window(args: argparse.Namespace) -> int:
+    """Open the main window (no subcommand)."""
+    from ganviz import config
+
+    cfg = config.load(args.config) if args.config else config.load_preset(args.preset or
+                                                                             "default")
+    try:
+        from ganviz.gui.app import run_app
+    except ImportError as exc:
+        raise UsageError(f"the window needs PySide6 and pyqtgraph ({exc}); "
+                         "headless: python main.py train") from None
+    return run_app(cfg)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
     from ganviz.config import ConfigError
@@ -186,8 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "bench":
             return cmd_bench(args)
-        build_parser().print_help()
-        return 0
+        return cmd_window(args)
     except (UsageError, ConfigError, CheckpointError) as exc:
         print(f"ganviz: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

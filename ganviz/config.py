@@ -125,14 +125,14 @@ class ProbeConfig:
     """Resolution of what the views draw."""
 
     grid: int = 64
-    field_grid: int = 17
-    density_draws: int = 1024
+    field_grid: int = 13
+    density_draws: int = 512
     fakes: int = 256
-    smooth_draws: int = 32
+    smooth_draws: int = 8
     manifold_lines: int = 11
     curve_points: int = 13
-    curve_draws: int = 32
-    curve_fakes: int = 64
+    curve_draws: int = 16
+    curve_fakes: int = 32
 
 
 @dataclass

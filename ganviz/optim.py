@@ -3,6 +3,12 @@
 A run whose mask is off keeps its parameters and optimiser state untouched. An
 update that would make any of a run's parameters non-finite is not applied;
 ``step`` reports that run as non-finite so the trainer can freeze it.
+
+For speed the optimiser keeps all its per-run state in one flat buffer ``[R, k, P]``
+(P = parameters per run) and computes each update with a handful of whole-buffer
+operations into preallocated scratch memory; ``m`` and ``v`` are per-parameter views
+into that buffer. The arithmetic is the same, operation by operation, as the plain
+per-parameter form, so the results are identical.
 """
 
 from __future__ import annotations
@@ -16,13 +22,10 @@ def _run_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return mask.view(-1, *([1] * (like.dim() - 1)))
 
 
-def _all_finite(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
-    ok = None
-    for t in tensors:
-        f = torch.isfinite(t).flatten(1).all(1)
-        ok = f if ok is None else ok & f
-    assert ok is not None
-    return ok
+def _finite_rows(flat: torch.Tensor) -> torch.Tensor:
+    """Per row of ``flat`` [R, n]: all finite. One pass: min and max propagate NaN and show inf."""
+    lo, hi = torch.aminmax(flat, dim=1)
+    return torch.isfinite(lo) & torch.isfinite(hi)
 
 
 class BatchedOptimizer:
@@ -39,58 +42,94 @@ class BatchedOptimizer:
         self.betas = betas
         self.momentum = momentum
         self.eps = eps
-        n_runs = self.params[0].shape[0]
-        device = self.params[0].device
+        first = self.params[0]
+        n_runs, device, dtype = first.shape[0], first.device, first.dtype
+        if any(p.shape[0] != n_runs or p.device != device or p.dtype != dtype
+               for p in self.params):
+            raise ValueError("BatchedOptimizer: parameters need the same runs, device, dtype")
+        sizes = [p[0].numel() for p in self.params]
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        self._spans = list(zip(starts, sizes, strict=True))
+        total = sum(sizes)
         self.steps = torch.zeros(n_runs, dtype=torch.float64, device=device)
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params] if kind == "adam" else []
+        n_state = 2 if kind == "adam" else 1
+        # state (m[, v]) and scratch (m1[, v1], new p) laid out as [R, k, P]
+        self._state = torch.zeros(n_runs, n_state, total, dtype=dtype, device=device)
+        self._new = torch.empty(n_runs, n_state + 1, total, dtype=dtype, device=device)
+        self._grad = torch.empty(n_runs, total, dtype=dtype, device=device)
+        self._tmp = torch.empty(n_runs, total, dtype=dtype, device=device)
+        self.m = self._views(self._state[:, 0])
+        self.v = self._views(self._state[:, 1]) if kind == "adam" else []
+        self._new_p = self._views(self._new[:, n_state])
+
+    def _views(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Per-parameter views [R, *shape] of a flat [R, P] buffer."""
+        return [flat[:, a:a + n].view(p.shape)
+                for p, (a, n) in zip(self.params, self._spans, strict=True)]
 
     @torch.no_grad()
     def step(self, grads: Sequence[torch.Tensor | None], mask: torch.Tensor) -> torch.Tensor:
         """Apply one update to the runs in ``mask`` [R] (bool); return which runs stayed finite."""
         grads = [torch.zeros_like(p) if g is None else g for p, g in zip(self.params, grads,
                                                                          strict=True)]
+        torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1, out=self._grad)
         if self.kind == "adam":
-            new_p, new_m, new_v = self._adam(grads)
+            self._adam()
         else:
-            new_p, new_m = self._sgd(grads)
-            new_v = []
-        finite = _all_finite([*new_p, *new_m, *new_v])
+            self._sgd()
+        n_state = self._state.shape[1]
+        upd = self._new[:, n_state]
+        for p, new_p, (start, size) in zip(self.params, self._new_p, self._spans, strict=True):
+            torch.sub(p, upd[:, start:start + size].view(p.shape), out=new_p)
+        finite = _finite_rows(self._new.view(self._new.shape[0], -1))
         ok = mask & finite
-        for old, new in zip([*self.params, *self.m, *self.v], [*new_p, *new_m, *new_v],
-                            strict=True):
-            old.copy_(torch.where(_run_mask(ok, old), new, old))
+        torch.where(ok.view(-1, 1, 1), self._new[:, :n_state], self._state, out=self._state)
+        for p, new_p in zip(self.params, self._new_p, strict=True):
+            torch.where(_run_mask(ok, p), new_p, p, out=p)
         self.steps += ok.to(self.steps.dtype)
         return finite
 
-    def _adam(self, grads: Sequence[torch.Tensor]):
+    def _adam(self) -> None:
+        """m1, v1 into the scratch buffer and the update lr * (m1/c1) / denom in its p slot.
+
+        Per element exactly: m1 = lerp(m, g, 1-b1); v1 = lerp(v, g*g, 1-b2);
+        denom = sqrt(v1/c2) + eps; update = lr * (m1/c1) / denom; new p = p - update.
+        """
         b1, b2 = self.betas
         t = self.steps + 1
-        corr1 = (1 - b1**t).to(self.params[0].dtype)
-        corr2 = (1 - b2**t).to(self.params[0].dtype)
-        new_p, new_m, new_v = [], [], []
-        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
-            m1 = torch.lerp(m, g, 1 - b1)
-            v1 = torch.lerp(v, g * g, 1 - b2)
-            c1, c2 = _run_mask(corr1, p), _run_mask(corr2, p)
-            denom = (v1 / c2).sqrt_().add_(self.eps)
-            new_p.append(p - self.lr * (m1 / c1) / denom)
-            new_m.append(m1)
-            new_v.append(v1)
-        return new_p, new_m, new_v
+        dtype = self._state.dtype
+        c1 = (1 - b1**t).to(dtype).view(-1, 1)
+        c2 = (1 - b2**t).to(dtype).view(-1, 1)
+        g = self._grad
+        m, v = self._state[:, 0], self._state[:, 1]
+        m1, v1, upd = self._new[:, 0], self._new[:, 1], self._new[:, 2]
+        denom = self._tmp
+        torch.lerp(m, g, 1 - b1, out=m1)
+        torch.mul(g, g, out=v1)
+        torch.lerp(v, v1, 1 - b2, out=v1)
+        torch.div(v1, c2, out=denom)
+        denom.sqrt_().add_(self.eps)
+        torch.div(m1, c1, out=upd)
+        upd.mul_(self.lr).div_(denom)
 
-    def _sgd(self, grads: Sequence[torch.Tensor]):
-        new_p, new_m = [], []
-        for p, g, m in zip(self.params, grads, self.m, strict=True):
-            m1 = self.momentum * m + g if self.momentum > 0 else g
-            new_p.append(p - self.lr * m1)
-            new_m.append(m1)
-        return new_p, new_m
+    def _sgd(self) -> None:
+        """m1 = momentum * m + g (or g) into the scratch buffer, update lr * m1 in its p slot."""
+        g, m = self._grad, self._state[:, 0]
+        m1, upd = self._new[:, 0], self._new[:, 1]
+        if self.momentum > 0:
+            torch.mul(m, self.momentum, out=m1)
+            m1.add_(g)
+        else:
+            m1.copy_(g)
+        torch.mul(m1, self.lr, out=upd)
 
     def state_dict(self) -> dict:
         """Optimiser state (tensors on the CPU) for checkpoints."""
+        def cpu(t: torch.Tensor) -> torch.Tensor:
+            return t.detach().to("cpu").clone(memory_format=torch.contiguous_format)
+
         return {"kind": self.kind, "lr": self.lr, "steps": self.steps.cpu(),
-                "m": [t.cpu() for t in self.m], "v": [t.cpu() for t in self.v]}
+                "m": [cpu(t) for t in self.m], "v": [cpu(t) for t in self.v]}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output onto this optimiser's device."""

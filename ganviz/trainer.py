@@ -63,7 +63,7 @@ class Trainer:
         m, t = cfg.model, cfg.train
         n = len(self.runs)
         seeds = [r.seed for r in self.runs]
-        self.data = DataSource(cfg.data, self.device)
+        self._set_data(cfg)
         self.G = build_generator(m, seeds, cfg.runs.sigma_init, t.sigma_min).to(self.device)
         self.D = build_discriminator(m, seeds).to(self.device)
         betas = (t.beta1, t.beta2)
@@ -85,9 +85,6 @@ class Trainer:
         self.loss_g = torch.full((n,), math.nan, device=self.device)
         self.step_count = 0
         self.history: list[dict[str, Any]] = []
-        self._reference = self.data.mixture.sample(
-            cfg.eval.samples, torch.Generator(device=self.device).manual_seed(cfg.data.seed))
-        self.extent = self.data.mixture.extent()
 
     # ----------------------------------------------------------------- runs
     @property
@@ -105,6 +102,26 @@ class Trainer:
         if self._mask_cache is None:
             self._mask_cache = torch.tensor(self.active, device=self.device)
         return self._mask_cache & ~self.diverged
+
+    def apply_live(self, cfg: Config) -> None:
+        """Take settings that may change between steps (learning rates, loss, k_D/k_G, batch,
+        sigma schedule, data, evaluation, probes); model and runs must stay the same."""
+        cfg = cfg.validate()
+        if cfg.model != self.cfg.model or cfg.runs != self.cfg.runs:
+            raise ValueError("model and runs settings need a new trainer")
+        t = cfg.train
+        for opt, lr in ((self.opt_g, t.lr_g), (self.opt_d, t.lr_d)):
+            opt.lr, opt.betas, opt.momentum = lr, (t.beta1, t.beta2), t.momentum
+        if cfg.data != self.cfg.data or cfg.eval.samples != self.cfg.eval.samples:
+            self._set_data(cfg)
+        self.cfg = cfg
+
+    def _set_data(self, cfg: Config) -> None:
+        """The real data, the evaluation reference sample and the view extent for ``cfg``."""
+        self.data = DataSource(cfg.data, self.device)
+        self._reference = self.data.mixture.sample(
+            cfg.eval.samples, torch.Generator(device=self.device).manual_seed(cfg.data.seed))
+        self.extent = self.data.mixture.extent()
 
     def diverged_list(self) -> list[bool]:
         """Which runs have been frozen after going non-finite."""

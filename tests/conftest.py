@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-import torch
+import os
 
-from ganviz.config import Config, load_preset
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from ganviz.config import Config, load_preset  # noqa: E402
 
 
 def small_config(**runs) -> Config:

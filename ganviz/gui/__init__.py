@@ -1,0 +1,1 @@
+"""The window (Qt only): it draws snapshots the engine computes and never does tensor maths."""

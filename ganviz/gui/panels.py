@@ -1,0 +1,282 @@
+"""The run panels: one 2-D plot per run, side by side, with layers toggled for all at once."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+
+from ganviz.geometry import arrow_segments, circles, polylines
+from ganviz.gui import theme
+from ganviz.gui.viewstate import ViewState
+from ganviz.live import RealData, Snapshot
+from ganviz.probes import ViewProbes
+from ganviz.runs import RunSpec
+
+FIELD_COLOR = "#7fd6ff"
+SMOOTH_COLOR = "#ffd166"
+FAKE_FIELD_COLOR = "#f2f2f2"
+REAL_COLOR = "#ffffff"
+MANIFOLD_COLOR = (235, 235, 235, 110)
+DENSITY_DECADES = 3.0
+MAX_COLUMNS = 4
+
+
+class RunPanel:
+    """One run's plot and its layer items (no maths beyond display mapping)."""
+
+    def __init__(self, spec: RunSpec, layout: pg.GraphicsLayout) -> None:
+        self.spec = spec
+        self.plot = pg.PlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setAspectLocked(True)
+        self.plot.showGrid(x=False, y=False)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setStyle(tickLength=-4)
+        vb = self.plot.getViewBox()
+        vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[spec.estimator], width=3))
+        self.density = pg.ImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
+        self.disc = pg.ImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
+        self.real = pg.PlotDataItem(pen=pg.mkPen(REAL_COLOR, width=1), connect="finite")
+        self.manifold = pg.PlotCurveItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
+                                         connect="finite")
+        self.field = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR, width=1), connect="pairs")
+        self.smooth = pg.PlotCurveItem(pen=pg.mkPen(SMOOTH_COLOR, width=1), connect="pairs")
+        self.fake_field = pg.PlotCurveItem(pen=pg.mkPen(FAKE_FIELD_COLOR, width=1),
+                                           connect="pairs")
+        self.fakes = pg.ScatterPlotItem(size=4, pen=pg.mkPen(20, 20, 20, 160, width=0.5),
+                                        brush=pg.mkBrush(255, 255, 255, 220))
+        self.note = pg.TextItem(anchor=(0, 0), color=theme.FOREGROUND)
+        self.items = {
+            "density": self.density, "disc": self.disc, "manifold": self.manifold,
+            "real": self.real, "field": self.field, "smooth": self.smooth,
+            "fake_field": self.fake_field, "fakes": self.fakes,
+        }
+        for z, item in enumerate(self.items.values()):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self.note.setZValue(100)
+        self.plot.addItem(self.note)
+        self._extent = 0.0
+        self._sigma_cmap = pg.colormap.get(theme.SIGMA_CMAP)
+        self.views: ViewProbes | None = None
+        self.set_title(diverged=False, active=True)
+        del layout
+
+    def set_title(self, diverged: bool, active: bool) -> None:
+        """Title in the estimator colour, with the run's state when not training normally."""
+        state = " — DIVERGED (frozen)" if diverged else ("" if active else " — paused")
+        color = "#ff6b6b" if diverged else theme.ESTIMATOR_COLORS[self.spec.estimator]
+        seed = f", seed {self.spec.seed}"
+        self.plot.setTitle(f"{self.spec.title}{seed}{state}", color=color, size="10pt")
+
+    def set_extent(self, extent: float) -> None:
+        """Fix the data range of the panel to [-extent, extent]^2."""
+        if extent != self._extent:
+            self._extent = extent
+            self.plot.setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0)
+            rect = QRectF(-extent, -extent, 2 * extent, 2 * extent)
+            self.density.setRect(rect)
+            self.disc.setRect(rect)
+            self.note.setPos(-extent, extent)
+
+    def apply_layers(self, layers: set[str]) -> None:
+        """Show exactly the layers in ``layers``."""
+        for name, item in self.items.items():
+            item.setVisible(name in layers)
+        self.disc.setOpacity(0.55 if "density" in layers else 1.0)
+
+    def draw_real(self, real: RealData) -> None:
+        """Real-data contours: a circle of two stds around each mode."""
+        x, y = circles(real.modes, 2 * real.stds)
+        self.real.setData(x, y)
+
+    def draw(self, views: ViewProbes, r: int, real: RealData, layers: set[str]) -> None:
+        """Update every visible layer from the probes of run ``r``."""
+        self.views = views
+        self.set_extent(views.extent)
+        if "density" in layers:
+            hi = math.log10(max(real.peak_density, 1e-12))
+            logp = np.log10(np.maximum(views.density[r], 1e-30))
+            self.density.setImage(logp, autoLevels=False, levels=(hi - DENSITY_DECADES, hi))
+        if "disc" in layers:
+            self.disc.setImage(views.disc[r], autoLevels=False, levels=(0.0, 1.0))
+        arrow_len = 0.9 * 2 * views.extent / max(int(math.sqrt(len(views.field_points))), 2)
+        if "field" in layers:
+            self.field.setData(*arrow_segments(views.field_points, views.field[r], arrow_len))
+        if "smooth" in layers:
+            self.smooth.setData(*arrow_segments(views.field_points, views.smooth_field[r],
+                                                arrow_len))
+        if "fake_field" in layers:
+            self.fake_field.setData(*arrow_segments(views.fakes[r], views.fake_field[r],
+                                                    0.6 * arrow_len))
+        if "manifold" in layers and views.manifold is not None:
+            self.manifold.setData(*polylines(views.manifold[r]))
+        elif views.manifold is None:
+            self.manifold.setData([], [])
+        if "fakes" in layers:
+            self._draw_fakes(views, r, real)
+        self._draw_note(views, r)
+
+    def _draw_fakes(self, views: ViewProbes, r: int, real: RealData) -> None:
+        pts = views.fakes[r]
+        if self.spec.learned_sigma:
+            top = max(3.0 * float(np.median(real.stds)), 1e-6)
+            colors = self._sigma_cmap.map(np.clip(views.fake_sigma[r] / top, 0, 1),
+                                          mode="qcolor")
+            self.fakes.setData(x=pts[:, 0], y=pts[:, 1], brush=colors)
+        else:
+            self.fakes.setData(x=pts[:, 0], y=pts[:, 1])
+
+    def _draw_note(self, views: ViewProbes, r: int) -> None:
+        mean, p10, p90 = views.sigma_stats[r]
+        if self.spec.learned_sigma:
+            text = f"σ(z) {mean:.3g} [{p10:.2g}, {p90:.2g}]"
+        else:
+            text = f"σ = {mean:.3g}"
+        label = views.density_label[r]
+        if label != "mixture":
+            text += f"\np(x): {label}"
+        self.note.setText(text)
+
+    def contains(self, scene_pos: QPointF) -> bool:
+        """Whether a scene position lies inside this panel's plot area."""
+        return self.plot.getViewBox().sceneBoundingRect().contains(scene_pos)
+
+    def to_data(self, scene_pos: QPointF) -> tuple[float, float]:
+        """Scene position -> data coordinates."""
+        p = self.plot.getViewBox().mapSceneToView(scene_pos)
+        return float(p.x()), float(p.y())
+
+    def describe(self, x: float, y: float, r: int) -> str:
+        """x, p(x), D(x) and the field at the grid cell nearest to (x, y)."""
+        v = self.views
+        if v is None:
+            return ""
+        j = int(np.abs(v.xs - x).argmin())
+        i = int(np.abs(v.ys - y).argmin())
+        k = int(np.argmin(((v.field_points - (x, y)) ** 2).sum(1)))
+        gx, gy = v.field[r, k]
+        return (f"{theme.SHORT_NAMES[self.spec.estimator]} (seed {self.spec.seed}):  "
+                f"x = ({x:+.3f}, {y:+.3f})   p(x) = {v.density[r, i, j]:.3g}   "
+                f"D(x) = {v.disc[r, i, j]:.3f}   −∇f = ({gx:+.3g}, {gy:+.3g})")
+
+
+class PanelGrid(pg.GraphicsLayoutWidget):
+    """All run panels in a grid (up to four per row) with one shared density colour bar."""
+
+    hovered = Signal(str)
+    add_mode = Signal(float, float)
+    remove_mode = Signal(float, float)
+    selected = Signal(int)
+
+    def __init__(self, state: ViewState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.panels: list[RunPanel] = []
+        self.edit_modes = False
+        self._real: RealData | None = None
+        self._snap: Snapshot | None = None
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(
+            theme.DENSITY_CMAP), interactive=False, label="log₁₀ p(x)", width=14)
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.scene().sigMouseClicked.connect(self._on_click)
+        state.subscribe(self._on_state)
+
+    # --------------------------------------------------------------- layout
+    def set_runs(self, specs: tuple[RunSpec, ...] | list[RunSpec]) -> None:
+        """Create one panel per run (after a reset)."""
+        self.panels = [RunPanel(spec, self.ci) for spec in specs]
+        for p in self.panels:
+            p.apply_layers(self.state.layers)
+        self._real = None
+        self.relayout()
+
+    def visible_panels(self) -> list[RunPanel]:
+        """Panels of estimators that are not hidden, in run order."""
+        return [p for p in self.panels if p.spec.estimator not in self.state.hidden_estimators]
+
+    def relayout(self) -> None:
+        """Place the visible panels in a grid and the colour bar at the right."""
+        self.ci.clear()
+        shown = self.visible_panels()
+        cols = min(MAX_COLUMNS, max(1, len(shown)))
+        for k, p in enumerate(shown):
+            self.ci.addItem(p.plot, row=k // cols, col=k % cols)
+        if shown:
+            rows = (len(shown) + cols - 1) // cols
+            self.ci.addItem(self.colorbar, row=0, col=cols, rowspan=rows)
+            self.colorbar.setImageItem([p.density for p in self.panels])
+
+    # ---------------------------------------------------------------- draw
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Draw the newest snapshot (views may be shared with the previous one)."""
+        self._snap = snap
+        for p, run in zip(self.panels, snap.runs, strict=False):
+            p.set_title(run.diverged, run.active)
+        if snap.real is not self._real:
+            self._real = snap.real
+            hi = math.log10(max(snap.real.peak_density, 1e-12))
+            self.colorbar.setLevels((hi - DENSITY_DECADES, hi))
+            for p in self.panels:
+                p.draw_real(snap.real)
+        views = snap.views
+        if views is None:
+            return
+        for r, p in enumerate(self.panels):
+            if p.spec.estimator in self.state.hidden_estimators:
+                continue
+            if p.views is views:
+                continue
+            p.draw(views, r, snap.real, self.state.layers)
+
+    def redraw(self) -> None:
+        """Draw the last snapshot again (after a layer was switched on)."""
+        for p in self.panels:
+            p.views = None
+        if self._snap is not None:
+            self.update_snapshot(self._snap)
+
+    def _on_state(self, what: str) -> None:
+        if what == "layers":
+            for p in self.panels:
+                p.apply_layers(self.state.layers)
+            self.redraw()
+        elif what == "estimators":
+            self.relayout()
+            self.redraw()
+
+    # --------------------------------------------------------------- mouse
+    def _panel_at(self, scene_pos: QPointF) -> tuple[int, RunPanel] | None:
+        for r, p in enumerate(self.panels):
+            if p.spec.estimator in self.state.hidden_estimators:
+                continue
+            if p.contains(scene_pos):
+                return r, p
+        return None
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        hit = self._panel_at(scene_pos)
+        if hit is None:
+            return
+        r, p = hit
+        self.hovered.emit(p.describe(*p.to_data(scene_pos), r))
+
+    def _on_click(self, event) -> None:
+        hit = self._panel_at(event.scenePos())
+        if hit is None:
+            return
+        r, p = hit
+        x, y = p.to_data(event.scenePos())
+        if self.edit_modes and event.button() == Qt.MouseButton.LeftButton:
+            self.add_mode.emit(x, y)
+        elif self.edit_modes and event.button() == Qt.MouseButton.RightButton:
+            self.remove_mode.emit(x, y)
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self.state.select_run(r)
+            self.selected.emit(r)
+        event.accept()

@@ -1,0 +1,103 @@
+"""The training toolbar: play/pause, step, reset, speed, one toggle per estimator, layers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
+
+from ganviz.estimators import ESTIMATORS, FULL_NAMES
+from ganviz.gui import theme
+from ganviz.gui.viewstate import LAYERS, ViewState
+
+SPEEDS = [("unlimited", 0), ("1 step/frame", 1), ("5 steps/frame", 5), ("20 steps/frame", 20),
+          ("100 steps/frame", 100)]
+
+
+def _toggle_style(color: str) -> str:
+    return (
+        f"QToolButton {{ border: 2px solid {color}; border-radius: 4px; padding: 3px 8px;"
+        f" color: {color}; background: transparent; }}"
+        f" QToolButton:checked {{ background: {color}; color: #111; font-weight: bold; }}"
+        f" QToolButton:disabled {{ border-color: #555; color: #666; }}"
+    )
+
+
+class TrainingToolbar(QToolBar):
+    """Signals what the user asks for; the window forwards it to the training session."""
+
+    play_toggled = Signal(bool)
+    step_requested = Signal()
+    reset_requested = Signal()
+    speed_changed = Signal(int)
+    estimator_toggled = Signal(str, bool)
+
+    def __init__(self, state: ViewState, parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.setObjectName("training-toolbar")
+        self.setMovable(False)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.state = state
+        self.play = QAction("▶ Play", self)
+        self.play.setCheckable(True)
+        self.play.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play.setToolTip("Play / pause training (Space)")
+        self.play.toggled.connect(self._on_play)
+        self.step = QAction("⏭ Step", self)
+        self.step.setShortcut(QKeySequence("S"))
+        self.step.setToolTip("Advance one training step (S)")
+        self.step.triggered.connect(self.step_requested)
+        self.reset = QAction("⟲ Reset", self)
+        self.reset.setShortcut(QKeySequence("Ctrl+R"))
+        self.reset.setToolTip("Start again from step 0 with the current settings (Ctrl+R)")
+        self.reset.triggered.connect(self.reset_requested)
+        for action in (self.play, self.step, self.reset):
+            self.addAction(action)
+        self.speed = QComboBox()
+        self.speed.setToolTip("Training steps between two frames")
+        for label, value in SPEEDS:
+            self.speed.addItem(label, value)
+        self.speed.currentIndexChanged.connect(
+            lambda i: self.speed_changed.emit(int(self.speed.itemData(i))))
+        self.addWidget(QLabel("  Speed "))
+        self.addWidget(self.speed)
+        self.addSeparator()
+        self.addWidget(QLabel(" Estimators "))
+        self.estimator_buttons: dict[str, QToolButton] = {}
+        for est in ESTIMATORS:
+            button = QToolButton()
+            button.setText(theme.SHORT_NAMES[est])
+            button.setCheckable(True)
+            button.setChecked(True)
+            button.setToolTip(f"{FULL_NAMES[est]}: show and train (on) or hide and pause (off)")
+            button.setStyleSheet(_toggle_style(theme.ESTIMATOR_COLORS[est]))
+            button.toggled.connect(lambda on, e=est: self._on_estimator(e, on))
+            self.estimator_buttons[est] = button
+            self.addWidget(button)
+        self.addSeparator()
+        self.layers_button = QToolButton()
+        self.layers_button.setText("Layers ▾")
+        self.layers_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layers_menu = QMenu(self.layers_button)
+        self.layer_actions: dict[str, QAction] = {}
+        for name, label in LAYERS.items():
+            action = self.layers_menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(name in state.layers)
+            action.toggled.connect(lambda on, n=name: state.set_layer(n, on))
+            self.layer_actions[name] = action
+        self.layers_button.setMenu(self.layers_menu)
+        self.addWidget(self.layers_button)
+
+    def _on_play(self, on: bool) -> None:
+        self.play.setText("⏸ Pause" if on else "▶ Play")
+        self.play_toggled.emit(on)
+
+    def _on_estimator(self, estimator: str, on: bool) -> None:
+        self.state.set_estimator_visible(estimator, on)
+        self.estimator_toggled.emit(estimator, on)
+
+    def set_available(self, estimators: set[str]) -> None:
+        """Enable the toggles of the estimators the current runs use."""
+        for est, button in self.estimator_buttons.items():
+            button.setEnabled(est in estimators)

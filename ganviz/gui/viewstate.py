@@ -1,0 +1,68 @@
+"""One view-state object that the toolbar, the panels and export all read (glue's idea).
+
+Plain Python with callbacks, so toggles can be tested without clicking widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LAYERS: dict[str, str] = {
+    "real": "Real data (2-std contours)",
+    "density": "Generator density p(x)",
+    "disc": "Discriminator D(x)",
+    "fakes": "Fake samples",
+    "field": "Field -∇f on a grid",
+    "fake_field": "Field -∇f at the fakes",
+    "smooth": "σ-smoothed field",
+    "manifold": "Generator manifold (z-grid)",
+}
+DEFAULT_LAYERS = {"real", "density", "fakes", "field"}
+
+
+@dataclass
+class ViewState:
+    """Which layers are drawn, which estimators are shown, which run is selected."""
+
+    layers: set[str]
+    hidden_estimators: set[str]
+    selected_run: int = 0
+
+    def __post_init__(self) -> None:
+        self._listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    def default(cls) -> ViewState:
+        """The layers a new user sees first."""
+        return cls(layers=set(DEFAULT_LAYERS), hidden_estimators=set())
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(what)`` after every change (what: 'layers', 'estimators', 'selected')."""
+        self._listeners.append(callback)
+
+    def _emit(self, what: str) -> None:
+        for cb in self._listeners:
+            cb(what)
+
+    def set_layer(self, name: str, on: bool) -> None:
+        """Show or hide one layer on every panel."""
+        if name not in LAYERS:
+            raise KeyError(name)
+        before = set(self.layers)
+        (self.layers.add if on else self.layers.discard)(name)
+        if self.layers != before:
+            self._emit("layers")
+
+    def set_estimator_visible(self, estimator: str, visible: bool) -> None:
+        """Show or hide every run of one estimator."""
+        before = set(self.hidden_estimators)
+        (self.hidden_estimators.discard if visible else self.hidden_estimators.add)(estimator)
+        if self.hidden_estimators != before:
+            self._emit("estimators")
+
+    def select_run(self, index: int) -> None:
+        """Select the run whose equation-1 curves are shown."""
+        if index != self.selected_run:
+            self.selected_run = index
+            self._emit("selected")

@@ -1,0 +1,222 @@
+"""The main window: run panels, curves dock, settings dock, toolbar, status bar.
+
+The worker thread publishes snapshots into one slot; a ~30 Hz timer draws the newest.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
+
+from ganviz.config import Config, ConfigError
+from ganviz.gui import theme
+from ganviz.gui.curves import CurvesPanel
+from ganviz.gui.panels import PanelGrid
+from ganviz.gui.settings import SettingsPanel
+from ganviz.gui.toolbar import TrainingToolbar
+from ganviz.gui.viewstate import ViewState
+from ganviz.gui.worker import TrainingThread
+from ganviz.live import LatestSlot, LiveSession, Snapshot
+
+FRAME_MS = 33
+
+
+class MainWindow(QMainWindow):
+    """ganviz's window; owns the training thread and stops it on close."""
+
+    def __init__(self, cfg: Config, *, frame_ms: int = FRAME_MS) -> None:
+        super().__init__()
+        self.setWindowTitle("ganviz — learned vs fixed generator variance")
+        self.state = ViewState.default()
+        self.slot = LatestSlot()
+        self.session = LiveSession(cfg, self.slot, frame_interval=frame_ms / 1000)
+        self.thread = TrainingThread(self.session)
+        self.thread.failed.connect(self._on_failed)
+        self.snapshot: Snapshot | None = None
+        self.frames = 0
+        self._frame_times: list[float] = []
+        self._runs_key: tuple = ()
+
+        self.panels = PanelGrid(self.state)
+        self.setCentralWidget(self.panels)
+        self.curves = CurvesPanel()
+        self.curves_dock = QDockWidget("Curves", self)
+        self.curves_dock.setObjectName("curves-dock")
+        self.curves_dock.setWidget(self.curves)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.curves_dock)
+        self.settings = SettingsPanel(cfg)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settings-dock")
+        self.settings_dock.setWidget(self.settings)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.toolbar = TrainingToolbar(self.state, self)
+        self.addToolBar(self.toolbar)
+        self._build_menus()
+        self._build_status()
+
+        self.toolbar.play_toggled.connect(lambda on: self.session.send("play" if on else "pause"))
+        self.toolbar.step_requested.connect(self._on_step)
+        self.toolbar.reset_requested.connect(lambda: self._reset(self.session.cfg))
+        self.toolbar.speed_changed.connect(lambda n: self.session.send("speed", n))
+        self.toolbar.estimator_toggled.connect(self._on_estimator)
+        self.settings.apply_requested.connect(self._on_apply)
+        self.settings.reset_requested.connect(self._reset)
+        self.panels.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.panels.selected.connect(self.curves.set_selected_run)
+        self.panels.add_mode.connect(self._add_mode)
+        self.panels.remove_mode.connect(self._remove_mode)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(frame_ms)
+        self.timer.timeout.connect(self.draw_newest)
+        self.timer.start()
+        self.thread.start()
+
+    # ---------------------------------------------------------------- chrome
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        train_menu = bar.addMenu("&Train")
+        for action in (self.toolbar.play, self.toolbar.step, self.toolbar.reset):
+            train_menu.addAction(action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addMenu(self.toolbar.layers_menu).setText("Layers")
+        view_menu.addAction(self.curves_dock.toggleViewAction())
+        view_menu.addAction(self.settings_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        about = QAction("About ganviz", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status(self) -> None:
+        self.status_step = QLabel("step 0")
+        self.status_rate = QLabel("")
+        self.status_device = QLabel("")
+        self.status_runs = QLabel("")
+        for w in (self.status_step, self.status_rate, self.status_device, self.status_runs):
+            self.statusBar().addPermanentWidget(w)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About ganviz", "ganviz trains GANs with four generator-gradient "
+                          "estimators side by side: plug-in (Goodfellow's eq. 1), "
+                          "reparameterized with fixed and learned sigma(z), and score function.")
+
+    # ---------------------------------------------------------------- frames
+    def draw_newest(self) -> None:
+        """Timer slot: draw the newest snapshot, if there is one."""
+        snap = self.slot.take()
+        if snap is None:
+            return
+        self.snapshot = snap
+        key = tuple(r.spec for r in snap.runs)
+        if key != self._runs_key:
+            self._runs_key = key
+            self.panels.set_runs(key)
+            self.curves.clear()
+            self.toolbar.set_available({s.estimator for s in key})
+            self.settings.mark_applied(snap.config)
+            self.panels.edit_modes = snap.config.data.name == "custom"
+        self.panels.update_snapshot(snap)
+        self.curves.update_snapshot(snap)
+        for run in snap.runs:
+            hidden = run.spec.estimator in self.state.hidden_estimators
+            self.curves.set_run_visible(run.spec.index, not hidden)
+        self._update_status(snap)
+        if snap.error:
+            self.statusBar().showMessage(snap.error, 8000)
+        self.frames += 1
+        now = time.perf_counter()
+        self._frame_times.append(now)
+        while self._frame_times and now - self._frame_times[0] > 2.0:
+            self._frame_times.pop(0)
+
+    def frames_per_sec(self) -> float:
+        """Frames drawn per second over the last two seconds."""
+        t = self._frame_times
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 0.0
+
+    def _update_status(self, snap: Snapshot) -> None:
+        self.status_step.setText(f"step {snap.step}")
+        self.status_rate.setText(f"{snap.steps_per_sec:.0f} steps/s · "
+                                 f"{self.frames_per_sec():.0f} frames/s")
+        self.status_device.setText(snap.device)
+        parts = []
+        for run in snap.runs:
+            state = "diverged" if run.diverged else ("training" if run.active and snap.running
+                                                     else "paused")
+            color = theme.ESTIMATOR_COLORS[run.spec.estimator]
+            parts.append(f"<span style='color:{color}'>■</span> {state}")
+        self.status_runs.setText(" ".join(parts))
+
+    # -------------------------------------------------------------- actions
+    def _on_step(self) -> None:
+        self.toolbar.play.setChecked(False)
+        self.session.send("step", 1)
+
+    def _on_estimator(self, estimator: str, on: bool) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        for run in snap.runs:
+            if run.spec.estimator == estimator:
+                self.session.send("set_active", (run.spec.index, on))
+
+    def _reset(self, cfg: Config) -> None:
+        self.session.send("reset", cfg)
+
+    def _on_apply(self, cfg: Config) -> None:
+        self.session.send("apply", cfg)
+        self.settings.mark_applied(cfg)
+
+    def _add_mode(self, x: float, y: float) -> None:
+        cfg = self.session.cfg
+        d = cfg.data
+        std = d.stds[0] if d.stds else d.std
+        means = [*map(list, d.means), [round(x, 3), round(y, 3)]]
+        stds = [*d.stds, std] if len(d.stds) == len(d.means) and d.stds else list(d.stds)
+        weights = [*d.weights, 1.0] if d.weights else []
+        self._apply_data({"means": means, "stds": stds, "weights": weights})
+
+    def _remove_mode(self, x: float, y: float) -> None:
+        d = self.session.cfg.data
+        if len(d.means) <= 1:
+            self.statusBar().showMessage("data.means: a custom dataset keeps at least one mode",
+                                         5000)
+            return
+        k = min(range(len(d.means)), key=lambda i: (d.means[i][0] - x) ** 2 +
+                (d.means[i][1] - y) ** 2)
+        keep = [i for i in range(len(d.means)) if i != k]
+        stds = [d.stds[i] for i in keep] if len(d.stds) == len(d.means) else list(d.stds)
+        weights = [d.weights[i] for i in keep] if d.weights else []
+        self._apply_data({"means": [d.means[i] for i in keep], "stds": stds,
+                          "weights": weights})
+
+    def _apply_data(self, values: dict) -> None:
+        try:
+            cfg = self.session.cfg.with_overrides({"data": values})
+        except ConfigError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return
+        self.session.send("apply", cfg)
+        self.settings.set_config(cfg)
+        self.settings.mark_applied(cfg)
+
+    def _on_failed(self, message: str) -> None:
+        self.toolbar.play.setChecked(False)
+        QMessageBox.critical(self, "ganviz", message)
+
+    # ----------------------------------------------------------------- close
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        """Stop the training thread (within a second) before the window goes away."""
+        self.timer.stop()
+        if not self.thread.stop(2000):
+            self.thread.terminate()
+            self.thread.wait(500)
+        event.accept()

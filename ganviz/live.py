@@ -1,0 +1,371 @@
+"""The live training session behind the window: plain code, no Qt.
+
+``LiveSession.run(stop)`` is the worker thread's whole body (Orange's TSNERunner
+pattern): it owns the trainer and the device, takes commands from a thread-safe
+queue between steps, and publishes immutable :class:`Snapshot` objects into a
+:class:`LatestSlot` that the GUI reads at its own rate (the newest wins, older
+ones are dropped, nothing queues up).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganviz.config import Config, ConfigError
+from ganviz.device import resolve_device, training_threads
+from ganviz.probes import SigmaCurves, ViewProbes, compute_sigma_curves, compute_views
+from ganviz.runs import RunSpec
+from ganviz.trainer import METRIC_COLUMNS, Trainer
+
+# Settings that apply at the next step; everything else needs a reset.
+LIVE_FIELDS = {
+    "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
+              "loss", "sigma_min", "sigma_schedule", "sigma_final", "schedule_steps",
+              "real_noise", "steps"},
+    "data": {"name", "radius", "std", "spacing", "scale", "means", "stds", "weights",
+             "train_size", "seed"},
+    "eval": {"every", "samples", "grad_var_batches", "js_bins"},
+    "probe": {"grid", "field_grid", "density_draws", "fakes", "smooth_draws",
+              "manifold_lines", "curve_points", "curve_draws", "curve_fakes"},
+}
+NUMERIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in ("run", "estimator", "seed"))
+
+
+def needs_reset(old: Config, new: Config) -> list[str]:
+    """Fields that differ between two configs and cannot change while training."""
+    changed = []
+    a, b = old.to_dict(), new.to_dict()
+    for section, values in b.items():
+        for key, value in values.items():
+            if a[section][key] != value and key not in LIVE_FIELDS.get(section, set()):
+                changed.append(f"{section}.{key}")
+    return changed
+
+
+class LatestSlot:
+    """A one-element mailbox: ``put`` overwrites, ``take`` returns the newest once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._item: Any = None
+        self.dropped = 0
+
+    def put(self, item: Any) -> None:
+        """Store ``item``, dropping any snapshot the reader has not taken yet."""
+        with self._lock:
+            if self._item is not None:
+                self.dropped += 1
+            self._item = item
+
+    def take(self) -> Any:
+        """The newest item (or None if nothing new since the last take)."""
+        with self._lock:
+            item, self._item = self._item, None
+            return item
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the GUI shows about one run."""
+
+    spec: RunSpec
+    active: bool
+    diverged: bool
+    run_step: int
+
+
+@dataclass(frozen=True, eq=False)
+class RealData:
+    """The target mixture as the views draw it."""
+
+    modes: np.ndarray
+    stds: np.ndarray
+    weights: np.ndarray
+    peak_density: float
+
+    @classmethod
+    def of(cls, trainer: Trainer) -> RealData:
+        """Modes, stds, weights and the density's peak value of the trainer's data."""
+        mix = trainer.data.mixture
+        peak = float(mix.density(mix.means).max())
+        return cls(mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
+                   mix.weights.cpu().numpy().copy(), peak)
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One immutable picture of the session, handed from the worker to the GUI."""
+
+    seq: int
+    step: int
+    running: bool
+    steps_per_sec: float
+    device: str
+    config: Config
+    runs: tuple[RunState, ...]
+    history: dict[str, np.ndarray]
+    views: ViewProbes | None
+    curves: SigmaCurves | None
+    real: RealData
+    error: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class HistoryBuffer:
+    """Metric history as growing float arrays [T, R] per numeric column.
+
+    ``arrays()`` returns views of rows that are never written again, so a snapshot
+    can hold them while the worker appends (a full buffer is replaced, not resized).
+    """
+
+    def __init__(self, n_runs: int) -> None:
+        self.n_runs = n_runs
+        self.length = 0
+        self.rows_seen = 0
+        self._data = {c: np.empty((64, n_runs)) for c in NUMERIC_COLUMNS}
+
+    def update(self, history: list[dict[str, Any]]) -> None:
+        """Append the rows of ``history`` not seen yet (complete evaluations only)."""
+        while self.rows_seen + self.n_runs <= len(history):
+            rows = history[self.rows_seen: self.rows_seen + self.n_runs]
+            if self.length == next(iter(self._data.values())).shape[0]:
+                self._data = {c: np.concatenate([a, np.empty_like(a)]) for c, a in
+                              self._data.items()}
+            for c, a in self._data.items():
+                a[self.length] = [float(r[c]) for r in rows]
+            self.length += 1
+            self.rows_seen += self.n_runs
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Read-only views [T, R] of the history so far."""
+        out = {}
+        for c, a in self._data.items():
+            v = a[: self.length]
+            v.flags.writeable = False
+            out[c] = v
+        return out
+
+
+class LiveSession:
+    """Trainer + command queue + snapshot publishing; runs inside the worker thread."""
+
+    def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
+                 probe_budget: float = 0.1, curve_interval: float = 1.0,
+                 leave_core_for_gui: bool = True) -> None:
+        self.cfg = cfg.validate()
+        self.slot = slot
+        self.frame_interval = frame_interval
+        self.probe_budget = probe_budget
+        self.curve_interval = curve_interval
+        self.leave_core_for_gui = leave_core_for_gui
+        self.commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.trainer: Trainer | None = None
+        self.running = False
+        self.steps_per_frame = 0  # 0 = unlimited
+        self.pending_steps = 0
+        self.seq = 0
+        self.error = ""
+        self._views: ViewProbes | None = None
+        self._curves: SigmaCurves | None = None
+        self._history = HistoryBuffer(1)
+        self._real: RealData | None = None
+        self._probe_cost = 0.0
+        self._last_probe = -1e9
+        self._last_curves = -1e9
+        self._rate = 0.0
+        self._rate_window: list[tuple[float, int]] = []
+        self.on_error: Callable[[str], None] | None = None
+
+    # ------------------------------------------------------------- commands
+    def send(self, name: str, value: Any = None) -> None:
+        """Queue a command (thread-safe): play, pause, step, reset, set_active, speed, apply."""
+        self.commands.put((name, value))
+
+    def _handle(self, name: str, value: Any) -> None:
+        if name == "play":
+            self.running = True
+        elif name == "pause":
+            self.running = False
+        elif name == "toggle":
+            self.running = not self.running
+        elif name == "step":
+            self.running = False
+            self.pending_steps += int(value or 1)
+        elif name == "speed":
+            self.steps_per_frame = max(0, int(value))
+        elif name == "set_active":
+            index, active = value
+            assert self.trainer is not None
+            self.trainer.set_active(index, active)
+        elif name == "reset":
+            self._reset(value if value is not None else self.cfg)
+        elif name == "apply":
+            self._apply(value)
+        else:
+            raise ValueError(f"unknown command {name!r}")
+
+    def _reset(self, cfg: Config) -> None:
+        keep_active = {}
+        if self.trainer is not None:
+            keep_active = {spec.label: a for spec, a in zip(self.trainer.runs,
+                                                            self.trainer.active, strict=True)}
+        self.cfg = cfg.validate()
+        device = resolve_device(cfg.train.device)
+        self.trainer = Trainer(self.cfg, device)
+        for spec in self.trainer.runs:
+            if not keep_active.get(spec.label, True):
+                self.trainer.set_active(spec.index, False)
+        self.pending_steps = 0
+        self._views = self._curves = None
+        self._history = HistoryBuffer(self.trainer.n_runs)
+        self._real = RealData.of(self.trainer)
+        self.trainer.evaluate()
+        self._refresh_probes(force=True)
+
+    def _apply(self, cfg: Config) -> None:
+        """Apply live-changeable settings now; anything else waits for a reset."""
+        cfg = cfg.validate()
+        assert self.trainer is not None
+        if needs_reset(self.cfg, cfg):
+            raise ConfigError(needs_reset(self.cfg, cfg)[0], "needs a reset to take effect")
+        data_changed = cfg.data != self.cfg.data
+        self.cfg = cfg
+        self.trainer.apply_live(cfg)
+        if data_changed:
+            self._real = RealData.of(self.trainer)
+            self._refresh_probes(force=True)
+
+    # ----------------------------------------------------------------- loop
+    def run(self, stop: threading.Event) -> None:
+        """Worker-thread body: set threads and device here, then train until ``stop``."""
+        torch.set_num_threads(training_threads(self.cfg.train.threads, self.leave_core_for_gui))
+        try:
+            self._reset(self.cfg)
+        except ConfigError as exc:
+            self._fail(str(exc))
+            return
+        self._publish()
+        last_frame = time.perf_counter()
+        while not stop.is_set():
+            self._drain()
+            trainer = self.trainer
+            assert trainer is not None
+            if self.running or self.pending_steps:
+                budget = self.steps_per_frame if self.steps_per_frame > 0 else None
+                n = 0
+                while not stop.is_set():
+                    self._one_step(trainer)
+                    n += 1
+                    if self.pending_steps:
+                        self.pending_steps -= 1
+                        if not self.pending_steps and not self.running:
+                            break
+                    if budget is not None and n >= budget:
+                        break
+                    if time.perf_counter() - last_frame >= self.frame_interval:
+                        break
+                    if not self.commands.empty():
+                        break
+                if budget is not None:  # steps-per-frame mode: one chunk per frame
+                    wait = self.frame_interval - (time.perf_counter() - last_frame)
+                    if wait > 0:
+                        stop.wait(wait)
+            else:
+                self._wait_for_command(stop, self.frame_interval)
+            now = time.perf_counter()
+            if now - last_frame >= self.frame_interval or not self.running:
+                self._refresh_probes()
+                self._publish()
+                last_frame = now
+
+    def _wait_for_command(self, stop: threading.Event, timeout: float) -> None:
+        try:
+            name, value = self.commands.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self._safe_handle(name, value)
+        self._drain()
+
+    def _safe_handle(self, name: str, value: Any) -> None:
+        try:
+            self._handle(name, value)
+        except ConfigError as exc:
+            self.error = str(exc)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                name, value = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            self._safe_handle(name, value)
+
+    def _one_step(self, trainer: Trainer) -> None:
+        trainer.step()
+        if trainer.step_count % trainer.cfg.eval.every == 0:
+            trainer.evaluate()
+        now = time.perf_counter()
+        self._rate_window.append((now, trainer.step_count))
+        while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 2.0:
+            self._rate_window.pop(0)
+
+    def _refresh_probes(self, force: bool = False) -> None:
+        """Recompute the views when the probe budget allows (at most ``probe_budget`` of time)."""
+        trainer = self.trainer
+        assert trainer is not None
+        now = time.perf_counter()
+        min_gap = max(self.frame_interval, self._probe_cost / self.probe_budget)
+        stale = self._views is None or self._views.step != trainer.step_count
+        if force or (stale and now - self._last_probe >= min_gap):
+            t0 = time.perf_counter()
+            self._views = compute_views(trainer)
+            self._probe_cost = time.perf_counter() - t0
+            self._last_probe = now
+        if force or (now - self._last_curves >= self.curve_interval and (
+                self._curves is None or self._curves.step != trainer.step_count)):
+            self._curves = compute_sigma_curves(trainer)
+            self._last_curves = now
+
+    def steps_per_sec(self) -> float:
+        """Training steps per second over the last ~2 seconds of running."""
+        w = self._rate_window
+        if len(w) < 2 or not self.running:
+            return 0.0
+        dt = w[-1][0] - w[0][0]
+        return (w[-1][1] - w[0][1]) / dt if dt > 0 else 0.0
+
+    def snapshot(self) -> Snapshot:
+        """An immutable snapshot of the current state (fresh arrays only)."""
+        trainer = self.trainer
+        assert trainer is not None
+        diverged = trainer.diverged_list()
+        run_steps = trainer.run_steps.tolist()
+        runs = tuple(RunState(spec, trainer.active[i], diverged[i], run_steps[i])
+                     for i, spec in enumerate(trainer.runs))
+        self._history.update(trainer.history)
+        self.seq += 1
+        return Snapshot(
+            seq=self.seq, step=trainer.step_count, running=self.running,
+            steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
+            runs=runs, history=self._history.arrays(), views=self._views, curves=self._curves,
+            real=self._real, error=self.error,
+        )
+
+    def _publish(self) -> None:
+        self.slot.put(self.snapshot())
+        self.error = ""
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        if self.on_error is not None:
+            self.on_error(message)
+
+

@@ -1,0 +1,129 @@
+"""The live session behind the window, driven without Qt (as Orange tests its runners)."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from ganviz.live import HistoryBuffer, LatestSlot, LiveSession, needs_reset
+from tests.conftest import small_config
+
+
+def wait_for(slot: LatestSlot, pred, timeout: float = 20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        snap = slot.take()
+        if snap is not None and pred(snap):
+            return snap
+        time.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+@pytest.fixture
+def live():
+    slot = LatestSlot()
+    session = LiveSession(small_config(), slot, frame_interval=0.02)
+    stop = threading.Event()
+    thread = threading.Thread(target=session.run, args=(stop,), daemon=True)
+    thread.start()
+    yield session, slot
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_latest_slot_keeps_only_the_newest():
+    slot = LatestSlot()
+    for i in range(100):
+        slot.put(i)
+    assert slot.take() == 99
+    assert slot.take() is None
+    assert slot.dropped == 99
+
+
+def test_history_buffer_grows_without_touching_sent_rows():
+    buf = HistoryBuffer(2)
+    rows = []
+    for step in range(100):
+        for r in range(2):
+            rows.append({c: float(step + r) for c in ("step", "sigma", "loss_d", "loss_g",
+                         "modes", "hq_fraction", "reverse_kl", "js_divergence", "sigma_mean",
+                         "sigma_p10", "sigma_p90", "grad_rel_var", "diverged")})
+        if step == 10:
+            buf.update(rows)
+            early = buf.arrays()["loss_d"]
+    buf.update(rows)
+    late = buf.arrays()["loss_d"]
+    assert early.shape == (11, 2) and late.shape == (100, 2)
+    assert np.array_equal(early, late[:11])
+    assert not late.flags.writeable
+
+
+def test_play_pause_step(live):
+    session, slot = live
+    first = wait_for(slot, lambda s: s.views is not None)
+    assert first.step == 0 and not first.running
+    session.send("step", 3)
+    wait_for(slot, lambda s: s.step == 3)
+    session.send("play")
+    snap = wait_for(slot, lambda s: s.step >= 20 and s.running)
+    session.send("pause")
+    paused = wait_for(slot, lambda s: not s.running)
+    time.sleep(0.2)
+    later = wait_for(slot, lambda s: True)
+    assert later.step == paused.step
+    assert snap.views is not None and snap.views.density.shape[0] == 4
+    assert snap.history["modes"].shape[1] == 4
+
+
+def test_paused_run_freezes_while_others_advance(live):
+    session, slot = live
+    wait_for(slot, lambda s: True)
+    session.send("set_active", (1, False))
+    session.send("step", 5)
+    snap = wait_for(slot, lambda s: s.step == 5)
+    assert [r.run_step for r in snap.runs] == [5, 0, 5, 5]
+    assert [r.active for r in snap.runs] == [True, False, True, True]
+
+
+def test_reset_and_live_apply(live):
+    session, slot = live
+    wait_for(slot, lambda s: True)
+    session.send("step", 4)
+    wait_for(slot, lambda s: s.step == 4)
+    cfg = session.cfg.with_overrides({"train": {"lr_g": 5e-4}, "data": {"radius": 1.5}})
+    session.send("apply", cfg)
+    snap = wait_for(slot, lambda s: s.config.train.lr_g == 5e-4)
+    assert snap.step == 4
+    assert np.allclose(np.hypot(*snap.real.modes.T), 1.5)
+    wider = cfg.with_overrides({"model": {"g_hidden": [16]}})
+    session.send("apply", wider)  # needs a reset: refused with a message, nothing changes
+    err = wait_for(slot, lambda s: bool(s.error))
+    assert "model.g_hidden" in err.error and "reset" in err.error
+    session.send("reset", wider)
+    snap = wait_for(slot, lambda s: s.config.model.g_hidden == [16])
+    assert snap.step == 0
+
+
+def test_stop_is_quick_while_training():
+    slot = LatestSlot()
+    session = LiveSession(small_config(), slot)
+    stop = threading.Event()
+    thread = threading.Thread(target=session.run, args=(stop,), daemon=True)
+    thread.start()
+    session.send("play")
+    wait_for(slot, lambda s: s.step > 5)
+    t0 = time.perf_counter()
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_needs_reset_lists_only_structural_changes():
+    cfg = small_config()
+    assert needs_reset(cfg, cfg.with_overrides({"train": {"lr_d": 0.01, "k_d": 3}})) == []
+    changed = needs_reset(cfg, cfg.with_overrides({"model": {"latent_dim": 3},
+                                                   "runs": {"seeds": [4]}}))
+    assert changed == ["model.latent_dim", "runs.seeds"]
