@@ -6,10 +6,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
-from ganviz.config import Config, load_preset  # noqa: E402
+from ganviz.config import Config, load_preset
 
 
 def small_config(**runs) -> Config:

@@ -8,13 +8,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BLOCK_QT = r"""
 import importlib.abc, sys
+QT = {'PySide6', 'PyQt5', 'PyQt6', 'PySide2', 'pyqtgraph', 'shiboken6', 'qtpy', 'superqt'}
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name.split('.')[0] in {'PySide6', 'PyQt5', 'PyQt6', 'PySide2', 'pyqtgraph', 'shiboken6', 'qtpy', 'superqt'}:
+        if name.split('.')[0] in QT:
             raise ImportError('Qt is blocked: ' + name)
 sys.meta_path.insert(0, Block())
 import pkgutil, ganviz
-mods = [m.name for m in pkgutil.walk_packages(ganviz.__path__, 'ganviz.') if not m.name.startswith('ganviz.gui')]
+mods = [m.name for m in pkgutil.walk_packages(ganviz.__path__, 'ganviz.')
+        if not m.name.startswith('ganviz.gui')]
 for m in mods:
     __import__(m)
 print(len(mods))

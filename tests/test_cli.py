@@ -86,7 +86,7 @@ def test_resume_continues_to_the_same_numbers(small_toml, tmp_path, capsys):
 )
 def test_bad_input_is_one_line_exit_2_and_no_output(args, expected, tmp_path, capsys):
     out = tmp_path / "never"
-    code, stdout, err = run_cli(["train", "--out", out, "--quiet", *args], capsys)
+    code, _stdout, err = run_cli(["train", "--out", out, "--quiet", *args], capsys)
     assert code == 2
     assert err.startswith("ganviz: error: ") and err.count("\n") == 1, err
     assert expected in err

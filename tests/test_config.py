@@ -65,7 +65,7 @@ def test_malformed_toml_and_unknown_section():
 
 
 def test_unknown_preset():
-    with pytest.raises(ConfigError, match="unknown preset 'nope'; allowed: .*default"):
+    with pytest.raises(ConfigError, match=r"unknown preset 'nope'; allowed: .*default"):
         config.load_preset("nope")
 
 

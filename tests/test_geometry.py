@@ -26,5 +26,5 @@ def test_circles_and_polylines_have_breaks():
     assert x.shape == (22,) and np.isnan(x[10]) and np.isnan(x[21])
     assert np.allclose(np.hypot(x[:10], y[:10]), 1.0)
     lines = np.arange(2 * 3 * 4 * 2, dtype=float).reshape(2, 3, 4, 2)
-    px, py = polylines(lines)
+    px, _py = polylines(lines)
     assert px.shape == (6 * 5,) and np.isnan(px[4])

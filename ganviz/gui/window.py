@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         QMessageBox.critical(self, "ganviz", message)
 
     # ----------------------------------------------------------------- close
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
         if not self.thread.stop(2000):
