@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", default=None, help="open the window on this preset")
     parser.add_argument("--config", type=Path, default=None,
                         help="open the window on this config TOML file")
+    parser.add_argument("--play", action="store_true", help="start training at once")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                        help="close the window after SECONDS (scripted demos)")
     sub = parser.add_subparsers(dest="command", metavar="{train,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
@@ -188,7 +191,7 @@ def cmd_window(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise UsageError(f"the window needs PySide6 and pyqtgraph ({exc}); "
                          "headless: python main.py train") from None
-    return run_app(cfg)
+    return run_app(cfg, play=args.play, quit_after=args.quit_after)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from torch import Tensor
 
 ESTIMATORS: tuple[str, ...] = ("plugin", "reparam_fixed", "reparam_learned", "score")
 FULL_NAMES: dict[str, str] = {
-    "plugin": "plug-in (Goodfellow, gradient at the mean)",
+    "plugin": "plug-in (gradient at the mean)",
     "reparam_fixed": "reparameterized, fixed sigma",
     "reparam_learned": "reparameterized, learned sigma(z)",
     "score": "score function (REINFORCE)",

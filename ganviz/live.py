@@ -21,7 +21,14 @@ import torch
 
 from ganviz.config import Config, ConfigError
 from ganviz.device import resolve_device, training_threads
-from ganviz.probes import SigmaCurves, ViewProbes, compute_sigma_curves, compute_views
+from ganviz.probes import (
+    FakeProbes,
+    SigmaCurves,
+    ViewProbes,
+    compute_fakes,
+    compute_sigma_curves,
+    compute_views,
+)
 from ganviz.runs import RunSpec
 from ganviz.trainer import METRIC_COLUMNS, Trainer
 
@@ -113,6 +120,7 @@ class Snapshot:
     runs: tuple[RunState, ...]
     history: dict[str, np.ndarray]
     views: ViewProbes | None
+    fakes: FakeProbes | None
     curves: SigmaCurves | None
     real: RealData
     error: str = ""
@@ -174,6 +182,7 @@ class LiveSession:
         self.seq = 0
         self.error = ""
         self._views: ViewProbes | None = None
+        self._fakes: FakeProbes | None = None
         self._curves: SigmaCurves | None = None
         self._history = HistoryBuffer(1)
         self._real: RealData | None = None
@@ -209,6 +218,9 @@ class LiveSession:
             self._reset(value if value is not None else self.cfg)
         elif name == "apply":
             self._apply(value)
+        elif name == "call":  # run value(trainer) on the worker thread (scripting, tests)
+            assert self.trainer is not None
+            value(self.trainer)
         else:
             raise ValueError(f"unknown command {name!r}")
 
@@ -224,7 +236,7 @@ class LiveSession:
             if not keep_active.get(spec.label, True):
                 self.trainer.set_active(spec.index, False)
         self.pending_steps = 0
-        self._views = self._curves = None
+        self._views = self._curves = self._fakes = None
         self._history = HistoryBuffer(self.trainer.n_runs)
         self._real = RealData.of(self.trainer)
         self.trainer.evaluate()
@@ -329,6 +341,8 @@ class LiveSession:
             self._views = compute_views(trainer)
             self._probe_cost = time.perf_counter() - t0
             self._last_probe = now
+        if force or self._fakes is None or self._fakes.step != trainer.step_count:
+            self._fakes = compute_fakes(trainer)
         if force or (now - self._last_curves >= self.curve_interval and (
                 self._curves is None or self._curves.step != trainer.step_count)):
             self._curves = compute_sigma_curves(trainer)
@@ -355,7 +369,8 @@ class LiveSession:
         return Snapshot(
             seq=self.seq, step=trainer.step_count, running=self.running,
             steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
-            runs=runs, history=self._history.arrays(), views=self._views, curves=self._curves,
+            runs=runs, history=self._history.arrays(), views=self._views, fakes=self._fakes,
+            curves=self._curves,
             real=self._real, error=self.error,
         )
 

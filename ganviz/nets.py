@@ -25,6 +25,21 @@ def activation(name: str, leaky_slope: float = 0.2):
     raise ValueError(f"model activation: unknown {name!r}; allowed: relu, leaky_relu, tanh")
 
 
+def _activation_(name: str, leaky_slope: float = 0.2):
+    """The in-place form of :func:`activation` (same values and gradients, no new tensor).
+
+    Autograd computes the backward of these from their output, exactly as for the
+    out-of-place forms (leaky_relu: for slopes >= 0, which the config enforces).
+    """
+    if name == "relu":
+        return torch.relu_
+    if name == "tanh":
+        return torch.tanh_
+    if name == "leaky_relu" and leaky_slope >= 0:
+        return lambda h: F.leaky_relu_(h, leaky_slope)
+    return activation(name, leaky_slope)
+
+
 class BatchedMLP(nn.Module):
     """``R`` MLPs with identical shapes and independent weights.
 
@@ -53,6 +68,7 @@ class BatchedMLP(nn.Module):
         self.batchnorm = batchnorm
         self.maxout = maxout
         self.act = activation(activation_name, leaky_slope)
+        self._act_ = _activation_(activation_name, leaky_slope)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.gammas = nn.ParameterList()
@@ -80,7 +96,10 @@ class BatchedMLP(nn.Module):
                 self.betas.append(nn.Parameter(torch.zeros(self.n_runs, 1, width)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Evaluate all runs: ``x`` [R, N, in] -> [R, N, out]."""
+        """Evaluate all runs: ``x`` [R, N, in] -> [R, N, out].
+
+        Activations are applied in place on the fresh layer output (fewer large temporaries).
+        """
         n_layers = len(self.weights)
         h = x
         for i in range(n_layers):
@@ -93,7 +112,8 @@ class BatchedMLP(nn.Module):
                 mean = h.mean(dim=1, keepdim=True)
                 var = h.var(dim=1, unbiased=False, keepdim=True)
                 h = (h - mean) * torch.rsqrt(var + _BN_EPS) * self.gammas[i] + self.betas[i]
-            h = self.act(h)
+            # in place only on a fresh matmul/batchnorm output (amax saves its output for backward)
+            h = self._act_(h) if self.maxout == 1 else self.act(h)
         return h
 
     def matmul_flops(self, n: int) -> int:

@@ -23,9 +23,8 @@ def _run_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 def _finite_rows(flat: torch.Tensor) -> torch.Tensor:
-    """Per row of ``flat`` [R, n]: all finite. One pass: min and max propagate NaN and show inf."""
-    lo, hi = torch.aminmax(flat, dim=1)
-    return torch.isfinite(lo) & torch.isfinite(hi)
+    """Per row of ``flat`` [R, n]: all finite (amin and amax propagate NaN and show inf)."""
+    return torch.isfinite(flat.amin(1)) & torch.isfinite(flat.amax(1))
 
 
 class BatchedOptimizer:

@@ -114,6 +114,33 @@ class SigmaCurves:
     score_std_point: np.ndarray
 
 
+@dataclass(frozen=True, eq=False)
+class FakeProbes:
+    """The cheap per-frame part of the views: model samples and their sigma(z).
+
+    Drawn from the same latents as :func:`compute_views` (the first ``probe.fakes`` of its
+    probe batch), so between two full probes the fakes move smoothly frame by frame.
+    """
+
+    step: int
+    fakes: np.ndarray
+    fake_sigma: np.ndarray
+
+
+def compute_fakes(trainer: Trainer, gen: torch.Generator | None = None) -> FakeProbes:
+    """Model samples [R, n, 2] and sigma(z) [R, n] for the current generator (no gradients)."""
+    p = trainer.cfg.probe
+    d = trainer.cfg.model.latent_dim
+    if gen is None:
+        gen = default_generator(trainer, SALT_VIEWS)
+    with torch.no_grad():
+        noise = _normal_draws(trainer, max(p.density_draws, p.fakes), gen)[:, :p.fakes]
+        mu, sigma = trainer.generate(trainer.latent(noise[..., :d]))
+        fakes = mu + sigma * noise[..., d:]
+    return FakeProbes(step=int(trainer.step_count), fakes=_np(fakes),
+                      fake_sigma=_np(sigma[..., 0]))
+
+
 # ------------------------------------------------------------------------------ helpers
 
 

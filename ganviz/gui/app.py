@@ -7,8 +7,14 @@ import sys
 from ganviz.config import Config
 
 
-def run_app(cfg: Config, argv: list[str] | None = None) -> int:
-    """Open the main window on ``cfg`` and run the Qt event loop; the exit code."""
+def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
+            quit_after: float | None = None) -> int:
+    """Open the main window on ``cfg`` and run the Qt event loop; the exit code.
+
+    ``play`` starts training at once; ``quit_after`` closes the window after that many
+    seconds (for scripted demos and tests).
+    """
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from ganviz.gui.theme import configure_pyqtgraph
@@ -21,4 +27,8 @@ def run_app(cfg: Config, argv: list[str] | None = None) -> int:
     window = MainWindow(cfg)
     window.resize(1600, 1000)
     window.show()
+    if play:
+        window.toolbar.play.setChecked(True)
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
     return app.exec()

@@ -8,11 +8,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
+from ganviz.estimators import FULL_NAMES
 from ganviz.geometry import arrow_segments, circles, polylines
 from ganviz.gui import theme
 from ganviz.gui.viewstate import ViewState
 from ganviz.live import RealData, Snapshot
-from ganviz.probes import ViewProbes
+from ganviz.probes import FakeProbes, ViewProbes
 from ganviz.runs import RunSpec
 
 FIELD_COLOR = "#7fd6ff"
@@ -22,6 +23,15 @@ REAL_COLOR = "#ffffff"
 MANIFOLD_COLOR = (235, 235, 235, 110)
 DENSITY_DECADES = 3.0
 MAX_COLUMNS = 4
+PANEL_BACKGROUND = "#000004"  # inferno's lowest colour
+SIGMA_LEVELS = 32  # fakes of learned-sigma runs: brushes prepared once, indexed per frame
+
+
+def sigma_color_range(real: RealData) -> tuple[float, float]:
+    """log10 sigma range of the fake-sample colours: two decades below to one above the
+    data's mode std."""
+    std = float(np.median(real.stds))
+    return math.log10(std) - 2.0, math.log10(std) + 1.0
 
 
 class RunPanel:
@@ -39,17 +49,18 @@ class RunPanel:
             self.plot.getAxis(axis).setStyle(tickLength=-4)
         vb = self.plot.getViewBox()
         vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[spec.estimator], width=3))
+        vb.setBackgroundColor(PANEL_BACKGROUND)
         self.density = pg.ImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
         self.disc = pg.ImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
         self.real = pg.PlotDataItem(pen=pg.mkPen(REAL_COLOR, width=1), connect="finite")
         self.manifold = pg.PlotCurveItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
                                          connect="finite")
-        self.field = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR, width=1), connect="pairs")
+        self.field = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR + "b0", width=1),
+                                      connect="pairs")
         self.smooth = pg.PlotCurveItem(pen=pg.mkPen(SMOOTH_COLOR, width=1), connect="pairs")
         self.fake_field = pg.PlotCurveItem(pen=pg.mkPen(FAKE_FIELD_COLOR, width=1),
                                            connect="pairs")
-        self.fakes = pg.ScatterPlotItem(size=4, pen=pg.mkPen(20, 20, 20, 160, width=0.5),
-                                        brush=pg.mkBrush(255, 255, 255, 220))
+        self.fakes = pg.ScatterPlotItem(size=3.5, pen=None, brush=pg.mkBrush(255, 255, 255, 170))
         self.note = pg.TextItem(anchor=(0, 0), color=theme.FOREGROUND)
         self.items = {
             "density": self.density, "disc": self.disc, "manifold": self.manifold,
@@ -62,26 +73,40 @@ class RunPanel:
         self.note.setZValue(100)
         self.plot.addItem(self.note)
         self._extent = 0.0
-        self._sigma_cmap = pg.colormap.get(theme.SIGMA_CMAP)
+        self._rect = QRectF()
+        cmap = pg.colormap.get(theme.SIGMA_CMAP)
+        self._sigma_brushes = [pg.mkBrush(cmap.map(k / (SIGMA_LEVELS - 1), mode="byte"))
+                               for k in range(SIGMA_LEVELS)]
         self.views: ViewProbes | None = None
+        self.fakes_drawn: FakeProbes | None = None
         self.set_title(diverged=False, active=True)
         del layout
 
     def set_title(self, diverged: bool, active: bool) -> None:
-        """Title in the estimator colour, with the run's state when not training normally."""
-        state = " — DIVERGED (frozen)" if diverged else ("" if active else " — paused")
-        color = "#ff6b6b" if diverged else theme.ESTIMATOR_COLORS[self.spec.estimator]
-        seed = f", seed {self.spec.seed}"
-        self.plot.setTitle(f"{self.spec.title}{seed}{state}", color=color, size="10pt")
+        """Two-line title: the estimator's full name; sigma, seed and state when not training."""
+        key = (diverged, active)
+        if key == getattr(self, "_title_key", None):
+            return
+        self._title_key = key
+        spec = self.spec
+        color = theme.ESTIMATOR_COLORS[spec.estimator]
+        sigma = "σ learned" if spec.learned_sigma else f"σ = {spec.sigma:g}"
+        state = ""
+        if diverged:
+            state = " · <span style='color:#ff6b6b'><b>DIVERGED (frozen)</b></span>"
+        elif not active:
+            state = " · <i>paused</i>"
+        self.plot.setTitle(
+            f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
+            f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{sigma} · "
+            f"seed {spec.seed}{state}</span>")
 
     def set_extent(self, extent: float) -> None:
         """Fix the data range of the panel to [-extent, extent]^2."""
         if extent != self._extent:
             self._extent = extent
             self.plot.setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0)
-            rect = QRectF(-extent, -extent, 2 * extent, 2 * extent)
-            self.density.setRect(rect)
-            self.disc.setRect(rect)
+            self._rect = QRectF(-extent, -extent, 2 * extent, 2 * extent)
             self.note.setPos(-extent, extent)
 
     def apply_layers(self, layers: set[str]) -> None:
@@ -103,8 +128,10 @@ class RunPanel:
             hi = math.log10(max(real.peak_density, 1e-12))
             logp = np.log10(np.maximum(views.density[r], 1e-30))
             self.density.setImage(logp, autoLevels=False, levels=(hi - DENSITY_DECADES, hi))
+            self.density.setRect(self._rect)  # after setImage: the rect maps image pixels
         if "disc" in layers:
             self.disc.setImage(views.disc[r], autoLevels=False, levels=(0.0, 1.0))
+            self.disc.setRect(self._rect)
         arrow_len = 0.9 * 2 * views.extent / max(int(math.sqrt(len(views.field_points))), 2)
         if "field" in layers:
             self.field.setData(*arrow_segments(views.field_points, views.field[r], arrow_len))
@@ -118,17 +145,18 @@ class RunPanel:
             self.manifold.setData(*polylines(views.manifold[r]))
         elif views.manifold is None:
             self.manifold.setData([], [])
-        if "fakes" in layers:
-            self._draw_fakes(views, r, real)
         self._draw_note(views, r)
 
-    def _draw_fakes(self, views: ViewProbes, r: int, real: RealData) -> None:
-        pts = views.fakes[r]
+    def draw_fakes(self, fakes: FakeProbes, r: int, real: RealData) -> None:
+        """Fake samples (every frame); learned-sigma runs coloured by log sigma(z)."""
+        self.fakes_drawn = fakes
+        pts = fakes.fakes[r]
         if self.spec.learned_sigma:
-            top = max(3.0 * float(np.median(real.stds)), 1e-6)
-            colors = self._sigma_cmap.map(np.clip(views.fake_sigma[r] / top, 0, 1),
-                                          mode="qcolor")
-            self.fakes.setData(x=pts[:, 0], y=pts[:, 1], brush=colors)
+            lo, hi = sigma_color_range(real)
+            frac = (np.log10(np.maximum(fakes.fake_sigma[r], 1e-12)) - lo) / (hi - lo)
+            bins = np.clip((frac * (SIGMA_LEVELS - 1)).round(), 0, SIGMA_LEVELS - 1).astype(int)
+            self.fakes.setData(x=pts[:, 0], y=pts[:, 1],
+                               brush=[self._sigma_brushes[k] for k in bins])
         else:
             self.fakes.setData(x=pts[:, 0], y=pts[:, 1])
 
@@ -224,20 +252,19 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self.colorbar.setLevels((hi - DENSITY_DECADES, hi))
             for p in self.panels:
                 p.draw_real(snap.real)
-        views = snap.views
-        if views is None:
-            return
         for r, p in enumerate(self.panels):
             if p.spec.estimator in self.state.hidden_estimators:
                 continue
-            if p.views is views:
-                continue
-            p.draw(views, r, snap.real, self.state.layers)
+            if snap.views is not None and p.views is not snap.views:
+                p.draw(snap.views, r, snap.real, self.state.layers)
+            if (snap.fakes is not None and p.fakes_drawn is not snap.fakes
+                    and "fakes" in self.state.layers):
+                p.draw_fakes(snap.fakes, r, snap.real)
 
     def redraw(self) -> None:
         """Draw the last snapshot again (after a layer was switched on)."""
         for p in self.panels:
-            p.views = None
+            p.views = p.fakes_drawn = None
         if self._snap is not None:
             self.update_snapshot(self._snap)
 

@@ -24,7 +24,7 @@ FOREGROUND = "#d8dde6"
 GRID_ALPHA = 0.15
 DENSITY_CMAP = "inferno"
 DISC_CMAP = "CET-D1A"
-SIGMA_CMAP = "viridis"
+SIGMA_CMAP = "CET-R4"
 
 
 def estimator_color(estimator: str) -> QColor:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMenu,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from ganviz.estimators import ESTIMATORS, FULL_NAMES
 from ganviz.gui import theme
@@ -16,9 +24,9 @@ SPEEDS = [("unlimited", 0), ("1 step/frame", 1), ("5 steps/frame", 5), ("20 step
 
 def _toggle_style(color: str) -> str:
     return (
-        f"QToolButton {{ border: 2px solid {color}; border-radius: 4px; padding: 3px 8px;"
+        f"QToolButton {{ border: 2px solid {color}; border-radius: 4px; padding: 2px 6px;"
         f" color: {color}; background: transparent; }}"
-        f" QToolButton:checked {{ background: {color}; color: #111; font-weight: bold; }}"
+        f" QToolButton:checked {{ background: {color}; color: #111; }}"
         f" QToolButton:disabled {{ border-color: #555; color: #666; }}"
     )
 
@@ -36,18 +44,22 @@ class TrainingToolbar(QToolBar):
         super().__init__("Training", parent)
         self.setObjectName("training-toolbar")
         self.setMovable(False)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.state = state
-        self.play = QAction("▶ Play", self)
+        style = self.style()
+        self._icons = {name: style.standardIcon(getattr(QStyle.StandardPixmap, name))
+                       for name in ("SP_MediaPlay", "SP_MediaPause", "SP_MediaSkipForward",
+                                    "SP_BrowserReload")}
+        self.play = QAction(self._icons["SP_MediaPlay"], "Play", self)
         self.play.setCheckable(True)
         self.play.setShortcut(QKeySequence(Qt.Key.Key_Space))
         self.play.setToolTip("Play / pause training (Space)")
         self.play.toggled.connect(self._on_play)
-        self.step = QAction("⏭ Step", self)
+        self.step = QAction(self._icons["SP_MediaSkipForward"], "Step", self)
         self.step.setShortcut(QKeySequence("S"))
         self.step.setToolTip("Advance one training step (S)")
         self.step.triggered.connect(self.step_requested)
-        self.reset = QAction("⟲ Reset", self)
+        self.reset = QAction(self._icons["SP_BrowserReload"], "Reset", self)
         self.reset.setShortcut(QKeySequence("Ctrl+R"))
         self.reset.setToolTip("Start again from step 0 with the current settings (Ctrl+R)")
         self.reset.triggered.connect(self.reset_requested)
@@ -76,7 +88,7 @@ class TrainingToolbar(QToolBar):
             self.addWidget(button)
         self.addSeparator()
         self.layers_button = QToolButton()
-        self.layers_button.setText("Layers ▾")
+        self.layers_button.setText("Layers")
         self.layers_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.layers_menu = QMenu(self.layers_button)
         self.layer_actions: dict[str, QAction] = {}
@@ -90,7 +102,8 @@ class TrainingToolbar(QToolBar):
         self.addWidget(self.layers_button)
 
     def _on_play(self, on: bool) -> None:
-        self.play.setText("⏸ Pause" if on else "▶ Play")
+        self.play.setText("Pause" if on else "Play")
+        self.play.setIcon(self._icons["SP_MediaPause" if on else "SP_MediaPlay"])
         self.play_toggled.emit(on)
 
     def _on_estimator(self, estimator: str, on: bool) -> None:

@@ -1,0 +1,83 @@
+"""``python main.py bench --gui``: training throughput with the window drawing, as a ratio.
+
+Runs in one process: first the same runs headless (trainer steps with the same
+evaluation cadence and the same thread count the worker gets), then the window
+offscreen while training for a fixed time. Reports the window's training steps
+per second as a fraction of headless, and the frames drawn per second.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from ganviz.config import Config
+
+
+def _headless_rate(cfg: Config, seconds: float, threads: int) -> float:
+    """Steps per second of the plain trainer (with its evaluations), after a warm-up."""
+    from ganviz.bench import headless_steps_per_sec
+
+    return headless_steps_per_sec(cfg, seconds, threads)
+
+
+def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
+    """Measure window training throughput and frame rate against headless training."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from ganviz.device import training_threads
+    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.gui.window import MainWindow
+
+    threads = training_threads(cfg.train.threads, leave_for_gui=True)
+    headless = _headless_rate(cfg, seconds, threads)
+    app = QApplication.instance() or QApplication([])
+    configure_pyqtgraph()
+    window = MainWindow(cfg)
+    window.resize(1600, 1000)
+    window.show()
+    deadline = time.perf_counter() + 30
+    while window.snapshot is None and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    window.session.send("play")
+    warm = time.perf_counter() + 1.5
+    while time.perf_counter() < warm:
+        app.processEvents()
+        time.sleep(0.002)
+    start_step = window.snapshot.step if window.snapshot else 0
+    start_frames = window.frames
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        app.processEvents()
+        time.sleep(0.002)
+    elapsed = time.perf_counter() - t0
+    end_step = window.snapshot.step if window.snapshot else 0
+    frames = window.frames - start_frames
+    window.close()
+    app.processEvents()
+    gui_rate = (end_step - start_step) / elapsed
+    return {
+        "runs": len(window.snapshot.runs) if window.snapshot else 0,
+        "seconds": round(elapsed, 2),
+        "worker_threads": threads,
+        "headless_steps_per_sec": round(headless, 1),
+        "window_steps_per_sec": round(gui_rate, 1),
+        "throughput_fraction": round(gui_rate / headless, 3) if headless > 0 else 0.0,
+        "frames_per_sec": round(frames / elapsed, 1),
+        "snapshots_dropped": window.slot.dropped,
+    }
+
+
+def format_gui_report(result: dict[str, Any]) -> str:
+    """A short human report of :func:`run_gui_bench`."""
+    return (
+        f"ganviz bench --gui ({result['runs']} runs, {result['worker_threads']} worker thread(s),"
+        f" {result['seconds']} s)\n"
+        f"headless training:     {result['headless_steps_per_sec']:8.1f} steps/s\n"
+        f"training with window:  {result['window_steps_per_sec']:8.1f} steps/s  "
+        f"({100 * result['throughput_fraction']:.0f}% of headless)\n"
+        f"frames drawn:          {result['frames_per_sec']:8.1f} per second"
+    )

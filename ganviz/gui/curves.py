@@ -1,0 +1,591 @@
+"""The curves dock: training curves per run and the equation-1 sigma curves of one run.
+
+Six small plots over training steps (loss, modes, high-quality fraction, reverse KL, gradient
+relative variance, sigma) in two rows of three, the equation-1 plot (log-log) beside them at
+double height, and one shared legend of the runs at the left (a legend inside every small plot
+would cover its data; ``set_plot_legends(True)`` adds them for exporting single plots).
+
+Items are created once per run set and then only fed with ``setData``; nothing is recomputed
+unless the history length, the history buffer, the sigma-curves step, the selection or the run
+set changed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ganviz.config import Config
+from ganviz.gui import theme
+from ganviz.live import Snapshot
+from ganviz.probes import SigmaCurves
+from ganviz.runs import RunSpec
+
+# name -> (title, y label, log y); the order is the layout order (row-major, 3 per row).
+TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
+    "loss": ("Loss: D solid, G dashed", "loss", False),
+    "modes": ("Modes captured", "modes", False),
+    "hq_fraction": ("High-quality fraction", "fraction", False),
+    "reverse_kl": ("Reverse KL (modes)", "KL (nats)", False),
+    "grad_rel_var": ("Gradient relative variance", "rel. variance", True),
+    "sigma": ("Sigma over training", "σ", True),
+}
+EQ1 = "equation1"
+LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
+PLOT_NAMES = (*TIME_PLOTS, EQ1)
+EQ1_SERIES = {  # series -> (legend text, pen style)
+    "bias": ("relative bias", Qt.PenStyle.SolidLine),
+    "pathwise_std": ("pathwise std", Qt.PenStyle.DashLine),
+    "score_std": ("score-function std", Qt.PenStyle.DotLine),
+}
+TITLE_SIZE = "10pt"
+TITLE_HEIGHT = 24
+LABEL_SIZE = "9pt"
+TICK_POINTS = 8
+LEGEND_SIZE = "9pt"
+LINE_WIDTH = 1.0  # cosmetic; wider (or fractional) pens are several times slower to draw
+LEFT_AXIS_WIDTH = 52
+BOTTOM_AXIS_HEIGHT = 32
+BAND_ALPHA = 55
+EDGE_ALPHA = 90
+DIM_COLOR = "#8a919e"
+AXIS_OVERHANG = 10
+DASH = 4
+LEGEND_MARGIN = 6
+LEGEND_CORNERS = ((-LEGEND_MARGIN, LEGEND_MARGIN), (-LEGEND_MARGIN, -LEGEND_MARGIN),
+                  (LEGEND_MARGIN, -LEGEND_MARGIN), (LEGEND_MARGIN, LEGEND_MARGIN))
+LOG_DECADES_AS_POWERS = 3.5
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _power_of_ten(k: int) -> str:
+    return "1" if k == 0 else "10" + str(k).translate(SUPERSCRIPT)
+
+
+def run_label(spec: RunSpec) -> str:
+    """Legend text shared by runs that differ only in seed, e.g. ``reparam, fixed σ = 0.05``."""
+    name = theme.SHORT_NAMES[spec.estimator]
+    if spec.learned_sigma:
+        return name if spec.estimator == "reparam_learned" else f"{name}, learned σ(z)"
+    if spec.estimator == "reparam_fixed":
+        return f"{name} = {_fmt(spec.sigma)}"
+    return f"{name}, σ = {_fmt(spec.sigma)}"
+
+
+def run_color(spec: RunSpec, specs: tuple[RunSpec, ...]) -> QColor:
+    """The estimator colour, shaded (darker to lighter) when one estimator has several sigmas."""
+    color = theme.estimator_color(spec.estimator)
+    sigmas = sorted({(s.learned_sigma, s.sigma) for s in specs if s.estimator == spec.estimator})
+    if len(sigmas) > 1:
+        t = sigmas.index((spec.learned_sigma, spec.sigma)) / (len(sigmas) - 1)
+        factor = round(75 + 60 * t)  # 75 % .. 135 % brightness
+        color = color.darker(int(10000 / factor)) if factor < 100 else color.lighter(factor)
+    return color
+
+
+def mode_limits(cfg: Config) -> tuple[int, float]:
+    """Number of modes and the largest possible reverse KL, log(1 / min weight)."""
+    d = cfg.data
+    if d.name == "ring8":
+        weights = [1.0] * 8
+    elif d.name == "grid25":
+        weights = [1.0] * 25
+    else:
+        weights = list(d.weights) if d.weights else [1.0] * max(len(d.means), 1)
+    w = np.asarray(weights, dtype=float)
+    return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
+
+
+class _Sample(pg.ItemSample):
+    """A legend sample: a line (and a band for learned sigma); dimmed when hidden, not clickable."""
+
+    def __init__(self, item: pg.PlotDataItem) -> None:
+        super().__init__(item)
+        self.setFixedWidth(26)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, 26, 20)
+
+    def paint(self, p, *args) -> None:
+        p.setRenderHint(p.RenderHint.Antialiasing)
+        pen = pg.mkPen(self.item.opts["pen"])
+        band = self.item.opts.get("fillBrush")
+        if not self.item.isVisible():
+            p.setOpacity(0.3)
+        if band is not None:
+            p.fillRect(QRectF(1, 5, 24, 12), pg.mkBrush(band))
+        p.setPen(pen)
+        p.drawLine(QPointF(1, 11), QPointF(25, 11))
+
+    def mouseClickEvent(self, event) -> None:
+        event.ignore()
+
+
+class _Axis(pg.AxisItem):
+    """An axis with tidy log labels whose edge labels may overhang a little with the grid on.
+
+    pyqtgraph drops labels that leave ``boundingRect()``, and with a grid that rect has no
+    overhang margin, so the labels at the ends of a fixed range (0 and 1) would vanish.
+    """
+
+    def tickStrings(self, values, scale, spacing) -> list[str]:
+        """Log axes: decades only (as 10⁻³ when many), plus 2 and 5 on short ranges."""
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        span = self.range[1] - self.range[0]
+        out = []
+        for v in values:
+            k = math.floor(v + 1e-6)
+            mantissa = round(10 ** (v - k), 3)
+            if mantissa == 1:
+                out.append(_power_of_ten(k) if span > LOG_DECADES_AS_POWERS else f"{10.0**k:g}")
+            elif span < 1.5 and mantissa in (2, 5):
+                out.append(f"{mantissa * 10.0**k:g}")
+            else:
+                out.append("")
+        return out
+
+    def boundingRect(self) -> QRectF:
+        rect = super().boundingRect()
+        if self.orientation in ("left", "right"):
+            return rect.adjusted(0, -AXIS_OVERHANG, 0, AXIS_OVERHANG)
+        return rect.adjusted(-AXIS_OVERHANG, 0, AXIS_OVERHANG, 0)
+
+
+@dataclass
+class _RunItems:
+    """The plot items of one run, by series name (plus the sigma band of a learned run)."""
+
+    spec: RunSpec
+    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    band: pg.FillBetweenItem | None = None
+
+    def all(self) -> list:
+        """Every graphics item of the run (for visibility)."""
+        return [*self.items.values(), *([self.band] if self.band is not None else [])]
+
+
+def _plot_item() -> pg.PlotItem:
+    plot = pg.PlotItem(axisItems={side: _Axis(side) for side in ("left", "bottom")})
+    label = plot.titleLabel
+    label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
+
+    def update_min() -> None:
+        """Let a long title be clipped instead of widening its column (and the dock)."""
+        pg.LabelItem.updateMin(label)
+        label.setMinimumWidth(0)
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    plot.layout.removeItem(label)
+    plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
+    return plot
+
+
+def _set_title(plot: pg.PlotItem, title: str) -> None:
+    plot.setTitle(title, size=TITLE_SIZE)
+    plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
+    plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
+
+
+def _style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str) -> None:
+    font = QFont()
+    font.setPointSize(TICK_POINTS)
+    _set_title(plot, title)
+    plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+    plot.hideButtons()
+    for side, text in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(side)
+        # maxTickLevel 1: no sub-minor ticks, so no dense grids (each grid line costs paint time)
+        axis.setStyle(tickFont=font, tickTextOffset=3, tickLength=-4, maxTickLevel=1)
+        axis.setLabel(text, **{"font-size": LABEL_SIZE, "color": theme.FOREGROUND})
+    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+    plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT)
+    plot.layout.setContentsMargins(2, 2, 6, 2)
+
+
+class CurvesPanel(QWidget):
+    """Training curves for every run and the equation-1 sigma curves of the selected run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setMinimumHeight(200)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        grid = self.view.ci
+        grid.setContentsMargins(4, 2, 4, 2)
+        grid.layout.setHorizontalSpacing(6)
+        grid.layout.setVerticalSpacing(2)
+
+        self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+                                    sampleType=_Sample, horSpacing=4, verSpacing=-2, frame=False)
+        grid.addItem(self.legend, row=0, col=0, rowspan=2)
+        grid.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        self._plots: dict[str, pg.PlotItem] = {}
+        for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
+            plot = _plot_item()
+            _style_plot(plot, title, ylabel, "step")
+            plot.setLogMode(x=False, y=log)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=_Sample,
+                           brush=pg.mkBrush(theme.BACKGROUND + "d0")).setVisible(False)
+            grid.addItem(plot, row=i // 3, col=1 + i % 3)
+            self._plots[name] = plot
+        self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
+        self._plots["hq_fraction"].enableAutoRange(y=False)
+
+        eq1 = _plot_item()
+        _style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)")
+        eq1.setLogMode(x=True, y=True)
+        eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        grid.addItem(eq1, row=0, col=4, rowspan=2)
+        self._plots[EQ1] = eq1
+        self.eq1_legend = eq1.addLegend(offset=(-6, -6), labelTextSize=LEGEND_SIZE,
+                                        sampleType=_Sample,
+                                        brush=pg.mkBrush(theme.BACKGROUND + "d0"))
+        self._eq1: dict[str, pg.PlotDataItem] = {}
+        for key, (text, style) in EQ1_SERIES.items():
+            item = pg.PlotDataItem(pen=pg.mkPen(theme.FOREGROUND, width=2, style=style),
+                                   connect="finite")
+            eq1.addItem(item)
+            self.eq1_legend.addItem(item, text)
+            self._eq1[key] = item
+        eq1.vb.sigRangeChanged.connect(self._place_eq1_legend)
+        eq1.vb.sigResized.connect(self._place_eq1_legend)
+        marker_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
+        eq1.addItem(self._eq1_marker, ignoreBounds=True)
+        self._eq1_marker.setVisible(False)
+        self._marker_sample = pg.PlotDataItem(pen=marker_pen)
+        self.eq1_legend.addItem(self._marker_sample, "run σ")
+
+        gl = grid.layout
+        gl.setColumnStretchFactor(0, 0)
+        for col in (1, 2, 3):
+            gl.setColumnStretchFactor(col, 4)
+        gl.setColumnStretchFactor(4, 5)
+        for row in (0, 1):
+            gl.setRowStretchFactor(row, 1)
+
+        self._runs: list[_RunItems] = []
+        self._specs: tuple[RunSpec, ...] = ()
+        self._hidden: set[int] = set()
+        self._diverged: tuple[bool, ...] = ()
+        self._selected = 0
+        self._history_key: tuple = ()
+        self._history_ref: np.ndarray | None = None
+        self._eq1_key: tuple = ()
+        self._legend_key: tuple = ()
+        self._legend_dummies: list[pg.PlotDataItem] = []
+        self._snap: Snapshot | None = None
+
+    # ------------------------------------------------------------------ API
+    def plots(self) -> dict[str, pg.PlotItem]:
+        """The plots by name (see ``PLOT_NAMES``), for export and tests."""
+        return dict(self._plots)
+
+    def run_items(self, index: int) -> dict[str, pg.PlotDataItem]:
+        """Run ``index``'s data items by series (loss_d, loss_g, modes, ..., sigma)."""
+        return dict(self._runs[index].items)
+
+    def set_selected_run(self, index: int) -> None:
+        """Show the equation-1 curves of run ``index``."""
+        if index != self._selected:
+            self._selected = int(index)
+            self._update_eq1()
+
+    def set_run_visible(self, index: int, visible: bool) -> None:
+        """Show or hide every curve of run ``index`` (cheap if nothing changes)."""
+        hidden = index in self._hidden
+        if hidden != visible:
+            return
+        (self._hidden.discard if visible else self._hidden.add)(index)
+        if index < len(self._runs):
+            for item in self._runs[index].all():
+                item.setVisible(visible)
+        self._update_legend()
+        self._update_sigma_note()
+
+    def set_plot_legends(self, visible: bool) -> None:
+        """Show a legend inside each training plot too (for exporting single plots)."""
+        for name in TIME_PLOTS:
+            self._plots[name].legend.setVisible(visible)
+
+    def clear(self) -> None:
+        """Forget every run and all data (the next snapshot rebuilds the items)."""
+        for run in self._runs:
+            for item in run.all():
+                self._remove(item)
+        self._runs = []
+        self._specs = ()
+        self._hidden.clear()
+        self._diverged = ()
+        self._history_key = ()
+        self._history_ref = None
+        self._eq1_key = ()
+        self._snap = None
+        for item in self._eq1.values():
+            item.setData([], [])
+        self._eq1_marker.setVisible(False)
+        self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
+        _set_title(self._plots[EQ1], "Equation 1")
+        self._update_legend()
+        self._update_sigma_note()
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Draw ``snap``; only what changed since the last snapshot is touched."""
+        if snap is self._snap:
+            return
+        self._snap = snap
+        specs = tuple(r.spec for r in snap.runs)
+        if specs != self._specs:
+            self._build(specs, snap.config)
+        self._diverged = tuple(r.diverged for r in snap.runs)
+        self._update_history(snap.history, snap.config)
+        self._update_legend()
+        self._update_eq1()
+
+    # ------------------------------------------------------------- building
+    def _remove(self, item) -> None:
+        for plot in self._plots.values():
+            if item in plot.items:
+                plot.removeItem(item)
+                return
+
+    def _build(self, specs: tuple[RunSpec, ...], cfg: Config) -> None:
+        for run in self._runs:
+            for item in run.all():
+                self._remove(item)
+        self._specs = specs
+        self._history_key = ()
+        self._history_ref = None
+        self._eq1_key = ()
+        n_modes, kl_max = mode_limits(cfg)
+        self._plots["modes"].setYRange(0, n_modes + 0.5, padding=0.02)
+        self._plots["modes"].enableAutoRange(y=False)
+        self._plots["reverse_kl"].setYRange(0, kl_max * 1.05, padding=0.02)
+        self._plots["reverse_kl"].enableAutoRange(y=False)
+        seeds = {(s.estimator, s.learned_sigma, s.sigma) for s in specs}
+        alpha = 255 if len(seeds) == len(specs) else 200
+        fixed = list(dict.fromkeys(s.estimator for s in specs if not s.learned_sigma))
+        self._runs = []
+        for spec in specs:
+            color = run_color(spec, specs)
+            color.setAlpha(alpha)
+            sigma_pen = pg.mkPen(color, width=LINE_WIDTH)
+            if not spec.learned_sigma and len(fixed) > 1:
+                # fixed sigmas often coincide (reparam and score at 0.05): interleaved dashes
+                # keep every colour visible on the shared line
+                sigma_pen.setDashPattern([DASH, DASH * (len(fixed) - 1)])
+                sigma_pen.setDashOffset(DASH * fixed.index(spec.estimator))
+            self._runs.append(self._build_run(spec, color, sigma_pen))
+            visible = spec.index not in self._hidden
+            for item in self._runs[-1].all():
+                item.setVisible(visible)
+
+    def _build_run(self, spec: RunSpec, color: QColor, sigma_pen: pg.QtGui.QPen) -> _RunItems:
+        run = _RunItems(spec)
+
+        def add(plot: str, series: str, style=Qt.PenStyle.SolidLine,
+                pen: pg.QtGui.QPen | None = None) -> pg.PlotDataItem:
+            pen = pen or pg.mkPen(color, width=LINE_WIDTH, style=style)
+            item = pg.PlotDataItem(pen=pen, connect="finite")
+            item.setSymbolSize(5)  # symbol* keywords in the constructor would switch dots on
+            item.setSymbolBrush(pen.color())
+            item.setSymbolPen(None)
+            item.setZValue(10 + spec.index)
+            self._plots[plot].addItem(item)
+            run.items[series] = item
+            return item
+
+        add("loss", "loss_d")
+        add("loss", "loss_g", Qt.PenStyle.DashLine)
+        for name in ("modes", "hq_fraction", "reverse_kl", "grad_rel_var"):
+            add(name, name)
+        add("sigma", "sigma", pen=sigma_pen)
+        if spec.learned_sigma:
+            edge = QColor(color)
+            edge.setAlpha(EDGE_ALPHA)
+            lo = add("sigma", "sigma_p10", pen=pg.mkPen(edge, width=1))
+            hi = add("sigma", "sigma_p90", pen=pg.mkPen(edge, width=1))
+            fill = QColor(color)
+            fill.setAlpha(BAND_ALPHA)
+            run.band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill))
+            lo.sigPlotChanged.disconnect(run.band.curveChanged)  # p90 is set after p10: once
+            self._plots["sigma"].addItem(run.band, ignoreBounds=True)
+        return run
+
+    # ------------------------------------------------------------- updating
+    def _update_history(self, history: dict[str, np.ndarray], cfg: Config) -> None:
+        steps = history.get("step")
+        rows = 0 if steps is None else steps.shape[0]
+        base = None if steps is None else (steps.base if steps.base is not None else steps)
+        key = (rows, id(base), self._specs)
+        if key == self._history_key:
+            return
+        self._history_key = key
+        self._history_ref = base  # keeps id(base) from being reused while it is our key
+        empty = np.empty(0)
+        for r, run in enumerate(self._runs):
+            ok = steps is not None and r < steps.shape[1]
+            for series, item in run.items.items():
+                learned = series == "sigma" and run.spec.learned_sigma
+                column = history.get("sigma_mean" if learned else series)
+                y = column[:, r] if ok and column is not None and column.shape == steps.shape \
+                    else empty
+                # a single row draws no line: show it as a dot (if it has a place on the axis);
+                # symbols go off before new data arrives so the scatter never holds only NaN
+                dot = rows == 1 and bool(np.isfinite(y).all() and (
+                    series not in LOG_SERIES or (y > 0).all()))
+                if not dot and item.opts["symbol"] is not None:
+                    item.setSymbol(None)
+                item.setData(steps[:, r] if len(y) else empty, y)
+                if dot and item.opts["symbol"] is None:
+                    item.setSymbol("o")
+        first = float(steps[0].min()) if rows else 0.0
+        span = float(steps[-1].max()) - first if rows else 0.0
+        for name in TIME_PLOTS:
+            if span > 0:
+                self._plots[name].enableAutoRange(x=True)
+            else:  # nothing to fit yet: leave room for the first evaluations
+                self._plots[name].setXRange(first, first + 10 * cfg.eval.every, padding=0.02)
+        self._update_sigma_note()
+
+    def _update_sigma_note(self) -> None:
+        """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)."""
+        title = TIME_PLOTS["sigma"][0]
+        zero = [run for run in self._runs if run.spec.index not in self._hidden
+                and not run.spec.learned_sigma and run.spec.sigma <= 0]
+        if zero:
+            title += f"  <span style='color:{DIM_COLOR}'>(σ = 0 not drawn)</span>"
+        plot = self._plots["sigma"]
+        if plot.titleLabel.text != title:
+            _set_title(plot, title)
+
+    def _update_legend(self) -> None:
+        entries: dict[str, list[int]] = {}
+        for spec in self._specs:
+            entries.setdefault(run_label(spec), []).append(spec.index)
+        key = tuple((label, tuple(idx), tuple(self._diverged[i] if i < len(self._diverged)
+                                              else False for i in idx),
+                     all(i in self._hidden for i in idx)) for label, idx in entries.items())
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        legends = [self.legend, *(self._plots[n].legend for n in TIME_PLOTS)]
+        for legend in legends:
+            legend.clear()
+        self._legend_dummies = []
+        for label, idx, diverged, hidden in key:
+            run = self._runs[idx[0]]
+            pen = pg.mkPen(run.items["loss_d"].opts["pen"])
+            pen.setStyle(Qt.PenStyle.SolidLine)
+            dummy = pg.PlotDataItem(pen=pen)
+            if run.band is not None:
+                dummy.opts["fillBrush"] = run.band.brush()
+            dummy.setVisible(not hidden)
+            n_div = sum(diverged)
+            text = label
+            if n_div:
+                text += " (diverged)" if n_div == len(idx) else f" ({n_div}/{len(idx)} diverged)"
+            for legend in legends:
+                legend.addItem(dummy, text)
+                legend.items[-1][1].setText(text, color=DIM_COLOR if hidden else theme.FOREGROUND)
+            self._legend_dummies.append(dummy)
+        size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        self.legend.setFixedWidth(max(size.width(), 1.0))
+        self.legend.setFixedHeight(max(size.height(), 1.0))
+
+    def _update_eq1(self) -> None:
+        snap = self._snap
+        curves: SigmaCurves | None = snap.curves if snap is not None else None
+        if not self._specs:
+            return
+        index = self._selected if 0 <= self._selected < len(self._specs) else 0
+        key = (index, self._specs, id(curves), None if curves is None else curves.step,
+               self._history_key)
+        if key == self._eq1_key:
+            return
+        self._eq1_key = key
+        spec = self._specs[index]
+        color = run_color(spec, self._specs)
+        seeds = sum(run_label(s) == run_label(spec) for s in self._specs) > 1
+        name = run_label(spec) + (f", seed {spec.seed}" if seeds else "")
+        title = f"Equation 1 · <span style='color:{color.name()}'>{name}</span>"
+        usable = curves is not None and index < curves.bias.shape[0]
+        if usable:
+            title += f" · step {curves.step}"
+        _set_title(self._plots[EQ1], title)
+        for series, item in self._eq1.items():
+            pen = pg.mkPen(color, width=2, style=EQ1_SERIES[series][1])
+            item.setPen(pen)
+            if usable:
+                item.setData(curves.sigma, getattr(curves, series)[index])
+            else:
+                item.setData([], [])
+        sigma = self._current_sigma(index)
+        self._eq1_marker.setVisible(sigma is not None)
+        if sigma is not None:
+            self._eq1_marker.setValue(math.log10(sigma))
+        text = "run σ = 0" if sigma is None else f"run σ = {sigma:.2g}"
+        if spec.learned_sigma:
+            text += " (mean)"
+        self.eq1_legend.getLabel(self._marker_sample).setText(text)
+        self._place_eq1_legend()
+
+    def _place_eq1_legend(self, *_) -> None:
+        """Move the equation-1 legend to the corner its curves cross least (matplotlib's 'best')."""
+        vb = self._plots[EQ1].vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        w, h = vb.width(), vb.height()
+        lw, lh = self.eq1_legend.width() + LEGEND_MARGIN, self.eq1_legend.height() + LEGEND_MARGIN
+        if w <= 0 or h <= 0 or x1 <= x0 or y1 <= y0:
+            return
+        px, py = [np.empty(0)], [np.empty(0)]
+        with np.errstate(all="ignore"):  # zeros map to -inf, which falls in no corner
+            for item in self._eq1.values():
+                if item.xData is None or len(item.xData) < 2:
+                    continue
+                x, y = np.log10(item.xData), np.log10(item.yData)
+                t = np.linspace(0, len(x) - 1, 8 * len(x))  # points along the segments too
+                px.append((np.interp(t, np.arange(len(x)), x) - x0) / (x1 - x0) * w)
+                py.append((y1 - np.interp(t, np.arange(len(y)), y)) / (y1 - y0) * h)
+        px, py = np.concatenate(px), np.concatenate(py)
+        best, fewest = LEGEND_CORNERS[0], None
+        for ox, oy in LEGEND_CORNERS:
+            left = w - lw if ox < 0 else 0.0
+            top = h - lh if oy < 0 else 0.0
+            inside = int(np.sum((px >= left) & (px <= left + lw) & (py >= top) & (py <= top + lh)))
+            if fewest is None or inside < fewest:
+                best, fewest = (ox, oy), inside
+        if self.eq1_legend.opts["offset"] != best:
+            self.eq1_legend.setOffset(best)
+
+    def _current_sigma(self, index: int) -> float | None:
+        """The selected run's sigma now (mean sigma(z) if learned), or None if not positive."""
+        spec = self._specs[index]
+        value = spec.sigma
+        hist = self._snap.history if self._snap is not None else {}
+        column = hist.get("sigma_mean" if spec.learned_sigma else "sigma")
+        if column is not None and column.shape[0] and index < column.shape[1]:
+            value = float(column[-1, index])
+        return value if math.isfinite(value) and value > 0 else None
+
+
+__all__ = ["EQ1", "PLOT_NAMES", "TIME_PLOTS", "CurvesPanel", "mode_limits", "run_label"]

@@ -1,0 +1,236 @@
+"""The curves dock: one line per run in its estimator colour, cheap updates, resets, selection."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from ganviz.gui import theme
+from ganviz.gui.curves import EQ1, PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
+from ganviz.live import LatestSlot, LiveSession, Snapshot
+from tests.conftest import small_config
+
+SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq_fraction",),
+          "reverse_kl": ("reverse_kl",), "grad_rel_var": ("grad_rel_var",), "sigma": ("sigma",)}
+
+
+def make_snapshot(steps: int = 60, **runs) -> Snapshot:
+    """A real snapshot of a small session after ``steps`` training steps."""
+    s = LiveSession(small_config(**runs), LatestSlot())
+    s._reset(s.cfg)
+    for _ in range(steps):
+        s._one_step(s.trainer)
+    s._refresh_probes(force=True)
+    return s.snapshot()
+
+
+@pytest.fixture(scope="module")
+def snap() -> Snapshot:
+    return make_snapshot()
+
+
+@pytest.fixture
+def panel(qtbot) -> CurvesPanel:
+    theme.configure_pyqtgraph()
+    w = CurvesPanel()
+    qtbot.addWidget(w)
+    return w
+
+
+def data_items(plot: pg.PlotItem) -> list[pg.PlotDataItem]:
+    return [i for i in plot.items if isinstance(i, pg.PlotDataItem)]
+
+
+def npoints(item: pg.PlotDataItem) -> int:
+    return 0 if item.xData is None else len(item.xData)
+
+
+def pen_color(item: pg.PlotDataItem) -> str:
+    return pg.mkPen(item.opts["pen"]).color().name()
+
+
+def legend_texts(panel: CurvesPanel) -> list[str]:
+    return [label.text for _, label in panel.legend.items]
+
+
+def test_every_plot_has_one_line_per_run_in_its_colour(panel, snap):
+    panel.update_snapshot(snap)
+    plots = panel.plots()
+    assert set(plots) == set(PLOT_NAMES)
+    n_rows, n_runs = snap.history["step"].shape
+    assert n_runs == len(snap.runs) == 4 and n_rows == 7
+    learned = sum(r.spec.learned_sigma for r in snap.runs)
+    for name, series in SERIES.items():
+        extra = 2 * learned if name == "sigma" else 0  # the 10-90 % band edges
+        assert len(data_items(plots[name])) == len(series) * n_runs + extra, name
+        for run in snap.runs:
+            items = panel.run_items(run.spec.index)
+            for key in series:
+                item = items[key]
+                assert item in plots[name].items
+                assert len(item.xData) == len(item.yData) == n_rows
+                assert pen_color(item) == theme.ESTIMATOR_COLORS[run.spec.estimator].lower()
+        assert TIME_PLOTS[name][0] in plots[name].titleLabel.text
+    assert np.isnan(panel.run_items(0)["loss_d"].yData[0])  # step-0 losses are NaN
+    bands = [i for i in plots["sigma"].items if isinstance(i, pg.FillBetweenItem)]
+    assert len(bands) == learned == 1
+    assert plots["grad_rel_var"].ctrl.logYCheck.isChecked()
+    assert legend_texts(panel) == [run_label(r.spec) for r in snap.runs]
+
+
+def test_fixed_y_ranges(panel, snap):
+    panel.update_snapshot(snap)
+    plots = panel.plots()
+    n_modes, kl_max = mode_limits(snap.config)
+    assert n_modes == 8 and kl_max == pytest.approx(np.log(8))
+    lo, hi = plots["modes"].vb.viewRange()[1]
+    assert lo <= 0 and n_modes + 0.5 <= hi < n_modes + 1
+    lo, hi = plots["hq_fraction"].vb.viewRange()[1]
+    assert lo <= 0 and 1 <= hi < 1.1
+
+
+def test_hiding_a_run_hides_its_curves(panel, snap):
+    panel.update_snapshot(snap)
+    panel.set_run_visible(1, False)
+    assert not any(i.isVisible() for i in panel.run_items(1).values())
+    assert all(i.isVisible() for r in (0, 2, 3) for i in panel.run_items(r).values())
+    samples = [sample.item.isVisible() for sample, _ in panel.legend.items]
+    assert samples == [True, False, True, True]  # the legend dims the hidden entry
+    panel.set_run_visible(2, False)
+    band = next(i for i in panel.plots()["sigma"].items if isinstance(i, pg.FillBetweenItem))
+    assert not band.isVisible()
+    panel.set_run_visible(1, True)
+    assert all(i.isVisible() for i in panel.run_items(1).values())
+
+
+def test_visibility_set_before_the_first_snapshot_applies(panel, snap):
+    panel.set_run_visible(3, False)
+    panel.update_snapshot(snap)
+    assert not any(i.isVisible() for i in panel.run_items(3).values())
+
+
+def test_selecting_a_run_changes_the_equation1_plot(panel, snap):
+    panel.update_snapshot(snap)
+    eq1 = panel.plots()[EQ1]
+    items = data_items(eq1)
+    assert len(items) == 3
+    assert all(len(i.xData) == len(snap.curves.sigma) for i in items)
+    for index in (1, 3):
+        panel.set_selected_run(index)
+        spec = snap.runs[index].spec
+        color = theme.ESTIMATOR_COLORS[spec.estimator].lower()
+        assert run_label(spec) in eq1.titleLabel.text and color in eq1.titleLabel.text
+        assert f"step {snap.curves.step}" in eq1.titleLabel.text
+        assert all(pen_color(i) == color for i in items)
+        np.testing.assert_array_equal(items[0].yData, snap.curves.bias[index])
+        np.testing.assert_array_equal(items[2].yData, snap.curves.score_std[index])
+        sigma = snap.history["sigma"][-1, index]
+        assert [label.text for _, label in panel.eq1_legend.items] == [
+            "relative bias", "pathwise std", "score-function std", f"run σ = {sigma:.2g}"]
+    panel.set_selected_run(0)  # plug-in: sigma = 0 has no place on the log axis
+    assert not panel._eq1_marker.isVisible()
+    assert panel.eq1_legend.items[3][1].text == "run σ = 0"
+
+
+def test_equation1_follows_the_curves_step(panel, snap):
+    panel.update_snapshot(snap)
+    newer = dataclasses.replace(snap, curves=dataclasses.replace(
+        snap.curves, step=snap.curves.step + 10, bias=snap.curves.bias * 2))
+    panel.update_snapshot(newer)
+    eq1 = panel.plots()[EQ1]
+    assert f"step {snap.curves.step + 10}" in eq1.titleLabel.text
+    np.testing.assert_array_equal(data_items(eq1)[0].yData, newer.curves.bias[0])
+    panel.update_snapshot(dataclasses.replace(snap, curves=None))
+    assert all(npoints(i) == 0 for i in data_items(eq1))
+
+
+def test_fewer_runs_after_a_reset_rebuild_the_items(panel, snap):
+    panel.update_snapshot(snap)
+    old = panel.run_items(0)["loss_d"]
+    small = make_snapshot(20, estimators=["plugin", "score"])
+    panel.update_snapshot(small)
+    plots = panel.plots()
+    assert old not in plots["loss"].items
+    assert len(data_items(plots["loss"])) == 4 and len(data_items(plots["modes"])) == 2
+    assert not [i for i in plots["sigma"].items if isinstance(i, pg.FillBetweenItem)]
+    assert len(panel.run_items(1)["modes"].xData) == small.history["step"].shape[0] == 3
+    assert legend_texts(panel) == [run_label(r.spec) for r in small.runs]
+    panel.set_selected_run(3)  # out of range after the reset: falls back to run 0
+    assert run_label(small.runs[0].spec) in plots[EQ1].titleLabel.text
+
+
+def test_empty_and_single_row_histories(panel, snap):
+    empty = {k: v[:0] for k, v in snap.history.items()}
+    panel.update_snapshot(dataclasses.replace(snap, history=empty, curves=None))
+    assert all(npoints(i) == 0 for i in panel.run_items(2).values())
+    one = {k: v[:1] for k, v in snap.history.items()}  # losses are all NaN at step 0
+    panel.update_snapshot(dataclasses.replace(snap, history=one))
+    assert all(len(i.xData) == 1 for i in panel.run_items(2).values())
+    assert panel.run_items(2)["modes"].opts["symbol"] == "o"  # one row shows as a dot
+    assert panel.run_items(2)["loss_d"].opts["symbol"] is None  # NaN: nothing to show
+    assert panel.run_items(0)["sigma"].opts["symbol"] is None  # 0 on a log axis
+    panel.update_snapshot(dataclasses.replace(snap, history={}))
+    assert all(npoints(i) == 0 for i in panel.run_items(0).values())
+    panel.clear()
+    assert not data_items(panel.plots()["loss"]) and not panel.legend.items
+    panel.update_snapshot(snap)
+    assert len(data_items(panel.plots()["loss"])) == 8
+
+
+def test_diverged_runs_keep_their_line_and_say_so(panel, snap):
+    runs = tuple(dataclasses.replace(r, diverged=r.spec.index == 3) for r in snap.runs)
+    panel.update_snapshot(dataclasses.replace(snap, runs=runs))
+    assert legend_texts(panel)[3] == run_label(snap.runs[3].spec) + " (diverged)"
+    assert panel.run_items(3)["loss_d"].isVisible()
+
+
+def test_seeds_share_an_entry_and_sigmas_get_shades(panel):
+    snap = make_snapshot(10, estimators=["reparam_fixed", "reparam_learned"], seeds=[0, 1],
+                         sigmas=[0.05, 0.2])
+    panel.update_snapshot(snap)
+    assert len(snap.runs) == 6
+    assert legend_texts(panel) == ["reparam, fixed σ = 0.05", "reparam, fixed σ = 0.2",
+                                   "reparam, learned σ(z)"]
+    colors = [pen_color(panel.run_items(r.spec.index)["modes"]) for r in snap.runs]
+    assert colors[0] == colors[1] != colors[2] == colors[3]  # seeds share, sigmas differ
+    assert colors[4] == theme.ESTIMATOR_COLORS["reparam_learned"].lower()
+
+
+def test_updates_reuse_items_and_stay_cheap(panel, snap):
+    panel.update_snapshot(snap)
+    items = {r: panel.run_items(r) for r in range(4)}
+    t = 2000
+    base = {k: np.resize(v, (t, 4)).astype(float) for k, v in snap.history.items()}
+    base["step"] = np.repeat(np.arange(t, dtype=float)[:, None] * 10, 4, axis=1)
+    start = time.perf_counter()
+    for n in range(1990, 2000):
+        panel.update_snapshot(dataclasses.replace(snap, history={k: v[:n] for k, v in
+                                                                 base.items()}))
+    per_update = (time.perf_counter() - start) / 10
+    assert all(panel.run_items(r) == items[r] for r in range(4))  # setData, no new items
+    assert len(panel.run_items(0)["loss_d"].xData) == 1999
+    same = dataclasses.replace(snap, history={k: v[:1999] for k, v in base.items()})
+    start = time.perf_counter()
+    for _ in range(100):
+        panel.update_snapshot(same)  # nothing changed: nothing is redrawn
+    unchanged = (time.perf_counter() - start) / 100
+    print(f"update with T = 2000: {per_update * 1e3:.2f} ms, unchanged: {unchanged * 1e6:.1f} us")
+    assert per_update < 0.05 and unchanged < 0.002, (per_update, unchanged)
+
+
+def test_screenshot_is_drawn(panel, snap, qtbot, tmp_path):
+    panel.update_snapshot(snap)
+    panel.set_selected_run(2)
+    panel.resize(1600, 360)
+    panel.show()
+    qtbot.waitExposed(panel)
+    image = panel.grab().toImage()
+    assert image.save(str(tmp_path / "curves.png"))
+    colors = {image.pixelColor(x, y).name() for x in range(0, 1600, 7) for y in range(0, 360, 5)}
+    assert len(colors) > 20  # lines, text and grid, not just the background
+    panel.set_plot_legends(True)
+    assert panel.plots()["loss"].legend.isVisible()

@@ -1,0 +1,251 @@
+"""The Settings dock: round trips, refused input, live apply and the reset offer."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from ganviz.config import Config, ConfigError, load_preset, preset_names
+from ganviz.gui.settings import SettingsPanel
+
+
+@pytest.fixture
+def panel(qtbot) -> SettingsPanel:
+    w = SettingsPanel(load_preset("default"))
+    qtbot.addWidget(w)
+    return w
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    """Replace a line edit's text by typing, as a user would."""
+    widget.selectAll()
+    qtbot.keyClick(widget, Qt.Key_Backspace)
+    qtbot.keyClicks(widget, text)
+
+
+def click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.LeftButton)
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_round_trip_every_preset(panel, name):
+    cfg = load_preset(name)
+    panel.set_config(cfg)
+    assert panel.current_config() == cfg
+    assert panel.current_config().to_dict() == cfg.to_dict()
+
+
+def test_fresh_panel_is_clean(panel):
+    assert not panel.is_dirty()
+    assert not panel.apply_button.isEnabled()
+    assert panel.error_label.isHidden() and panel.reset_note.isHidden()
+
+
+@pytest.mark.parametrize("text", ["-1", "abc", "nan"])
+def test_invalid_learning_rate_is_refused(qtbot, panel, text):
+    edit = panel.field_widget("train.lr_d")
+    type_into(qtbot, edit, text)
+    assert panel.apply_button.isEnabled()
+    assert edit.styleSheet(), "obvious garbage is marked while typing"
+    with qtbot.assertNotEmitted(panel.apply_requested), \
+            qtbot.assertNotEmitted(panel.reset_requested):
+        click(qtbot, panel.apply_button)
+        click(qtbot, panel.reset_button)
+    message = panel.error_label.text()
+    assert panel.error_label.isVisibleTo(panel)
+    assert "train.lr_d" in message and "(0, 10]" in message and "\n" not in message
+    assert "train.lr_d" in edit.toolTip()
+    assert edit.text() == text, "what the user typed is kept"
+    with pytest.raises(ConfigError) as info:
+        panel.current_config()
+    assert info.value.field == "train.lr_d"
+    # editing the offending field clears the message; a valid value clears the border
+    type_into(qtbot, edit, "2e-4")
+    assert panel.error_label.isHidden()
+    assert edit.styleSheet() == ""
+    assert panel.current_config().train.lr_d == 2e-4
+
+
+def test_error_in_other_field_survives_unrelated_edit(qtbot, panel):
+    type_into(qtbot, panel.field_widget("train.lr_d"), "abc")
+    click(qtbot, panel.apply_button)
+    type_into(qtbot, panel.field_widget("train.lr_g"), "3e-4")
+    assert "train.lr_d" in panel.error_label.text() and panel.error_label.isVisibleTo(panel)
+
+
+def test_live_change_applies(qtbot, panel):
+    type_into(qtbot, panel.field_widget("train.lr_g"), "1e-4")
+    assert panel.reset_note.isHidden()
+    assert panel.apply_button.isEnabled()
+    with qtbot.waitSignal(panel.apply_requested, timeout=1000) as blocker, \
+            qtbot.assertNotEmitted(panel.reset_requested):
+        click(qtbot, panel.apply_button)
+    cfg = blocker.args[0]
+    assert isinstance(cfg, Config)
+    assert cfg.train.lr_g == 1e-4
+    assert cfg.runs.estimators == load_preset("default").runs.estimators
+    assert not panel.apply_button.isEnabled(), "applied: nothing left to apply"
+    assert panel.applied_config() == cfg
+
+
+def test_enter_applies_and_reverting_clears_dirty(qtbot, panel):
+    edit = panel.field_widget("train.beta1")
+    type_into(qtbot, edit, "0.9")
+    assert panel.is_dirty()
+    type_into(qtbot, edit, "0.5")
+    assert not panel.is_dirty() and not panel.apply_button.isEnabled()
+    type_into(qtbot, edit, "0.8")
+    with qtbot.waitSignal(panel.apply_requested, timeout=1000) as blocker:
+        qtbot.keyClick(edit, Qt.Key_Return)
+    assert blocker.args[0].train.beta1 == 0.8
+
+
+def test_reset_field_offers_reset(qtbot, panel, monkeypatch):
+    asked = []
+    monkeypatch.setattr(panel, "_confirm_reset", lambda fields: asked.append(fields) or False)
+    type_into(qtbot, panel.field_widget("model.g_hidden"), "64, 64, 64")
+    assert panel.reset_note.isVisibleTo(panel)
+    assert "G widths" in panel.reset_note.text()
+    assert panel.reset_button.styleSheet(), "reset button highlighted"
+    assert panel.pending_reset_fields() == ["model.g_hidden"]
+    with qtbot.assertNotEmitted(panel.apply_requested), \
+            qtbot.assertNotEmitted(panel.reset_requested):
+        click(qtbot, panel.apply_button)
+    assert asked == [["model.g_hidden"]]
+    assert panel.field_widget("model.g_hidden").text() == "64, 64, 64"
+
+    monkeypatch.setattr(panel, "_confirm_reset", lambda fields: True)
+    with qtbot.waitSignal(panel.reset_requested, timeout=1000) as blocker, \
+            qtbot.assertNotEmitted(panel.apply_requested):
+        click(qtbot, panel.apply_button)
+    assert blocker.args[0].model.g_hidden == [64, 64, 64]
+    assert panel.reset_note.isHidden() and not panel.apply_button.isEnabled()
+
+
+def test_reset_button_emits_even_when_clean(qtbot, panel):
+    with qtbot.waitSignal(panel.reset_requested, timeout=1000) as blocker:
+        click(qtbot, panel.reset_button)
+    assert blocker.args[0] == load_preset("default")
+
+
+def test_loading_preset_fills_form_without_applying(qtbot, panel):
+    combo = panel.preset_combo
+    with qtbot.assertNotEmitted(panel.apply_requested), \
+            qtbot.assertNotEmitted(panel.reset_requested):
+        combo.textActivated.emit("pacgan-grid")
+    assert combo.currentText() == "pacgan-grid"
+    assert "PacGAN" in combo.toolTip()
+    assert panel.field_widget("model.g_hidden").text() == "400, 400, 400, 400"
+    assert panel.field_widget("data.name").currentText() == "grid25"
+    assert panel.field_widget("train.lr_d").text() == "0.0001"
+    assert panel.current_config() == load_preset("pacgan-grid")
+    assert panel.apply_button.isEnabled() and panel.reset_note.isVisibleTo(panel)
+    # dataset-dependent rows: grid spacing shown, ring radius hidden
+    assert panel.field_widget("data.spacing").isVisibleTo(panel)
+    assert not panel.field_widget("data.radius").isVisibleTo(panel)
+
+
+def test_preset_keeps_enabled_estimators(qtbot):
+    cfg = load_preset("default").with_overrides({"runs": {"estimators": ["plugin", "score"]}})
+    w = SettingsPanel(cfg)
+    qtbot.addWidget(w)
+    w.load_preset("veegan-ring")
+    assert w.current_config().runs.estimators == ["plugin", "score"]
+
+
+def test_lists_and_scientific_notation_parse(qtbot, panel):
+    type_into(qtbot, panel.field_widget("runs.sigmas"), "0.05, 0.1")
+    type_into(qtbot, panel.field_widget("runs.seeds"), "0, 1 2")
+    type_into(qtbot, panel.field_widget("train.lr_d"), "1E-4")
+    cfg = panel.current_config()
+    assert cfg.runs.sigmas == [0.05, 0.1] and cfg.runs.seeds == [0, 1, 2]
+    assert cfg.train.lr_d == 1e-4
+    type_into(qtbot, panel.field_widget("model.d_hidden"), "64, x")
+    with pytest.raises(ConfigError) as info:
+        panel.current_config()
+    assert info.value.field == "model.d_hidden"
+
+
+def test_cross_field_error_is_mapped(qtbot, panel):
+    type_into(qtbot, panel.field_widget("runs.sigma_init"), "0.0001")  # below sigma_min
+    click(qtbot, panel.reset_button)
+    assert "runs.sigma_init" in panel.error_label.text()
+    assert panel.field_widget("runs.sigma_init").styleSheet()
+
+
+def test_custom_dataset_shows_modes(qtbot, panel):
+    combo = panel.field_widget("data.name")
+    combo.setCurrentText("custom")
+    assert panel.modes_label.isVisibleTo(panel)
+    assert panel.modes_label.text().startswith("0 modes")
+    with pytest.raises(ConfigError) as info:
+        panel.current_config()
+    assert info.value.field == "data.means"
+    panel.set_modes([[0.0, 0.0], [1.0, 1.0]])
+    assert panel.modes_label.text().startswith("2 modes — click a panel")
+    cfg = panel.current_config()
+    assert cfg.data.name == "custom" and cfg.data.means == [[0.0, 0.0], [1.0, 1.0]]
+
+
+def test_mark_applied_adopts_outside_changes(qtbot, panel):
+    type_into(qtbot, panel.field_widget("train.lr_g"), "5e-4")  # pending user edit
+    outside = load_preset("default").with_overrides(
+        {"data": {"name": "custom", "means": [[1.0, 0.0]]}, "train": {"lr_d": 2e-3}})
+    panel.mark_applied(outside)
+    cfg = panel.current_config()
+    assert cfg.data.name == "custom" and cfg.data.means == [[1.0, 0.0]]
+    assert cfg.train.lr_d == 2e-3 and cfg.train.lr_g == 5e-4
+
+
+def test_set_config_does_not_emit(qtbot, panel):
+    with qtbot.assertNotEmitted(panel.apply_requested), \
+            qtbot.assertNotEmitted(panel.reset_requested):
+        panel.set_config(load_preset("veegan-grid"))
+    assert panel.is_dirty()
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    for role, colour in ((QPalette.Window, "#2b2d31"), (QPalette.WindowText, "#e6e6e6"),
+                         (QPalette.Base, "#1e1f22"), (QPalette.AlternateBase, "#2b2d31"),
+                         (QPalette.Text, "#e6e6e6"), (QPalette.Button, "#34363b"),
+                         (QPalette.ButtonText, "#e6e6e6"), (QPalette.ToolTipBase, "#1e1f22"),
+                         (QPalette.ToolTipText, "#e6e6e6")):
+        pal.setColor(role, QColor(colour))
+    pal.setColor(QPalette.Disabled, QPalette.Text, QColor("#7a7d85"))
+    pal.setColor(QPalette.Disabled, QPalette.ButtonText, QColor("#7a7d85"))
+    return pal
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_screenshot(qtbot, dark):
+    app = QApplication.instance()
+    old = app.palette()
+    if dark:
+        app.setPalette(dark_palette())
+    try:
+        w = SettingsPanel(load_preset("default"))
+        qtbot.addWidget(w)
+        w.resize(330, 1000)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.wait(20)  # let pending layout requests run
+        suffix = "-dark" if dark else ""
+        assert w.grab().save(f"/tmp/settings{suffix}.png")
+        w.hide()
+        type_into(qtbot, w.field_widget("train.lr_d"), "abc")
+        type_into(qtbot, w.field_widget("model.g_hidden"), "64, 64")
+        click(qtbot, w.apply_button)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.wait(20)
+        assert w.error_label.isVisible() and w.reset_note.isVisible()
+        assert w.grab().save(f"/tmp/settings-error{suffix}.png")
+    finally:
+        app.setPalette(old)
