@@ -130,3 +130,29 @@ def test_main_window_process_exits_cleanly():
     noise = [line for line in proc.stderr.splitlines()
              if line.strip() and "propagateSizeHints" not in line]
     assert noise == [], noise
+
+
+def test_custom_dataset_edits_modes_by_clicking(window, qtbot):
+    combo = window.settings.field_widget("data.name")
+    combo.setCurrentText("custom")
+    cfg = window.settings.current_config()
+    assert cfg.data.name == "custom" and len(cfg.data.means) == 8
+    window.settings.apply_button.click()
+    qtbot.waitUntil(lambda: window.snapshot.config.data.name == "custom", timeout=10000)
+    assert window.panels.edit_modes
+    window.panels.add_mode.emit(0.1, 0.2)
+    qtbot.waitUntil(lambda: len(window.snapshot.real.modes) == 9, timeout=10000)
+    window.panels.remove_mode.emit(2.0, 0.0)  # nearest mode: (2, 0)
+    qtbot.waitUntil(lambda: len(window.snapshot.real.modes) == 8, timeout=10000)
+    assert [0.1, 0.2] in [list(map(float, m)) for m in window.snapshot.config.data.means]
+    assert window.snapshot.step == 0  # data edits apply live, nothing was reset
+
+
+def test_invalid_setting_is_refused_and_training_goes_on(window, qtbot):
+    lr = window.settings.field_widget("train.lr_d")
+    lr.setText("-3")
+    window.settings.apply_button.click()
+    assert "train.lr_d" in window.settings.error_label.text()
+    window.toolbar.step.trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10000)
+    assert window.snapshot.config.train.lr_d == small_config().train.lr_d

@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
         self.panels.selected.connect(self.curves.set_selected_run)
         self.panels.add_mode.connect(self._add_mode)
         self.panels.remove_mode.connect(self._remove_mode)
+        dataset = self.settings.field_widget("data.name")
+        dataset.currentTextChanged.connect(self._on_dataset_chosen)
 
         self.timer = QTimer(self)
         self.timer.setInterval(frame_ms)
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
             self.curves.clear()
             self.toolbar.set_available({s.estimator for s in key})
             self.settings.mark_applied(snap.config)
-            self.panels.edit_modes = snap.config.data.name == "custom"
+        self.panels.edit_modes = snap.config.data.name == "custom"
         self.panels.update_snapshot(snap)
         self.curves.update_snapshot(snap)
         for run in snap.runs:
@@ -175,6 +177,20 @@ class MainWindow(QMainWindow):
     def _on_apply(self, cfg: Config) -> None:
         self.session.send("apply", cfg)
         self.settings.mark_applied(cfg)
+
+    def _on_dataset_chosen(self, name: str) -> None:
+        """Choosing "custom" starts from the current modes, which clicks then edit."""
+        if name != "custom" or self.snapshot is None:
+            return
+        try:
+            self.settings.current_config()
+        except ConfigError as exc:
+            if exc.field != "data.means":
+                return
+            real, scale = self.snapshot.real, self.snapshot.config.data.scale
+            self.settings.set_modes([[round(float(v) / scale, 4) for v in m] for m in real.modes],
+                                    [float(s) / scale for s in real.stds],
+                                    [float(w) for w in real.weights])
 
     def _add_mode(self, x: float, y: float) -> None:
         cfg = self.session.cfg
