@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda")
     bench.add_argument("--quick", action="store_true", help="short measurement (for tests)")
+    bench.add_argument("--gui", action="store_true",
+                       help="measure the window offscreen: training throughput while drawing "
+                            "as a fraction of headless, and frames per second")
+    bench.add_argument("--seconds", type=float, default=10.0,
+                       help="measuring time of --gui (default 10)")
     return parser
 
 
@@ -171,10 +176,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure batched against separate training and print the ratios."""
-    from ganviz import bench
     from ganviz.device import resolve_device
 
     resolve_device(args.device)
+    if args.gui:
+        from ganviz import config
+        from ganviz.gui.benchmark import format_gui_report, run_gui_bench
+
+        cfg = config.load_preset("default").with_overrides({"train": {"device": args.device}})
+        result = run_gui_bench(cfg, seconds=2.0 if args.quick else args.seconds)
+        print(json.dumps(result, indent=2) if args.json else format_gui_report(result))
+        return 0
+    from ganviz import bench
+
     result = bench.run_bench(device=args.device, quick=args.quick)
     print(json.dumps(result, indent=2) if args.json else bench.format_report(result))
     return 0

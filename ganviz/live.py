@@ -166,7 +166,7 @@ class LiveSession:
     """Trainer + command queue + snapshot publishing; runs inside the worker thread."""
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
-                 probe_budget: float = 0.1, curve_interval: float = 1.0,
+                 probe_budget: float = 0.06, curve_interval: float = 2.0,
                  leave_core_for_gui: bool = True) -> None:
         self.cfg = cfg.validate()
         self.slot = slot
@@ -384,3 +384,30 @@ class LiveSession:
             self.on_error(message)
 
 
+def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:
+    """Training steps per second of the bare trainer (evaluating every ``eval.every`` steps,
+    as the window's worker does), on ``threads`` torch threads, after a short warm-up."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        trainer = Trainer(cfg, resolve_device(cfg.train.device))
+        for _ in range(20):
+            trainer.step()
+        start_step, t0 = trainer.step_count, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            trainer.step()
+            if trainer.step_count % cfg.eval.every == 0:
+                trainer.evaluate()
+        return (trainer.step_count - start_step) / (time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def force_divergence(trainer: Trainer, index: int) -> None:
+    """Make run ``index`` go non-finite (NaN in its discriminator's output bias).
+
+    For demonstrations and tests of divergence handling, sent as a ``call`` command:
+    ``session.send("call", functools.partial(force_divergence, index=1))``.
+    """
+    with torch.no_grad():
+        trainer.D.biases[-1][index] = float("nan")

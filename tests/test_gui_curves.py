@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -200,26 +199,25 @@ def test_seeds_share_an_entry_and_sigmas_get_shades(panel):
     assert colors[4] == theme.ESTIMATOR_COLORS["reparam_learned"].lower()
 
 
-def test_updates_reuse_items_and_stay_cheap(panel, snap):
+def test_updates_reuse_items(panel, snap):
+    """New rows reuse the items (setData); an unchanged snapshot changes nothing.
+
+    (How fast that is belongs to ``python main.py bench --gui``, not to a timed test.)
+    """
     panel.update_snapshot(snap)
     items = {r: panel.run_items(r) for r in range(4)}
     t = 2000
     base = {k: np.resize(v, (t, 4)).astype(float) for k, v in snap.history.items()}
     base["step"] = np.repeat(np.arange(t, dtype=float)[:, None] * 10, 4, axis=1)
-    start = time.perf_counter()
     for n in range(1990, 2000):
         panel.update_snapshot(dataclasses.replace(snap, history={k: v[:n] for k, v in
                                                                  base.items()}))
-    per_update = (time.perf_counter() - start) / 10
     assert all(panel.run_items(r) == items[r] for r in range(4))  # setData, no new items
     assert len(panel.run_items(0)["loss_d"].xData) == 1999
-    same = dataclasses.replace(snap, history={k: v[:1999] for k, v in base.items()})
-    start = time.perf_counter()
-    for _ in range(100):
-        panel.update_snapshot(same)  # nothing changed: nothing is redrawn
-    unchanged = (time.perf_counter() - start) / 100
-    print(f"update with T = 2000: {per_update * 1e3:.2f} ms, unchanged: {unchanged * 1e6:.1f} us")
-    assert per_update < 0.05 and unchanged < 0.002, (per_update, unchanged)
+    before = panel.run_items(0)["loss_d"].xData
+    panel.update_snapshot(dataclasses.replace(snap, history={k: v[:1999] for k, v in
+                                                             base.items()}))
+    assert panel.run_items(0)["loss_d"].xData is before
 
 
 def test_screenshot_is_drawn(panel, snap, qtbot, tmp_path):

@@ -1,6 +1,6 @@
 """The window, offscreen: it opens, trains, toggles, resets, shows divergence, closes fast."""
 
-import math
+import functools
 import subprocess
 import sys
 import time
@@ -10,6 +10,7 @@ import pytest
 
 from ganviz.gui.theme import configure_pyqtgraph
 from ganviz.gui.window import MainWindow
+from ganviz.live import force_divergence
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +72,7 @@ def test_reset_returns_to_step_zero(window, qtbot):
 
 
 def test_diverged_run_is_shown(window, qtbot):
-    def poison(trainer):
-        trainer.D.biases[-1].data[1] = math.nan
-
-    window.session.send("call", poison)
+    window.session.send("call", functools.partial(force_divergence, index=1))
     window.toolbar.step.trigger()
     qtbot.waitUntil(lambda: window.snapshot.runs[1].diverged, timeout=10000)
     qtbot.waitUntil(lambda: "DIVERGED" in window.panels.panels[1].plot.titleLabel.text,

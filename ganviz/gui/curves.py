@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganviz.config import Config
 from ganviz.gui import theme
-from ganviz.live import Snapshot
-from ganviz.probes import SigmaCurves
 from ganviz.runs import RunSpec
+
+if TYPE_CHECKING:  # annotations only: importing them would pull torch into the GUI
+    from ganviz.live import Snapshot
+    from ganviz.probes import SigmaCurves
 
 # name -> (title, y label, log y); the order is the layout order (row-major, 3 per row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
@@ -119,6 +122,7 @@ class _Sample(pg.ItemSample):
     def paint(self, p, *args) -> None:
         p.setRenderHint(p.RenderHint.Antialiasing)
         pen = pg.mkPen(self.item.opts["pen"])
+        pen.setWidthF(max(2.0, pen.widthF()))  # thin plot lines read better a little wider here
         band = self.item.opts.get("fillBrush")
         if not self.item.isVisible():
             p.setOpacity(0.3)

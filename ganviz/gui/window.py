@@ -19,7 +19,8 @@ from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from ganviz.gui.worker import TrainingThread
-from ganviz.live import LatestSlot, LiveSession, Snapshot
+from ganviz.live import LatestSlot, Snapshot
+from ganviz.remote import SessionProcess
 
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
@@ -33,7 +34,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ganviz — learned vs fixed generator variance")
         self.state = ViewState.default()
         self.slot = LatestSlot()
-        self.session = LiveSession(cfg, self.slot, frame_interval=PUBLISH_INTERVAL)
+        self.session = SessionProcess(cfg, self.slot, frame_interval=PUBLISH_INTERVAL)
+        self.session.start()
         self.thread = TrainingThread(self.session)
         self.thread.failed.connect(self._on_failed)
         self.snapshot: Snapshot | None = None
@@ -60,7 +62,7 @@ class MainWindow(QMainWindow):
 
         self.toolbar.play_toggled.connect(lambda on: self.session.send("play" if on else "pause"))
         self.toolbar.step_requested.connect(self._on_step)
-        self.toolbar.reset_requested.connect(lambda: self._reset(self.session.cfg))
+        self.toolbar.reset_requested.connect(self._reset_current)
         self.toolbar.speed_changed.connect(lambda n: self.session.send("speed", n))
         self.toolbar.estimator_toggled.connect(self._on_estimator)
         self.settings.apply_requested.connect(self._on_apply)
@@ -171,6 +173,13 @@ class MainWindow(QMainWindow):
             if run.spec.estimator == estimator:
                 self.session.send("set_active", (run.spec.index, on))
 
+    def current_config(self) -> Config:
+        """The configuration the training process runs now."""
+        return self.snapshot.config if self.snapshot is not None else self.session.cfg
+
+    def _reset_current(self) -> None:
+        self._reset(self.current_config())
+
     def _reset(self, cfg: Config) -> None:
         self.session.send("reset", cfg)
 
@@ -193,8 +202,7 @@ class MainWindow(QMainWindow):
                                     [float(w) for w in real.weights])
 
     def _add_mode(self, x: float, y: float) -> None:
-        cfg = self.session.cfg
-        d = cfg.data
+        d = self.current_config().data
         std = d.stds[0] if d.stds else d.std
         means = [*map(list, d.means), [round(x, 3), round(y, 3)]]
         stds = [*d.stds, std] if len(d.stds) == len(d.means) and d.stds else list(d.stds)
@@ -202,7 +210,7 @@ class MainWindow(QMainWindow):
         self._apply_data({"means": means, "stds": stds, "weights": weights})
 
     def _remove_mode(self, x: float, y: float) -> None:
-        d = self.session.cfg.data
+        d = self.current_config().data
         if len(d.means) <= 1:
             self.statusBar().showMessage("data.means: a custom dataset keeps at least one mode",
                                          5000)
@@ -217,7 +225,7 @@ class MainWindow(QMainWindow):
 
     def _apply_data(self, values: dict) -> None:
         try:
-            cfg = self.session.cfg.with_overrides({"data": values})
+            cfg = self.current_config().with_overrides({"data": values})
         except ConfigError as exc:
             self.statusBar().showMessage(str(exc), 8000)
             return
@@ -233,7 +241,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
-        if not self.thread.stop(2000):
-            self.thread.terminate()
-            self.thread.wait(500)
+        self.thread.stop(1000)
         event.accept()

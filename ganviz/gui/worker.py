@@ -1,34 +1,42 @@
-"""The training thread: a thin QThread shell around the engine's LiveSession."""
+"""The training thread: a thin QThread that relays the training process's snapshots.
+
+Training itself runs in a child process (see ``ganviz.remote``: drawing and training on
+threads of one interpreter fought over the GIL); this thread only moves the newest
+snapshot into the window's slot and reports a failure once.
+"""
 
 from __future__ import annotations
 
 import threading
-import traceback
 
 from PySide6.QtCore import QThread, Signal
 
-from ganviz.live import LiveSession
+from ganviz.remote import SessionProcess
 
 
 class TrainingThread(QThread):
-    """Runs ``session.run`` until :meth:`stop`; reports a crash once through ``failed``."""
+    """Starts the training process, receives its snapshots until :meth:`stop`."""
 
     failed = Signal(str)
 
-    def __init__(self, session: LiveSession, parent=None) -> None:
+    def __init__(self, session: SessionProcess, parent=None) -> None:
         super().__init__(parent)
         self.session = session
         self._stop = threading.Event()
 
     def run(self) -> None:
         """Thread body (do not call directly: use ``start()``)."""
-        try:
-            self.session.run(self._stop)
-        except Exception as exc:  # report, never kill the GUI
-            traceback.print_exc()
-            self.failed.emit(f"training stopped: {type(exc).__name__}: {exc}")
+        while not self._stop.is_set():
+            message = self.session.receive(timeout=0.05)
+            if message:
+                self.failed.emit(message)
+                return
+            if message == "" and not self._stop.is_set():
+                self.failed.emit("training process ended unexpectedly")
+                return
 
     def stop(self, timeout_ms: int = 1000) -> bool:
-        """Ask the loop to end and wait for it; True when the thread has finished."""
+        """Stop the training process and this thread; True when both have ended."""
         self._stop.set()
-        return self.wait(timeout_ms)
+        process_done = self.session.stop(timeout_ms / 1000)
+        return self.wait(timeout_ms) and process_done
