@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -106,6 +107,27 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
         conn.close()
 
 
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Keep ``spawn`` from re-running the caller's script in the child.
+
+    The child needs only ganviz; a script that opens the window without an
+    ``if __name__ == "__main__"`` guard would otherwise run again in the child.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 class SessionProcess:
     """Starts the training process, forwards commands, and receives its snapshots."""
 
@@ -125,7 +147,8 @@ class SessionProcess:
 
     def start(self) -> None:
         """Start the child process."""
-        self.process.start()
+        with _main_module_hidden():
+            self.process.start()
         self._send_end.close()  # the child owns the sending end now
 
     def send(self, name: str, value: Any = None) -> None:

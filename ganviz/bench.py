@@ -1,0 +1,375 @@
+"""Speed of batched training against separate per-run models, measured as ratios in one run.
+
+:func:`run_bench` times the real :meth:`Trainer.step` of the default preset with R = 4 and
+R = 16 runs against the same R runs trained one after another as separate ``nn.Module``s
+(the way toy GAN scripts do it, see :class:`SeparateRuns`), measures this machine's float32
+matmul throughput and reports which fraction of it batched training reaches.
+:func:`format_report` turns the result into a small table. The result is plain JSON data.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ganviz import estimators
+from ganviz.config import Config, load_preset
+from ganviz.data import build_mixture
+from ganviz.device import resolve_device
+from ganviz.nets import BatchedMLP
+from ganviz.runs import expand_runs
+from ganviz.trainer import Trainer, generator_loss
+
+RUN_SEEDS: dict[int, list[int]] = {4: [0], 16: [0, 1, 2, 3]}  # 4 estimators x seeds = R
+MATMUL_SIZE = 1024
+
+
+# ----------------------------------------------------------------------------- timing
+def _sync(device: torch.device) -> None:
+    """Wait until queued device work has finished (no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def _faults() -> int | None:
+    """Minor page faults of this process so far (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return None
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+
+
+def _rates(steps: dict[str, Callable[[], Any]], device: torch.device, seconds: float,
+           warmup: int, blocks: int = 8) -> dict[str, dict[str, float]]:
+    """Calls per second of each function in ``steps``, timed in interleaved blocks.
+
+    Each function first gets ``warmup`` untimed calls. Then the functions take turns, one
+    block each, ``blocks`` times; a block calls its function until ``seconds / blocks``
+    have passed, so all of them together take about ``seconds`` per function and a load
+    that comes and goes hits all functions alike. Per function: ``best`` (fastest block:
+    the machine's capability, least disturbed by other processes), ``median`` block rate,
+    timed ``calls`` and minor page ``faults`` per call.
+    """
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    _sync(device)
+    block = seconds / blocks
+    rates: dict[str, list[float]] = {name: [] for name in steps}
+    calls: dict[str, int] = dict.fromkeys(steps, 0)
+    faults: dict[str, int] = dict.fromkeys(steps, 0)
+    for _ in range(blocks):
+        for name, step in steps.items():
+            f0 = _faults()
+            n, t0 = 0, time.perf_counter()
+            while True:
+                step()
+                n += 1
+                _sync(device)
+                elapsed = time.perf_counter() - t0
+                if elapsed >= block:
+                    break
+            rates[name].append(n / elapsed)
+            calls[name] += n
+            f1 = _faults()
+            if f0 is not None and f1 is not None:
+                faults[name] += f1 - f0
+    return {name: {"best": max(r), "median": statistics.median(r), "calls": calls[name],
+                   "faults": faults[name] / calls[name]}
+            for name, r in rates.items()}
+
+
+def matmul_gflops(device: torch.device, seconds: float, size: int = MATMUL_SIZE) -> float:
+    """Measured float32 ``torch.mm`` throughput on ``size`` x ``size`` matrices, GFLOP/s."""
+    gen = torch.Generator(device=device).manual_seed(0)
+    a = torch.randn(size, size, generator=gen, device=device)
+    b = torch.randn(size, size, generator=gen, device=device)
+    c = torch.empty(size, size, device=device)
+    rate = _rates({"mm": lambda: torch.mm(a, b, out=c)}, device, seconds, warmup=3)["mm"]
+    return rate["best"] * 2 * size**3 / 1e9
+
+
+# ------------------------------------------------------------------------------ FLOPs
+def _backward_flops(net: BatchedMLP, n: int, weights: bool, inputs: bool) -> int:
+    """Matmul FLOPs of one backward pass of ``net`` on ``n`` samples per run.
+
+    Each layer's backward costs one forward-sized matmul for its weight gradient (if
+    ``weights``) and one for its input gradient (needed in every layer but the first when
+    ``weights``; in the first layer only if ``inputs``).
+    """
+    fwd = net.matmul_flops(n)
+    w0 = net.weights[0]
+    first = 2 * net.n_runs * n * w0.shape[1] * w0.shape[2]
+    total = fwd if weights else 0
+    if inputs:
+        total += fwd
+    elif weights:
+        total += fwd - first
+    return total
+
+
+def step_flops(trainer: Trainer) -> dict[str, int]:
+    """Matmul FLOPs of one :meth:`Trainer.step` of all runs, counted from the layer shapes.
+
+    With batch B, per discriminator step (``k_d`` of them):
+    G forward on B (no grad) + D forward on 2B (real and fake) + D backward on 2B for the
+    weight gradients (weight grads in every layer, input grads in all but the first).
+    Per generator step (``k_g`` of them): G forward on B + G backward on B (weight grads
+    everywhere, input grads in all but the first layer) + D forward on B + D backward on B
+    for the input gradients only (every layer, no weight grads).
+    A forward matmul is ``BatchedMLP.matmul_flops`` (2 FLOPs per multiply-add); biases,
+    activations, the losses and the optimiser are elementwise and not counted.
+    """
+    G, D = trainer.G, trainer.D
+    b = trainer.cfg.train.batch_size
+    d_step = (G.matmul_flops(b) + D.matmul_flops(2 * b)
+              + _backward_flops(D, 2 * b, weights=True, inputs=False))
+    g_step = (G.matmul_flops(b) + _backward_flops(G, b, weights=True, inputs=False)
+              + D.matmul_flops(b) + _backward_flops(D, b, weights=False, inputs=True))
+    t = trainer.cfg.train
+    return {"d_step": d_step, "g_step": g_step, "total": t.k_d * d_step + t.k_g * g_step}
+
+
+# ------------------------------------------------------------------------- baseline
+def _mlp(sizes: list[int]) -> nn.Sequential:
+    """A plain ``nn.Sequential`` MLP: Linear layers with ReLU between them."""
+    layers: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class SeparateRuns:
+    """The runs of a config as separate ``nn.Module``s, trained one after another.
+
+    Per run: a ``nn.Sequential`` G (latent_dim -> hidden -> 3) and D (2 -> hidden -> 1)
+    with ReLU, one ``torch.optim.Adam`` each, and its own noise generator. A step does, per
+    run, ``k_d`` D steps (BCE-with-logits on real + fake) and ``k_g`` G steps with that run's
+    estimator surrogate; D is frozen (``requires_grad_(False)``) during the G step, as toy
+    scripts do, so the work equals the batched trainer's. Fixed sigmas stay constant.
+    """
+
+    def __init__(self, cfg: Config, device: torch.device) -> None:
+        m, t = cfg.model, cfg.train
+        self.cfg = cfg
+        self.device = device
+        self.runs = expand_runs(cfg)
+        self.mixture = build_mixture(cfg.data).to(device)
+        self.G: list[nn.Sequential] = []
+        self.D: list[nn.Sequential] = []
+        self.opt_g: list[torch.optim.Optimizer] = []
+        self.opt_d: list[torch.optim.Optimizer] = []
+        self.noise: list[torch.Generator] = []
+        target = max(cfg.runs.sigma_init - t.sigma_min, 1e-6)
+        for spec in self.runs:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(spec.index * 1000 + spec.seed)
+                g = _mlp([m.latent_dim, *m.g_hidden, 3])
+                d = _mlp([2, *m.d_hidden, 1])
+            with torch.no_grad():  # same sigma start as the batched generator
+                g[-1].weight[2] *= 0.1
+                g[-1].bias[2] = math.log(math.expm1(target))
+            g, d = g.to(device), d.to(device)
+            self.G.append(g)
+            self.D.append(d)
+            self.opt_g.append(torch.optim.Adam(g.parameters(), lr=t.lr_g,
+                                               betas=(t.beta1, t.beta2)))
+            self.opt_d.append(torch.optim.Adam(d.parameters(), lr=t.lr_d,
+                                               betas=(t.beta1, t.beta2)))
+            self.noise.append(torch.Generator(device=device).manual_seed(1000 + spec.index))
+        n = len(self.runs)
+        self.loss_d = torch.full((n,), math.nan, device=device)
+        self.loss_g = torch.full((n,), math.nan, device=device)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs."""
+        return len(self.runs)
+
+    def _generate(self, r: int, n: int) -> tuple[torch.Tensor, torch.Tensor | float,
+                                                 torch.Tensor]:
+        """Run ``r``'s means [n, 2], sigma ([n, 1] or a float) and its eps [n, 2]."""
+        gen, d = self.noise[r], self.cfg.model.latent_dim
+        z = torch.randn(n, d, generator=gen, device=self.device)
+        if self.cfg.model.latent == "uniform":
+            z = 2 * torch.special.ndtr(z) - 1
+        eps = torch.randn(n, 2, generator=gen, device=self.device)
+        out = self.G[r](z)
+        spec = self.runs[r]
+        if spec.learned_sigma:
+            sigma: torch.Tensor | float = self.cfg.train.sigma_min + F.softplus(out[:, 2:])
+        else:
+            sigma = spec.sigma
+        return out[:, :2], sigma, eps
+
+    def step(self) -> None:
+        """One training step (``k_d`` D steps, ``k_g`` G steps) of every run, in turn."""
+        t = self.cfg.train
+        b = t.batch_size
+        for r, spec in enumerate(self.runs):
+            D, opt_g, opt_d = self.D[r], self.opt_g[r], self.opt_d[r]
+            for _ in range(t.k_d):
+                real = self.mixture.sample(b, self.noise[r])
+                with torch.no_grad():
+                    mu, sigma, eps = self._generate(r, b)
+                    fake = mu + sigma * eps
+                logits = D(torch.cat([real, fake]))[:, 0]
+                loss_d = (F.binary_cross_entropy_with_logits(logits[:b], torch.ones_like(
+                    logits[:b])) + F.binary_cross_entropy_with_logits(
+                    logits[b:], torch.zeros_like(logits[b:])))
+                opt_d.zero_grad(set_to_none=True)
+                loss_d.backward()
+                opt_d.step()
+                self.loss_d[r] = loss_d.detach()
+            D.requires_grad_(False)
+            for _ in range(t.k_g):
+                mu, sigma, eps = self._generate(r, b)
+                loss_g = estimators.surrogate(
+                    spec.estimator, lambda x, D=D: generator_loss(D(x)[:, 0], t.loss),
+                    mu, sigma, eps)
+                opt_g.zero_grad(set_to_none=True)
+                loss_g.backward()
+                opt_g.step()
+                self.loss_g[r] = loss_g.detach()
+            D.requires_grad_(True)
+
+
+# ----------------------------------------------------------------------------- bench
+def _cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _cpu_busy(seconds: float) -> float | None:
+    """Fraction of all CPU time used (by other processes) over ``seconds`` (Linux; else None)."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        return sum(values), values[3] + (values[4] if len(values) > 4 else 0)
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    return None if total <= 0 else max(0.0, 1.0 - (idle1 - idle0) / total)
+
+
+def _floats(t: torch.Tensor) -> list[float]:
+    return [float(v) for v in t.detach().cpu().tolist()]
+
+
+def run_bench(device: str = "auto", quick: bool = False) -> dict[str, Any]:
+    """Measure batched against separate training and matmul throughput; return plain data.
+
+    Uses every core (``torch.set_num_threads``; restored afterwards). Rates are the best
+    of 8 (quick: 3) interleaved blocks, batched and separate taking turns; medians are
+    kept beside them. ``quick`` shortens every measurement (for tests); its figures are rougher.
+    """
+    dev = resolve_device(device)
+    seconds = 0.3 if quick else 3.0
+    warmup = 1 if quick else 15
+    blocks = 3 if quick else 8
+    busy = _cpu_busy(0.2 if quick else 0.5)
+    old_threads = torch.get_num_threads()
+    threads = _cores()
+    torch.set_num_threads(threads)
+    started = time.perf_counter()
+    try:
+        base = load_preset("default")
+        sizes = []
+        for r_target, seeds in RUN_SEEDS.items():
+            cfg = base.with_overrides({"runs": {"seeds": seeds}})
+            trainer = Trainer(cfg, dev)
+            n = trainer.n_runs
+            if n != r_target:
+                raise RuntimeError(f"bench: the default preset gives {n} runs, not {r_target}")
+            flops = step_flops(trainer)
+            separate = SeparateRuns(cfg, dev)
+            separate.step()
+            first_d, first_g = _floats(separate.loss_d), _floats(separate.loss_g)
+            timed = _rates({"batched": trainer.step, "separate": separate.step}, dev,
+                           seconds, warmup, blocks)
+            bat, sep = timed["batched"], timed["separate"]
+            batched_gflops = bat["best"] * flops["total"] / 1e9
+            separate_gflops = sep["best"] * flops["total"] / 1e9
+            sizes.append({
+                "runs": n,
+                "batched_run_steps_per_s": bat["best"] * n,
+                "separate_run_steps_per_s": sep["best"] * n,
+                "speedup": bat["best"] / sep["best"],
+                "median_batched_run_steps_per_s": bat["median"] * n,
+                "median_separate_run_steps_per_s": sep["median"] * n,
+                "median_speedup": bat["median"] / sep["median"],
+                "flops_per_step": flops,
+                "batched_gflops": batched_gflops,
+                "separate_gflops": separate_gflops,
+                "timed_steps": {"batched": bat["calls"], "separate": sep["calls"]},
+                "page_faults_per_step": {"batched": bat["faults"], "separate": sep["faults"]},
+                "batched_losses": {"d": _floats(trainer.loss_d), "g": _floats(trainer.loss_g)},
+                "separate_losses": {"d_first": first_d, "g_first": first_g,
+                                    "d_last": _floats(separate.loss_d),
+                                    "g_last": _floats(separate.loss_g)},
+            })
+        # after the training figures, so its large buffers do not shape the heap they run on
+        gflops = matmul_gflops(dev, 0.5 if quick else 2.0)
+        for entry in sizes:
+            entry["batched_matmul_fraction"] = entry["batched_gflops"] / gflops
+            entry["separate_matmul_fraction"] = entry["separate_gflops"] / gflops
+    finally:
+        torch.set_num_threads(old_threads)
+    return {
+        "torch": str(torch.__version__),
+        "device": str(dev),
+        "threads": threads,
+        "quick": quick,
+        "blocks": blocks,
+        "cpu_busy_before": busy,
+        "matmul_size": MATMUL_SIZE,
+        "matmul_gflops": gflops,
+        "sizes": sizes,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A small human table of a :func:`run_bench` result."""
+    lines = [
+        f"ganviz bench (torch {result['torch']}, {result['device']}, "
+        f"{result['threads']} threads{', quick' if result.get('quick') else ''})",
+        f"matmul throughput:   {result['matmul_gflops']:.1f} GFLOP/s "
+        f"({result['matmul_size']}x{result['matmul_size']} float32 mm)",
+        f"{'R':<4} {'batched run-steps/s':>20} {'separate run-steps/s':>21} "
+        f"{'speedup':>8} {'% of matmul':>12}",
+    ]
+    for s in result["sizes"]:
+        lines.append(
+            f"{s['runs']:<4} {s['batched_run_steps_per_s']:>20.0f} "
+            f"{s['separate_run_steps_per_s']:>21.0f} {s['speedup']:>7.2f}x "
+            f"{100 * s['batched_matmul_fraction']:>11.1f}%")
+    lines.append(f"(rates: best of {result['blocks']} interleaved timing blocks; % of matmul: "
+                 "analytic matmul FLOPs per step / measured mm throughput)")
+    busy = result.get("cpu_busy_before")
+    if busy is not None and busy > 0.2:
+        lines.append(f"note: other processes used {100 * busy:.0f}% of the CPUs just before the "
+                     "bench; they compete for the cores, so these figures may be low")
+    return "\n".join(lines)
