@@ -192,6 +192,7 @@ class LiveSession:
         self._rate = 0.0
         self._rate_window: list[tuple[float, int]] = []
         self.on_error: Callable[[str], None] | None = None
+        self._changed = True
 
     # ------------------------------------------------------------- commands
     def send(self, name: str, value: Any = None) -> None:
@@ -293,7 +294,7 @@ class LiveSession:
             else:
                 self._wait_for_command(stop, self.frame_interval)
             now = time.perf_counter()
-            if now - last_frame >= self.frame_interval or not self.running:
+            if self._changed and now - last_frame >= self.frame_interval:
                 self._refresh_probes()
                 self._publish()
                 last_frame = now
@@ -307,6 +308,7 @@ class LiveSession:
         self._drain()
 
     def _safe_handle(self, name: str, value: Any) -> None:
+        self._changed = True
         try:
             self._handle(name, value)
         except ConfigError as exc:
@@ -321,6 +323,7 @@ class LiveSession:
             self._safe_handle(name, value)
 
     def _one_step(self, trainer: Trainer) -> None:
+        self._changed = True
         trainer.step()
         if trainer.step_count % trainer.cfg.eval.every == 0:
             trainer.evaluate()
@@ -377,6 +380,7 @@ class LiveSession:
     def _publish(self) -> None:
         self.slot.put(self.snapshot())
         self.error = ""
+        self._changed = False  # while paused and idle, nothing new is sent
 
     def _fail(self, message: str) -> None:
         self.error = message
