@@ -197,9 +197,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     """Open the main window (no subcommand)."""
     from ganviz import config
+    from ganviz.device import resolve_device
 
     cfg = config.load(args.config) if args.config else config.load_preset(args.preset or
                                                                              "default")
+    resolve_device(cfg.train.device)
     try:
         from ganviz.gui.app import run_app
     except ImportError as exc:

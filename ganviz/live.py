@@ -12,7 +12,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,9 +188,7 @@ class LiveSession:
         self._probe_cost = 0.0
         self._last_probe = -1e9
         self._last_curves = -1e9
-        self._rate = 0.0
         self._rate_window: list[tuple[float, int]] = []
-        self.on_error: Callable[[str], None] | None = None
         self._changed = True
 
     # ------------------------------------------------------------- commands
@@ -230,9 +227,9 @@ class LiveSession:
         if self.trainer is not None:
             keep_active = {spec.label: a for spec, a in zip(self.trainer.runs,
                                                             self.trainer.active, strict=True)}
-        self.cfg = cfg.validate()
-        device = resolve_device(cfg.train.device)
-        self.trainer = Trainer(self.cfg, device)
+        cfg = cfg.validate()
+        trainer = Trainer(cfg, resolve_device(cfg.train.device))  # may refuse: nothing changed
+        self.cfg, self.trainer = cfg, trainer
         for spec in self.trainer.runs:
             if not keep_active.get(spec.label, True):
                 self.trainer.set_active(spec.index, False)
@@ -260,11 +257,7 @@ class LiveSession:
     def run(self, stop: threading.Event) -> None:
         """Worker-thread body: set threads and device here, then train until ``stop``."""
         torch.set_num_threads(training_threads(self.cfg.train.threads, self.leave_core_for_gui))
-        try:
-            self._reset(self.cfg)
-        except ConfigError as exc:
-            self._fail(str(exc))
-            return
+        self._reset(self.cfg)  # a config the device cannot run raises to the caller
         self._publish()
         last_frame = time.perf_counter()
         while not stop.is_set():
@@ -381,11 +374,6 @@ class LiveSession:
         self.slot.put(self.snapshot())
         self.error = ""
         self._changed = False  # while paused and idle, nothing new is sent
-
-    def _fail(self, message: str) -> None:
-        self.error = message
-        if self.on_error is not None:
-            self.on_error(message)
 
 
 def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:

@@ -128,3 +128,13 @@ def test_needs_reset_lists_only_structural_changes():
     changed = needs_reset(cfg, cfg.with_overrides({"model": {"latent_dim": 3},
                                                    "runs": {"seeds": [4]}}))
     assert changed == ["model.latent_dim", "runs.seeds"]
+
+
+def test_reset_to_an_impossible_device_keeps_the_session(live, monkeypatch):
+    session, slot = live
+    wait_for(slot, lambda s: True)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    session.send("reset", session.cfg.with_overrides({"train": {"device": "cuda"}}))
+    snap = wait_for(slot, lambda s: bool(s.error))
+    assert "no CUDA device" in snap.error
+    assert snap.config.train.device == "cpu" and snap.step == 0
