@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", default=None, help="open the window on this preset")
     parser.add_argument("--config", type=Path, default=None,
                         help="open the window on this config TOML file")
+    parser.add_argument("--device", default=None,
+                        help="open the window training on auto (CUDA when present), cpu or cuda")
     parser.add_argument("--play", action="store_true", help="start training at once")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
@@ -201,6 +203,11 @@ def cmd_window(args: argparse.Namespace) -> int:
 
     cfg = config.load(args.config) if args.config else config.load_preset(args.preset or
                                                                              "default")
+    if args.device is not None:
+        try:
+            cfg = cfg.with_overrides({"train": {"device": args.device}})
+        except config.ConfigError as exc:
+            raise UsageError(f"--device ({exc})") from None
     resolve_device(cfg.train.device)
     try:
         from ganviz.gui.app import run_app

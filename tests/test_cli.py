@@ -143,3 +143,16 @@ def test_main_py_subprocess_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("ganviz: error: --preset")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--preset", "nope"], "--preset: unknown preset 'nope'"),
+        (["--device", "tpu"], "--device (train.device: unknown value 'tpu'"),
+        (["--config", "/nonexistent/x.toml"], "cannot read"),
+    ],
+)
+def test_window_arguments_are_checked_before_opening(args, expected, capsys):
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and expected in err and err.count("\n") == 1, err
