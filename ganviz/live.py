@@ -9,17 +9,21 @@ ones are dropped, nothing queues up).
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from ganviz.atomic import write_text_atomic
 from ganviz.config import Config, ConfigError
 from ganviz.device import resolve_device, training_threads
+from ganviz.outputs import metrics_csv_text, summary_dict
 from ganviz.probes import (
     FakeProbes,
     SigmaCurves,
@@ -29,8 +33,10 @@ from ganviz.probes import (
     compute_views,
 )
 from ganviz.runs import RunSpec
-from ganviz.trainer import METRIC_COLUMNS, Trainer
+from ganviz.sessionfile import SessionFileError, load_session, save_session
+from ganviz.trainer import METRIC_COLUMNS, CheckpointError, Trainer
 
+FILE_COMMANDS = ("save_session", "open_session", "export_metrics", "export_summary")
 # Settings that apply at the next step; everything else needs a reset.
 LIVE_FIELDS = {
     "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
@@ -123,6 +129,7 @@ class Snapshot:
     curves: SigmaCurves | None
     real: RealData
     error: str = ""
+    notice: tuple[str, str] | None = None  # (kind, message): saved, opened, exported, failed
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -180,6 +187,7 @@ class LiveSession:
         self.pending_steps = 0
         self.seq = 0
         self.error = ""
+        self.notice: tuple[str, str] | None = None
         self._views: ViewProbes | None = None
         self._fakes: FakeProbes | None = None
         self._curves: SigmaCurves | None = None
@@ -216,11 +224,49 @@ class LiveSession:
             self._reset(value if value is not None else self.cfg)
         elif name == "apply":
             self._apply(value)
+        elif name in FILE_COMMANDS:
+            self._file_command(name, value)
         elif name == "call":  # run value(trainer) on the worker thread (scripting, tests)
             assert self.trainer is not None
             value(self.trainer)
         else:
             raise ValueError(f"unknown command {name!r}")
+
+    def _file_command(self, name: str, value: Any) -> None:
+        """Save or open a session, or export metrics; the outcome goes out as a notice."""
+        assert self.trainer is not None
+        try:
+            if name == "save_session":
+                path, view = value
+                saved = save_session(self.trainer, path, view=view)
+                self.notice = ("saved", str(saved))
+            elif name == "open_session":
+                trainer, view = load_session(value)
+                self._install(trainer)
+                self.running = False
+                self.notice = ("opened", json.dumps({"path": str(value), "view": view}))
+            elif name == "export_metrics":
+                write_text_atomic(Path(value), metrics_csv_text(self.trainer.history))
+                self.notice = ("exported", str(value))
+            elif name == "export_summary":
+                summary = summary_dict(self.trainer, compute_sigma_curves(self.trainer))
+                write_text_atomic(Path(value), json.dumps(summary, indent=2) + "\n")
+                self.notice = ("exported", str(value))
+        except (SessionFileError, CheckpointError) as exc:
+            self.notice = ("failed", str(exc))
+        except OSError as exc:
+            self.notice = ("failed", f"cannot write {value}: {exc.strerror or exc}")
+
+    def _install(self, trainer: Trainer) -> None:
+        """Make ``trainer`` the session's trainer and rebuild everything derived from it."""
+        self.cfg, self.trainer = trainer.cfg, trainer
+        self.pending_steps = 0
+        self._views = self._curves = self._fakes = None
+        self._history = HistoryBuffer(trainer.n_runs)
+        self._real = RealData.of(trainer)
+        if not trainer.history:
+            trainer.evaluate()
+        self._refresh_probes(force=True)
 
     def _reset(self, cfg: Config) -> None:
         keep_active = {}
@@ -229,16 +275,10 @@ class LiveSession:
                                                             self.trainer.active, strict=True)}
         cfg = cfg.validate()
         trainer = Trainer(cfg, resolve_device(cfg.train.device))  # may refuse: nothing changed
-        self.cfg, self.trainer = cfg, trainer
-        for spec in self.trainer.runs:
+        for spec in trainer.runs:
             if not keep_active.get(spec.label, True):
-                self.trainer.set_active(spec.index, False)
-        self.pending_steps = 0
-        self._views = self._curves = self._fakes = None
-        self._history = HistoryBuffer(self.trainer.n_runs)
-        self._real = RealData.of(self.trainer)
-        self.trainer.evaluate()
-        self._refresh_probes(force=True)
+                trainer.set_active(spec.index, False)
+        self._install(trainer)
 
     def _apply(self, cfg: Config) -> None:
         """Apply live-changeable settings now; anything else waits for a reset."""
@@ -367,12 +407,13 @@ class LiveSession:
             steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
             runs=runs, history=self._history.arrays(), views=self._views, fakes=self._fakes,
             curves=self._curves,
-            real=self._real, error=self.error,
+            real=self._real, error=self.error, notice=self.notice,
         )
 
     def _publish(self) -> None:
         self.slot.put(self.snapshot())
         self.error = ""
+        self.notice = None
         self._changed = False  # while paused and idle, nothing new is sent
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 from ganviz.config import Config, ConfigError
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
+from ganviz.gui.files import FileActions, settings
 from ganviz.gui.panels import PanelGrid
 from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
@@ -22,6 +23,8 @@ from ganviz.gui.worker import TrainingThread
 from ganviz.live import LatestSlot, Snapshot
 from ganviz.remote import SessionProcess
 
+LAYOUT_KEY = "window/state"
+GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
 
@@ -57,7 +60,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.toolbar = TrainingToolbar(self.state, self)
         self.addToolBar(self.toolbar)
+        self.quiet_dialogs = False  # tests set True: failures go to the status bar only
+        self.files = FileActions(self)
         self._build_menus()
+        self._restore_layout()
         self._build_status()
 
         self.toolbar.play_toggled.connect(lambda on: self.session.send("play" if on else "pause"))
@@ -84,6 +90,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.files.build(file_menu)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -136,6 +144,8 @@ class MainWindow(QMainWindow):
         self._update_status(snap)
         if snap.error:
             self.statusBar().showMessage(snap.error, 8000)
+        if snap.notice is not None:
+            self.files.handle_notice(*snap.notice)
         self.frames += 1
         now = time.perf_counter()
         self._frame_times.append(now)
@@ -242,4 +252,16 @@ class MainWindow(QMainWindow):
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
         self.thread.stop(1000)
+        store = settings()
+        store.setValue(LAYOUT_KEY, self.saveState())
+        store.setValue(GEOMETRY_KEY, self.saveGeometry())
         event.accept()
+
+    def _restore_layout(self) -> None:
+        """Dock and toolbar layout and window geometry from the last session."""
+        store = settings()
+        geometry, state = store.value(GEOMETRY_KEY), store.value(LAYOUT_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)

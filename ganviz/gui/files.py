@@ -1,0 +1,168 @@
+"""File menu: sessions, figure and data exports, with the last-used folder remembered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+if TYPE_CHECKING:
+    from ganviz.gui.window import MainWindow
+
+FOLDER_KEY = "files/last_folder"
+
+
+def settings() -> QSettings:
+    """The application's persistent settings (last folder, window layout)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "ganviz", "ganviz")
+
+
+class FileActions:
+    """Builds the File menu and carries out its actions for one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.last_error = ""
+
+    # ----------------------------------------------------------------- menu
+    def build(self, menu: QMenu) -> None:
+        """Add the file actions to ``menu``."""
+        entries = [
+            ("&Open Session…", QKeySequence.StandardKey.Open, self.open_session),
+            ("&Save Session…", QKeySequence.StandardKey.Save, self.save_session),
+            None,
+            ("Export Comparison as &PNG…", QKeySequence("Ctrl+E"), self.export_png),
+            ("Export Comparison as S&VG…", None, self.export_svg),
+            ("Export &Metrics (CSV)…", None, self.export_metrics),
+            ("Export S&ummary (JSON)…", None, self.export_summary),
+        ]
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, shortcut, slot = entry
+            action = QAction(text, self.window)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+    # -------------------------------------------------------------- dialogs
+    def _ask(self, title: str, name: str, pattern: str, save: bool = True) -> Path | None:
+        folder = str(settings().value(FOLDER_KEY, str(Path.home())))
+        start = str(Path(folder) / name)
+        if save:
+            path, _ = QFileDialog.getSaveFileName(self.window, title, start, pattern)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self.window, title, folder, pattern)
+        if not path:
+            return None
+        settings().setValue(FOLDER_KEY, str(Path(path).parent))
+        return Path(path)
+
+    def _name(self, kind: str, suffix: str) -> str:
+        step = self.window.snapshot.step if self.window.snapshot is not None else 0
+        return f"ganviz-{kind}-step{step}{suffix}"
+
+    def save_session(self) -> None:
+        """Ask for a file and save the session (config, checkpoints, history, view)."""
+        path = self._ask("Save session", self._name("session", ".ganviz"),
+                         "ganviz sessions (*.ganviz)")
+        if path is not None:
+            self.save_session_to(path)
+
+    def open_session(self) -> None:
+        """Ask for a session file and open it in place of the current session."""
+        path = self._ask("Open session", "", "ganviz sessions (*.ganviz)", save=False)
+        if path is not None:
+            self.open_session_from(path)
+
+    def export_png(self) -> None:
+        """Ask for a file and export all visible panels and curves as PNG (2x the screen)."""
+        path = self._ask("Export comparison (PNG)", self._name("comparison", ".png"),
+                         "PNG images (*.png)")
+        if path is not None:
+            self.export_figure_to(path)
+
+    def export_svg(self) -> None:
+        """Ask for a file and export all visible panels and curves as SVG."""
+        path = self._ask("Export comparison (SVG)", self._name("comparison", ".svg"),
+                         "SVG drawings (*.svg)")
+        if path is not None:
+            self.export_figure_to(path)
+
+    def export_metrics(self) -> None:
+        """Ask for a file and export the metrics history as CSV (the headless columns)."""
+        path = self._ask("Export metrics", self._name("metrics", ".csv"), "CSV (*.csv)")
+        if path is not None:
+            self.window.session.send("export_metrics", str(path))
+
+    def export_summary(self) -> None:
+        """Ask for a file and export the current summary as JSON (the headless schema)."""
+        path = self._ask("Export summary", self._name("summary", ".json"), "JSON (*.json)")
+        if path is not None:
+            self.window.session.send("export_summary", str(path))
+
+    # -------------------------------------------------------------- actions
+    def view_state(self) -> dict:
+        """What the window shows, stored in a session file."""
+        state = self.window.state
+        return {"layers": sorted(state.layers), "hidden_estimators":
+                sorted(state.hidden_estimators), "selected_run": state.selected_run}
+
+    def save_session_to(self, path: Path) -> None:
+        """Save the session into ``path`` (the training process writes it)."""
+        self.window.session.send("save_session", (str(path), self.view_state()))
+
+    def open_session_from(self, path: Path) -> None:
+        """Open the session in ``path`` (the training process loads it)."""
+        self.window.toolbar.play.setChecked(False)
+        self.window.session.send("open_session", str(path))
+
+    def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
+        """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""
+        from ganviz.gui.export import ExportError, export_comparison_png, export_comparison_svg
+
+        try:
+            if path.suffix.lower() == ".svg":
+                export_comparison_svg(self.window, path)
+            else:
+                export_comparison_png(self.window, path, scale=scale)
+        except ExportError as exc:
+            self._fail(str(exc))
+            return
+        self.window.statusBar().showMessage(f"exported {path}", 6000)
+
+    def handle_notice(self, kind: str, message: str) -> None:
+        """The training process's answer to a file command."""
+        if kind == "failed":
+            self._fail(message)
+        elif kind == "opened":
+            info = json.loads(message)
+            self.restore_view(info.get("view") or {})
+            self.window.statusBar().showMessage(f"opened {info['path']}", 6000)
+        else:
+            self.window.statusBar().showMessage(f"{kind} {message}", 6000)
+
+    def restore_view(self, view: dict) -> None:
+        """Apply a session's stored layers, hidden estimators and selected run."""
+        toolbar = self.window.toolbar
+        layers = set(view.get("layers", []))
+        if layers:
+            for name, action in toolbar.layer_actions.items():
+                action.setChecked(name in layers)
+        hidden = set(view.get("hidden_estimators", []))
+        for est, button in toolbar.estimator_buttons.items():
+            button.setChecked(est not in hidden)
+        self.window.state.select_run(int(view.get("selected_run", 0)))
+        self.window.curves.set_selected_run(self.window.state.selected_run)
+
+    def _fail(self, message: str) -> None:
+        self.last_error = message
+        self.window.statusBar().showMessage(message, 10000)
+        if not self.window.quiet_dialogs:
+            QMessageBox.warning(self.window, "ganviz", message)

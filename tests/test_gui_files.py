@@ -1,0 +1,81 @@
+"""File menu actions, driven without dialogs: sessions, metrics and summary exports."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from ganviz.gui.theme import configure_pyqtgraph
+from ganviz.gui.window import MainWindow
+from ganviz.trainer import METRIC_COLUMNS
+from tests.conftest import small_config
+
+
+@pytest.fixture
+def window(qtbot):
+    configure_pyqtgraph()
+    w = MainWindow(small_config())
+    w.quiet_dialogs = True
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.views is not None,
+                    timeout=20000)
+    yield w
+    w.close()
+
+
+def steps(window, qtbot, n):
+    target = window.snapshot.step + n
+    window.session.send("step", n)
+    qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
+
+
+def test_save_and_open_session_restores_state_and_view(window, qtbot, tmp_path):
+    steps(window, qtbot, 12)
+    window.toolbar.layer_actions["manifold"].trigger()
+    window.toolbar.estimator_buttons["score"].click()
+    saved_history = window.snapshot.history["loss_g"].copy()
+    path = tmp_path / "lab.ganviz"
+    window.files.save_session_to(path)
+    qtbot.waitUntil(lambda: path.is_file(), timeout=10000)
+    # move on, then restore: step, history and view come back
+    window.toolbar.layer_actions["manifold"].trigger()
+    window.toolbar.estimator_buttons["score"].click()
+    steps(window, qtbot, 5)
+    window.files.open_session_from(path)
+    qtbot.waitUntil(lambda: window.snapshot.step == 12, timeout=10000)
+    assert np.array_equal(window.snapshot.history["loss_g"], saved_history, equal_nan=True)
+    qtbot.waitUntil(lambda: "manifold" in window.state.layers, timeout=5000)
+    assert "score" in window.state.hidden_estimators
+    assert not window.snapshot.runs[3].active
+
+
+def test_export_metrics_and_summary(window, qtbot, tmp_path):
+    steps(window, qtbot, 10)
+    csv_path, json_path = tmp_path / "m.csv", tmp_path / "s.json"
+    window.session.send("export_metrics", str(csv_path))
+    window.session.send("export_summary", str(json_path))
+    qtbot.waitUntil(lambda: csv_path.is_file() and json_path.is_file(), timeout=10000)
+    with open(csv_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert tuple(rows[0]) == METRIC_COLUMNS and len(rows) == 2 * 4
+    summary = json.loads(json_path.read_text())
+    assert len(summary["runs"]) == 4 and "sigma_curve" in summary["runs"][0]
+
+
+def test_failed_file_operations_report_and_keep_running(window, qtbot, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    window.files.save_session_to(blocker / "x.ganviz")
+    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
+    assert "cannot write" in window.files.last_error
+    window.files.last_error = ""
+    bad = tmp_path / "bad.ganviz"
+    bad.write_text("not a session")
+    window.files.open_session_from(bad)
+    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
+    assert "bad.ganviz" in window.files.last_error
+    steps(window, qtbot, 2)  # still training, state intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ganviz", "file"]
