@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every"), default=1000,
                        help="also save the checkpoint every N steps (default 1000)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--figures", action="store_true",
+                       help="also write comparison.png/.svg and one PNG per panel (offscreen)")
+    train.add_argument("--gif", action="store_true",
+                       help="also write training.gif, a frame every --gif-every steps")
+    train.add_argument("--gif-every", type=_int_arg("--gif-every"), default=None,
+                       help="steps between GIF frames (default: steps/50)")
 
     bench = sub.add_parser("bench", help="measure batched against separate training")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -163,12 +169,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ganviz.device import resolve_device
 
     device = resolve_device(cfg.train.device)
+    if args.figures or args.gif:
+        try:
+            import pyqtgraph  # noqa: F401
+            import PySide6  # noqa: F401
+        except ImportError as exc:
+            raise UsageError(f"--figures/--gif need PySide6 and pyqtgraph ({exc})") from None
     name = args.config.stem if args.config else (args.preset or "default")
     out = args.out if args.out is not None else Path("runs") / name
     created = prepare_out_dir(out, args.resume)
     try:
+        gif_every = 0
+        if args.gif:
+            gif_every = args.gif_every or max(1, cfg.train.steps // 50)
         return run_training(cfg, device, out, resume=args.resume,
-                            checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+                            checkpoint_every=args.checkpoint_every, progress=not args.quiet,
+                            figures=args.figures, gif_every=gif_every)
     except BaseException:
         if isinstance(sys.exc_info()[1], KeyboardInterrupt):
             raise

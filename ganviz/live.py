@@ -444,3 +444,10 @@ def force_divergence(trainer: Trainer, index: int) -> None:
     """
     with torch.no_grad():
         trainer.D.biases[-1][index] = float("nan")
+
+
+def snapshot_of(trainer: Trainer) -> Snapshot:
+    """A complete snapshot (views, fakes, curves, history) of a trainer, for headless figures."""
+    session = LiveSession(trainer.cfg, LatestSlot())
+    session._install(trainer)
+    return session.snapshot()

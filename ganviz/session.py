@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from ganviz.config import Config, ConfigError, from_dict
 from ganviz.device import training_threads
+from ganviz.live import snapshot_of
 from ganviz.outputs import write_session_outputs
 from ganviz.probes import compute_sigma_curves
 from ganviz.trainer import CheckpointError, Trainer, read_checkpoint
@@ -38,8 +39,13 @@ def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool) -> 
 
 
 def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool = False,
-                 checkpoint_every: int = 1000, progress: bool = True) -> int:
-    """Train to ``cfg.train.steps`` total steps, writing everything into ``out``; exit code."""
+                 checkpoint_every: int = 1000, progress: bool = True, figures: bool = False,
+                 gif_every: int = 0) -> int:
+    """Train to ``cfg.train.steps`` total steps, writing everything into ``out``; exit code.
+
+    ``figures`` also renders the window's views offscreen (comparison.png/.svg, one PNG per
+    panel); ``gif_every`` > 0 records training.gif with a frame every that many steps.
+    """
     torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
     trainer = open_trainer(cfg, device, out, resume)
     trainer.cfg.save(out / "config.toml")
@@ -48,8 +54,25 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
     bar = tqdm(total=trainer.cfg.train.steps, initial=trainer.step_count, unit="step",
                disable=not progress, file=sys.stderr, dynamic_ncols=True, leave=True)
 
+    recorder = view = None
+    if gif_every > 0:
+        from ganviz.gui.headless import ComparisonView
+        from ganviz.gui.recorder import GifRecorder
+
+        view, recorder = ComparisonView(), GifRecorder()
+
+    def record(t: Trainer) -> None:
+        if recorder is not None and view is not None:
+            view.show(snapshot_of(t))
+            recorder.add(view.grab(), t.step_count)
+
+    if trainer.step_count == 0:
+        record(trainer)
+
     def on_step(t: Trainer) -> None:
         bar.update(1)
+        if gif_every > 0 and t.step_count % gif_every == 0:
+            record(t)
         if t.step_count % checkpoint_every == 0:
             t.save_checkpoint(ckpt)
         if t.history and t.history[-1]["step"] == t.step_count:
@@ -67,6 +90,15 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
     trainer.save_checkpoint(ckpt)
     curves = compute_sigma_curves(trainer)
     paths = write_session_outputs(trainer, out, curves)
+    if recorder is not None and view is not None:
+        if trainer.step_count % gif_every:
+            record(trainer)
+        paths.append(recorder.save(out / "training.gif"))
+        view.close()
+    if figures:
+        from ganviz.gui.headless import write_figures
+
+        paths.extend(write_figures(snapshot_of(trainer), out))
     for line in _final_table(trainer):
         print(line)
     print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")

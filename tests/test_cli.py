@@ -156,3 +156,20 @@ def test_main_py_subprocess_has_no_traceback(tmp_path):
 def test_window_arguments_are_checked_before_opening(args, expected, capsys):
     code, _, err = run_cli(args, capsys)
     assert code == 2 and expected in err and err.count("\n") == 1, err
+
+
+def test_train_figures_and_gif_use_the_window_views(small_toml, tmp_path, capsys, qapp):
+    from PIL import Image
+
+    out = tmp_path / "fig"
+    code, stdout, _ = run_cli(["train", "--config", small_toml, "--out", out, "--quiet",
+                               "--figures", "--gif", "--gif-every", "5"], capsys)
+    assert code == 0, stdout
+    with Image.open(out / "comparison.png") as im:
+        assert im.size[0] > 1000 and len(im.convert("L").getcolors(1 << 16) or []) > 50
+    svg = (out / "comparison.svg").read_text()
+    assert "plug-in" in svg and "score function" in svg
+    assert len(list(out.glob("panel-*.png"))) == 4
+    with Image.open(out / "training.gif") as gif:
+        assert gif.n_frames == 5  # steps 0, 5, 10, 15, 20
+    assert not list(out.glob(".*"))

@@ -79,3 +79,40 @@ def test_failed_file_operations_report_and_keep_running(window, qtbot, tmp_path)
     assert "bad.ganviz" in window.files.last_error
     steps(window, qtbot, 2)  # still training, state intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ganviz", "file"]
+
+
+def test_recording_writes_an_animated_gif(window, qtbot, tmp_path):
+    from PIL import Image
+
+    window.record_action.setChecked(True)
+    window.toolbar.play.trigger()
+    qtbot.waitUntil(lambda: len(window.recorder) >= 3, timeout=20000)
+    recorder = window.recorder
+    window.recorder = None
+    window.record_action.blockSignals(True)
+    window.record_action.setChecked(False)
+    window.record_action.blockSignals(False)
+    path = tmp_path / "train.gif"
+    window.save_recording(recorder, path)
+    with Image.open(path) as gif:
+        assert gif.n_frames >= 3
+    window.save_recording(recorder, tmp_path / "missing" / "x.gif")
+    assert "cannot write" in window.files.last_error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.gif"]
+
+
+def test_single_panel_and_curve_plot_exports(window, qtbot, tmp_path):
+    from PIL import Image
+
+    steps(window, qtbot, 5)
+    qtbot.wait(200)
+    window.files.export_panel(2, ".png", tmp_path / "panel.png")
+    window.files.export_curve("modes", ".svg", tmp_path / "modes.svg")
+    window.files.export_figure_to(tmp_path / "all.png")
+    with Image.open(tmp_path / "panel.png") as im:
+        assert im.size[0] > 300
+    assert "Modes captured" in (tmp_path / "modes.svg").read_text()
+    with Image.open(tmp_path / "all.png") as im:
+        assert im.size[0] >= 2 * window.panels.width() - 2
+    entries = [a.text() for a in window.curves.plots()["loss"].getViewBox().menu.actions()]
+    assert "Export this plot as PNG…" in entries

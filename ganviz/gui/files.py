@@ -161,6 +161,64 @@ class FileActions:
         self.window.state.select_run(int(view.get("selected_run", 0)))
         self.window.curves.set_selected_run(self.window.state.selected_run)
 
+    def panel_menu(self, index: int, where) -> None:
+        """Context menu of one run panel: export it as PNG or SVG."""
+        menu = QMenu(self.window)
+        for suffix in (".png", ".svg"):
+            action = menu.addAction(f"Export this panel as {suffix[1:].upper()}…")
+            action.triggered.connect(lambda _=False, s=suffix: self.export_panel(index, s))
+        menu.popup(where)
+
+    def add_curve_menus(self) -> None:
+        """Add "Export this plot" entries to every curve plot's context menu."""
+        for name, plot in self.window.curves.plots().items():
+            menu = plot.getViewBox().menu
+            menu.addSeparator()
+            for suffix in (".png", ".svg"):
+                action = menu.addAction(f"Export this plot as {suffix[1:].upper()}…")
+                action.triggered.connect(lambda _=False, n=name, s=suffix: self.export_curve(n, s))
+
+    def export_panel(self, index: int, suffix: str, path: Path | None = None) -> None:
+        """Export run panel ``index`` (asks for a file unless ``path`` is given)."""
+        from ganviz.gui.export import ExportError, export_plot
+
+        panel = self.window.panels.panels[index]
+        if path is None:
+            path = self._ask("Export panel", self._name(f"panel-{panel.spec.estimator}", suffix),
+                             f"{suffix[1:].upper()} (*{suffix})")
+        if path is None:
+            return
+        try:
+            export_plot(panel.plot, path)
+        except ExportError as exc:
+            self._fail(str(exc))
+            return
+        self.window.statusBar().showMessage(f"exported {path}", 6000)
+
+    def export_curve(self, name: str, suffix: str, path: Path | None = None) -> None:
+        """Export one curve plot with its legend (asks for a file unless ``path`` is given)."""
+        from ganviz.gui.export import ExportError, export_curve_plot
+
+        if path is None:
+            path = self._ask("Export plot", self._name(name, suffix),
+                             f"{suffix[1:].upper()} (*{suffix})")
+        if path is None:
+            return
+        try:
+            export_curve_plot(self.window.curves, name, path)
+        except ExportError as exc:
+            self._fail(str(exc))
+            return
+        self.window.statusBar().showMessage(f"exported {path}", 6000)
+
+    def ask_gif_path(self) -> Path | None:
+        """Ask where to save a recorded GIF."""
+        return self._ask("Save recording", self._name("training", ".gif"), "GIF (*.gif)")
+
+    def fail(self, message: str) -> None:
+        """Report a failed file operation (dialog and status bar); the app keeps running."""
+        self._fail(message)
+
     def _fail(self, message: str) -> None:
         self.last_error = message
         self.window.statusBar().showMessage(message, 10000)

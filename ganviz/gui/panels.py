@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 
 from ganviz.estimators import FULL_NAMES
 from ganviz.geometry import arrow_segments, circles, polylines
@@ -201,6 +201,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     add_mode = Signal(float, float)
     remove_mode = Signal(float, float)
     selected = Signal(int)
+    context_requested = Signal(int, QPoint)  # run index, global position (not in custom mode)
 
     def __init__(self, state: ViewState, parent=None) -> None:
         super().__init__(parent)
@@ -306,4 +307,6 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         elif event.button() == Qt.MouseButton.LeftButton:
             self.state.select_run(r)
             self.selected.emit(r)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.context_requested.emit(r, event.screenPos().toPoint())
         event.accept()

@@ -16,6 +16,7 @@ from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, settings
 from ganviz.gui.panels import PanelGrid
+from ganviz.gui.recorder import GifRecorder, stack_vertically
 from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
@@ -23,6 +24,8 @@ from ganviz.gui.worker import TrainingThread
 from ganviz.live import LatestSlot, Snapshot
 from ganviz.remote import SessionProcess
 
+RECORD_EVERY_FRAMES = 3  # ~10 frames per second of training in the GIF
+RECORD_FPS = 10
 LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
@@ -61,6 +64,15 @@ class MainWindow(QMainWindow):
         self.toolbar = TrainingToolbar(self.state, self)
         self.addToolBar(self.toolbar)
         self.quiet_dialogs = False  # tests set True: failures go to the status bar only
+        self.recorder: GifRecorder | None = None
+        self.record_action = QAction("&Record GIF", self)
+        self.record_action.setCheckable(True)
+        self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.record_action.setToolTip("Capture frames while training; off asks where to save "
+                                      "the animated GIF")
+        self.record_action.toggled.connect(self._on_record)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.record_action)
         self.files = FileActions(self)
         self._build_menus()
         self._restore_layout()
@@ -77,6 +89,8 @@ class MainWindow(QMainWindow):
         self.panels.selected.connect(self.curves.set_selected_run)
         self.panels.add_mode.connect(self._add_mode)
         self.panels.remove_mode.connect(self._remove_mode)
+        self.panels.context_requested.connect(self.files.panel_menu)
+        self.files.add_curve_menus()
         dataset = self.settings.field_widget("data.name")
         dataset.currentTextChanged.connect(self._on_dataset_chosen)
 
@@ -91,6 +105,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.files.build(file_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.record_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -147,6 +163,9 @@ class MainWindow(QMainWindow):
         if snap.notice is not None:
             self.files.handle_notice(*snap.notice)
         self.frames += 1
+        if self.recorder is not None and self.frames % RECORD_EVERY_FRAMES == 0:
+            self.recorder.add(stack_vertically([self.panels.grab().toImage(),
+                                                self.curves.grab().toImage()]), snap.step)
         now = time.perf_counter()
         self._frame_times.append(now)
         while self._frame_times and now - self._frame_times[0] > 2.0:
@@ -242,6 +261,27 @@ class MainWindow(QMainWindow):
         self.session.send("apply", cfg)
         self.settings.set_config(cfg)
         self.settings.mark_applied(cfg)
+
+    def _on_record(self, on: bool) -> None:
+        if on:
+            self.recorder = GifRecorder()
+            self.statusBar().showMessage("recording: frames are captured while training", 4000)
+            return
+        recorder, self.recorder = self.recorder, None
+        if recorder is None or not len(recorder):
+            return
+        path = self.files.ask_gif_path()
+        if path is not None:
+            self.save_recording(recorder, path)
+
+    def save_recording(self, recorder: GifRecorder, path) -> None:
+        """Write the recorded frames as an animated GIF; a dialog says what went wrong."""
+        try:
+            recorder.save(path, fps=RECORD_FPS)
+        except OSError as exc:
+            self.files.fail(f"cannot write {path}: {exc.strerror or exc}")
+            return
+        self.statusBar().showMessage(f"saved {path} ({len(recorder)} frames)", 6000)
 
     def _on_failed(self, message: str) -> None:
         self.toolbar.play.setChecked(False)

@@ -1,0 +1,372 @@
+"""Exporting the comparison (PNG, SVG) and single plots, always written atomically.
+
+Every writer renders into memory first and then hands the bytes to ``write_atomic`` (a
+temporary file beside the target, fsync, rename), so a failure leaves no partial file and an
+existing file at the target untouched. Failures raise ``ExportError`` with a one-line message
+naming the path and the reason; the GUI shows it in a dialog and carries on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import pyqtgraph as pg
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QAbstractGraphicsShapeItem,
+    QApplication,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
+
+from ganviz.atomic import write_atomic
+from ganviz.gui import theme
+
+PLOT_SUFFIXES = (".png", ".svg")
+MAX_PIXELS = 400_000_000  # ~1.6 GB of ARGB32: beyond this QImage allocation fails or thrashes
+
+
+class ExportError(Exception):
+    """An export failed; the message names the path and the reason."""
+
+
+class ComparisonWindow(Protocol):
+    """What the comparison exports need of the main window."""
+
+    panels: QWidget
+    curves: QWidget
+
+
+def default_export_name(kind: str, step: int, suffix: str) -> str:
+    """A file name such as ``ganviz-comparison-step1200.png``."""
+    suffix = suffix if suffix.startswith(".") else f".{suffix}"
+    return f"ganviz-{kind}-step{int(step)}{suffix.lower()}"
+
+
+# ---------------------------------------------------------------- helpers
+def _check_suffix(path: Path, allowed: Sequence[str]) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise ExportError(f"cannot write {path}: unsupported file type "
+                          f"{suffix or '(none)'!r}; use {' or '.join(allowed)}")
+    return suffix
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically; any OSError becomes an ExportError."""
+    try:
+        write_atomic(path, lambda fh: fh.write(data))
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {_reason(exc)}") from exc
+    return path
+
+
+def _png_bytes(image: QImage, path: Path) -> bytes:
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = image.save(buf, "PNG")
+    buf.close()
+    if not ok or data.isEmpty():
+        raise ExportError(f"cannot write {path}: PNG encoding failed")
+    return bytes(data.data())
+
+
+def _settle() -> None:
+    """Let pending layouts and repaints run, so the export shows what the window shows."""
+    app = QApplication.instance()
+    if app is not None:
+        app.processEvents()
+
+
+def _shown(widgets: Sequence[QWidget]) -> list[QWidget]:
+    return [w for w in widgets if w.width() > 0 and w.height() > 0]
+
+
+def _stack_size(widgets: Sequence[QWidget]) -> QSize:
+    return QSize(max(w.width() for w in widgets), sum(w.height() for w in widgets))
+
+
+def _render_stack(painter: QPainter, widgets: Sequence[QWidget]) -> None:
+    """Render the widgets one below the other, left aligned, in logical pixels."""
+    y = 0
+    for w in widgets:
+        # QWidget.render: QGraphicsView overrides render() with a scene-rect signature
+        QWidget.render(w, painter, QPoint(0, y))
+        y += w.height()
+
+
+@contextlib.contextmanager
+def _cosmetic_pens_scaled(scenes: Sequence[QGraphicsScene], factor: float) -> Iterator[None]:
+    """Widen cosmetic pens (curves, arrows, borders, legend samples) by ``factor`` meanwhile.
+
+    Cosmetic pens are drawn in device pixels, so at ``scale`` x resolution a 1-px line would
+    come out ``scale`` times thinner than in the window. Every pen is restored afterwards.
+    """
+    restore: list[Callable[[], None]] = []
+
+    def widen(pen: object) -> QPen | None:
+        if not isinstance(pen, QPen) or not pen.isCosmetic() or pen.style() == Qt.PenStyle.NoPen:
+            return None
+        wide = QPen(pen)
+        wide.setWidthF(max(pen.widthF(), 1.0) * factor)
+        return wide
+
+    def widen_opts(opts: object) -> None:
+        if not isinstance(opts, dict):
+            return
+        for key in ("pen", "shadowPen"):
+            wide = widen(opts.get(key))
+            if wide is not None:
+                old = opts[key]
+                opts[key] = wide
+                restore.append(lambda opts=opts, key=key, old=old: opts.__setitem__(key, old))
+
+    try:
+        if factor != 1.0:
+            seen: set[int] = set()
+            for scene in scenes:
+                for item in scene.items():
+                    if isinstance(item, pg.AxisItem):
+                        continue  # axes and grids keep their device-pixel lines
+                    if isinstance(item, QAbstractGraphicsShapeItem):
+                        wide = widen(item.pen())
+                        if wide is not None:
+                            old = item.pen()
+                            item.setPen(wide)
+                            restore.append(lambda item=item, old=old: item.setPen(old))
+                    targets = [getattr(item, "opts", None)]
+                    if isinstance(item, pg.ItemSample):  # legend samples paint their item's pen
+                        targets.append(getattr(item.item, "opts", None))
+                    for opts in targets:
+                        if opts is not None and id(opts) not in seen:
+                            seen.add(id(opts))
+                            widen_opts(opts)
+        yield
+    finally:
+        for undo in reversed(restore):
+            undo()
+
+
+def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
+    views = [w for w in widgets if isinstance(w, QGraphicsView)]
+    for w in widgets:
+        views.extend(w.findChildren(QGraphicsView))
+    scenes: list[QGraphicsScene] = []
+    for view in views:
+        if view.scene() is not None and view.scene() not in scenes:
+            scenes.append(view.scene())
+    return scenes
+
+
+def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
+    widgets = _shown(widgets)
+    if not widgets:
+        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
+    if not scale > 0:
+        raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
+    size = _stack_size(widgets)
+    px = QSize(round(size.width() * scale), round(size.height() * scale))
+    if px.width() * px.height() > MAX_PIXELS:
+        raise ExportError(f"cannot write {path}: {px.width()} x {px.height()} pixels is too "
+                          "large; choose a smaller resolution")
+    image = QImage(px, QImage.Format.Format_ARGB32_Premultiplied)
+    if image.isNull():
+        raise ExportError(f"cannot write {path}: out of memory for a "
+                          f"{px.width()} x {px.height()} image")
+    image.setDevicePixelRatio(scale)
+    image.fill(QColor(theme.BACKGROUND))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        with _cosmetic_pens_scaled(_scenes(widgets), scale):
+            _render_stack(painter, widgets)
+    finally:
+        painter.end()
+    return _png_bytes(image, path)
+
+
+def _svg_bytes(size: QSize, path: Path, title: str,
+               paint: Callable[[QPainter], None]) -> bytes:
+    """Paint into a QSvgGenerator of ``size`` (on the window background) and return the SVG."""
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)  # 1.1: clip paths (Tiny has none)
+    gen.setOutputDevice(buf)
+    gen.setSize(size)
+    gen.setViewBox(QRect(0, 0, size.width(), size.height()))
+    gen.setTitle(title)
+    painter = QPainter()
+    if not painter.begin(gen):
+        buf.close()
+        raise ExportError(f"cannot write {path}: the SVG generator failed to start")
+    try:
+        painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(theme.BACKGROUND))
+        paint(painter)
+    finally:
+        painter.end()
+        buf.close()
+    if data.isEmpty():
+        raise ExportError(f"cannot write {path}: SVG generation produced nothing")
+    return bytes(data.data())
+
+
+def _plot_png(plot_item: pg.PlotItem, path: Path, scale: float) -> bytes:
+    """One plot at ``scale`` x its size, rendered with a device pixel ratio.
+
+    pyqtgraph's ImageExporter scales the painter instead, which legends ignore (they are
+    ``ItemIgnoresTransformations``): they would come out small and misplaced.
+    """
+    if not scale > 0:
+        raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
+    scene = plot_item.scene()
+    source = plot_item.sceneBoundingRect()
+    px = QSize(round(source.width() * scale), round(source.height() * scale))
+    if px.width() * px.height() > MAX_PIXELS:
+        raise ExportError(f"cannot write {path}: {px.width()} x {px.height()} pixels is too "
+                          "large; choose a smaller resolution")
+    image = QImage(px, QImage.Format.Format_ARGB32_Premultiplied)
+    if image.isNull():
+        raise ExportError(f"cannot write {path}: out of memory for a "
+                          f"{px.width()} x {px.height()} image")
+    image.setDevicePixelRatio(scale)
+    views = scene.views()
+    image.fill(views[0].backgroundBrush().color() if views else QColor(theme.BACKGROUND))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        with _cosmetic_pens_scaled([scene], scale):
+            scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+    return _png_bytes(image, path)
+
+
+def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
+    """One plot as SVG via QSvgGenerator.
+
+    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), so the
+    plot's part of the scene is rendered straight into the generator instead.
+    """
+    source = plot_item.sceneBoundingRect()
+    size = QSize(max(1, round(source.width())), max(1, round(source.height())))
+    target = QRectF(0, 0, size.width(), size.height())
+
+    def paint(painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        plot_item.scene().render(painter, target, source)
+
+    return _svg_bytes(size, path, "ganviz plot", paint)
+
+
+def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
+    """The panels, then the curves unless the user closed their dock."""
+    widgets = [window.panels]
+    dock = getattr(window, "curves_dock", None)
+    if dock is None or not dock.isHidden():
+        widgets.append(window.curves)
+    return widgets
+
+
+# ---------------------------------------------------------------- writers
+def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> Path:
+    """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``."""
+    path = Path(path)
+    _check_suffix(path, (".png",))
+    _settle()
+    return _write(path, _raster([widget], path, scale))
+
+
+def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
+                          scale: float = 2.0) -> Path:
+    """The panels (with colour bar) above the curves (with legends), as shown, into one PNG."""
+    path = Path(path)
+    _check_suffix(path, (".png",))
+    _settle()
+    return _write(path, _raster(_comparison_widgets(window), path, scale))
+
+
+def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> Path:
+    """The panels above the curves as one SVG (text and lines vector, images raster)."""
+    path = Path(path)
+    _check_suffix(path, (".svg",))
+    _settle()
+    widgets = _shown(_comparison_widgets(window))
+    if not widgets:
+        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
+    size = _stack_size(widgets)
+    data = _svg_bytes(size, path, "ganviz comparison",
+                      lambda painter: _render_stack(painter, widgets))
+    return _write(path, data)
+
+
+def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
+    """One panel or curve plot with its title, as PNG or SVG by the suffix of ``path``."""
+    path = Path(path)
+    suffix = _check_suffix(path, PLOT_SUFFIXES)
+    if plot_item.scene() is None:
+        raise ExportError(f"cannot write {path}: the plot is not shown")
+    _settle()
+    width = plot_item.sceneBoundingRect().width()
+    if width <= 0:
+        raise ExportError(f"cannot write {path}: the plot has no size")
+    data = _plot_png(plot_item, path, scale) if suffix == ".png" else _plot_svg(plot_item, path)
+    return _write(path, data)
+
+
+def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float = 2.0) -> Path:
+    """Export curve plot ``name`` with a legend inside it; the window's legends are restored."""
+    plots = curves.plots()
+    if name not in plots:
+        raise ExportError(f"cannot write {path}: no curve plot {name!r}; "
+                          f"choose from {', '.join(plots)}")
+    plot = plots[name]
+    legend = plot.legend
+    was_visible = legend is not None and legend.isVisible()
+    curves.set_plot_legends(True)
+    try:
+        return export_plot(plot, path, scale)
+    finally:
+        if not was_visible:
+            curves.set_plot_legends(False)
+
+
+def export_with_dialog(parent: QWidget | None, write: Callable[[], Path]) -> Path | None:
+    """Run an export; on ExportError show the message in a dialog and return None."""
+    from PySide6.QtWidgets import QMessageBox
+
+    try:
+        return write()
+    except ExportError as exc:
+        QMessageBox.warning(parent, "Export failed", str(exc))
+        return None
+
+
+__all__ = [
+    "ExportError",
+    "default_export_name",
+    "export_comparison_png",
+    "export_comparison_svg",
+    "export_curve_plot",
+    "export_plot",
+    "export_widget_png",
+    "export_with_dialog",
+]
