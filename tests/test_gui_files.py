@@ -116,3 +116,34 @@ def test_single_panel_and_curve_plot_exports(window, qtbot, tmp_path):
         assert im.size[0] >= 2 * window.panels.width() - 2
     entries = [a.text() for a in window.curves.plots()["loss"].getViewBox().menu.actions()]
     assert "Export this plot as PNG…" in entries
+
+
+def test_reopened_session_continues_with_identical_losses(window, qtbot, tmp_path):
+    steps(window, qtbot, 10)
+    path = tmp_path / "at10.ganviz"
+    window.files.save_session_to(path)
+    qtbot.waitUntil(lambda: path.is_file(), timeout=10000)
+    steps(window, qtbot, 10)
+    straight = {k: v.copy() for k, v in window.snapshot.history.items()}
+    window.files.open_session_from(path)
+    qtbot.waitUntil(lambda: window.snapshot.step == 10, timeout=10000)
+    steps(window, qtbot, 10)
+    for key in ("loss_d", "loss_g", "modes", "grad_rel_var"):
+        assert np.array_equal(window.snapshot.history[key], straight[key], equal_nan=True), key
+
+
+def test_window_layout_is_remembered(qtbot):
+    from ganviz.gui.files import settings
+
+    configure_pyqtgraph()
+    first = MainWindow(small_config())
+    qtbot.addWidget(first)
+    first.show()
+    first.settings_dock.close()
+    first.close()
+    assert settings().value("window/state") is not None
+    second = MainWindow(small_config())
+    qtbot.addWidget(second)
+    second.show()
+    assert second.settings_dock.isHidden()
+    second.close()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 if TYPE_CHECKING:
     from ganviz.gui.window import MainWindow
@@ -85,8 +85,14 @@ class FileActions:
         """Ask for a file and export all visible panels and curves as PNG (2x the screen)."""
         path = self._ask("Export comparison (PNG)", self._name("comparison", ".png"),
                          "PNG images (*.png)")
-        if path is not None:
-            self.export_figure_to(path)
+        if path is None:
+            return
+        size = self.window.panels.size()
+        choices = [f"{k}x  ({k * size.width()} px wide)" for k in (1, 2, 3, 4)]
+        choice, ok = QInputDialog.getItem(self.window, "Resolution", "Export at", choices, 1,
+                                          False)
+        if ok:
+            self.export_figure_to(path, scale=float(choice.split("x")[0]))
 
     def export_svg(self) -> None:
         """Ask for a file and export all visible panels and curves as SVG."""
