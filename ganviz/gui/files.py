@@ -219,7 +219,10 @@ class FileActions:
 
     def ask_gif_path(self) -> Path | None:
         """Ask where to save a recorded GIF."""
-        return self._ask("Save recording", self._name("training", ".gif"), "GIF (*.gif)")
+        from ganviz.gui.recorder import mp4_available
+
+        pattern = "GIF (*.gif);;MP4 (*.mp4)" if mp4_available() else "GIF (*.gif)"
+        return self._ask("Save recording", self._name("training", ".gif"), pattern)
 
     def fail(self, message: str) -> None:
         """Report a failed file operation (dialog and status bar); the app keeps running."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 from PIL import Image
@@ -64,6 +68,37 @@ class GifRecorder:
         write_atomic(path, lambda fh: fh.write(data))
         return path
 
+    def save_mp4(self, path: str | Path, fps: float = 10.0) -> Path:
+        """Write the frames as H.264 MP4 through ffmpeg (OSError when no encoder is installed)."""
+        if not self.frames:
+            raise ValueError("no frames recorded")
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is None:
+            raise OSError("no MP4 encoder: install ffmpeg, or save as GIF")
+        path = Path(path)
+        size = self.frames[0].size
+        raw = b"".join(f.convert("RGB").resize(size).tobytes() for f in self.frames)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
+        cmd = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{size[0]}x{size[1]}", "-r", f"{fps:g}", "-i", "-",
+               "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", str(tmp)]
+        try:
+            proc = subprocess.run(cmd, input=raw, capture_output=True, check=False)
+            if proc.returncode != 0:
+                reason = proc.stderr.decode(errors="replace").strip().splitlines()
+                raise OSError(reason[-1] if reason else f"ffmpeg failed ({proc.returncode})")
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return path
+
+    def save_any(self, path: str | Path, fps: float = 10.0) -> Path:
+        """GIF or MP4 by the file suffix."""
+        if Path(path).suffix.lower() == ".mp4":
+            return self.save_mp4(path, fps)
+        return self.save(path, fps)
+
     def clear(self) -> None:
         """Forget all frames."""
         self.frames.clear()
@@ -83,3 +118,8 @@ def stack_vertically(images: list[QImage]) -> QImage:
         y += im.height()
     painter.end()
     return out
+
+
+def mp4_available() -> bool:
+    """Whether an MP4 encoder (ffmpeg) is installed."""
+    return shutil.which("ffmpeg") is not None

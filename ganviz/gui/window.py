@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
     def save_recording(self, recorder: GifRecorder, path) -> None:
         """Write the recorded frames as an animated GIF; a dialog says what went wrong."""
         try:
-            recorder.save(path, fps=RECORD_FPS)
+            recorder.save_any(path, fps=RECORD_FPS)
         except OSError as exc:
             self.files.fail(f"cannot write {path}: {exc.strerror or exc}")
             return
