@@ -185,9 +185,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         return run_training(cfg, device, out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet,
                             figures=args.figures, gif_every=gif_every)
+    except KeyboardInterrupt:
+        raise
+    except OSError as exc:  # disk full, folder removed while training
+        remove_created(created)
+        raise UsageError(f"--out: cannot write into {out} ({exc.strerror or exc})") from None
     except BaseException:
-        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
-            raise
         remove_created(created)
         raise
 
@@ -236,6 +239,7 @@ def cmd_window(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
     from ganviz.config import ConfigError
+    from ganviz.session import OutputError
     from ganviz.trainer import CheckpointError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -246,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             return cmd_bench(args)
         return cmd_window(args)
-    except (UsageError, ConfigError, CheckpointError) as exc:
+    except (UsageError, ConfigError, CheckpointError, OutputError) as exc:
         print(f"ganviz: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -18,6 +18,10 @@ from ganviz.trainer import CheckpointError, Trainer, read_checkpoint
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
+class OutputError(ValueError):
+    """Writing the outputs failed (disk full, folder gone): one line for the user."""
+
+
 def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool) -> Trainer:
     """A fresh trainer, or one restored from ``out/checkpoint.pt`` when resuming.
 
@@ -87,18 +91,23 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
         bar.close()
     if not trainer.history or trainer.history[-1]["step"] != trainer.step_count:
         trainer.evaluate()
-    trainer.save_checkpoint(ckpt)
-    curves = compute_sigma_curves(trainer)
-    paths = write_session_outputs(trainer, out, curves)
-    if recorder is not None and view is not None:
-        if trainer.step_count % gif_every:
-            record(trainer)
-        paths.append(recorder.save(out / "training.gif"))
-        view.close()
-    if figures:
-        from ganviz.gui.headless import write_figures
+    try:
+        trainer.save_checkpoint(ckpt)
+        curves = compute_sigma_curves(trainer)
+        paths = write_session_outputs(trainer, out, curves)
+        if recorder is not None and view is not None:
+            if trainer.step_count % gif_every:
+                record(trainer)
+            paths.append(recorder.save(out / "training.gif"))
+            view.close()
+        if figures:
+            from ganviz.gui.headless import write_figures
 
-        paths.extend(write_figures(snapshot_of(trainer), out))
+            paths.extend(write_figures(snapshot_of(trainer), out))
+    except Exception as exc:
+        if type(exc).__name__ == "ExportError":  # from the GUI's exporters, already one line
+            raise OutputError(f"--figures: {exc}") from None
+        raise
     for line in _final_table(trainer):
         print(line)
     print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")

@@ -173,3 +173,20 @@ def test_train_figures_and_gif_use_the_window_views(small_toml, tmp_path, capsys
     with Image.open(out / "training.gif") as gif:
         assert gif.n_frames == 5  # steps 0, 5, 10, 15, 20
     assert not list(out.glob(".*"))
+
+
+def test_full_disk_while_writing_outputs_is_one_line(small_toml, tmp_path, capsys, monkeypatch):
+    import os
+
+    real_fsync = os.fsync
+
+    def full(fd):
+        if os.fstat(fd).st_size > 0:
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full)
+    code, _, err = run_cli(["train", "--config", small_toml, "--out", tmp_path / "o", "--quiet"],
+                           capsys)
+    assert code == 2 and "No space left on device" in err and err.count("\n") == 1, err
+    assert not list((tmp_path / "o").glob(".*"))
