@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--play", action="store_true", help="start training at once")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
-    sub = parser.add_subparsers(dest="command", metavar="{train,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
     src = train.add_mutually_exclusive_group()
@@ -63,6 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write training.gif, a frame every --gif-every steps")
     train.add_argument("--gif-every", type=_int_arg("--gif-every"), default=None,
                        help="steps between GIF frames (default: steps/50)")
+
+    compare = sub.add_parser("compare", help="the four estimators under a published protocol, "
+                             "over seeds: results.md, results.csv, summary.json, figure")
+    compare.add_argument("--protocol", required=True,
+                         help="veegan-ring, veegan-grid, pacgan-ring or pacgan-grid")
+    compare.add_argument("--seeds", type=_int_arg("--seeds"), default=5,
+                         help="number of seeds (default 5)")
+    compare.add_argument("--steps", type=_int_arg("--steps"), default=None,
+                         help="iterations (default: the protocol's)")
+    compare.add_argument("--sigma", default=None,
+                         help="sigma value(s) of the fixed-sigma runs, comma list")
+    compare.add_argument("--device", default=None, help="auto, cpu or cuda")
+    compare.add_argument("--out", type=Path, required=True, help="output folder")
+    compare.add_argument("--resume", action="store_true",
+                         help="continue from OUT/checkpoint.pt")
+    compare.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every"),
+                         default=500, help="save the checkpoint every N steps (default 500)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
     bench = sub.add_parser("bench", help="measure batched against separate training")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -195,6 +213,47 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Train the protocol over seeds, then tabulate and draw the final evaluation."""
+    from ganviz import compare
+    from ganviz.config import ConfigError
+    from ganviz.device import resolve_device
+    from ganviz.live import snapshot_of
+    from ganviz.session import run_training
+    from ganviz.trainer import Trainer
+
+    sigmas = _split("--sigma", args.sigma, float) if args.sigma is not None else None
+    try:
+        cfg = compare.protocol_config(args.protocol, args.seeds, args.steps, sigmas, args.device)
+    except ConfigError as exc:
+        if exc.field.startswith("runs.sigmas"):
+            raise UsageError(f"--sigma ({exc})") from None
+        raise
+    device = resolve_device(cfg.train.device)
+    created = prepare_out_dir(args.out, args.resume)
+    try:
+        code = run_training(cfg, device, args.out, resume=args.resume,
+                            checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+        trainer = Trainer.from_checkpoint(args.out / "checkpoint.pt", device=device)
+        paths = compare.write_results(trainer, args.out, compare.command_line(args.argv))
+        try:
+            from ganviz.gui.headless import write_density_figure
+        except ImportError:
+            print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
+        else:
+            paths.append(write_density_figure(snapshot_of(trainer),
+                                              compare.best_and_worst(trainer),
+                                              args.out / "densities.png"))
+    except KeyboardInterrupt:
+        raise
+    except OSError as exc:
+        remove_created(created)
+        raise UsageError(f"--out: cannot write into {args.out} ({exc.strerror or exc})") from None
+    print(f"results in {args.out}/: {', '.join(p.name for p in paths)}")
+    print((args.out / "results.md").read_text(), end="")
+    return code
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure batched against separate training and print the ratios."""
     from ganviz.device import resolve_device
@@ -245,8 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
+        args.argv = argv
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "compare":
+            return cmd_compare(args)
         if args.command == "bench":
             return cmd_bench(args)
         return cmd_window(args)

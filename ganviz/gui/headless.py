@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ganviz.live import Snapshot
 
+DENSITY_FIGURE_LAYERS = ("real", "density", "fakes")
+
 
 def ensure_app():
     """A QApplication; offscreen when no display is available."""
@@ -85,3 +87,64 @@ def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
         return paths
     finally:
         view.close()
+
+
+def _panel_image(view: ComparisonView, index: int, scale: float):
+    """One run panel rendered at ``scale`` (crisp) as a QImage."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    plot = view.panels.panels[index].plot
+    rect = plot.sceneBoundingRect()
+    image = QImage(int(rect.width() * scale), int(rect.height() * scale),
+                   QImage.Format.Format_RGB32)
+    image.fill(0xFF16181D)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.panels.scene().render(painter, QRectF(image.rect()), rect)
+    painter.end()
+    return image
+
+
+def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], path: Path,
+                         scale: float = 2.0) -> Path:
+    """A grid of final-density panels: one column per (label, best run, worst run), the best
+    seed on top and the worst below, drawn by the window's panel class."""
+    from PySide6.QtCore import QBuffer, QIODevice, QPoint
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    from ganviz.atomic import write_atomic
+
+    rows = -(-len(snap.runs) // 4)  # the panel grid holds four per row
+    view = ComparisonView(width=1700, height=int(rows * 430 * 5 / 3))  # panels: 3/5 of it
+    view.state.layers = set(DENSITY_FIGURE_LAYERS)
+    try:
+        view.show(snap)
+        tiles = [[_panel_image(view, best, scale), _panel_image(view, worst, scale)]
+                 for _, best, worst in choices]
+    finally:
+        view.close()
+    w, h = tiles[0][0].width(), tiles[0][0].height()
+    label_h = int(26 * scale)
+    grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
+    grid.fill(QColor("#16181d"))
+    painter = QPainter(grid)
+    font = QFont()
+    font.setPixelSize(int(14 * scale))
+    painter.setFont(font)
+    painter.setPen(QColor("#d8dde6"))
+    for col, ((label, best, worst), pair) in enumerate(zip(choices, tiles, strict=True)):
+        for row, (run, image) in enumerate(zip((best, worst), pair, strict=True)):
+            y = row * (h + label_h)
+            seed = snap.runs[run].spec.seed
+            which = "best" if row == 0 else "worst"
+            painter.drawText(QPoint(col * w + int(8 * scale), y + int(19 * scale)),
+                             f"{label}: {which} seed ({seed})")
+            painter.drawImage(col * w, y + label_h, image)
+    painter.end()
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    grid.save(buf, "PNG")
+    data = bytes(buf.data())
+    write_atomic(path, lambda fh: fh.write(data))
+    return path

@@ -1,0 +1,156 @@
+"""``python main.py compare``: the four estimators under a published protocol, over seeds.
+
+Trains every estimator (and each fixed sigma) for N seeds in one batched trainer, then
+tabulates the final evaluation (2500 samples by default) as mean and standard error over
+seeds: results.md, results.csv, plus the usual summary.json and a figure of the final
+densities (best and worst seed of each estimator).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import shlex
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ganviz.atomic import write_text_atomic
+from ganviz.config import Config, ConfigError, load_preset
+from ganviz.runs import RunSpec
+from ganviz.trainer import Trainer
+
+PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")
+TABLE_METRICS = ("modes", "hq_fraction", "reverse_kl", "sigma_mean", "sigma_p10", "sigma_p90")
+
+
+def protocol_config(protocol: str, seeds: int, steps: int | None,
+                    sigmas: list[float] | None, device: str | None) -> Config:
+    """The protocol's preset with N seeds and optional steps, sigmas and device."""
+    if protocol not in PROTOCOLS:
+        raise ConfigError("--protocol", f"unknown protocol {protocol!r}; allowed: "
+                          f"{', '.join(PROTOCOLS)}")
+    over: dict[str, dict] = {"runs": {"seeds": list(range(seeds))}, "train": {}}
+    if steps is not None:
+        over["train"]["steps"] = steps
+    if sigmas is not None:
+        over["runs"]["sigmas"] = sigmas
+    if device is not None:
+        over["train"]["device"] = device
+    return load_preset(protocol).with_overrides(over)
+
+
+def group_key(spec: RunSpec) -> tuple[str, str]:
+    """Runs that differ only by seed share a row: (estimator, sigma label)."""
+    return spec.estimator, "learned" if spec.learned_sigma else f"{spec.sigma:g}"
+
+
+def final_rows(trainer: Trainer) -> dict[int, dict[str, Any]]:
+    """The last evaluation of every run."""
+    rows: dict[int, dict[str, Any]] = {}
+    for row in trainer.history:
+        rows[row["run"]] = row
+    return rows
+
+
+def aggregate(trainer: Trainer) -> list[dict[str, Any]]:
+    """Mean and standard error over seeds of the final metrics, one entry per group."""
+    final = final_rows(trainer)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for spec in trainer.runs:
+        groups[group_key(spec)].append(final[spec.index])
+    out = []
+    for (estimator, sigma), rows in groups.items():
+        entry: dict[str, Any] = {"estimator": estimator, "sigma": sigma, "seeds": len(rows),
+                                 "diverged": sum(bool(r["diverged"]) for r in rows)}
+        for metric in TABLE_METRICS:
+            values = [float(r[metric]) for r in rows if math.isfinite(float(r[metric]))]
+            n = len(values)
+            mean = sum(values) / n if n else math.nan
+            var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else math.nan
+            entry[metric] = mean
+            entry[f"{metric}_se"] = math.sqrt(var / n) if n > 1 else math.nan
+        out.append(entry)
+    return out
+
+
+def _fmt(mean: float, se: float, digits: int) -> str:
+    if not math.isfinite(mean):
+        return "–"
+    return f"{mean:.{digits}f} ± {se:.{digits}f}" if math.isfinite(se) else f"{mean:.{digits}f}"
+
+
+def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
+                     step: int) -> str:
+    """A markdown table of the aggregated results with the command that made it."""
+    d = cfg.data
+    lines = [
+        f"Protocol: {d.name} (std {d.std:g}), {len(cfg.runs.seeds)} seeds, {step} iterations, "
+        f"evaluated on {cfg.eval.samples} samples; mean ± standard error over seeds.",
+        "",
+        f"Command: `{command}`",
+        "",
+        "| estimator | sigma | modes | high-quality fraction | reverse KL | sigma(z) mean "
+        "[p10, p90] | diverged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for g in groups:
+        if g["sigma"] == "learned":
+            sig = (f"{g['sigma_mean']:.4g} [{g['sigma_p10']:.3g}, {g['sigma_p90']:.3g}]"
+                   if math.isfinite(g["sigma_mean"]) else "–")
+        else:
+            sig = "fixed"
+        lines.append(
+            f"| {g['estimator']} | {g['sigma']} | {_fmt(g['modes'], g['modes_se'], 2)} | "
+            f"{_fmt(g['hq_fraction'], g['hq_fraction_se'], 3)} | "
+            f"{_fmt(g['reverse_kl'], g['reverse_kl_se'], 3)} | {sig} | "
+            f"{g['diverged']}/{g['seeds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def results_csv(groups: list[dict[str, Any]]) -> str:
+    """The aggregated results as CSV (one row per estimator and sigma)."""
+    cols = ["estimator", "sigma", "seeds", "diverged"]
+    for m in TABLE_METRICS:
+        cols += [m, f"{m}_se"]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    writer.writeheader()
+    for g in groups:
+        writer.writerow({k: g[k] for k in cols})
+    return buf.getvalue()
+
+
+def best_and_worst(trainer: Trainer) -> list[tuple[str, int, int]]:
+    """Per group: (label, best run, worst run) by modes, then high-quality fraction."""
+    final = final_rows(trainer)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for spec in trainer.runs:
+        groups[group_key(spec)].append(spec.index)
+
+    def score(i: int) -> tuple[float, float]:
+        r = final[i]
+        return (-1.0, 0.0) if r["diverged"] else (float(r["modes"]), float(r["hq_fraction"]))
+
+    out = []
+    for (estimator, sigma), idx in groups.items():
+        ranked = sorted(idx, key=score, reverse=True)
+        out.append((f"{estimator} σ={sigma}", ranked[0], ranked[-1]))
+    return out
+
+
+def write_results(trainer: Trainer, out: Path, command: str) -> list[Path]:
+    """results.md and results.csv (atomically) into ``out``."""
+    groups = aggregate(trainer)
+    md, csv_path = out / "results.md", out / "results.csv"
+    write_text_atomic(md, results_markdown(groups, trainer.cfg, command, trainer.step_count))
+    write_text_atomic(csv_path, results_csv(groups))
+    return [md, csv_path]
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as typed, for the results table."""
+    args = sys.argv[1:] if argv is None else argv
+    return "python main.py " + " ".join(shlex.quote(a) for a in args)
