@@ -173,13 +173,8 @@ def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
     return scenes
 
 
-def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
-    widgets = _shown(widgets)
-    if not widgets:
-        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
-    if not scale > 0:
-        raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
-    size = _stack_size(widgets)
+def _blank_image(path: Path, size: QSize, scale: float, fill: QColor) -> QImage:
+    """A filled image of ``scale`` x ``size`` pixels with that device pixel ratio."""
     px = QSize(round(size.width() * scale), round(size.height() * scale))
     if px.width() * px.height() > MAX_PIXELS:
         raise ExportError(f"cannot write {path}: {px.width()} x {px.height()} pixels is too "
@@ -189,7 +184,17 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
         raise ExportError(f"cannot write {path}: out of memory for a "
                           f"{px.width()} x {px.height()} image")
     image.setDevicePixelRatio(scale)
-    image.fill(QColor(theme.BACKGROUND))
+    image.fill(fill)
+    return image
+
+
+def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
+    widgets = _shown(widgets)
+    if not widgets:
+        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
+    if not scale > 0:
+        raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
+    image = _blank_image(path, _stack_size(widgets), scale, QColor(theme.BACKGROUND))
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -238,17 +243,9 @@ def _plot_png(plot_item: pg.PlotItem, path: Path, scale: float) -> bytes:
         raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
     scene = plot_item.scene()
     source = plot_item.sceneBoundingRect()
-    px = QSize(round(source.width() * scale), round(source.height() * scale))
-    if px.width() * px.height() > MAX_PIXELS:
-        raise ExportError(f"cannot write {path}: {px.width()} x {px.height()} pixels is too "
-                          "large; choose a smaller resolution")
-    image = QImage(px, QImage.Format.Format_ARGB32_Premultiplied)
-    if image.isNull():
-        raise ExportError(f"cannot write {path}: out of memory for a "
-                          f"{px.width()} x {px.height()} image")
-    image.setDevicePixelRatio(scale)
     views = scene.views()
-    image.fill(views[0].backgroundBrush().color() if views else QColor(theme.BACKGROUND))
+    fill = views[0].backgroundBrush().color() if views else QColor(theme.BACKGROUND)
+    image = _blank_image(path, source.size().toSize(), scale, fill)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

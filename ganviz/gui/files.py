@@ -131,13 +131,19 @@ class FileActions:
 
     def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
         """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""
-        from ganviz.gui.export import ExportError, export_comparison_png, export_comparison_svg
+        from ganviz.gui.export import export_comparison_png, export_comparison_svg
+
+        if path.suffix.lower() == ".svg":
+            self._run_export(path, lambda: export_comparison_svg(self.window, path))
+        else:
+            self._run_export(path, lambda: export_comparison_png(self.window, path, scale=scale))
+
+    def _run_export(self, path: Path, write) -> None:
+        """Run one export; a failure goes to a dialog, success to the status bar."""
+        from ganviz.gui.export import ExportError
 
         try:
-            if path.suffix.lower() == ".svg":
-                export_comparison_svg(self.window, path)
-            else:
-                export_comparison_png(self.window, path, scale=scale)
+            write()
         except ExportError as exc:
             self._fail(str(exc))
             return
@@ -186,7 +192,7 @@ class FileActions:
 
     def export_panel(self, index: int, suffix: str, path: Path | None = None) -> None:
         """Export run panel ``index`` (asks for a file unless ``path`` is given)."""
-        from ganviz.gui.export import ExportError, export_plot
+        from ganviz.gui.export import export_plot
 
         panel = self.window.panels.panels[index]
         if path is None:
@@ -194,28 +200,18 @@ class FileActions:
                              f"{suffix[1:].upper()} (*{suffix})")
         if path is None:
             return
-        try:
-            export_plot(panel.plot, path)
-        except ExportError as exc:
-            self._fail(str(exc))
-            return
-        self.window.statusBar().showMessage(f"exported {path}", 6000)
+        self._run_export(path, lambda: export_plot(panel.plot, path))
 
     def export_curve(self, name: str, suffix: str, path: Path | None = None) -> None:
         """Export one curve plot with its legend (asks for a file unless ``path`` is given)."""
-        from ganviz.gui.export import ExportError, export_curve_plot
+        from ganviz.gui.export import export_curve_plot
 
         if path is None:
             path = self._ask("Export plot", self._name(name, suffix),
                              f"{suffix[1:].upper()} (*{suffix})")
         if path is None:
             return
-        try:
-            export_curve_plot(self.window.curves, name, path)
-        except ExportError as exc:
-            self._fail(str(exc))
-            return
-        self.window.statusBar().showMessage(f"exported {path}", 6000)
+        self._run_export(path, lambda: export_curve_plot(self.window.curves, name, path))
 
     def ask_gif_path(self) -> Path | None:
         """Ask where to save a recorded GIF."""
