@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
-        self.thread.stop(1000)
+        self.thread.stop(700)  # the process gets 0.7 s to finish its step, then is ended
         store = settings()
         store.setValue(LAYOUT_KEY, self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())
