@@ -48,3 +48,24 @@ def _isolated_qsettings(tmp_path_factory):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window on the small config, shown at 1600 x 1000, first views drawn.
+
+    Failures of file operations go to the status bar only (no modal dialogs in tests).
+    """
+    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.gui.window import MainWindow
+
+    configure_pyqtgraph()
+    w = MainWindow(small_config())
+    w.quiet_dialogs = True
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.views is not None,
+                    timeout=20000)
+    yield w
+    w.close()

@@ -4,26 +4,11 @@ import csv
 import json
 
 import numpy as np
-import pytest
 
 from ganviz.gui.theme import configure_pyqtgraph
 from ganviz.gui.window import MainWindow
 from ganviz.trainer import METRIC_COLUMNS
 from tests.conftest import small_config
-
-
-@pytest.fixture
-def window(qtbot):
-    configure_pyqtgraph()
-    w = MainWindow(small_config())
-    w.quiet_dialogs = True
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.views is not None,
-                    timeout=20000)
-    yield w
-    w.close()
 
 
 def steps(window, qtbot, n):

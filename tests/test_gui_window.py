@@ -6,27 +6,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from ganviz.gui.theme import configure_pyqtgraph
 from ganviz.gui.window import MainWindow
 from ganviz.live import force_divergence
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def window(qtbot):
-    configure_pyqtgraph()
-    w = MainWindow(small_config())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.views is not None,
-                    timeout=20000)
-    yield w
-    w.close()
 
 
 def test_opens_with_one_panel_per_run(window):
