@@ -373,3 +373,22 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"note: other processes used {100 * busy:.0f}% of the CPUs just before the "
                      "bench; they compete for the cores, so these figures may be low")
     return "\n".join(lines)
+
+def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:
+    """Training steps per second of the bare trainer (evaluating every ``eval.every`` steps,
+    as the window's worker does), on ``threads`` torch threads, after a short warm-up."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        trainer = Trainer(cfg, resolve_device(cfg.train.device))
+        for _ in range(20):
+            trainer.step()
+        start_step, t0 = trainer.step_count, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            trainer.step()
+            if trainer.step_count % cfg.eval.every == 0:
+                trainer.evaluate()
+        return (trainer.step_count - start_step) / (time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(previous)
+

@@ -13,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,6 @@ class Snapshot:
     real: RealData
     error: str = ""
     notice: tuple[str, str] | None = None  # (kind, message): saved, opened, exported, failed
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class HistoryBuffer:
@@ -415,25 +414,6 @@ class LiveSession:
         self.error = ""
         self.notice = None
         self._changed = False  # while paused and idle, nothing new is sent
-
-
-def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:
-    """Training steps per second of the bare trainer (evaluating every ``eval.every`` steps,
-    as the window's worker does), on ``threads`` torch threads, after a short warm-up."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        trainer = Trainer(cfg, resolve_device(cfg.train.device))
-        for _ in range(20):
-            trainer.step()
-        start_step, t0 = trainer.step_count, time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            trainer.step()
-            if trainer.step_count % cfg.eval.every == 0:
-                trainer.evaluate()
-        return (trainer.step_count - start_step) / (time.perf_counter() - t0)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def force_divergence(trainer: Trainer, index: int) -> None:

@@ -17,7 +17,7 @@ from ganviz.config import Config
 
 def _headless_rate(cfg: Config, seconds: float, threads: int) -> float:
     """Steps per second of the plain trainer (with its evaluations), after a warm-up."""
-    from ganviz.live import headless_steps_per_sec
+    from ganviz.bench import headless_steps_per_sec
 
     return headless_steps_per_sec(cfg, seconds, threads)
 

@@ -194,26 +194,23 @@ def _is_live(key: str) -> bool:
     return name in LIVE_FIELDS.get(section, set())
 
 
-class _SpinBox(QSpinBox):
+class _WheelOnlyWhenFocused:
+    """Mixin: the wheel scrolls the panel unless the widget has focus."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Only change the value under the wheel when focused."""
+        if self.hasFocus():  # type: ignore[attr-defined]
+            super().wheelEvent(event)  # type: ignore[misc]
+        else:
+            event.ignore()
+
+
+class _SpinBox(_WheelOnlyWhenFocused, QSpinBox):
     """A spin box that lets the wheel scroll the panel unless it has focus."""
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        """Only change the value under the wheel when focused."""
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
-
-class _ComboBox(QComboBox):
+class _ComboBox(_WheelOnlyWhenFocused, QComboBox):
     """A combo box that lets the wheel scroll the panel unless it has focus."""
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        """Only change the value under the wheel when focused."""
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
 
 
 @dataclass
