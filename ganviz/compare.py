@@ -19,11 +19,13 @@ from typing import Any
 
 from ganviz.atomic import write_text_atomic
 from ganviz.config import Config, ConfigError, load_preset
+from ganviz.probes import compute_sigma_curves
 from ganviz.runs import RunSpec
 from ganviz.trainer import Trainer
 
 PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")
 TABLE_METRICS = ("modes", "hq_fraction", "reverse_kl", "sigma_mean", "sigma_p10", "sigma_p90")
+NOISE_METRICS = ("grad_rel_var", "eq1_bias", "eq1_pathwise_std", "eq1_score_std")
 
 
 def protocol_config(protocol: str, seeds: int, steps: int | None,
@@ -55,17 +57,60 @@ def final_rows(trainer: Trainer) -> dict[int, dict[str, Any]]:
     return rows
 
 
-def aggregate(trainer: Trainer) -> list[dict[str, Any]]:
-    """Mean and standard error over seeds of the final metrics, one entry per group."""
+def run_sigma(spec: RunSpec, final: dict[str, Any]) -> float:
+    """The output noise a run trained with: its fixed sigma, or its final mean sigma(z)."""
+    return float(final["sigma_mean"]) if spec.learned_sigma else float(spec.sigma)
+
+
+def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
+    """Per run, why an estimator trains well or badly, in the :data:`NOISE_METRICS`.
+
+    ``grad_rel_var``: the median over training (evaluations after step 0) of the relative
+    variance of the minibatch generator gradient. ``eq1_*``: the equation-1 curves of the
+    final networks at the run's own sigma (:func:`run_sigma`): relative bias of the smoothed
+    gradient, single-sample std of the pathwise and score-function estimates (NaN at 0).
+    """
+    final = final_rows(trainer)
+    sigmas = {spec.index: run_sigma(spec, final[spec.index]) for spec in trainer.runs}
+    positive = sorted({s for s in sigmas.values() if s > 0 and math.isfinite(s)})
+    curves = compute_sigma_curves(trainer, sigmas=positive) if positive else None
+    out: dict[int, dict[str, float]] = {}
+    for spec in trainer.runs:
+        r = spec.index
+        during = sorted(float(row["grad_rel_var"]) for row in trainer.history
+                        if row["run"] == r and row["step"] > 0
+                        and math.isfinite(float(row["grad_rel_var"])))
+        entry = {"grad_rel_var": _median(during)}
+        s = sigmas[r]
+        at = positive.index(s) if curves is not None and s in positive else None
+        for key, name in (("eq1_bias", "bias"), ("eq1_pathwise_std", "pathwise_std"),
+                          ("eq1_score_std", "score_std")):
+            entry[key] = math.nan if at is None else float(getattr(curves, name)[r, at])
+        out[r] = entry
+    return out
+
+
+def _median(values: list[float]) -> float:
+    if not values:
+        return math.nan
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def aggregate(trainer: Trainer,
+              noise: dict[int, dict[str, float]] | None = None) -> list[dict[str, Any]]:
+    """Mean and standard error over seeds of the final metrics, one entry per group, with
+    the :data:`NOISE_METRICS` too when ``noise`` (from :func:`gradient_noise`) is given."""
     final = final_rows(trainer)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for spec in trainer.runs:
-        groups[group_key(spec)].append(final[spec.index])
+        groups[group_key(spec)].append({**final[spec.index], **(noise or {}).get(spec.index, {})})
+    metrics = TABLE_METRICS + (NOISE_METRICS if noise is not None else ())
     out = []
     for (estimator, sigma), rows in groups.items():
         entry: dict[str, Any] = {"estimator": estimator, "sigma": sigma, "seeds": len(rows),
                                  "diverged": sum(bool(r["diverged"]) for r in rows)}
-        for metric in TABLE_METRICS:
+        for metric in metrics:
             values = [float(r[metric]) for r in rows if math.isfinite(float(r[metric]))]
             n = len(values)
             mean = sum(values) / n if n else math.nan
@@ -107,13 +152,44 @@ def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
             f"{_fmt(g['hq_fraction'], g['hq_fraction_se'], 3)} | "
             f"{_fmt(g['reverse_kl'], g['reverse_kl_se'], 3)} | {sig} | "
             f"{g['diverged']}/{g['seeds']} |")
+    if groups and "grad_rel_var" in groups[0]:
+        lines += ["", *noise_markdown(groups, cfg)]
     return "\n".join(lines) + "\n"
+
+
+def noise_markdown(groups: list[dict[str, Any]], cfg: Config) -> list[str]:
+    """The gradient-noise table: training-time relative variance and equation 1 at sigma."""
+    lines = [
+        f"Gradient noise. Training: median over the evaluations of the relative variance "
+        f"E|g - mean g|^2 / |mean g|^2 of the generator's parameter gradient over "
+        f"{cfg.eval.grad_var_batches} minibatches of {cfg.train.batch_size}. Equation 1 at the "
+        f"run's own sigma (learned: its final mean sigma(z)), final networks, "
+        f"{cfg.probe.curve_fakes} fakes x {cfg.probe.curve_draws} draws: relative bias of the "
+        f"smoothed gradient against grad f(mu), and single-sample std of the pathwise and "
+        f"score-function estimates, both divided by mean |grad f(mu)|.",
+        "",
+        "| estimator | sigma | gradient rel. variance (training) | eq-1 bias at sigma "
+        "| pathwise std at sigma | score std at sigma |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in groups:
+        cells = [_fmt_g(g[m], g[f"{m}_se"]) for m in NOISE_METRICS]
+        lines.append(f"| {g['estimator']} | {g['sigma']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _fmt_g(mean: float, se: float) -> str:
+    """Three significant digits, for values that span decades."""
+    if not math.isfinite(mean):
+        return "–"
+    return f"{mean:.3g} ± {se:.2g}" if math.isfinite(se) else f"{mean:.3g}"
 
 
 def results_csv(groups: list[dict[str, Any]]) -> str:
     """The aggregated results as CSV (one row per estimator and sigma)."""
     cols = ["estimator", "sigma", "seeds", "diverged"]
-    for m in TABLE_METRICS:
+    extra = NOISE_METRICS if groups and "grad_rel_var" in groups[0] else ()
+    for m in TABLE_METRICS + extra:
         cols += [m, f"{m}_se"]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
@@ -142,8 +218,8 @@ def best_and_worst(trainer: Trainer) -> list[tuple[str, int, int]]:
 
 
 def write_results(trainer: Trainer, out: Path, command: str) -> list[Path]:
-    """results.md and results.csv (atomically) into ``out``."""
-    groups = aggregate(trainer)
+    """results.md and results.csv (atomically) into ``out``, with the gradient noise."""
+    groups = aggregate(trainer, gradient_noise(trainer))
     md, csv_path = out / "results.md", out / "results.csv"
     write_text_atomic(md, results_markdown(groups, trainer.cfg, command, trainer.step_count))
     write_text_atomic(csv_path, results_csv(groups))

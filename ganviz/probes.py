@@ -355,23 +355,30 @@ def compute_views(trainer: Trainer, gen: torch.Generator | None = None) -> ViewP
     )
 
 
-def compute_sigma_curves(trainer: Trainer, gen: torch.Generator | None = None) -> SigmaCurves:
+def compute_sigma_curves(trainer: Trainer, gen: torch.Generator | None = None,
+                         sigmas: list[float] | None = None) -> SigmaCurves:
     """The equation-1 sigma curves for the current D and fakes; deterministic given ``gen``.
 
     ``gen`` as in :func:`compute_views` (None: fixed draws, so the curves change only with
-    the networks).
+    the networks). ``sigmas`` (positive) replaces the default log grid of
+    ``probe.curve_points`` values from 1e-3 to 1.
     """
     p = trainer.cfg.probe
     dev = trainer.device
     d = trainer.cfg.model.latent_dim
     n, k, S = p.curve_fakes, p.curve_draws, p.curve_points
+    if sigmas is None:
+        sig = torch.logspace(math.log10(SIGMA_LO), math.log10(SIGMA_HI), S, device=dev)
+    elif sigmas and min(sigmas) > 0:
+        sig = torch.tensor(sigmas, dtype=torch.float32, device=dev)
+    else:
+        raise ValueError("sigmas must be a non-empty list of positive values")
     if gen is None:
         gen = default_generator(trainer, SALT_CURVES)
     with torch.no_grad():
         noise = _normal_draws(trainer, n, gen)
         x0, _ = trainer.generate(trainer.latent(noise[..., :d]))  # [R, n, 2]
         eps = _common_eps(k, gen, dev)  # [k, 2]
-        sig = torch.logspace(math.log10(SIGMA_LO), math.log10(SIGMA_HI), S, device=dev)
         _, g0 = _f_and_grad(trainer, x0)  # [R, n, 2]
         g0_norm = g0.norm(dim=-1)  # [R, n]
         scale = g0_norm.mean(1).clamp_min(1e-30)  # [R]

@@ -1,11 +1,13 @@
 import csv
+import math
 
 import pytest
 from PIL import Image
 
 from ganviz.cli import main
-from ganviz.compare import aggregate, protocol_config
+from ganviz.compare import NOISE_METRICS, aggregate, gradient_noise, protocol_config
 from ganviz.config import ConfigError
+from ganviz.probes import compute_sigma_curves
 from ganviz.trainer import Trainer
 
 
@@ -27,6 +29,38 @@ def test_protocol_config_and_aggregate_over_seeds():
         protocol_config("default", 1, None, None, None)
 
 
+def test_gradient_noise_uses_each_runs_own_sigma():
+    cfg = protocol_config("veegan-ring", seeds=2, steps=6, sigmas=[0.01, 0.1], device="cpu")
+    cfg = cfg.with_overrides({"model": {"g_hidden": [16], "d_hidden": [16]},
+                              "eval": {"samples": 200, "grad_var_batches": 2, "every": 3}})
+    t = Trainer(cfg)
+    t.train(6)
+    noise = gradient_noise(t)
+    final = {row["run"]: row for row in t.history}
+    for spec in t.runs:
+        entry = noise[spec.index]
+        during = sorted(row["grad_rel_var"] for row in t.history
+                        if row["run"] == spec.index and row["step"] > 0)
+        assert len(during) == 2 and entry["grad_rel_var"] == pytest.approx(sum(during) / 2)
+        if spec.estimator == "plugin":
+            assert all(math.isnan(entry[k]) for k in NOISE_METRICS[1:])
+            continue
+        sigma = final[spec.index]["sigma_mean"] if spec.learned_sigma else spec.sigma
+        curve = compute_sigma_curves(t, sigmas=[sigma])
+        assert entry["eq1_score_std"] == pytest.approx(float(curve.score_std[spec.index, 0]),
+                                                       rel=1e-5)
+        assert entry["eq1_pathwise_std"] == pytest.approx(
+            float(curve.pathwise_std[spec.index, 0]), rel=1e-5)
+    # the score-function estimate's 1/sigma: ten times the sigma, a tenth of the std
+    fixed = {(s.estimator, s.seed, s.sigma): s.index for s in t.runs if not s.learned_sigma}
+    for seed in (0, 1):
+        small = noise[fixed[("reparam_fixed", seed, 0.01)]]["eq1_score_std"]
+        large = noise[fixed[("reparam_fixed", seed, 0.1)]]["eq1_score_std"]
+        assert small > 3 * large
+    groups = aggregate(t, noise)
+    assert all(f"{m}_se" in g for g in groups for m in NOISE_METRICS)
+
+
 def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     out = tmp_path / "cmp"
     code = main(["compare", "--protocol", "veegan-ring", "--seeds", "2", "--steps", "6",
@@ -39,6 +73,9 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     with open(out / "results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 4 and {"modes", "modes_se", "hq_fraction_se"} <= set(rows[0])
+    assert {"grad_rel_var", "eq1_score_std_se"} <= set(rows[0])
+    assert "| estimator | sigma | gradient rel. variance (training) |" in md
+    assert md.count("| score | 0.01 |") == 2  # both tables
     assert (out / "summary.json").is_file() and (out / "checkpoint.pt").is_file()
     with Image.open(out / "densities.png") as im:
         assert im.size[0] > 1000 and im.size[1] > 500

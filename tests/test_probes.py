@@ -227,6 +227,19 @@ def test_sigma_curves_equation_one() -> None:
     assert np.all(c.score_std[:, 0] > 20 * c.score_std_point[:, 0])
 
 
+def test_sigma_curves_at_chosen_sigmas_match_the_grid() -> None:
+    t = make_trainer(steps=5, probe={"curve_points": 7})
+    grid = compute_sigma_curves(t)
+    chosen = compute_sigma_curves(t, sigmas=[float(grid.sigma[4]), float(grid.sigma[1])])
+    np.testing.assert_array_equal(chosen.sigma, grid.sigma[[4, 1]])
+    for name in ("bias", "pathwise_std", "score_std", "score_std_point"):
+        np.testing.assert_allclose(getattr(chosen, name), getattr(grid, name)[:, [4, 1]],
+                                   rtol=1e-5, err_msg=name)
+    for bad in ([], [0.01, 0.0], [-1.0]):
+        with pytest.raises(ValueError, match="positive"):
+            compute_sigma_curves(t, sigmas=bad)
+
+
 # ----------------------------------------------------------------------- no side effects
 
 
