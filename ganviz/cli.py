@@ -237,13 +237,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         trainer = Trainer.from_checkpoint(args.out / "checkpoint.pt", device=device)
         paths = compare.write_results(trainer, args.out, compare.command_line(args.argv))
         try:
+            from ganviz.gui.eq1figure import write_equation1_figure
             from ganviz.gui.headless import write_density_figure
         except ImportError:
-            print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
+            print("figures skipped: they need PySide6 and pyqtgraph", file=sys.stderr)
         else:
             paths.append(write_density_figure(snapshot_of(trainer),
                                               compare.best_and_worst(trainer),
                                               args.out / "densities.png"))
+            paths.append(write_equation1_figure(compare.equation1_by_group(trainer),
+                                                trainer.cfg.data.std,
+                                                args.out / "equation1.png"))
     except KeyboardInterrupt:
         raise
     except OSError as exc:

@@ -14,6 +14,7 @@ import math
 import shlex
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,42 @@ def best_and_worst(trainer: Trainer) -> list[tuple[str, int, int]]:
     for (estimator, sigma), idx in groups.items():
         ranked = sorted(idx, key=score, reverse=True)
         out.append((f"{estimator} σ={sigma}", ranked[0], ranked[-1]))
+    return out
+
+
+@dataclass(frozen=True)
+class GroupCurves:
+    """The equation-1 curves of one table row: means over its non-diverged seeds, [S] each."""
+
+    estimator: str
+    sigma_label: str
+    run_sigma: float | None  # the row's own sigma (learned: mean over seeds); None at 0
+    sigma: list[float]
+    bias: list[float]
+    pathwise_std: list[float]
+    score_std: list[float]
+
+
+EQ1_FIGURE_SIGMAS = [10 ** (k / 4) for k in range(-16, 1)]  # 1e-4 .. 1, 4 per decade
+
+
+def equation1_by_group(trainer: Trainer) -> list[GroupCurves]:
+    """The equation-1 curves of the final networks from sigma 1e-4 to 1, per group (wide
+    enough for learned sigma(z), which falls below the window's 1e-3)."""
+    curves = compute_sigma_curves(trainer, sigmas=EQ1_FIGURE_SIGMAS)
+    final = final_rows(trainer)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for spec in trainer.runs:
+        if not final[spec.index]["diverged"]:
+            groups[group_key(spec)].append(spec.index)
+    out = []
+    by_index = {spec.index: spec for spec in trainer.runs}
+    for (estimator, sigma), idx in groups.items():
+        own = sum(run_sigma(by_index[i], final[i]) for i in idx) / len(idx)
+        out.append(GroupCurves(
+            estimator, sigma, own if own > 0 else None, curves.sigma.tolist(),
+            *(getattr(curves, name)[idx].mean(0).tolist()
+              for name in ("bias", "pathwise_std", "score_std"))))
     return out
 
 

@@ -1,11 +1,20 @@
 import csv
 import math
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from ganviz.cli import main
-from ganviz.compare import NOISE_METRICS, aggregate, gradient_noise, protocol_config
+from ganviz.compare import (
+    EQ1_FIGURE_SIGMAS,
+    NOISE_METRICS,
+    aggregate,
+    equation1_by_group,
+    gradient_noise,
+    group_key,
+    protocol_config,
+)
 from ganviz.config import ConfigError
 from ganviz.probes import compute_sigma_curves
 from ganviz.trainer import Trainer
@@ -59,6 +68,20 @@ def test_gradient_noise_uses_each_runs_own_sigma():
         assert small > 3 * large
     groups = aggregate(t, noise)
     assert all(f"{m}_se" in g for g in groups for m in NOISE_METRICS)
+    # the figure's curves: each row's mean over its seeds, from 1e-4 to 1, with its own sigma
+    curves = compute_sigma_curves(t, sigmas=EQ1_FIGURE_SIGMAS)
+    rows = equation1_by_group(t)
+    assert [(g.estimator, g.sigma_label) for g in rows] == [
+        (g["estimator"], g["sigma"]) for g in groups]
+    for row in rows:
+        idx = [s.index for s in t.runs if group_key(s) == (row.estimator, row.sigma_label)]
+        assert len(idx) == 2
+        np.testing.assert_allclose(row.score_std, curves.score_std[idx].mean(0), rtol=1e-6)
+        assert row.sigma[0] == pytest.approx(1e-4) and row.sigma[-1] == pytest.approx(1.0)
+    own = {(g.estimator, g.sigma_label): g.run_sigma for g in rows}
+    assert own[("plugin", "0")] is None and own[("score", "0.1")] == pytest.approx(0.1)
+    learned = [final[s.index]["sigma_mean"] for s in t.runs if s.learned_sigma]
+    assert own[("reparam_learned", "learned")] == pytest.approx(sum(learned) / 2)
 
 
 def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
@@ -79,6 +102,8 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     assert (out / "summary.json").is_file() and (out / "checkpoint.pt").is_file()
     with Image.open(out / "densities.png") as im:
         assert im.size[0] > 1000 and im.size[1] > 500
+    with Image.open(out / "equation1.png") as im:  # four panels in a row, at 2x
+        assert im.size[0] >= 4 * 400 * 2 and im.size[1] > 600
     # resuming to more steps continues from the checkpoint
     code = main(["compare", "--protocol", "veegan-ring", "--seeds", "2", "--steps", "8",
                  "--out", str(out), "--quiet", "--resume", "--device", "cpu"])

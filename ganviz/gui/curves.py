@@ -179,7 +179,8 @@ class _RunItems:
         return [*self.items.values(), *([self.band] if self.band is not None else [])]
 
 
-def _plot_item() -> pg.PlotItem:
+def plot_item() -> pg.PlotItem:
+    """A plot whose long title is clipped rather than widening its column."""
     plot = pg.PlotItem(axisItems={side: _Axis(side) for side in ("left", "bottom")})
     label = plot.titleLabel
     label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
@@ -197,16 +198,18 @@ def _plot_item() -> pg.PlotItem:
     return plot
 
 
-def _set_title(plot: pg.PlotItem, title: str) -> None:
+def set_title(plot: pg.PlotItem, title: str) -> None:
+    """The curves' title size in a fixed-height row."""
     plot.setTitle(title, size=TITLE_SIZE)
     plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
     plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
 
 
-def _style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str) -> None:
+def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str) -> None:
+    """The curves' look: title, grid, tick font and axis labels."""
     font = QFont()
     font.setPointSize(TICK_POINTS)
-    _set_title(plot, title)
+    set_title(plot, title)
     plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
     plot.hideButtons()
     for side, text in (("left", left), ("bottom", bottom)):
@@ -242,8 +245,8 @@ class CurvesPanel(QWidget):
         grid.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._plots: dict[str, pg.PlotItem] = {}
         for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
-            plot = _plot_item()
-            _style_plot(plot, title, ylabel, "step")
+            plot = plot_item()
+            style_plot(plot, title, ylabel, "step")
             plot.setLogMode(x=False, y=log)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -254,8 +257,8 @@ class CurvesPanel(QWidget):
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
 
-        eq1 = _plot_item()
-        _style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)")
+        eq1 = plot_item()
+        style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)")
         eq1.setLogMode(x=True, y=True)
         eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
         grid.addItem(eq1, row=0, col=4, rowspan=2)
@@ -348,7 +351,7 @@ class CurvesPanel(QWidget):
             item.setData([], [])
         self._eq1_marker.setVisible(False)
         self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
-        _set_title(self._plots[EQ1], "Equation 1")
+        set_title(self._plots[EQ1], "Equation 1")
         self._update_legend()
         self._update_sigma_note()
 
@@ -480,7 +483,7 @@ class CurvesPanel(QWidget):
             title += f"  <span style='color:{DIM_COLOR}'>(σ = 0 not drawn)</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:
-            _set_title(plot, title)
+            set_title(plot, title)
 
     def _update_legend(self) -> None:
         entries: dict[str, list[int]] = {}
@@ -535,7 +538,7 @@ class CurvesPanel(QWidget):
         usable = curves is not None and index < curves.bias.shape[0]
         if usable:
             title += f" · step {curves.step}"
-        _set_title(self._plots[EQ1], title)
+        set_title(self._plots[EQ1], title)
         for series, item in self._eq1.items():
             pen = pg.mkPen(color, width=2, style=EQ1_SERIES[series][1])
             item.setPen(pen)

@@ -1,0 +1,108 @@
+"""The equation-1 figure of ``compare``: the curves dock's equation-1 plot, one per table row.
+
+Each panel shows, for one estimator and sigma (means over its seeds, computed by the
+engine), the relative bias of the smoothed gradient and the single-sample std of the
+pathwise and score-function estimates against sigma, in the estimator's colour and the
+window's line styles; a dashed line marks the row's own sigma, a dotted one the mode std.
+The y axes are shared so the panels compare at a glance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from ganviz.compare import GroupCurves
+from ganviz.gui import theme
+from ganviz.gui.curves import (
+    DIM_COLOR,
+    EQ1_SERIES,
+    LEFT_AXIS_WIDTH,
+    LEGEND_SIZE,
+    _Sample,
+    plot_item,
+    style_plot,
+)
+
+PANELS_PER_ROW = 4
+PANEL_SIZE = (400, 330)
+LEGEND_HEIGHT = 30
+
+
+def _title(group: GroupCurves) -> str:
+    name = theme.SHORT_NAMES[group.estimator]
+    if group.sigma_label == "learned":
+        sigma = "" if group.run_sigma is None else f", mean {group.run_sigma:.2g}"
+    else:
+        sigma = f", σ = {group.sigma_label}"
+    color = theme.ESTIMATOR_COLORS[group.estimator]
+    return f"<span style='color:{color}'>{name}{sigma}</span>"
+
+
+def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.GraphicsLayoutWidget:
+    """The figure as a widget: one equation-1 panel per group, its own sigma marked."""
+    view = pg.GraphicsLayoutWidget()
+    grid = view.ci
+    grid.setContentsMargins(6, 4, 6, 4)
+    grid.layout.setHorizontalSpacing(8)
+    grid.layout.setVerticalSpacing(6)
+    rows = max(1, math.ceil(len(groups) / PANELS_PER_ROW))
+    cols = min(len(groups), PANELS_PER_ROW) or 1
+    view.resize(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + LEGEND_HEIGHT)
+    sigma_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
+    std_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DotLine)
+    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+                           sampleType=_Sample, horSpacing=4, verSpacing=-2, frame=False)
+    grid.addItem(legend, row=rows, col=0, colspan=cols)
+    grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    for text, style in EQ1_SERIES.values():
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(theme.FOREGROUND, width=2, style=style)),
+                       text)
+    legend.addItem(pg.PlotDataItem(pen=sigma_pen), "the row's σ")
+    legend.addItem(pg.PlotDataItem(pen=std_pen), f"mode std ({mode_std:g})")
+    legend.setColumnCount(len(EQ1_SERIES) + 2)
+    grid.layout.setRowFixedHeight(rows, LEGEND_HEIGHT)
+    first: pg.PlotItem | None = None
+    for i, group in enumerate(groups):
+        plot = plot_item()
+        style_plot(plot, _title(group), "relative to mean |∇f|", "σ (smoothing scale)")
+        plot.setLogMode(x=True, y=True)
+        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        grid.addItem(plot, row=i // PANELS_PER_ROW, col=i % PANELS_PER_ROW)
+        for series, (_, style) in EQ1_SERIES.items():
+            pen = pg.mkPen(theme.ESTIMATOR_COLORS[group.estimator], width=2, style=style)
+            plot.addItem(pg.PlotDataItem(group.sigma, getattr(group, series), pen=pen,
+                                         connect="finite"))
+        plot.addItem(pg.InfiniteLine(math.log10(mode_std), angle=90, pen=std_pen),
+                     ignoreBounds=True)
+        if group.run_sigma is not None:
+            plot.addItem(pg.InfiniteLine(math.log10(group.run_sigma), angle=90, pen=sigma_pen),
+                         ignoreBounds=True)
+        if first is None:
+            first = plot
+        else:
+            plot.setYLink(first)
+            plot.setXLink(first)
+    return view
+
+
+def write_equation1_figure(groups: Sequence[GroupCurves], mode_std: float, path: Path,
+                           scale: float = 2.0) -> Path:
+    """Render :func:`equation1_figure` offscreen into the PNG ``path`` (atomically)."""
+    from ganviz.gui.export import export_widget_png
+    from ganviz.gui.headless import ensure_app
+
+    app = ensure_app()
+    view = equation1_figure(groups, mode_std)
+    try:
+        view.show()
+        for _ in range(3):
+            app.processEvents()
+        return export_widget_png(view, path, scale)
+    finally:
+        view.close()
+        app.processEvents()
