@@ -264,6 +264,7 @@ def write_results(trainer: Trainer, out: Path, command: str) -> list[Path]:
 
 
 def command_line(argv: list[str] | None = None) -> str:
-    """The command as typed, for the results table."""
+    """The command that reproduces the results table: as typed, without ``--resume`` (a
+    resumed run gives the same numbers as an uninterrupted one)."""
     args = sys.argv[1:] if argv is None else argv
-    return "python main.py " + " ".join(shlex.quote(a) for a in args)
+    return "python main.py " + " ".join(shlex.quote(a) for a in args if a != "--resume")

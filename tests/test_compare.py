@@ -107,7 +107,8 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     # resuming to more steps continues from the checkpoint
     code = main(["compare", "--protocol", "veegan-ring", "--seeds", "2", "--steps", "8",
                  "--out", str(out), "--quiet", "--resume", "--device", "cpu"])
-    assert code == 0 and "8 iterations" in (out / "results.md").read_text()
+    md = (out / "results.md").read_text()
+    assert code == 0 and "8 iterations" in md and "--resume" not in md
 
 
 def test_compare_bad_input(tmp_path, capsys):
