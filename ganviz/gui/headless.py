@@ -22,9 +22,26 @@ def ensure_app():
 
     from ganviz.gui.theme import configure_pyqtgraph
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance()
+    if app is None:
+        _quiet_offscreen_notice()
+        app = QApplication([])
     configure_pyqtgraph()
     return app
+
+
+def _quiet_offscreen_notice() -> None:
+    """Drop the offscreen platform's harmless 'does not support propagateSizeHints()' line
+    from command-line output; every other Qt message still goes to stderr."""
+    import sys
+
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
 
 
 class ComparisonView:
