@@ -27,6 +27,8 @@ from ganviz.trainer import Trainer
 PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")
 TABLE_METRICS = ("modes", "hq_fraction", "reverse_kl", "sigma_mean", "sigma_p10", "sigma_p90")
 NOISE_METRICS = ("grad_rel_var", "eq1_bias", "eq1_pathwise_std", "eq1_score_std")
+EXTRA_METRICS = ("modes_late", *NOISE_METRICS)
+LATE_FRACTION = 0.2  # "late": the evaluations in the last 20% of the iterations
 
 
 def protocol_config(protocol: str, seeds: int, steps: int | None,
@@ -98,15 +100,30 @@ def _median(values: list[float]) -> float:
     return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
+def late_modes(trainer: Trainer) -> dict[int, dict[str, float]]:
+    """Per run, ``modes_late``: modes captured averaged over the evaluations in the last
+    :data:`LATE_FRACTION` of the iterations (GAN training oscillates; one step can mislead)."""
+    start = (1 - LATE_FRACTION) * trainer.step_count
+    values: dict[int, list[float]] = defaultdict(list)
+    for row in trainer.history:
+        if row["step"] >= start and row["step"] > 0:
+            values[row["run"]].append(float(row["modes"]))
+    return {spec.index: {"modes_late": (sum(values[spec.index]) / len(values[spec.index])
+                                        if values[spec.index] else math.nan)}
+            for spec in trainer.runs}
+
+
 def aggregate(trainer: Trainer,
-              noise: dict[int, dict[str, float]] | None = None) -> list[dict[str, Any]]:
+              extra: dict[int, dict[str, float]] | None = None) -> list[dict[str, Any]]:
     """Mean and standard error over seeds of the final metrics, one entry per group, with
-    the :data:`NOISE_METRICS` too when ``noise`` (from :func:`gradient_noise`) is given."""
+    the :data:`EXTRA_METRICS` found in ``extra`` (per run, from :func:`late_modes` and
+    :func:`gradient_noise`)."""
     final = final_rows(trainer)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for spec in trainer.runs:
-        groups[group_key(spec)].append({**final[spec.index], **(noise or {}).get(spec.index, {})})
-    metrics = TABLE_METRICS + (NOISE_METRICS if noise is not None else ())
+        groups[group_key(spec)].append({**final[spec.index], **(extra or {}).get(spec.index, {})})
+    present = next(iter((extra or {}).values()), {})
+    metrics = TABLE_METRICS + tuple(m for m in EXTRA_METRICS if m in present)
     out = []
     for (estimator, sigma), rows in groups.items():
         entry: dict[str, Any] = {"estimator": estimator, "sigma": sigma, "seeds": len(rows),
@@ -130,17 +147,21 @@ def _fmt(mean: float, se: float, digits: int) -> str:
 
 def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
                      step: int) -> str:
-    """A markdown table of the aggregated results with the command that made it."""
+    """A markdown table of the aggregated results with the command that made it (and the
+    late-modes column and gradient-noise table when the groups carry them)."""
     d = cfg.data
+    late = bool(groups) and "modes_late" in groups[0]
+    header = ["estimator", "sigma", "modes", *([f"modes, last {LATE_FRACTION:.0%}"] if late
+                                               else []),
+              "high-quality fraction", "reverse KL", "sigma(z) mean [p10, p90]", "diverged"]
     lines = [
         f"Protocol: {d.name} (std {d.std:g}), {len(cfg.runs.seeds)} seeds, {step} iterations, "
         f"evaluated on {cfg.eval.samples} samples; mean ± standard error over seeds.",
         "",
         f"Command: `{command}`",
         "",
-        "| estimator | sigma | modes | high-quality fraction | reverse KL | sigma(z) mean "
-        "[p10, p90] | diverged |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
     for g in groups:
         if g["sigma"] == "learned":
@@ -148,11 +169,12 @@ def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
                    if math.isfinite(g["sigma_mean"]) else "–")
         else:
             sig = "fixed"
-        lines.append(
-            f"| {g['estimator']} | {g['sigma']} | {_fmt(g['modes'], g['modes_se'], 2)} | "
-            f"{_fmt(g['hq_fraction'], g['hq_fraction_se'], 3)} | "
-            f"{_fmt(g['reverse_kl'], g['reverse_kl_se'], 3)} | {sig} | "
-            f"{g['diverged']}/{g['seeds']} |")
+        cells = [g["estimator"], g["sigma"], _fmt(g["modes"], g["modes_se"], 2),
+                 *([_fmt(g["modes_late"], g["modes_late_se"], 2)] if late else []),
+                 _fmt(g["hq_fraction"], g["hq_fraction_se"], 3),
+                 _fmt(g["reverse_kl"], g["reverse_kl_se"], 3), sig,
+                 f"{g['diverged']}/{g['seeds']}"]
+        lines.append("| " + " | ".join(cells) + " |")
     if groups and "grad_rel_var" in groups[0]:
         lines += ["", *noise_markdown(groups, cfg)]
     return "\n".join(lines) + "\n"
@@ -189,7 +211,7 @@ def _fmt_g(mean: float, se: float) -> str:
 def results_csv(groups: list[dict[str, Any]]) -> str:
     """The aggregated results as CSV (one row per estimator and sigma)."""
     cols = ["estimator", "sigma", "seeds", "diverged"]
-    extra = NOISE_METRICS if groups and "grad_rel_var" in groups[0] else ()
+    extra = tuple(m for m in EXTRA_METRICS if groups and m in groups[0])
     for m in TABLE_METRICS + extra:
         cols += [m, f"{m}_se"]
     buf = io.StringIO()
@@ -256,7 +278,8 @@ def equation1_by_group(trainer: Trainer) -> list[GroupCurves]:
 
 def write_results(trainer: Trainer, out: Path, command: str) -> list[Path]:
     """results.md and results.csv (atomically) into ``out``, with the gradient noise."""
-    groups = aggregate(trainer, gradient_noise(trainer))
+    noise, late = gradient_noise(trainer), late_modes(trainer)
+    groups = aggregate(trainer, {r: {**late[r], **noise[r]} for r in noise})
     md, csv_path = out / "results.md", out / "results.csv"
     write_text_atomic(md, results_markdown(groups, trainer.cfg, command, trainer.step_count))
     write_text_atomic(csv_path, results_csv(groups))

@@ -13,7 +13,9 @@ from ganviz.compare import (
     equation1_by_group,
     gradient_noise,
     group_key,
+    late_modes,
     protocol_config,
+    results_markdown,
 )
 from ganviz.config import ConfigError
 from ganviz.probes import compute_sigma_curves
@@ -68,6 +70,7 @@ def test_gradient_noise_uses_each_runs_own_sigma():
         assert small > 3 * large
     groups = aggregate(t, noise)
     assert all(f"{m}_se" in g for g in groups for m in NOISE_METRICS)
+    assert all("modes_late" not in g for g in groups)  # only what ``extra`` carries
     # the figure's curves: each row's mean over its seeds, from 1e-4 to 1, with its own sigma
     curves = compute_sigma_curves(t, sigmas=EQ1_FIGURE_SIGMAS)
     rows = equation1_by_group(t)
@@ -96,7 +99,7 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     with open(out / "results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 4 and {"modes", "modes_se", "hq_fraction_se"} <= set(rows[0])
-    assert {"grad_rel_var", "eq1_score_std_se"} <= set(rows[0])
+    assert {"grad_rel_var", "eq1_score_std_se", "modes_late"} <= set(rows[0])
     assert "| estimator | sigma | gradient rel. variance (training) |" in md
     assert md.count("| score | 0.01 |") == 2  # both tables
     assert (out / "summary.json").is_file() and (out / "checkpoint.pt").is_file()
@@ -109,6 +112,25 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
                  "--out", str(out), "--quiet", "--resume", "--device", "cpu"])
     md = (out / "results.md").read_text()
     assert code == 0 and "8 iterations" in md and "--resume" not in md
+
+
+def test_late_modes_average_the_last_fifth_of_training():
+    cfg = protocol_config("veegan-ring", seeds=1, steps=10, sigmas=None, device="cpu")
+    cfg = cfg.with_overrides({"model": {"g_hidden": [16], "d_hidden": [16]},
+                              "eval": {"samples": 200, "grad_var_batches": 2, "every": 1}})
+    t = Trainer(cfg)
+    t.train(10)
+    late = late_modes(t)
+    for spec in t.runs:
+        tail = [row["modes"] for row in t.history if row["run"] == spec.index
+                and row["step"] >= 8]  # steps 8, 9 and 10 of 10
+        assert len(tail) == 3
+        assert late[spec.index]["modes_late"] == pytest.approx(sum(tail) / 3)
+    groups = aggregate(t, late)
+    assert all("modes_late_se" in g for g in groups)
+    md = results_markdown(groups, t.cfg, "cmd", t.step_count)
+    assert "| modes | modes, last 20% | high-quality fraction |" in md
+    assert md.splitlines()[5] == "|" + "---|" * 8
 
 
 def test_compare_bad_input(tmp_path, capsys):
