@@ -231,6 +231,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise
     device = resolve_device(cfg.train.device)
     created = prepare_out_dir(args.out, args.resume)
+    if args.resume:
+        from ganviz.trainer import CheckpointError, read_checkpoint
+
+        try:
+            why = compare.resume_mismatch(cfg, read_checkpoint(args.out / "checkpoint.pt")
+                                          ["config"])
+        except CheckpointError as exc:
+            raise UsageError(f"--resume: {exc}") from None
+        if why is not None:
+            raise UsageError(f"--resume: {args.out} was made with other options ({why}); "
+                             "give the same --protocol, --seeds and --sigma")
     try:
         code = run_training(cfg, device, args.out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet)

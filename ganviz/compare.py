@@ -47,6 +47,24 @@ def protocol_config(protocol: str, seeds: int, steps: int | None,
     return load_preset(protocol).with_overrides(over)
 
 
+RESUME_FREE = {("train", "steps"), ("train", "device"), ("train", "threads")}
+
+
+def resume_mismatch(cfg: Config, saved: dict[str, Any]) -> str | None:
+    """Why ``cfg`` (from the command line) cannot resume a checkpoint made with ``saved``
+    (its config as a dict), or None. Only steps, device and threads may change: anything
+    else would make the table's command line lie about how it was made."""
+    wanted = cfg.to_dict()
+    for section, values in wanted.items():
+        for key, value in values.items():
+            if (section, key) in RESUME_FREE:
+                continue
+            old = saved.get(section, {}).get(key)
+            if old != value:
+                return f"{section}.{key} is {old!r} in the checkpoint, {value!r} here"
+    return None
+
+
 def group_key(spec: RunSpec) -> tuple[str, str]:
     """Runs that differ only by seed share a row: (estimator, sigma label)."""
     return spec.estimator, "learned" if spec.learned_sigma else f"{spec.sigma:g}"

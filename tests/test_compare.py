@@ -112,6 +112,14 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
                  "--out", str(out), "--quiet", "--resume", "--device", "cpu"])
     md = (out / "results.md").read_text()
     assert code == 0 and "8 iterations" in md and "--resume" not in md
+    # resuming with other options would make the recorded command a lie: refused, untouched
+    capsys.readouterr()
+    code = main(["compare", "--protocol", "veegan-ring", "--seeds", "2", "--sigma", "0.05",
+                 "--out", str(out), "--quiet", "--resume", "--device", "cpu"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0
+    assert "runs.sigmas is [0.01] in the checkpoint, [0.05] here" in err
+    assert (out / "results.md").read_text() == md
 
 
 def test_late_modes_average_the_last_fifth_of_training():
