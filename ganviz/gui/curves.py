@@ -109,7 +109,7 @@ def mode_limits(cfg: Config) -> tuple[int, float]:
     return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
 
 
-class _Sample(pg.ItemSample):
+class LegendSample(pg.ItemSample):
     """A legend sample: a line (and a band for learned sigma); dimmed when hidden, not clickable."""
 
     def __init__(self, item: pg.PlotDataItem) -> None:
@@ -240,7 +240,8 @@ class CurvesPanel(QWidget):
         grid.layout.setVerticalSpacing(2)
 
         self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
-                                    sampleType=_Sample, horSpacing=4, verSpacing=-2, frame=False)
+                                    sampleType=LegendSample, horSpacing=4, verSpacing=-2,
+                                    frame=False)
         grid.addItem(self.legend, row=0, col=0, rowspan=2)
         grid.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._plots: dict[str, pg.PlotItem] = {}
@@ -250,7 +251,7 @@ class CurvesPanel(QWidget):
             plot.setLogMode(x=False, y=log)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=_Sample,
+            plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=LegendSample,
                            brush=pg.mkBrush(theme.BACKGROUND + "d0")).setVisible(False)
             grid.addItem(plot, row=i // 3, col=1 + i % 3)
             self._plots[name] = plot
@@ -264,7 +265,7 @@ class CurvesPanel(QWidget):
         grid.addItem(eq1, row=0, col=4, rowspan=2)
         self._plots[EQ1] = eq1
         self.eq1_legend = eq1.addLegend(offset=(-6, -6), labelTextSize=LEGEND_SIZE,
-                                        sampleType=_Sample,
+                                        sampleType=LegendSample,
                                         brush=pg.mkBrush(theme.BACKGROUND + "d0"))
         self._eq1: dict[str, pg.PlotDataItem] = {}
         for key, (text, style) in EQ1_SERIES.items():

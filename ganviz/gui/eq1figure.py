@@ -23,7 +23,7 @@ from ganviz.gui.curves import (
     EQ1_SERIES,
     LEFT_AXIS_WIDTH,
     LEGEND_SIZE,
-    _Sample,
+    LegendSample,
     plot_item,
     style_plot,
 )
@@ -56,7 +56,7 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.Graph
     sigma_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
     std_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DotLine)
     legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
-                           sampleType=_Sample, horSpacing=4, verSpacing=-2, frame=False)
+                           sampleType=LegendSample, horSpacing=4, verSpacing=-2, frame=False)
     grid.addItem(legend, row=rows, col=0, colspan=cols)
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
     for text, style in EQ1_SERIES.values():
