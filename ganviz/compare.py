@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import shlex
+import statistics
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -98,10 +99,10 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {}
     for spec in trainer.runs:
         r = spec.index
-        during = sorted(float(row["grad_rel_var"]) for row in trainer.history
-                        if row["run"] == r and row["step"] > 0
-                        and math.isfinite(float(row["grad_rel_var"])))
-        entry = {"grad_rel_var": _median(during)}
+        during = [float(row["grad_rel_var"]) for row in trainer.history
+                  if row["run"] == r and row["step"] > 0
+                  and math.isfinite(float(row["grad_rel_var"]))]
+        entry = {"grad_rel_var": statistics.median(during) if during else math.nan}
         s = sigmas[r]
         at = positive.index(s) if curves is not None and s in positive else None
         for key, name in (("eq1_bias", "bias"), ("eq1_pathwise_std", "pathwise_std"),
@@ -109,13 +110,6 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
             entry[key] = math.nan if at is None else float(getattr(curves, name)[r, at])
         out[r] = entry
     return out
-
-
-def _median(values: list[float]) -> float:
-    if not values:
-        return math.nan
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def late_modes(trainer: Trainer) -> dict[int, dict[str, float]]:
