@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import shutil
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_USAGE = 2
+MAX_STEPS = 100_000_000  # the config's limit for train.steps
+MAX_COMPARE_SEEDS = 64  # 4 estimators x 64 seeds = 256 runs, the trainer's limit
 
 
 class UsageError(Exception):
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default=None,
                         help="open the window training on auto (CUDA when present), cpu or cuda")
     parser.add_argument("--play", action="store_true", help="start training at once")
-    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--quit-after", type=_seconds_arg("--quit-after"), default=None,
+                        metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
     sub = parser.add_subparsers(dest="command", metavar="{train,compare,bench}")
 
@@ -44,41 +46,44 @@ def build_parser() -> argparse.ArgumentParser:
     src = train.add_mutually_exclusive_group()
     src.add_argument("--preset", default=None, help="bundled preset name (default: default)")
     src.add_argument("--config", type=Path, default=None, help="a config TOML file")
-    train.add_argument("--steps", type=_int_arg("--steps"), help="total training steps")
+    train.add_argument("--steps", type=_int_arg("--steps", MAX_STEPS),
+                       help="total training steps (with --resume: default the checkpoint's)")
     train.add_argument("--estimators", help="comma list of plugin,reparam_fixed,"
                        "reparam_learned,score")
     train.add_argument("--seeds", help="comma list of integer seeds, e.g. 0,1,2")
     train.add_argument("--sigma", help="sigma value(s) of the fixed-sigma runs, comma list")
     train.add_argument("--device", help="auto (CUDA when present), cpu or cuda")
-    train.add_argument("--out", type=Path, default=None,
-                       help="output folder (default: runs/<preset or config name>)")
+    train.add_argument("--out", type=_out_arg, default=None,
+                       help="output folder (default: runs/<preset or config name>, numbered "
+                            "-2, -3, ... when that already holds a run)")
     train.add_argument("--resume", action="store_true",
                        help="continue from OUT/checkpoint.pt up to --steps in total")
-    train.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every"), default=1000,
-                       help="also save the checkpoint every N steps (default 1000)")
+    train.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every", MAX_STEPS),
+                       default=1000, help="also save the checkpoint and metrics.csv every N "
+                                          "steps (default 1000)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--figures", action="store_true",
                        help="also write comparison.png/.svg and one PNG per panel (offscreen)")
     train.add_argument("--gif", action="store_true",
                        help="also write training.gif, a frame every --gif-every steps")
-    train.add_argument("--gif-every", type=_int_arg("--gif-every"), default=None,
+    train.add_argument("--gif-every", type=_int_arg("--gif-every", MAX_STEPS), default=None,
                        help="steps between GIF frames (default: steps/50)")
 
     compare = sub.add_parser("compare", help="the four estimators under a published protocol, "
                              "over seeds: results.md, results.csv, summary.json, figure")
     compare.add_argument("--protocol", required=True,
                          help="veegan-ring, veegan-grid, pacgan-ring or pacgan-grid")
-    compare.add_argument("--seeds", type=_int_arg("--seeds"), default=5,
-                         help="number of seeds (default 5)")
-    compare.add_argument("--steps", type=_int_arg("--steps"), default=None,
+    compare.add_argument("--seeds", type=_int_arg("--seeds", MAX_COMPARE_SEEDS), default=5,
+                         help=f"number of seeds (default 5, at most {MAX_COMPARE_SEEDS})")
+    compare.add_argument("--steps", type=_int_arg("--steps", MAX_STEPS), default=None,
                          help="iterations (default: the protocol's)")
     compare.add_argument("--sigma", default=None,
                          help="sigma value(s) of the fixed-sigma runs, comma list")
     compare.add_argument("--device", default=None, help="auto, cpu or cuda")
-    compare.add_argument("--out", type=Path, required=True, help="output folder")
+    compare.add_argument("--out", type=_out_arg, required=True, help="output folder")
     compare.add_argument("--resume", action="store_true",
                          help="continue from OUT/checkpoint.pt")
-    compare.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every"),
+    compare.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every", MAX_STEPS),
                          default=500, help="save the checkpoint every N steps (default 500)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -89,23 +94,59 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--gui", action="store_true",
                        help="measure the window offscreen: training throughput while drawing "
                             "as a fraction of headless, and frames per second")
-    bench.add_argument("--seconds", type=float, default=10.0,
-                       help="measuring time of --gui (default 10)")
+    bench.add_argument("--seconds", type=_seconds_arg("--seconds", low=1.0), default=10.0,
+                       help="measuring time of --gui (default 10, 1 to 3600)")
     return parser
 
 
-def _int_arg(name: str):
+def _int_arg(name: str, high: int):
+    """An argparse type: a whole number from 1 to ``high``."""
+
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+        text = text.strip()
+        if len(text) > 12 or not text.lstrip("+-").isdecimal():
+            if text.lstrip("+-").isdecimal():
+                raise argparse.ArgumentTypeError(f"must be at most {high} (got {len(text)} "
+                                                 "digits)")
+            raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})")
+        value = int(text)
         if value < 1:
             raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high} (got {value})")
         return value
 
     parse.__name__ = name
     return parse
+
+
+def _seconds_arg(name: str, low: float = 0.0, high: float = 3600.0):
+    """An argparse type: a finite number of seconds in [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds (got {text!r})"
+                                             ) from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds from {low:g} to "
+                                             f"{high:g} (got {text!r})")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def _out_arg(text: str) -> Path:
+    """An argparse type: a folder name (not empty, no surrounding blanks)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name (got an empty one)")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"the folder name has blanks around it ({text!r})")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("the folder name contains a NUL character")
+    return Path(text)
 
 
 def _split(field: str, text: str, kind: type) -> list:
@@ -146,46 +187,85 @@ def resolve_config(args: argparse.Namespace):
         raise
 
 
-def prepare_out_dir(out: Path, resume: bool) -> list[Path]:
-    """Create ``out`` (and missing parents) and prove it writable; return what was created."""
-    created: list[Path] = []
-    p = out.absolute()
-    missing = []
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    if not p.is_dir():
-        raise UsageError(f"--out: {p} is not a folder")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: {out} exists and is not a folder")
-    if resume and not (out / "checkpoint.pt").is_file():
-        raise UsageError(f"--resume: no checkpoint.pt in {out}")
+def open_run_dir(out: Path, resume: bool):
+    """The locked output folder of a run (see :mod:`ganviz.rundir`); usage errors as one line."""
+    from ganviz.rundir import RunDir, RunDirError
+
     try:
-        for d in reversed(missing):
-            d.mkdir()
-            created.append(d)
-        probe = out / f".ganviz-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        remove_created(created)
-        raise UsageError(f"--out: cannot write to {out} ({exc.strerror})") from None
-    return created
+        return RunDir(out, resume=resume).open()
+    except RunDirError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def remove_created(created: list[Path]) -> None:
-    """Remove folders this run created (deepest first), with anything inside."""
-    for d in reversed(created):
-        shutil.rmtree(d, ignore_errors=True)
+RUN_FLAGS = {"estimators": "runs.estimators", "seeds": "runs.seeds", "sigma": "runs.sigmas"}
+
+
+def resume_config(args: argparse.Namespace, state: dict):
+    """The config to continue a checkpoint with: its own, with ``--steps`` and ``--device``.
+
+    Flags that define the runs (``--preset``, ``--config``, ``--estimators``, ``--seeds``,
+    ``--sigma``) may be repeated on ``--resume`` but must agree with the checkpoint; a
+    disagreement is refused, never silently ignored.
+    """
+    from ganviz import compare, config
+
+    saved = state["config"]
+    if args.preset is not None or args.config is not None:
+        why = compare.resume_mismatch(resolve_config(args), saved)
+        if why is not None:
+            flag = "--config" if args.config is not None else "--preset"
+            raise UsageError(f"{flag}: the checkpoint was made with another config ({why}); "
+                             "--resume continues the checkpoint's own config")
+    else:
+        given = resolve_config(args)
+        for flag, field in RUN_FLAGS.items():
+            if getattr(args, flag) is None:
+                continue
+            section, key = field.split(".")
+            old, new = saved[section][key], getattr(given.runs, key)
+            if old != new:
+                raise UsageError(f"--{flag}: the checkpoint's runs have {key} {old!r}, not "
+                                 f"{new!r}; --resume cannot change them (train into another "
+                                 "--out instead)")
+    step = int(state["step"])
+    steps = args.steps if args.steps is not None else saved["train"]["steps"]
+    if steps < step:
+        raise UsageError(f"--steps: the checkpoint is already at step {step}; give the total "
+                         f"to reach, at least {step}")
+    train = {"steps": max(steps, 1)}
+    if args.device is not None:
+        train["device"] = args.device
+    try:
+        return config.from_dict({**saved, "train": {**saved["train"], **train}})
+    except config.ConfigError as exc:
+        if exc.field == "train.device":
+            raise UsageError(f"--device ({exc})") from None
+        raise UsageError(f"--resume: the checkpoint's config is no longer valid ({exc})"
+                         ) from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train headless; write config.toml, metrics.csv, summary.json and checkpoint.pt."""
-    from ganviz.session import run_training
-
-    cfg = resolve_config(args)
     from ganviz.device import resolve_device
+    from ganviz.rundir import fresh_default
+    from ganviz.session import CHECKPOINT_NAME, run_training
+    from ganviz.trainer import read_checkpoint
 
+    name = args.config.stem if args.config else (args.preset or "default")
+    if args.out is not None:
+        out = args.out
+    elif args.resume:
+        out = Path("runs") / name
+    else:
+        out = fresh_default(Path("runs") / name)
+    state = None
+    if args.resume:
+        if not (out / CHECKPOINT_NAME).is_file():
+            raise UsageError(f"--resume: no {CHECKPOINT_NAME} in {out}")
+        state = read_checkpoint(out / CHECKPOINT_NAME)
+        cfg = resume_config(args, state)
+    else:
+        cfg = resolve_config(args)
     device = resolve_device(cfg.train.device)
     if args.figures or args.gif:
         try:
@@ -193,24 +273,29 @@ def cmd_train(args: argparse.Namespace) -> int:
             import PySide6  # noqa: F401
         except ImportError as exc:
             raise UsageError(f"--figures/--gif need PySide6 and pyqtgraph ({exc})") from None
-    name = args.config.stem if args.config else (args.preset or "default")
-    out = args.out if args.out is not None else Path("runs") / name
-    created = prepare_out_dir(out, args.resume)
+    run_dir = open_run_dir(out, args.resume)
     try:
         gif_every = 0
         if args.gif:
             gif_every = args.gif_every or max(1, cfg.train.steps // 50)
         return run_training(cfg, device, out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet,
-                            figures=args.figures, gif_every=gif_every)
-    except KeyboardInterrupt:
+                            figures=args.figures, gif_every=gif_every, state=state)
+    except BaseException as exc:
+        _give_up(run_dir, exc)
         raise
-    except OSError as exc:  # disk full, folder removed while training
-        remove_created(created)
-        raise UsageError(f"--out: cannot write into {out} ({exc.strerror or exc})") from None
-    except BaseException:
-        remove_created(created)
-        raise
+    finally:
+        run_dir.close()
+
+
+def _give_up(run_dir, exc: BaseException) -> None:
+    """After a failed run: remove the folders it created unless they hold a checkpoint, and
+    turn a write failure (disk full, folder removed while training) into one line."""
+    run_dir.close()
+    run_dir.discard()
+    if isinstance(exc, OSError):
+        raise UsageError(f"--out: cannot write into {run_dir.path} "
+                         f"({exc.strerror or exc})") from None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -228,9 +313,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         if exc.field.startswith("runs.sigmas"):
             raise UsageError(f"--sigma ({exc})") from None
+        if exc.field == "runs":
+            raise UsageError(f"--seeds/--sigma ({exc})") from None
+        if exc.field == "train.device":
+            raise UsageError(f"--device ({exc})") from None
         raise
     device = resolve_device(cfg.train.device)
-    created = prepare_out_dir(args.out, args.resume)
+    if args.resume and not (args.out / "checkpoint.pt").is_file():
+        raise UsageError(f"--resume: no checkpoint.pt in {args.out}")
     if args.resume:
         from ganviz.trainer import CheckpointError, read_checkpoint
 
@@ -242,9 +332,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if why is not None:
             raise UsageError(f"--resume: {args.out} was made with other options ({why}); "
                              "give the same --protocol, --seeds and --sigma")
+    run_dir = open_run_dir(args.out, args.resume)
     try:
         code = run_training(cfg, device, args.out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+        if code != 0:  # interrupted: the tables wait for the finished run (--resume)
+            return code
         trainer = Trainer.from_checkpoint(args.out / "checkpoint.pt", device=device)
         paths = compare.write_results(trainer, args.out, compare.command_line(args.argv))
         try:
@@ -259,11 +352,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             paths.append(write_equation1_figure(compare.equation1_by_group(trainer),
                                                 trainer.cfg.data.std,
                                                 args.out / "equation1.png"))
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        _give_up(run_dir, exc)
         raise
-    except OSError as exc:
-        remove_created(created)
-        raise UsageError(f"--out: cannot write into {args.out} ({exc.strerror or exc})") from None
+    finally:
+        run_dir.close()
     print(f"results in {args.out}/: {', '.join(p.name for p in paths)}")
     print((args.out / "results.md").read_text(), end="")
     return code

@@ -32,6 +32,15 @@ SCHEDULES = ("constant", "linear", "exponential")
 DEVICES = ("auto", "cpu", "cuda")
 INITS = ("default", "normal")
 
+MAX_SEED = 2**63 - 1
+MAX_RUNS = 256  # runs in one batched trainer
+MAX_MODES = 1000  # modes of a custom mixture
+MAX_CONFIG_BYTES = 1 << 20  # a config file is a few hundred bytes; refuse anything huge
+# Estimated peak working memory of one training step or evaluation. The limit fits the
+# machines ganviz targets (a workstation or a 2-core, 24 GiB CI box): a config past it is
+# refused by name instead of swapping for minutes and failing.
+MEMORY_LIMIT_GIB = 8.0
+
 
 class ConfigError(ValueError):
     """A user-facing configuration problem; ``str()`` is one line naming the field."""
@@ -194,17 +203,30 @@ def loads(text: str, source: str = "config") -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, f"malformed TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(source, "malformed TOML (nested too deeply)") from None
     raw.pop("description", None)
     return from_dict(raw)
 
 
-def load(path: str | Path) -> Config:
-    """Load a TOML file into a validated Config."""
+def load(path: str | Path, field_name: str = "--config") -> Config:
+    """Load a TOML file into a validated Config (``field_name`` names it in errors)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ConfigError(field_name, f"{path} is a folder, not a TOML file")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError("--config", f"cannot read {path} ({exc.strerror})") from None
+        raise ConfigError(field_name, f"cannot read {path} ({exc.strerror})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(field_name, f"{path} is larger than {MAX_CONFIG_BYTES >> 10} KiB; "
+                                      "a config file is a short TOML text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(field_name, f"{path} is not UTF-8 text (byte "
+                                      f"0x{data[exc.start]:02x} at offset {exc.start})") from None
     return loads(text, source=str(path))
 
 
@@ -274,12 +296,25 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 def _number(
     name: str, value: float, lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False
 ) -> None:
-    bad = not math.isfinite(value) or value > hi or (value <= lo if lo_open else value < lo)
+    # Integers are compared exactly: float(10**400) would overflow, and 2**63 - 1 must not round.
+    finite = isinstance(value, int) or math.isfinite(value)
+    bad = not finite or value > hi or (value <= lo if lo_open else value < lo)
     if bad:
         left = "(" if lo_open else "["
-        lo_s = "-inf" if lo == -math.inf else f"{lo:g}"
-        hi_s = "inf" if hi == math.inf else f"{hi:g}"
-        raise ConfigError(name, f"must be a finite number in {left}{lo_s}, {hi_s}] (got {value!r})")
+        lo_s = "-inf" if lo == -math.inf else _bound(lo)
+        hi_s = "inf" if hi == math.inf else _bound(hi)
+        raise ConfigError(name, f"must be a finite number in {left}{lo_s}, {hi_s}] "
+                                f"(got {_short(value)})")
+
+
+def _bound(v: float) -> str:
+    return str(v) if isinstance(v, int) else f"{v:g}"
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, shortened for the one-line message (a 400-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
 
 
 def _validate(cfg: Config) -> None:
@@ -290,9 +325,13 @@ def _validate(cfg: Config) -> None:
     _number("data.spacing", d.spacing, 0, 1e3, lo_open=True)
     _number("data.scale", d.scale, 0, 1e3, lo_open=True)
     _number("data.train_size", d.train_size, 0, 10_000_000)
+    _number("data.seed", d.seed, 0, MAX_SEED)
     if d.name == "custom":
         if not d.means:
             raise ConfigError("data.means", "custom data needs at least one mean [x, y]")
+        if len(d.means) > MAX_MODES:
+            raise ConfigError("data.means", f"give at most {MAX_MODES} modes "
+                                            f"(got {len(d.means)})")
         for i, mean in enumerate(d.means):
             if len(mean) != 2:
                 raise ConfigError(f"data.means[{i}]", f"must be [x, y] (got {mean!r})")
@@ -348,10 +387,14 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("runs.estimators", "each estimator may be listed once")
     if not r.seeds or len(set(r.seeds)) != len(r.seeds):
         raise ConfigError("runs.seeds", "give at least one seed, each once")
+    if len(r.seeds) > MAX_RUNS:
+        raise ConfigError("runs.seeds", f"give at most {MAX_RUNS} seeds (got {len(r.seeds)})")
     for i, s in enumerate(r.seeds):
-        _number(f"runs.seeds[{i}]", s, 0, 2**63 - 1)
+        _number(f"runs.seeds[{i}]", s, 0, MAX_SEED)
     if not r.sigmas or len(set(r.sigmas)) != len(r.sigmas):
         raise ConfigError("runs.sigmas", "give at least one sigma, each once")
+    if len(r.sigmas) > MAX_RUNS:
+        raise ConfigError("runs.sigmas", f"give at most {MAX_RUNS} sigmas (got {len(r.sigmas)})")
     for i, s in enumerate(r.sigmas):
         _number(f"runs.sigmas[{i}]", s, 0, 100)
     _number("runs.plugin_sigma", r.plugin_sigma, 0, 100)
@@ -383,6 +426,51 @@ def _validate(cfg: Config) -> None:
     _number("probe.curve_points", p.curve_points, 2, 100)
     _number("probe.curve_draws", p.curve_draws, 4, 4096)
     _number("probe.curve_fakes", p.curve_fakes, 2, 4096)
+    _check_size(cfg)
+
+
+def run_count(cfg: Config) -> int:
+    """How many runs ``cfg`` trains side by side (estimators x sigmas x seeds)."""
+    r = cfg.runs
+    per_seed = 0
+    for est in r.estimators:
+        learned = est == "reparam_learned" or (est == "score" and r.score_learned_sigma)
+        per_seed += 1 if est == "plugin" or learned else len(r.sigmas)
+    return per_seed * len(r.seeds)
+
+
+def memory_estimate_gib(cfg: Config) -> float:
+    """A generous estimate of the peak working memory of one step or evaluation, in GiB.
+
+    Counts the activations autograd keeps (and their gradients) in a discriminator step,
+    which sees real and fake batches, in a generator step, and in an evaluation; probes are
+    computed in bounded chunks and are not counted.
+    """
+    m, t, e = cfg.model, cfg.train, cfg.eval
+    runs = run_count(cfg)
+    d_per_point = 2 + sum(w * (m.d_maxout + 1) * 2 for w in m.d_hidden)
+    g_per_point = m.latent_dim + sum(w * (3 if m.g_batchnorm else 2) * 2 for w in m.g_hidden)
+    modes = max(len(cfg.data.means), 25)
+    d_step = 2 * t.batch_size * d_per_point
+    g_step = t.batch_size * (g_per_point + d_per_point)
+    evaluation = e.samples * (g_per_point // 2 + modes + 8)
+    return runs * max(d_step, g_step, evaluation) * 4 / 2**30
+
+
+def _check_size(cfg: Config) -> None:
+    """Refuse configs that cannot fit: too many runs, or a step past the memory limit."""
+    n = run_count(cfg)
+    if n > MAX_RUNS:
+        raise ConfigError("runs", f"{n} runs (estimators x sigmas x seeds); the limit is "
+                                  f"{MAX_RUNS} in one trainer")
+    gib = memory_estimate_gib(cfg)
+    if gib > MEMORY_LIMIT_GIB:
+        t = cfg.train
+        biggest = "eval.samples" if cfg.eval.samples > 2 * t.batch_size else "train.batch_size"
+        raise ConfigError(biggest, f"{n} runs at batch {t.batch_size} (eval samples "
+                                   f"{cfg.eval.samples}) would need about {gib:.1f} GiB per "
+                                   f"step; the limit is {MEMORY_LIMIT_GIB:g} GiB (use fewer "
+                                   "runs, a smaller batch or narrower layers)")
 
 
 __all__ = [

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
 
+from ganviz.atomic import write_text_atomic
 from ganviz.config import Config, ConfigError, from_dict
 from ganviz.device import training_threads
 from ganviz.live import snapshot_of
-from ganviz.outputs import write_session_outputs
+from ganviz.outputs import metrics_csv_text, write_session_outputs
 from ganviz.probes import compute_sigma_curves
 from ganviz.trainer import CheckpointError, Trainer, read_checkpoint
 
@@ -22,18 +26,19 @@ class OutputError(ValueError):
     """Writing the outputs failed (disk full, folder gone): one line for the user."""
 
 
-def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool) -> Trainer:
-    """A fresh trainer, or one restored from ``out/checkpoint.pt`` when resuming.
+def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool,
+                 state: dict[str, Any] | None = None) -> Trainer:
+    """A fresh trainer, or one restored from ``out/checkpoint.pt`` (or ``state``) when resuming.
 
     Resuming keeps the checkpoint's config except ``train.steps`` (the new total).
     """
     if not resume:
         return Trainer(cfg, device)
-    state = read_checkpoint(out / CHECKPOINT_NAME)
+    if state is None:
+        state = read_checkpoint(out / CHECKPOINT_NAME)
     saved = state["config"]
     saved["train"]["steps"] = cfg.train.steps
     try:
-
         resumed_cfg = from_dict(saved)
     except ConfigError as exc:
         raise CheckpointError(f"checkpoint: its config is no longer valid ({exc})") from None
@@ -42,16 +47,72 @@ def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool) -> 
     return trainer
 
 
+class StopRequests:
+    """Ctrl-C (SIGINT) and SIGTERM ask training to stop after the step under way.
+
+    A step is never cut in half, so the checkpoint saved afterwards is exactly the state
+    after a whole step, and ``--resume`` continues as if nothing had happened. Further
+    signals while saving only print a line: the files are written whole. Handlers are
+    installed only in the main thread (elsewhere this is a no-op).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.requested = ""
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> StopRequests:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+        self._saved = {}
+
+    def __call__(self) -> bool:
+        """True once a stop was requested (``Trainer.train``'s ``should_stop``)."""
+        return bool(self.requested)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            print("ganviz: still saving; the files are written whole", file=sys.stderr)
+            return
+        self.requested = signal.Signals(signum).name
+        print(f"\nganviz: {self.requested}: stopping after this step and saving",
+              file=sys.stderr)
+
+
+def save_progress(trainer: Trainer, out: Path) -> None:
+    """The checkpoint and the metrics so far, each written atomically."""
+    trainer.save_checkpoint(out / CHECKPOINT_NAME)
+    write_text_atomic(out / "metrics.csv", metrics_csv_text(trainer.history))
+
+
 def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool = False,
                  checkpoint_every: int = 1000, progress: bool = True, figures: bool = False,
-                 gif_every: int = 0) -> int:
+                 gif_every: int = 0, state: dict[str, Any] | None = None) -> int:
     """Train to ``cfg.train.steps`` total steps, writing everything into ``out``; exit code.
 
     ``figures`` also renders the window's views offscreen (comparison.png/.svg, one PNG per
     panel); ``gif_every`` > 0 records training.gif with a frame every that many steps.
+    ``state`` is the checkpoint already read when resuming (else it is read from ``out``).
+    Ctrl-C or SIGTERM stops after the step under way, saves, and returns 130.
     """
+    with StopRequests() as stop:
+        return _run_training(cfg, device, out, stop, resume=resume,
+                             checkpoint_every=checkpoint_every, progress=progress,
+                             figures=figures, gif_every=gif_every, state=state)
+
+
+def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopRequests, *,
+                  resume: bool, checkpoint_every: int, progress: bool, figures: bool,
+                  gif_every: int, state: dict[str, Any] | None) -> int:
     torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
-    trainer = open_trainer(cfg, device, out, resume)
+    trainer = open_trainer(cfg, device, out, resume, state)
     trainer.cfg.save(out / "config.toml")
     ckpt = out / CHECKPOINT_NAME
     remaining = max(0, trainer.cfg.train.steps - trainer.step_count)
@@ -78,19 +139,15 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
         if gif_every > 0 and t.step_count % gif_every == 0:
             record(t)
         if t.step_count % checkpoint_every == 0:
-            t.save_checkpoint(ckpt)
+            save_progress(t, out)
         if t.history and t.history[-1]["step"] == t.step_count:
             bar.set_postfix_str(_progress_text(t), refresh=False)
 
-    interrupted = False
     try:
-        trainer.train(remaining, on_step=on_step)
-    except KeyboardInterrupt:
-        interrupted = True
+        trainer.train(remaining, on_step=on_step, should_stop=stop)
     finally:
         bar.close()
-    if not trainer.history or trainer.history[-1]["step"] != trainer.step_count:
-        trainer.evaluate()
+    interrupted = stop.requested != "" and trainer.step_count < trainer.cfg.train.steps
     try:
         trainer.save_checkpoint(ckpt)
         curves = compute_sigma_curves(trainer)
@@ -112,8 +169,9 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
         print(line)
     print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")
     if interrupted:
-        print(f"interrupted at step {trainer.step_count}; continue with --resume --out {out}",
-              file=sys.stderr)
+        last = trainer.history[-1]["step"] if trainer.history else 0
+        print(f"interrupted at step {trainer.step_count} (last evaluation at step {last}); "
+              f"continue with --resume --out {out}", file=sys.stderr)
         return 130
     return 0
 
