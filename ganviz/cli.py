@@ -159,12 +159,25 @@ def _split(field: str, text: str, kind: type) -> list:
         raise UsageError(f"{field}: every item must be a {kind.__name__} (got {text!r})") from None
 
 
+def preset_name(args: argparse.Namespace) -> str:
+    """The preset asked for (``default`` when none; an empty name stays empty, and is refused)."""
+    return args.preset if args.preset is not None else "default"
+
+
+def base_config(args: argparse.Namespace):
+    """The config file or preset the arguments name, before any flag overrides it."""
+    from ganviz import config
+
+    if args.config is not None:
+        return config.load(args.config)
+    return config.load_preset(preset_name(args))
+
+
 def resolve_config(args: argparse.Namespace):
     """The validated Config for ``train``'s arguments (preset or file, then overrides)."""
     from ganviz import config
 
-    base = config.load(args.config) if args.config else config.load_preset(args.preset or
-                                                                             "default")
+    base = base_config(args)
     overrides: dict[str, dict] = {"train": {}, "runs": {}}
     if args.steps is not None:
         overrides["train"]["steps"] = args.steps
@@ -184,6 +197,9 @@ def resolve_config(args: argparse.Namespace):
         for field, name in flag.items():
             if exc.field.startswith(field) and getattr(args, name[2:]) is not None:
                 raise UsageError(f"{name} ({exc})") from None
+        given = [f"--{k}" for k in ("estimators", "seeds", "sigma") if getattr(args, k)]
+        if exc.field == "runs" and given:
+            raise UsageError(f"{'/'.join(given)} ({exc})") from None
         raise
 
 
@@ -251,7 +267,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ganviz.session import CHECKPOINT_NAME, run_training
     from ganviz.trainer import read_checkpoint
 
-    name = args.config.stem if args.config else (args.preset or "default")
+    name = args.config.stem if args.config is not None else preset_name(args)
     if args.out is not None:
         out = args.out
     elif args.resume:
@@ -387,8 +403,7 @@ def cmd_window(args: argparse.Namespace) -> int:
     from ganviz import config
     from ganviz.device import resolve_device
 
-    cfg = config.load(args.config) if args.config else config.load_preset(args.preset or
-                                                                             "default")
+    cfg = base_config(args)
     if args.device is not None:
         try:
             cfg = cfg.with_overrides({"train": {"device": args.device}})

@@ -223,7 +223,7 @@ def load(path: str | Path, field_name: str = "--config") -> Config:
         raise ConfigError(field_name, f"{path} is larger than {MAX_CONFIG_BYTES >> 10} KiB; "
                                       "a config file is a short TOML text")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark from a Windows editor is fine
     except UnicodeDecodeError as exc:
         raise ConfigError(field_name, f"{path} is not UTF-8 text (byte "
                                       f"0x{data[exc.start]:02x} at offset {exc.start})") from None
@@ -439,8 +439,9 @@ def run_count(cfg: Config) -> int:
     return per_seed * len(r.seeds)
 
 
-def memory_estimate_gib(cfg: Config) -> float:
-    """A generous estimate of the peak working memory of one step or evaluation, in GiB.
+def memory_estimate_gib(cfg: Config) -> dict[str, float]:
+    """A generous estimate of the peak working memory, in GiB, of a training step (keyed
+    ``train.batch_size``) and of an evaluation (keyed ``eval.samples``).
 
     Counts the activations autograd keeps (and their gradients) in a discriminator step,
     which sees real and fake batches, in a generator step, and in an evaluation; probes are
@@ -451,10 +452,10 @@ def memory_estimate_gib(cfg: Config) -> float:
     d_per_point = 2 + sum(w * (m.d_maxout + 1) * 2 for w in m.d_hidden)
     g_per_point = m.latent_dim + sum(w * (3 if m.g_batchnorm else 2) * 2 for w in m.g_hidden)
     modes = max(len(cfg.data.means), 25)
-    d_step = 2 * t.batch_size * d_per_point
-    g_step = t.batch_size * (g_per_point + d_per_point)
+    step = max(2 * t.batch_size * d_per_point, t.batch_size * (g_per_point + d_per_point))
     evaluation = e.samples * (g_per_point // 2 + modes + 8)
-    return runs * max(d_step, g_step, evaluation) * 4 / 2**30
+    gib = runs * 4 / 2**30
+    return {"train.batch_size": step * gib, "eval.samples": evaluation * gib}
 
 
 def _check_size(cfg: Config) -> None:
@@ -463,14 +464,15 @@ def _check_size(cfg: Config) -> None:
     if n > MAX_RUNS:
         raise ConfigError("runs", f"{n} runs (estimators x sigmas x seeds); the limit is "
                                   f"{MAX_RUNS} in one trainer")
-    gib = memory_estimate_gib(cfg)
-    if gib > MEMORY_LIMIT_GIB:
+    need = memory_estimate_gib(cfg)
+    field_name = max(need, key=need.__getitem__)
+    if need[field_name] > MEMORY_LIMIT_GIB:
         t = cfg.train
-        biggest = "eval.samples" if cfg.eval.samples > 2 * t.batch_size else "train.batch_size"
-        raise ConfigError(biggest, f"{n} runs at batch {t.batch_size} (eval samples "
-                                   f"{cfg.eval.samples}) would need about {gib:.1f} GiB per "
-                                   f"step; the limit is {MEMORY_LIMIT_GIB:g} GiB (use fewer "
-                                   "runs, a smaller batch or narrower layers)")
+        raise ConfigError(field_name, f"{n} runs at batch {t.batch_size} (eval samples "
+                                      f"{cfg.eval.samples}) would need about "
+                                      f"{need[field_name]:.1f} GiB; the limit is "
+                                      f"{MEMORY_LIMIT_GIB:g} GiB (use fewer runs, a smaller "
+                                      "batch or eval sample, or narrower layers)")
 
 
 __all__ = [
