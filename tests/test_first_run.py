@@ -1,0 +1,207 @@
+"""A new user's first run: the display preflight, presets in the wheel, the window's icon."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ganviz.gui import preflight
+from ganviz.gui.preflight import Probe, problem
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LDD_MISSING = """\
+\tlinux-vdso.so.1 (0x00007ffd)
+\tlibQt6XcbQpa.so.6 => /x/PySide6/Qt/lib/libQt6XcbQpa.so.6 (0x00007f44)
+\tlibxcb-cursor.so.0 => /lib/x86_64-linux-gnu/libxcb-cursor.so.0 (0x00007f44)
+\tlibxcb-icccm.so.4 => not found
+\tlibxcb-keysyms.so.1 => not found
+\tlibxcb-icccm.so.4 => not found
+\tlibxcb.so.1 => /lib/x86_64-linux-gnu/libxcb.so.1 (0x00007f44)
+\t/lib64/ld-linux-x86-64.so.2 (0x00007f25)
+"""
+
+LDD_ALL_FOUND = """\
+\tlibxcb-cursor.so.0 => /lib/x86_64-linux-gnu/libxcb-cursor.so.0 (0x1)
+\tlibxcb-icccm.so.4 => /lib/x86_64-linux-gnu/libxcb-icccm.so.4 (0x1)
+\tlibxcb.so.1 => /lib/x86_64-linux-gnu/libxcb.so.1 (0x1)
+"""
+
+
+def fake_probe(tmp_path: Path, ldd_text: str | None = LDD_ALL_FOUND, *,
+               loadable: frozenset[str] | None = None, reachable: bool | None = True,
+               distro: str = "") -> Probe:
+    """A probe over a fake plugin folder; ``ldd_text=None`` means ldd is absent."""
+    folder = tmp_path / "platforms"
+    folder.mkdir(exist_ok=True)
+    (folder / "libqxcb.so").write_bytes(b"")
+    loadable = frozenset(preflight.XCB_SONAMES) if loadable is None else loadable
+    return Probe(plugin_dir=lambda: folder,
+                 ldd=lambda path: None if ldd_text is None else preflight.parse_ldd(ldd_text),
+                 can_load=lambda name: name in loadable,
+                 x_reachable=lambda display: reachable,
+                 distro=lambda: distro)
+
+
+def exploding_probe() -> Probe:
+    def boom(*_):
+        raise AssertionError("no system look-up expected")
+    return Probe(plugin_dir=boom, ldd=boom, can_load=boom, x_reachable=boom, distro=boom)
+
+
+def headless_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a shell without any display (and no Wayland socket)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE")}
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    env["XDG_RUNTIME_DIR"] = str(runtime)
+    return env
+
+
+# ------------------------------------------------------------------ no display
+def test_no_display_exits_2_with_one_line_and_no_qt(tmp_path):
+    """`python main.py` without a display: one line about the display, exit 2, no abort."""
+    proc = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=headless_env(tmp_path),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    line = lines[0]
+    assert line.startswith("ganviz: error: no display")
+    assert "DISPLAY" in line and "ssh -X" in line
+    assert "python main.py train" in line and "python main.py compare" in line
+    assert "libxcb" not in line and "qt.qpa" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_no_display_check_runs_before_pyside6_is_imported(tmp_path):
+    code = ("import sys; from ganviz.cli import main; rc = main([]); "
+            "print('PySide6' in sys.modules); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=headless_env(tmp_path),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout.split() == ["False"]
+
+
+def test_no_display_wins_over_missing_libraries(tmp_path):
+    env = {"XDG_RUNTIME_DIR": str(tmp_path)}
+    message = problem(env, "linux", fake_probe(tmp_path, LDD_MISSING))
+    assert message is not None and message.startswith("no display")
+    assert "libxcb" not in message
+
+
+def test_wayland_display_without_compositor_is_named(tmp_path):
+    env = {"WAYLAND_DISPLAY": "wayland-7", "XDG_RUNTIME_DIR": str(tmp_path)}
+    message = problem(env, "linux", fake_probe(tmp_path))
+    assert message is not None and "WAYLAND_DISPLAY='wayland-7'" in message
+
+
+def test_wayland_compositor_socket_is_enough(tmp_path):
+    (tmp_path / "wayland-0").touch()
+    env = {"WAYLAND_DISPLAY": "wayland-0", "XDG_RUNTIME_DIR": str(tmp_path)}
+    assert problem(env, "linux", fake_probe(tmp_path, LDD_MISSING)) is None
+
+
+# ------------------------------------------------------------ missing libraries
+@pytest.mark.parametrize(("distro", "apt", "dnf"), [
+    ("", True, True), ("debian", True, False), ("fedora", False, True)])
+def test_missing_xcb_libraries_named_with_packages(tmp_path, distro, apt, dnf):
+    message = problem({"DISPLAY": ":0"}, "linux",
+                      fake_probe(tmp_path, LDD_MISSING, distro=distro))
+    assert message is not None and "\n" not in message
+    assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in message
+    assert "libxcb-cursor.so.0" not in message  # ldd found it
+    assert ("sudo apt install libxcb-icccm4 libxcb-keysyms1" in message) is apt
+    assert ("sudo dnf install xcb-util-wm xcb-util-keysyms" in message) is dnf
+    assert "train" in message and "compare" in message
+
+
+def test_cursor_library_loaded_at_run_time_is_checked(tmp_path):
+    """Qt builds that dlopen libxcb-cursor: ldd does not list it, so it is loaded to check."""
+    probe = fake_probe(tmp_path, "\tlibxcb.so.1 => /lib/libxcb.so.1 (0x1)\n",
+                       loadable=frozenset(preflight.XCB_SONAMES) - {"libxcb-cursor.so.0"})
+    message = problem({"DISPLAY": ":0"}, "linux", probe)
+    assert message is not None and "libxcb-cursor0" in message and "xcb-util-cursor" in message
+
+
+def test_without_ldd_a_known_list_is_loaded(tmp_path):
+    missing = {"libxcb-keysyms.so.1", "libxkbcommon-x11.so.0"}
+    probe = fake_probe(tmp_path, None, loadable=frozenset(preflight.XCB_SONAMES) - missing)
+    message = problem({"DISPLAY": ":0"}, "linux", probe)
+    assert message is not None
+    assert "sudo apt install libxcb-keysyms1 libxkbcommon-x11-0" in message
+
+
+def test_unknown_soname_is_still_named(tmp_path):
+    ldd = "\tlibQt6XcbQpa.so.6 => not found\n\tlibxcb-cursor.so.0 => /l/x.so (0x1)\n"
+    message = problem({"DISPLAY": ":0"}, "linux", fake_probe(tmp_path, ldd))
+    assert message is not None and "provide libQt6XcbQpa.so.6" in message
+
+
+def test_unreachable_x_display_is_named(tmp_path):
+    message = problem({"DISPLAY": ":42"}, "linux", fake_probe(tmp_path, reachable=False))
+    assert message is not None and "DISPLAY=':42'" in message and "ssh -X" in message
+
+
+@pytest.mark.parametrize("reachable", [True, None])
+def test_display_with_all_libraries_passes(tmp_path, reachable):
+    assert problem({"DISPLAY": ":0"}, "linux", fake_probe(tmp_path, reachable=reachable)) is None
+
+
+def test_real_x_probe_refuses_a_display_nobody_serves(tmp_path):
+    if preflight.x_reachable(":0") is None:
+        pytest.skip("libxcb.so.1 is not installed")
+    assert preflight.x_reachable(":93") is False  # no X server on display 93 here
+
+
+# -------------------------------------------------------------- checks skipped
+@pytest.mark.parametrize("platform", ["offscreen", "minimal", "vnc:size=800x600",
+                                      "xcb;offscreen", "OFFSCREEN"])
+def test_platforms_without_display_skip_the_checks(platform):
+    assert problem({"QT_QPA_PLATFORM": platform}, "linux", exploding_probe()) is None
+
+
+@pytest.mark.parametrize("system", ["darwin", "win32"])
+def test_macos_and_windows_are_not_checked(system):
+    assert problem({}, system, exploding_probe()) is None
+
+
+def test_offscreen_window_command_gets_past_the_preflight(monkeypatch):
+    """With QT_QPA_PLATFORM=offscreen, cmd_window reaches run_app (replaced here)."""
+    import ganviz.gui.app as app
+
+    seen = []
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(app, "run_app", lambda cfg, **kw: seen.append(cfg) or 0)
+    from ganviz.cli import main
+
+    assert main(["--device", "cpu"]) == 0
+    assert len(seen) == 1
+
+
+# ------------------------------------------------------------------- helpers
+def test_parse_ldd():
+    libs = preflight.parse_ldd(LDD_MISSING)
+    assert libs == {"libQt6XcbQpa.so.6": True, "libxcb-cursor.so.0": True,
+                    "libxcb-icccm.so.4": False, "libxcb-keysyms.so.1": False,
+                    "libxcb.so.1": True}
+
+
+@pytest.mark.parametrize(("text", "family"), [
+    ('ID=debian\nVERSION_ID="12"\n', "debian"),
+    ('ID=linuxmint\nID_LIKE="ubuntu debian"\n', "debian"),
+    ('ID=fedora\n', "fedora"),
+    ('ID="rocky"\nID_LIKE="rhel centos fedora"\n', "fedora"),
+    ('ID=arch\n', ""),
+])
+def test_distro_family(tmp_path, text, family):
+    path = tmp_path / "os-release"
+    path.write_text(text, encoding="utf-8")
+    assert preflight.distro_family(path) == family
+    assert preflight.distro_family(tmp_path / "absent") == ""
