@@ -205,3 +205,76 @@ def test_distro_family(tmp_path, text, family):
     path.write_text(text, encoding="utf-8")
     assert preflight.distro_family(path) == family
     assert preflight.distro_family(tmp_path / "absent") == ""
+
+
+# ------------------------------------------------------------ presets in the wheel
+def _pip(*args: str, cwd: Path) -> None:
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pip", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_wheel_ships_presets_and_runs_one_from_another_folder(tmp_path):
+    """Build the wheel, install it into a folder and train a preset from somewhere else."""
+    import zipfile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (src / name).write_bytes((ROOT / name).read_bytes())
+    import shutil
+
+    shutil.copytree(ROOT / "ganviz", src / "ganviz",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    _pip("wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w",
+         str(tmp_path / "dist"), str(src), cwd=tmp_path)
+    (wheel,) = (tmp_path / "dist").glob("ganviz-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    data = [p.relative_to(ROOT).as_posix() for p in (ROOT / "ganviz" / "resources").rglob("*")
+            if p.is_file()]
+    assert any(p.endswith(".toml") for p in data) and any(p.endswith(".svg") for p in data)
+    assert set(data) <= shipped, set(data) - shipped
+
+    site = tmp_path / "site"
+    _pip("install", "--no-deps", "--no-index", "-q", "--target", str(site), str(wheel),
+         cwd=tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = ("import sys, ganviz.config as c; print(c.__file__); "
+            "sys.argv = ['ganviz'] + sys.argv[1:]; from ganviz.cli import main; "
+            "sys.exit(main())")
+    out = elsewhere / "X"
+    proc = subprocess.run([sys.executable, "-c", code, "train", "--preset", "veegan-ring",
+                           "--steps", "2", "--seeds", "0", "--estimators", "plugin",
+                           "--device", "cpu", "--quiet", "--out", str(out)],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    imported = Path(proc.stdout.splitlines()[0])
+    assert imported.is_relative_to(site), f"imported the editable copy: {imported}"
+    assert (out / "summary.json").is_file() and (out / "checkpoint.pt").is_file()
+    assert 'latent_dim = 256' in (out / "config.toml").read_text(encoding="utf-8")
+
+
+def test_no_presets_found_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    from ganviz import config
+    from ganviz.cli import main
+
+    monkeypatch.setattr(config, "PRESET_DIR", tmp_path / "presets")
+    with pytest.raises(config.ConfigError) as info:
+        config.load_preset("default")
+    message = str(info.value)
+    assert str(tmp_path / "presets") in message and "allowed:" not in message
+    assert main(["train", "--preset", "veegan-ring", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganviz: error: --preset: no bundled presets found in")
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_preset_lists_the_bundled_ones():
+    from ganviz import config
+
+    with pytest.raises(config.ConfigError, match=r"allowed: default, pacgan-grid, "):
+        config.load_preset("nope")
