@@ -278,3 +278,50 @@ def test_unknown_preset_lists_the_bundled_ones():
 
     with pytest.raises(config.ConfigError, match=r"allowed: default, pacgan-grid, "):
         config.load_preset("nope")
+
+
+# ------------------------------------------------------------ README media, icon
+def test_readme_opens_with_commands_then_media():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert lines[2:6] == ["```", lines[3], lines[4], "```"]
+    assert lines[3].startswith("make run") and lines[4].startswith("make test")
+    pictures = [ln for ln in lines[6:12] if ln.startswith("![")]
+    assert [p.rsplit("(", 1)[1].rstrip(")") for p in pictures] == [
+        "docs/media/window.png", "docs/media/training.gif"]
+    assert (ROOT / "docs" / "make_media.py").is_file()
+    gif = ROOT / "docs" / "media" / "training.gif"
+    assert gif.read_bytes()[:6] == b"GIF89a" and gif.stat().st_size < 400_000
+    assert (ROOT / "docs" / "media" / "window.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_desktop_file_names_the_command_and_icon():
+    text = (ROOT / "resources" / "ganviz.desktop").read_text(encoding="utf-8")
+    entries = dict(ln.split("=", 1) for ln in text.splitlines() if "=" in ln)
+    assert text.startswith("[Desktop Entry]\n")
+    assert entries["Exec"] == "ganviz" and entries["Icon"] == "ganviz"
+    assert entries["Categories"] == "Science;Education;" and entries["Type"] == "Application"
+
+
+def test_window_gets_the_icon(qtbot, monkeypatch, small_cfg):
+    """run_app sets the icon on the application and the window (event loop not entered)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ganviz.gui import app as gui_app
+
+    icon = gui_app.app_icon()
+    assert not icon.isNull() and not icon.pixmap(32, 32).isNull()
+    qapp = QApplication.instance()
+    names = (qapp.applicationName(), qapp.organizationName(), qapp.desktopFileName())
+    shown = []
+    monkeypatch.setattr(QApplication, "exec", lambda self=None: 0)
+    monkeypatch.setattr("ganviz.gui.window.MainWindow.show",
+                        lambda self: shown.append(self) or qtbot.addWidget(self))
+    assert gui_app.run_app(small_cfg) == 0
+    (window,) = shown
+    assert not QApplication.instance().windowIcon().isNull()
+    assert not window.windowIcon().isNull()
+    assert QApplication.desktopFileName() == "ganviz"
+    window.close()
+    qapp.setApplicationName(names[0])
+    qapp.setOrganizationName(names[1])
+    qapp.setDesktopFileName(names[2])
