@@ -1,10 +1,11 @@
 # make run: create .venv if missing, install, start ganviz.   make test: the whole suite offscreen.
+# make media: regenerate the README pictures (docs/media) from the real window, offscreen.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench media clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) main.py bench
+
+media: $(STAMP)
+	$(PY) docs/make_media.py
 
 clean:
 	rm -rf $(VENV) runs

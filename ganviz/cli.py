@@ -401,6 +401,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     """Open the main window (no subcommand)."""
     from ganviz import config
+    from ganviz.gui.preflight import problem
+
+    why_not = problem()  # before anything imports Qt, which would abort the process
+    if why_not is not None:
+        raise UsageError(why_not)
     from ganviz.device import resolve_device
 
     cfg = base_config(args)

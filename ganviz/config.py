@@ -20,7 +20,7 @@ import tomli_w
 from ganviz.atomic import write_text_atomic
 from ganviz.estimators import ESTIMATORS
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 
 ESTIMATOR_IDS = ESTIMATORS
 DATASETS = ("ring8", "grid25", "custom")
@@ -244,6 +244,9 @@ def preset_description(name: str) -> str:
 def load_preset(name: str) -> Config:
     """Load a bundled preset by name."""
     names = preset_names()
+    if not names:
+        raise ConfigError("--preset", f"no bundled presets found in {PRESET_DIR} (the "
+                          "installation is incomplete: reinstall ganviz); use --config FILE")
     if name not in names:
         raise ConfigError("--preset", f"unknown preset {name!r}; allowed: {', '.join(names)}")
     return load(PRESET_DIR / f"{name}.toml")

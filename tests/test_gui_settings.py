@@ -157,6 +157,74 @@ def test_preset_keeps_enabled_estimators(qtbot):
     assert w.current_config().runs.estimators == ["plugin", "score"]
 
 
+def shown_preset(panel: SettingsPanel) -> str:
+    """The text the Preset box shows (its placeholder when no item is current)."""
+    combo = panel.preset_combo
+    return combo.currentText() if combo.currentIndex() >= 0 else combo.placeholderText()
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_preset_box_names_the_loaded_preset(qtbot, name):
+    w = SettingsPanel(load_preset(name))
+    qtbot.addWidget(w)
+    assert w.preset_combo.currentIndex() >= 0
+    assert shown_preset(w) == name == w.matching_preset()
+    assert w.preset_combo.toolTip().startswith(f"<p><b>preset {name}</b>")
+
+
+def test_preset_box_ignores_what_loading_keeps(qtbot):
+    """Estimators, device and custom modes survive a preset load, so they do not unmatch."""
+    cfg = load_preset("veegan-grid").with_overrides(
+        {"runs": {"estimators": ["plugin", "score"]}, "train": {"device": "cpu"}})
+    w = SettingsPanel(cfg)
+    qtbot.addWidget(w)
+    assert shown_preset(w) == "veegan-grid"
+    w.load_preset("default")
+    assert shown_preset(w) == "default"
+    assert w.current_config().train.device == "cpu"
+    assert w.current_config().runs.estimators == ["plugin", "score"]
+
+
+def test_preset_box_says_custom_when_nothing_matches(qtbot):
+    w = SettingsPanel(load_preset("default").with_overrides({"train": {"lr_d": 5e-4}}))
+    qtbot.addWidget(w)
+    assert w.preset_combo.currentIndex() == -1 and w.matching_preset() is None
+    assert shown_preset(w) == "custom"
+    assert "match no bundled preset" in w.preset_combo.toolTip()
+    w.load_preset("pacgan-ring")
+    assert shown_preset(w) == "pacgan-ring"
+
+
+def test_preset_box_follows_edits(qtbot, panel):
+    edit = panel.field_widget("train.lr_d")
+    original = edit.text()
+    assert shown_preset(panel) == "default"
+    type_into(qtbot, edit, "0.0005")
+    assert shown_preset(panel) == "default (modified)"
+    assert panel.preset_combo.currentIndex() == -1
+    type_into(qtbot, edit, "abc")  # does not parse: matches nothing
+    assert shown_preset(panel) == "default (modified)"
+    type_into(qtbot, edit, original)
+    assert shown_preset(panel) == "default"
+    panel.set_config(load_preset("default").with_overrides({"model": {"g_hidden": [64]}}))
+    assert shown_preset(panel) == "custom"
+
+
+def test_preset_box_shows_the_name_on_screen(qtbot, panel):
+    """What the user sees: the closed box paints the preset name, then the placeholder."""
+    combo = panel.preset_combo
+    panel.show()
+    qtbot.waitExposed(panel)
+    from PySide6.QtWidgets import QStyleOptionComboBox
+
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    assert option.currentText == "default"
+    before = combo.grab().toImage()
+    type_into(qtbot, panel.field_widget("train.lr_g"), "0.002")
+    assert combo.grab().toImage() != before  # the placeholder "default (modified)" is painted
+
+
 def test_lists_and_scientific_notation_parse(qtbot, panel):
     type_into(qtbot, panel.field_widget("runs.sigmas"), "0.05, 0.1")
     type_into(qtbot, panel.field_widget("runs.seeds"), "0, 1 2")

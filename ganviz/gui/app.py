@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ganviz.config import Config
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"  # package data
+
+
+def app_icon():
+    """The ganviz icon (SVG, with the 256 px PNG for icon engines without SVG)."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for name in ("ganviz.svg", "ganviz.png"):
+        if (ICON_DIR / name).is_file():
+            icon.addFile(str(ICON_DIR / name))
+    return icon
 
 
 def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
@@ -23,8 +37,11 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("ganviz")
     app.setOrganizationName("ganviz")
+    app.setDesktopFileName("ganviz")  # resources/ganviz.desktop: the Wayland app id
+    app.setWindowIcon(app_icon())
     configure_pyqtgraph()
     window = MainWindow(cfg)
+    window.setWindowIcon(app.windowIcon())
     window.resize(1600, 1000)
     window.show()
     if play:

@@ -148,6 +148,7 @@ ERROR_ALIASES = {"data.means": "data.name", "data.stds": "data.name", "data.weig
 SPECIAL_VALUES = {"data.train_size": "fresh samples", "train.schedule_steps": "= total steps"}
 RANGE_OVERRIDES = {"runs.sigma_init": "(σ min, 100]", "runs.seeds": "[0, 2^63 − 1]"}
 INT_MAX = 2**31 - 1
+CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
 
 
 def _hint(key: str) -> Any:
@@ -187,6 +188,18 @@ def _range_bounds(key: str) -> tuple[int, int]:
 def _unvalidated(raw: dict[str, Any]) -> Config:
     """A Config built from nested dicts without validation (for comparisons only)."""
     return Config(**{s: cls(**raw[s]) for s, cls in SECTIONS.items()})
+
+
+def _as_loaded(preset: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """What loading ``preset`` over ``current`` gives: the enabled estimators, the device
+    and (when the preset has none) the custom modes stay as they are."""
+    raw = copy.deepcopy(preset)
+    raw["runs"]["estimators"] = list(current["runs"]["estimators"])
+    raw["train"]["device"] = current["train"]["device"]
+    if not raw["data"]["means"]:
+        for key in ("means", "stds", "weights"):
+            raw["data"][key] = copy.deepcopy(current["data"][key])
+    return raw
 
 
 def _is_live(key: str) -> bool:
@@ -289,6 +302,8 @@ class SettingsPanel(QWidget):
         self._filling = False
         self._error_key = ""
         self._marked: dict[str, str] = {}
+        self._presets = {name: load_preset(name).to_dict() for name in preset_names()}
+        self._preset_origin: str | None = None  # the preset the form last matched
         self._build()
         self.set_config(cfg)
 
@@ -308,13 +323,10 @@ class SettingsPanel(QWidget):
         col.setSpacing(6)
         preset_form = self._form()
         self.preset_combo = _ComboBox()
-        self.preset_combo.setPlaceholderText("choose…")
-        for i, name in enumerate(preset_names()):
+        self.preset_combo.setPlaceholderText(CUSTOM_PRESET)
+        for i, name in enumerate(self._presets):
             self.preset_combo.addItem(name)
             self.preset_combo.setItemData(i, _tip(preset_description(name)), Qt.ToolTipRole)
-        self._preset_tip = _tip("Load a bundled preset into the form; then press Apply or "
-                                "Reset to use it.")
-        self.preset_combo.setToolTip(self._preset_tip)
         self.preset_combo.textActivated.connect(self.load_preset)
         preset_form.addRow("Preset", self.preset_combo)
         col.addLayout(preset_form)
@@ -443,8 +455,7 @@ class SettingsPanel(QWidget):
                 f.write(self._base[section][name])
         finally:
             self._filling = False
-        self.preset_combo.setCurrentIndex(-1)
-        self.preset_combo.setToolTip(self._preset_tip)
+        self._preset_origin = None
         self._clear_error()
         self._sync_enabled()
         self._refresh()
@@ -512,16 +523,38 @@ class SettingsPanel(QWidget):
         return needs_reset(self._applied, _unvalidated(raw))
 
     def load_preset(self, name: str) -> None:
-        """Load a bundled preset into the form (keeping the enabled estimators); applies nothing."""
-        cfg = load_preset(name)
-        raw = cfg.to_dict()
-        raw["runs"]["estimators"] = list(self._base["runs"]["estimators"])
-        if not raw["data"]["means"]:
-            for key in ("means", "stds", "weights"):
-                raw["data"][key] = copy.deepcopy(self._base["data"][key])
-        self.set_config(_unvalidated(raw))
-        self.preset_combo.setCurrentText(name)
-        self.preset_combo.setToolTip(_tip(preset_description(name), title=f"preset {name}"))
+        """Load a bundled preset into the form (keeping the enabled estimators, the device
+        and custom modes); applies nothing."""
+        current, _ = self._collect()
+        self.set_config(_unvalidated(_as_loaded(load_preset(name).to_dict(), current)))
+
+    def matching_preset(self) -> str | None:
+        """The bundled preset the form equals (as :meth:`load_preset` would fill it), if any."""
+        raw, errors = self._collect()
+        return None if errors else self._match(raw)
+
+    def _match(self, raw: dict[str, Any]) -> str | None:
+        for name, preset in self._presets.items():
+            if _as_loaded(preset, raw) == raw:
+                return name
+        return None
+
+    def _show_preset(self, raw: dict[str, Any], errors: list[ConfigError]) -> None:
+        """The Preset box names the preset the form matches, else says it matches none."""
+        combo = self.preset_combo
+        name = None if errors else self._match(raw)
+        if name is not None:
+            self._preset_origin = name
+            combo.setCurrentIndex(list(self._presets).index(name))
+            combo.setToolTip(_tip(preset_description(name), title=f"preset {name}"))
+            return
+        origin = self._preset_origin
+        combo.setCurrentIndex(-1)
+        combo.setPlaceholderText(f"{origin} (modified)" if origin else CUSTOM_PRESET)
+        combo.setToolTip(_tip(
+            (f"The form differs from preset {origin}. " if origin else
+             "The settings match no bundled preset. ") + "Choose one to load it into the form; "
+            "then press Apply or Reset to use it.", title="no preset"))
 
     # ------------------------------------------------------------- behaviour
     def _collect(self) -> tuple[dict[str, Any], list[ConfigError]]:
@@ -602,6 +635,7 @@ class SettingsPanel(QWidget):
         self.reset_note.setVisible(bool(fields))
         self.reset_button.setStyleSheet(RESET_HIGHLIGHT if fields else "")
         self.set_dirty_indicator(bool(errors) or raw != self._applied.to_dict())
+        self._show_preset(raw, errors)
         n = len(raw["data"]["means"])
         self.modes_label.setText(
             f"{n} mode{'' if n == 1 else 's'} — click a panel to add a mode, right-click to remove")

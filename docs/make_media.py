@@ -1,0 +1,173 @@
+"""Regenerate the README pictures and the icon PNG from the real window, offscreen.
+
+    .venv/bin/python docs/make_media.py          (or: make media)
+
+Writes ``docs/media/window.png`` (the window after a few hundred training steps of the
+default preset), ``docs/media/training.gif`` (the run panels while it trains) and
+``ganviz/resources/icons/ganviz.png`` (the SVG icon at 256 px). Needs the ``gui`` extra
+(PySide6, pyqtgraph, Pillow) but no display. Training speed differs between machines,
+so frames are taken by training step, not by time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the same pictures with or without a display
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QBuffer, QIODevice, QSettings, QSize, Qt  # noqa: E402
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ganviz.atomic import write_atomic  # noqa: E402
+from ganviz.config import load_preset  # noqa: E402
+from ganviz.gui.app import ICON_DIR, app_icon  # noqa: E402
+from ganviz.gui.theme import configure_pyqtgraph  # noqa: E402
+from ganviz.gui.window import MainWindow  # noqa: E402
+
+MEDIA = ROOT / "docs" / "media"
+WINDOW_SIZE = QSize(1600, 1000)
+SCREENSHOT_WIDTH = 1280
+GIF_WIDTH = 800
+GIF_COLORS = 48
+TIMEOUT_S = 600.0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1200,
+                        help="training steps shown in the GIF (default 1200)")
+    parser.add_argument("--frames", type=int, default=12,
+                        help="GIF frames after the first one (default 12)")
+    parser.add_argument("--out", type=Path, default=MEDIA, help="output folder (docs/media)")
+    return parser.parse_args(argv)
+
+
+def render_icon(size: int = 256) -> None:
+    """The SVG icon as a PNG for icon engines without SVG support."""
+    image = QIcon(str(ICON_DIR / "ganviz.svg")).pixmap(size, size).toImage()
+    save_png(image, ICON_DIR / "ganviz.png")
+
+
+def to_pil(image: QImage) -> Image.Image:
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    return Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
+
+
+def save_png(image: QImage, path: Path) -> None:
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    data = bytes(buf.data())
+    write_atomic(path, lambda fh: fh.write(data))
+
+
+def label(image: QImage, text: str) -> QImage:
+    """``text`` in the bottom-left corner, as the window's own GIF recorder does."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPixelSize(15)
+    font.setBold(True)
+    painter.setFont(font)
+    top = image.height() - 24
+    painter.fillRect(0, top, 120, 24, QColor(0, 0, 0, 200))
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(8, top + 17, text)
+    painter.end()
+    return image
+
+
+def wait_until(app: QApplication, done, what: str, timeout: float = TIMEOUT_S) -> None:
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise SystemExit(f"make_media: timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def record(app: QApplication, window: MainWindow, steps: int, frames: int) -> list[QImage]:
+    """Grab the run panels before training, then every ``steps / frames`` steps while playing."""
+    every = max(1, steps // frames)
+    images = [label(window.panels.grab().toImage(), f"step {window.snapshot.step}")]
+    window.toolbar.play.setChecked(True)
+    for k in range(1, frames + 1):
+        target = k * every
+        wait_until(app, lambda t=target: window.snapshot.step >= t, f"step {target}")
+        app.processEvents()
+        panels = window.panels.grab().toImage()
+        images.append(label(panels, f"step {window.snapshot.step}"))
+    window.toolbar.play.setChecked(False)
+    return images
+
+
+def save_gif(images: list[QImage], path: Path, width: int = GIF_WIDTH) -> None:
+    """One shared palette for all frames, so unchanged pixels stay unchanged (small file)."""
+    pil = [to_pil(im) for im in images]
+    height = round(pil[0].height * width / pil[0].width)
+    pil = [im.resize((width, height), Image.Resampling.LANCZOS) for im in pil]
+    palette = pil[-1].quantize(colors=GIF_COLORS, method=Image.Quantize.FASTOCTREE)
+    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in pil]
+    durations = [350] * (len(frames) - 1) + [2500]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0, optimize=True, disposal=1)
+    data = out.getvalue()
+    write_atomic(path, lambda fh: fh.write(data))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    settings_dir = tempfile.TemporaryDirectory(prefix="ganviz-media-")  # not the user's layout
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir.name)
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("ganviz")
+    app.setWindowIcon(app_icon())
+    configure_pyqtgraph()
+    render_icon()
+
+    cfg = load_preset("default").with_overrides({"train": {"device": "cpu"}})
+    window = MainWindow(cfg)
+    window.quiet_dialogs = True
+    window.resize(WINDOW_SIZE)
+    window.show()
+    try:
+        wait_until(app, lambda: window.snapshot is not None and window.snapshot.views is not None,
+                   "the first picture")
+        images = record(app, window, args.steps, args.frames)
+        wait_until(app, lambda: not window.snapshot.running, "the pause")
+        for _ in range(20):  # let the last snapshot and the curves settle
+            app.processEvents()
+            time.sleep(0.02)
+        shot = window.grab().toImage()
+        if shot.width() > SCREENSHOT_WIDTH:
+            shot = shot.scaledToWidth(SCREENSHOT_WIDTH, Qt.TransformationMode.SmoothTransformation)
+        save_png(shot, args.out / "window.png")
+        save_gif(images, args.out / "training.gif")
+    finally:
+        window.close()
+        settings_dir.cleanup()
+    for name in ("window.png", "training.gif"):
+        path = args.out / name
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
+              f"{path.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
