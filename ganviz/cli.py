@@ -401,12 +401,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     """Open the main window (no subcommand)."""
     from ganviz import config
-    from ganviz.gui.preflight import problem
-
-    why_not = problem()  # before anything imports Qt, which would abort the process
-    if why_not is not None:
-        raise UsageError(why_not)
     from ganviz.device import resolve_device
+    from ganviz.gui.preflight import problem
 
     cfg = base_config(args)
     if args.device is not None:
@@ -415,6 +411,9 @@ def cmd_window(args: argparse.Namespace) -> int:
         except config.ConfigError as exc:
             raise UsageError(f"--device ({exc})") from None
     resolve_device(cfg.train.device)
+    why_not = problem()  # before anything imports Qt, which would abort the process
+    if why_not is not None:
+        raise UsageError(why_not)
     try:
         from ganviz.gui.app import run_app
     except ImportError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -48,4 +49,24 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
         window.toolbar.play.setChecked(True)
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
+    close_on_signals(window)
     return app.exec()
+
+
+def close_on_signals(window) -> None:
+    """Ctrl-C (SIGINT) or SIGTERM in the terminal closes the window as its close button does:
+    training stops and the layout is saved, with no traceback.
+
+    Qt's event loop runs no Python code by itself, so a timer wakes the interpreter a few
+    times a second to let it notice a signal.
+    """
+    from PySide6.QtCore import QTimer
+
+    def close(*_args) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, close)
+    window._signal_wake = wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)

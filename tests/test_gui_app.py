@@ -1,0 +1,20 @@
+"""The window's process: Ctrl-C in the terminal closes the window like its close button."""
+
+from __future__ import annotations
+
+import signal
+
+from ganviz.gui.app import close_on_signals
+
+
+def test_ctrl_c_closes_the_window_and_stops_training(window, qtbot):
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        close_on_signals(window)
+        assert window.isVisible()
+        signal.raise_signal(signal.SIGINT)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+        assert not window.session.process.is_alive()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
