@@ -52,8 +52,8 @@ def saved(tmp_path_factory) -> tuple[Trainer, Path]:
     t = Trainer(small_config())
     t.set_active(1, False)
     t.train(12)
-    path = save_session(t, tmp_path_factory.mktemp("s") / "run", view={"layers": ["density"],
-                                                                       "selected": 2})
+    path = save_session(t, tmp_path_factory.mktemp("s") / "run",
+                        view={"layers": ["density"], "selected_run": 2})
     return t, path
 
 
@@ -64,7 +64,7 @@ def test_resume_is_bit_identical(saved):
     straight.set_active(1, False)
     straight.train(20)
     resumed, view = load_session(path, device="cpu")
-    assert view == {"layers": ["density"], "selected": 2}
+    assert view == {"layers": ["density"], "selected_run": 2}
     assert resumed.active == [True, False, True, True] and resumed.step_count == 12
     resumed.train(8)
     assert all(torch.equal(a, b) for a, b in zip(_params(resumed), _params(straight),
