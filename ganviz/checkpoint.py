@@ -17,7 +17,7 @@ import pickle
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import torch
 
@@ -76,18 +76,17 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     label = f"checkpoint {path}"
     try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, io.SEEK_END)
-            if size > MAX_CHECKPOINT_BYTES:
-                raise CheckpointError(f"{label} is {size_text(size)}, over the "
-                                      f"{size_text(MAX_CHECKPOINT_BYTES)} limit for checkpoints")
-            fh.seek(0)
-            data = fh.read(MAX_CHECKPOINT_BYTES + 1)
+        size = path.stat().st_size
+        if size > MAX_CHECKPOINT_BYTES:
+            raise CheckpointError(f"{label} is {size_text(size)}, over the "
+                                  f"{size_text(MAX_CHECKPOINT_BYTES)} limit for checkpoints")
+        if not path.is_file():
+            raise CheckpointError(f"{label} is not a file")
     except FileNotFoundError:
         raise CheckpointError(f"checkpoint: no such file {path}") from None
     except OSError as exc:
         raise CheckpointError(f"{label} cannot be read ({exc.strerror or exc})") from None
-    return parse_checkpoint(data, label)
+    return _load(path, label)
 
 
 def parse_checkpoint(data: bytes, label: str = "checkpoint") -> dict[str, Any]:
@@ -95,13 +94,20 @@ def parse_checkpoint(data: bytes, label: str = "checkpoint") -> dict[str, Any]:
     if len(data) > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"{label} is over the {size_text(MAX_CHECKPOINT_BYTES)} limit "
                               f"for checkpoints")
-    verify_archive(data, label)
+    return _load(io.BytesIO(data), label)
+
+
+def _load(source: Path | io.BytesIO, label: str) -> dict[str, Any]:
+    """Verify the archive in ``source`` (a file, streamed, or bytes), then load and check it."""
+    verify_archive(source, label)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
     try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        state = torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise CheckpointError(f"{label} holds Python objects other than tensors and plain "
                               f"data; refused, since loading them could run code") from None
-    except Exception as exc:  # corrupt or foreign file: whatever torch raises
+    except Exception as exc:  # corrupt, foreign or changed since verified: whatever torch raises
         raise CheckpointError(f"{label} is not a readable checkpoint "
                               f"({type(exc).__name__})") from None
     check_header(state, label)
@@ -109,10 +115,10 @@ def parse_checkpoint(data: bytes, label: str = "checkpoint") -> dict[str, Any]:
     return state
 
 
-def verify_archive(data: bytes, label: str) -> None:
-    """Refuse ``data`` unless it is a zip whose members' sizes are bounded and CRCs are right."""
+def verify_archive(source: Path | IO[bytes], label: str) -> None:
+    """Refuse ``source`` unless it is a zip whose members' sizes are bounded and CRCs right."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_RECORDS:
                 raise CheckpointError(f"{label} has {len(infos)} records, over the limit of "
