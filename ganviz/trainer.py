@@ -350,8 +350,6 @@ class Trainer:
         cfg = checkpoint_config(state, steps)
         try:
             trainer = cls(cfg, device=device)
-        except CheckpointError:
-            raise
         except Exception as exc:  # the config validated but cannot build a model here
             raise CheckpointError(f"checkpoint: its config cannot build a trainer "
                                   f"({one_line(exc)})") from None
