@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ganviz.atomic import write_text_atomic
+from ganviz.checkpoint import one_line
 from ganviz.config import Config, ConfigError
 from ganviz.device import resolve_device, training_threads
 from ganviz.outputs import metrics_csv_text, summary_dict
@@ -232,8 +233,13 @@ class LiveSession:
             raise ValueError(f"unknown command {name!r}")
 
     def _file_command(self, name: str, value: Any) -> None:
-        """Save or open a session, or export metrics; the outcome goes out as a notice."""
+        """Save or open a session, or export metrics; the outcome goes out as a notice.
+
+        Any failure becomes one "failed" notice and training goes on: a refused or broken
+        file never ends the training process, and a failed open leaves the session as it was.
+        """
         assert self.trainer is not None
+        before = dict(self.__dict__)  # everything _install may replace
         try:
             if name == "save_session":
                 path, view = value
@@ -251,10 +257,19 @@ class LiveSession:
                 summary = summary_dict(self.trainer, compute_sigma_curves(self.trainer))
                 write_text_atomic(Path(value), json.dumps(summary, indent=2) + "\n")
                 self.notice = ("exported", str(value))
-        except (SessionFileError, CheckpointError) as exc:
-            self.notice = ("failed", str(exc))
+        except (SessionFileError, CheckpointError, ConfigError) as exc:
+            self._file_failed(before, str(exc))
         except OSError as exc:
-            self.notice = ("failed", f"cannot write {value}: {exc.strerror or exc}")
+            verb = "open" if name == "open_session" else "write"
+            self._file_failed(before, f"cannot {verb} {value}: {exc.strerror or exc}")
+        except Exception as exc:  # unforeseen: say what it was, keep the session alive
+            self._file_failed(before, f"{name.replace('_', ' ')} failed unexpectedly "
+                                      f"({one_line(exc)})")
+
+    def _file_failed(self, before: dict[str, Any], message: str) -> None:
+        """Put back what a failed file command may have changed, and say why it failed."""
+        self.__dict__.update(before)
+        self.notice = ("failed", message)
 
     def _install(self, trainer: Trainer) -> None:
         """Make ``trainer`` the session's trainer and rebuild everything derived from it."""

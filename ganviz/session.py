@@ -12,12 +12,12 @@ import torch
 from tqdm import tqdm
 
 from ganviz.atomic import write_text_atomic
-from ganviz.config import Config, ConfigError, from_dict
+from ganviz.config import Config
 from ganviz.device import training_threads
 from ganviz.live import snapshot_of
 from ganviz.outputs import metrics_csv_text, write_session_outputs
 from ganviz.probes import compute_sigma_curves
-from ganviz.trainer import CheckpointError, Trainer, read_checkpoint
+from ganviz.trainer import Trainer, read_checkpoint
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -36,15 +36,7 @@ def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool,
         return Trainer(cfg, device)
     if state is None:
         state = read_checkpoint(out / CHECKPOINT_NAME)
-    saved = state["config"]
-    saved["train"]["steps"] = cfg.train.steps
-    try:
-        resumed_cfg = from_dict(saved)
-    except ConfigError as exc:
-        raise CheckpointError(f"checkpoint: its config is no longer valid ({exc})") from None
-    trainer = Trainer(resumed_cfg, device)
-    trainer.load_state_dict(state)
-    return trainer
+    return Trainer.from_state(state, device, steps=cfg.train.steps)
 
 
 class StopRequests:

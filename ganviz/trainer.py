@@ -17,25 +17,23 @@ import torch.nn.functional as F
 
 from ganviz import estimators, metrics
 from ganviz.atomic import write_atomic
-from ganviz.config import Config, from_dict
+from ganviz.checkpoint import (  # noqa: F401  (CheckpointError, read_checkpoint: re-exported)
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    METRIC_COLUMNS,
+    CheckpointError,
+    check_fits,
+    check_state,
+    checkpoint_config,
+    one_line,
+    read_checkpoint,
+)
+from ganviz.config import Config
 from ganviz.data import DataSource
 from ganviz.device import resolve_device
 from ganviz.nets import build_discriminator, build_generator
 from ganviz.optim import BatchedOptimizer
 from ganviz.runs import RunSpec, expand_runs
-
-CHECKPOINT_FORMAT = "ganviz-checkpoint"
-CHECKPOINT_VERSION = 1
-
-METRIC_COLUMNS = (
-    "step", "run", "estimator", "seed", "sigma", "loss_d", "loss_g", "modes", "hq_fraction",
-    "reverse_kl", "js_divergence", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var",
-    "diverged",
-)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be read or does not fit (one-line message)."""
 
 
 def generator_loss(logits: torch.Tensor, loss: str) -> torch.Tensor:
@@ -322,11 +320,13 @@ class Trainer:
         write_atomic(Path(path), lambda fh: fh.write(data))
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output (same config) onto this trainer's device."""
-        if state.get("device_type") != self.device.type:
-            raise CheckpointError(
-                f"checkpoint: its random state is for {state.get('device_type')}, "
-                f"this trainer runs on {self.device.type}; resume on the same device type")
+        """Restore :meth:`state_dict` output (same runs and model) onto this trainer's device.
+
+        The whole state is checked first (:func:`ganviz.checkpoint.check_state` and
+        :func:`~ganviz.checkpoint.check_fits`): a refused state leaves this trainer unchanged.
+        """
+        check_state(state)
+        check_fits(state, self)
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
@@ -343,28 +343,21 @@ class Trainer:
         self.history = [dict(row) for row in state["history"]]
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: torch.device | str | None = None
-                        ) -> Trainer:
-        """A trainer restored from a checkpoint file; continuing gives the same next steps."""
-        state = read_checkpoint(path)
-        trainer = cls(from_dict(state["config"]), device=device)
+    def from_state(cls, state: dict[str, Any], device: torch.device | str | None = None, *,
+                   steps: int | None = None) -> Trainer:
+        """A trainer built from a checkpoint state's config (``steps`` replaces
+        ``train.steps``) and restored to it; any failure is one :class:`CheckpointError` line."""
+        cfg = checkpoint_config(state, steps)
+        try:
+            trainer = cls(cfg, device=device)
+        except Exception as exc:  # the config validated but cannot build a model here
+            raise CheckpointError(f"checkpoint: its config cannot build a trainer "
+                                  f"({one_line(exc)})") from None
         trainer.load_state_dict(state)
         return trainer
 
-
-def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read and check a checkpoint file; raise :class:`CheckpointError` with one line if bad."""
-    try:
-        state = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"checkpoint: no such file {path}") from None
-    except Exception as exc:  # corrupt or foreign file
-        raise CheckpointError(f"checkpoint: {path} is not a readable checkpoint "
-                              f"({type(exc).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"checkpoint: {path} is not a ganviz checkpoint")
-    version = state.get("version")
-    if not isinstance(version, int) or version > CHECKPOINT_VERSION:
-        raise CheckpointError(f"checkpoint: {path} has format version {version}; this ganviz "
-                              f"reads versions up to {CHECKPOINT_VERSION}")
-    return state
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: torch.device | str | None = None
+                        ) -> Trainer:
+        """A trainer restored from a checkpoint file; continuing gives the same next steps."""
+        return cls.from_state(read_checkpoint(path), device=device)

@@ -52,8 +52,8 @@ def saved(tmp_path_factory) -> tuple[Trainer, Path]:
     t = Trainer(small_config())
     t.set_active(1, False)
     t.train(12)
-    path = save_session(t, tmp_path_factory.mktemp("s") / "run", view={"layers": ["density"],
-                                                                       "selected": 2})
+    path = save_session(t, tmp_path_factory.mktemp("s") / "run",
+                        view={"layers": ["density"], "selected_run": 2})
     return t, path
 
 
@@ -64,7 +64,7 @@ def test_resume_is_bit_identical(saved):
     straight.set_active(1, False)
     straight.train(20)
     resumed, view = load_session(path, device="cpu")
-    assert view == {"layers": ["density"], "selected": 2}
+    assert view == {"layers": ["density"], "selected_run": 2}
     assert resumed.active == [True, False, True, True] and resumed.step_count == 12
     resumed.train(8)
     assert all(torch.equal(a, b) for a, b in zip(_params(resumed), _params(straight),
@@ -138,3 +138,31 @@ def test_failed_overwrite_keeps_old_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     save_session(t, path)
     assert peek_session(path)["step"] == 2
+
+
+def test_checkpoint_version_99_is_refused_in_a_session_as_on_the_command_line(tmp_path, saved):
+    """Issue 9, item 6: one check for both; the session used to load it."""
+    from ganviz.trainer import CheckpointError, read_checkpoint
+
+    state = saved[0].state_dict()
+    state["version"] = 99
+    ckpt = tmp_path / "checkpoint.pt"
+    torch.save(state, ckpt)
+    with pytest.raises(CheckpointError) as cli:
+        read_checkpoint(ckpt)
+    with zipfile.ZipFile(saved[1]) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["checkpoint.pt"] = ckpt.read_bytes()
+    msg = _refused(_write_zip(tmp_path / "v99.ganviz", members), "format version 99",
+                   "reads versions up to 1")
+    assert msg.endswith(str(cli.value).removeprefix(f"checkpoint {ckpt}"))
+
+
+def test_saved_view_is_cleaned_to_what_loading_accepts(tmp_path):
+    t = Trainer(small_config())
+    path = save_session(t, tmp_path / "v", view={
+        "layers": ["density", 5], "hidden_estimators": ["score", "magic"], "selected_run": 9,
+        "colour": "red"})
+    assert peek_session(path)["view"] == {"layers": ["density"],
+                                          "hidden_estimators": ["score"]}
+    assert load_session(path)[1] == {"layers": ["density"], "hidden_estimators": ["score"]}

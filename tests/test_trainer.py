@@ -113,6 +113,58 @@ def test_bad_checkpoints_are_refused(tmp_path):
         read_checkpoint(tmp_path / "missing.pt")
 
 
+def _flip_record(data: bytes, record: str, count: int) -> bytes:
+    """``data`` (a torch checkpoint) with ``count`` bytes inverted inside one record."""
+    import io
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(record)
+    n, extra = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + n + extra
+    out = bytearray(data)
+    for k in range(count):
+        out[start + (k * info.file_size) // count] ^= 0xFF
+    return bytes(out)
+
+
+def test_flipped_bytes_are_refused_not_loaded_as_wrong_numbers(tmp_path):
+    """Issue 9, item 6: torch.load does not check the CRCs of its own zip, so 64 flipped
+    bytes in the Adam state (record archive/data/14: opt_g.m[1]) load as wrong numbers."""
+    t = Trainer(small_config())
+    t.set_active(1, False)
+    t.train(12)
+    path = tmp_path / "checkpoint.pt"
+    t.save_checkpoint(path)
+    good = path.read_bytes()
+    path.write_bytes(_flip_record(good, "archive/data/14", 64))
+    unchecked = torch.load(path, weights_only=True)["opt_g"]["m"][1]
+    assert not torch.equal(unchecked, t.opt_g.m[1])  # what happened before the check
+    with pytest.raises(CheckpointError) as info:
+        read_checkpoint(path)
+    msg = str(info.value)
+    assert "\n" not in msg and "bad CRC-32" in msg and "archive/data/14" in msg
+    path.write_bytes(good)
+    assert torch.equal(read_checkpoint(path)["opt_g"]["m"][1], t.opt_g.m[1])
+
+
+def test_refused_state_leaves_the_trainer_as_it_was():
+    t = Trainer(small_config())
+    t.train(3)
+    before = [p.clone() for p in params(t)], t.step_count, len(t.history)
+    state = Trainer(small_config()).state_dict()
+    state["history"] = [1, 2, 3]
+    with pytest.raises(CheckpointError, match=r"checkpoint: history must hold 4 rows"):
+        t.load_state_dict(state)
+    state = Trainer(small_config()).state_dict()
+    state["loss_g"] = torch.zeros(3)
+    with pytest.raises(CheckpointError, match=r"checkpoint: loss_g must be a float32 tensor"):
+        t.load_state_dict(state)
+    assert all(torch.equal(a, b) for a, b in zip(before[0], params(t), strict=True))
+    assert (t.step_count, len(t.history)) == before[1:]
+
+
 def test_sigma_schedules():
     base = small_config()
     lin = Trainer(base.with_overrides({"train": {"sigma_schedule": "linear", "sigma_final": 0.01,

