@@ -25,12 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QBuffer, QIODevice, QSettings, QSize, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QIcon, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ganviz.atomic import write_atomic  # noqa: E402
 from ganviz.config import load_preset  # noqa: E402
 from ganviz.gui.app import ICON_DIR, app_icon  # noqa: E402
+from ganviz.gui.recorder import stamp  # noqa: E402
 from ganviz.gui.theme import configure_pyqtgraph  # noqa: E402
 from ganviz.gui.window import MainWindow  # noqa: E402
 
@@ -73,23 +74,6 @@ def save_png(image: QImage, path: Path) -> None:
     write_atomic(path, lambda fh: fh.write(data))
 
 
-def label(image: QImage, text: str) -> QImage:
-    """``text`` in the bottom-left corner, as the window's own GIF recorder does."""
-    image = image.convertToFormat(QImage.Format.Format_RGB32)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    font = QFont()
-    font.setPixelSize(15)
-    font.setBold(True)
-    painter.setFont(font)
-    top = image.height() - 24
-    painter.fillRect(0, top, 120, 24, QColor(0, 0, 0, 200))
-    painter.setPen(QColor("#ffffff"))
-    painter.drawText(8, top + 17, text)
-    painter.end()
-    return image
-
-
 def wait_until(app: QApplication, done, what: str, timeout: float = TIMEOUT_S) -> None:
     end = time.monotonic() + timeout
     while not done():
@@ -102,14 +86,14 @@ def wait_until(app: QApplication, done, what: str, timeout: float = TIMEOUT_S) -
 def record(app: QApplication, window: MainWindow, steps: int, frames: int) -> list[QImage]:
     """Grab the run panels before training, then every ``steps / frames`` steps while playing."""
     every = max(1, steps // frames)
-    images = [label(window.panels.grab().toImage(), f"step {window.snapshot.step}")]
+    images = [stamp(window.panels.grab().toImage(), f"step {window.snapshot.step}")]
     window.toolbar.play.setChecked(True)
     for k in range(1, frames + 1):
         target = k * every
         wait_until(app, lambda t=target: window.snapshot.step >= t, f"step {target}")
         app.processEvents()
         panels = window.panels.grab().toImage()
-        images.append(label(panels, f"step {window.snapshot.step}"))
+        images.append(stamp(panels, f"step {window.snapshot.step}"))
     window.toolbar.play.setChecked(False)
     return images
 

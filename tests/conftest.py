@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -29,6 +30,23 @@ def small_config(**runs) -> Config:
 @pytest.fixture
 def small_cfg() -> Config:
     return small_config()
+
+
+@pytest.fixture
+def small_toml(tmp_path) -> Path:
+    """The small config with 20 steps, as a TOML file."""
+    path = tmp_path / "small.toml"
+    small_config().with_overrides({"train": {"steps": 20}}).save(path)
+    return path
+
+
+def run_cli(args, capsys) -> tuple[int, str, str]:
+    """``python main.py ARGS`` in process: (exit code, stdout, stderr)."""
+    from ganviz.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.fixture(autouse=True)

@@ -583,13 +583,6 @@ CLI_CASES = ["flip-64-bytes", "version-99", "no-config", "history-ints",
              "G-wrong-shape", "record-declares-3GiB"]
 
 
-@pytest.fixture
-def small_toml(tmp_path) -> Path:
-    path = tmp_path / "small.toml"
-    small_config().with_overrides({"train": {"steps": 20}}).save(path)
-    return path
-
-
 @pytest.mark.parametrize("case", CLI_CASES)
 def test_train_resume_refuses_a_damaged_checkpoint(base, tmp_path, small_toml, capsys, case):
     out = tmp_path / "out"

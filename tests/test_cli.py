@@ -6,24 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ganviz.cli import main
 from ganviz.trainer import METRIC_COLUMNS
-from tests.conftest import small_config
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def small_toml(tmp_path) -> Path:
-    path = tmp_path / "small.toml"
-    small_config().with_overrides({"train": {"steps": 20}}).save(path)
-    return path
-
-
-def run_cli(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_writes_all_outputs(small_toml, tmp_path, capsys):

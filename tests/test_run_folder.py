@@ -14,25 +14,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganviz.cli import main
 from ganviz.optim import BatchedOptimizer
 from ganviz.rundir import LOCK_NAME, RunDir, RunDirError
+from tests.conftest import run_cli as cli
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def small_toml(tmp_path) -> Path:
-    path = tmp_path / "small.toml"
-    small_config().with_overrides({"train": {"steps": 20}}).save(path)
-    return path
-
-
-def cli(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_same_state(a: Path, b: Path) -> None:

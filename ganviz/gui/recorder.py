@@ -36,18 +36,7 @@ class GifRecorder:
             return
         if image.width() > self.max_width:
             image = image.scaledToWidth(self.max_width, Qt.TransformationMode.SmoothTransformation)
-        image = image.convertToFormat(QImage.Format.Format_RGB32)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QFont()
-        font.setPointSize(12)
-        font.setBold(True)
-        painter.setFont(font)
-        top = image.height() - 26  # bottom-left corner: clear of the panel titles
-        painter.fillRect(0, top, 150, 26, QColor(0, 0, 0, 190))
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(QPoint(8, top + 19), f"step {step}")
-        painter.end()
+        image = stamp(image, f"step {step}")
         buf = QBuffer()
         buf.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buf, "PNG")
@@ -103,6 +92,24 @@ class GifRecorder:
         """Forget all frames."""
         self.frames.clear()
         self.steps.clear()
+
+
+def stamp(image: QImage, text: str) -> QImage:
+    """A copy of ``image`` with ``text`` (a step number) in its bottom-left corner, clear of
+    the panel titles: how every recorded frame is labelled."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPointSize(12)
+    font.setBold(True)
+    painter.setFont(font)
+    top = image.height() - 26
+    painter.fillRect(0, top, 150, 26, QColor(0, 0, 0, 190))
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(QPoint(8, top + 19), text)
+    painter.end()
+    return image
 
 
 def stack_vertically(images: list[QImage]) -> QImage:
