@@ -13,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,38 @@ class RealData:
                    mix.weights.cpu().numpy().copy(), peak)
 
 
+@dataclass(frozen=True)
+class PartVersions:
+    """Version numbers of a snapshot's large parts (views, fakes, curves, real data).
+
+    The session gives a part a new number, unique within the session, whenever it builds
+    that part anew; equal numbers mean the very same part. Receivers decide by these
+    numbers what is new, never by ``id()`` (CPython reuses the ids of freed objects).
+    """
+
+    views: int = 0
+    fakes: int = 0
+    curves: int = 0
+    real: int = 0
+
+
+class _Part:
+    """A LiveSession attribute (``_views``, ...) whose every assignment bumps its version."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.part = name.lstrip("_")
+
+    def __get__(self, session: Any, owner: type | None = None) -> Any:
+        if session is None:
+            return self
+        return session._parts.get(self.part)
+
+    def __set__(self, session: Any, value: Any) -> None:
+        session._parts[self.part] = value
+        session._last_version += 1
+        session.versions = replace(session.versions, **{self.part: session._last_version})
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """One immutable picture of the session, handed from the worker to the GUI."""
@@ -130,6 +162,7 @@ class Snapshot:
     real: RealData
     error: str = ""
     notice: tuple[str, str] | None = None  # (kind, message): saved, opened, exported, failed
+    versions: PartVersions = PartVersions()  # of views, fakes, curves and real above
 
 
 class HistoryBuffer:
@@ -168,7 +201,16 @@ class HistoryBuffer:
 
 
 class LiveSession:
-    """Trainer + command queue + snapshot publishing; runs inside the worker thread."""
+    """Trainer + command queue + snapshot publishing; runs inside the worker thread.
+
+    ``paused_estimators`` mirrors the window's estimator toggles: runs of those estimators
+    do not train, and stay paused through every reset (``pause_estimators`` sets it).
+    """
+
+    _views = _Part()
+    _fakes = _Part()
+    _curves = _Part()
+    _real = _Part()
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
                  probe_budget: float = 0.06, curve_interval: float = 2.0,
@@ -187,11 +229,11 @@ class LiveSession:
         self.seq = 0
         self.error = ""
         self.notice: tuple[str, str] | None = None
-        self._views: ViewProbes | None = None
-        self._fakes: FakeProbes | None = None
-        self._curves: SigmaCurves | None = None
+        self.paused_estimators: frozenset[str] = frozenset()
+        self._parts: dict[str, Any] = {}  # views, fakes, curves, real (see _Part)
+        self._last_version = 0
+        self.versions = PartVersions()
         self._history = HistoryBuffer(1)
-        self._real: RealData | None = None
         self._probe_cost = 0.0
         self._last_probe = -1e9
         self._last_curves = -1e9
@@ -200,7 +242,8 @@ class LiveSession:
 
     # ------------------------------------------------------------- commands
     def send(self, name: str, value: Any = None) -> None:
-        """Queue a command (thread-safe): play, pause, step, reset, set_active, speed, apply."""
+        """Queue a command (thread-safe): play, pause, step, reset, set_active,
+        pause_estimators, speed, apply, or a file command."""
         self.commands.put((name, value))
 
     def _handle(self, name: str, value: Any) -> None:
@@ -219,6 +262,9 @@ class LiveSession:
             index, active = value
             assert self.trainer is not None
             self.trainer.set_active(index, active)
+        elif name == "pause_estimators":
+            self.paused_estimators = frozenset(value)
+            self._pause_runs()
         elif name == "reset":
             self._reset(value if value is not None else self.cfg)
         elif name == "apply":
@@ -268,16 +314,17 @@ class LiveSession:
         self._refresh_probes(force=True)
 
     def _reset(self, cfg: Config) -> None:
-        keep_active = {}
-        if self.trainer is not None:
-            keep_active = {spec.label: a for spec, a in zip(self.trainer.runs,
-                                                            self.trainer.active, strict=True)}
+        """A new trainer from step 0; runs of paused estimators start paused."""
         cfg = cfg.validate()
         trainer = Trainer(cfg, resolve_device(cfg.train.device))  # may refuse: nothing changed
-        for spec in trainer.runs:
-            if not keep_active.get(spec.label, True):
-                trainer.set_active(spec.index, False)
         self._install(trainer)
+        self._pause_runs()
+
+    def _pause_runs(self) -> None:
+        """Runs of ``paused_estimators`` do not train; all other runs do."""
+        assert self.trainer is not None
+        for spec in self.trainer.runs:
+            self.trainer.set_active(spec.index, spec.estimator not in self.paused_estimators)
 
     def _apply(self, cfg: Config) -> None:
         """Apply live-changeable settings now; anything else waits for a reset."""
@@ -325,6 +372,8 @@ class LiveSession:
                         stop.wait(wait)
             else:
                 self._wait_for_command(stop, self.frame_interval)
+            if stop.is_set():  # leave at once: no probes, no last snapshot
+                break
             now = time.perf_counter()
             if self._changed and now - last_frame >= self.frame_interval:
                 self._refresh_probes()
@@ -406,7 +455,7 @@ class LiveSession:
             steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
             runs=runs, history=self._history.arrays(), views=self._views, fakes=self._fakes,
             curves=self._curves,
-            real=self._real, error=self.error, notice=self.notice,
+            real=self._real, error=self.error, notice=self.notice, versions=self.versions,
         )
 
     def _publish(self) -> None:

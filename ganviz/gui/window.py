@@ -30,6 +30,7 @@ LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
+CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 
 
 class MainWindow(QMainWindow):
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(snap.error, 8000)
         if snap.notice is not None:
             self.files.handle_notice(*snap.notice)
+            if snap.notice[0] == "opened":  # the session's hidden estimators now rule
+                self._send_paused()
         self.frames += 1
         if self.recorder is not None and self.frames % RECORD_EVERY_FRAMES == 0:
             self.recorder.add(stack_vertically([self.panels.grab().toImage(),
@@ -195,12 +198,13 @@ class MainWindow(QMainWindow):
         self.session.send("step", 1)
 
     def _on_estimator(self, estimator: str, on: bool) -> None:
-        snap = self.snapshot
-        if snap is None:
-            return
-        for run in snap.runs:
-            if run.spec.estimator == estimator:
-                self.session.send("set_active", (run.spec.index, on))
+        """A toolbar toggle: the training process pauses the hidden estimators' runs."""
+        self._send_paused()
+
+    def _send_paused(self) -> None:
+        """Tell the training process which estimators are hidden; it keeps them paused,
+        through resets too, so the toolbar, the panels and the runs always agree."""
+        self.session.send("pause_estimators", sorted(self.state.hidden_estimators))
 
     def current_config(self) -> Config:
         """The configuration the training process runs now."""
@@ -291,7 +295,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
-        self.thread.stop(700)  # the process gets 0.7 s to finish its step, then is ended
+        self.thread.stop(CLOSE_MS)  # the process gets ~0.45 s to leave, then is ended
         store = settings()
         store.setValue(LAYOUT_KEY, self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())
