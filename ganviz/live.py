@@ -350,7 +350,9 @@ class LiveSession:
             self._drain()
             trainer = self.trainer
             assert trainer is not None
-            if self.running or self.pending_steps:
+            if not any(trainer.active):  # every run paused: Step and Play have nothing to do
+                self.pending_steps = 0
+            if (self.running or self.pending_steps) and any(trainer.active):
                 budget = self.steps_per_frame if self.steps_per_frame > 0 else None
                 n = 0
                 while not stop.is_set():

@@ -30,6 +30,7 @@ LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
+NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 
 
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._build_status()
 
-        self.toolbar.play_toggled.connect(lambda on: self.session.send("play" if on else "pause"))
+        self.toolbar.play_toggled.connect(self._on_play)
         self.toolbar.step_requested.connect(self._on_step)
         self.toolbar.reset_requested.connect(self._reset_current)
         self.toolbar.speed_changed.connect(lambda n: self.session.send("speed", n))
@@ -196,6 +197,19 @@ class MainWindow(QMainWindow):
     def _on_step(self) -> None:
         self.toolbar.play.setChecked(False)
         self.session.send("step", 1)
+        self._hint_if_all_paused()
+
+    def _on_play(self, on: bool) -> None:
+        self.session.send("play" if on else "pause")
+        if on:
+            self._hint_if_all_paused()
+
+    def _hint_if_all_paused(self) -> None:
+        """Say why Step and Play do nothing when every estimator of the runs is off."""
+        snap = self.snapshot
+        if snap is not None and all(r.spec.estimator in self.state.hidden_estimators
+                                    for r in snap.runs):
+            self.statusBar().showMessage(NOTHING_TO_TRAIN, 6000)
 
     def _on_estimator(self, estimator: str, on: bool) -> None:
         """A toolbar toggle: the training process pauses the hidden estimators' runs."""
