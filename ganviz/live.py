@@ -71,10 +71,15 @@ class LatestSlot:
         self.dropped = 0
 
     def put(self, item: Any) -> None:
-        """Store ``item``, dropping any snapshot the reader has not taken yet."""
+        """Store ``item``, dropping any snapshot the reader has not taken yet.
+
+        A dropped snapshot's one-off ``notice`` and ``error`` are carried over into
+        ``item`` when it has none of its own, so that no message is lost.
+        """
         with self._lock:
             if self._item is not None:
                 self.dropped += 1
+                item = _carry_messages(self._item, item)
             self._item = item
 
     def take(self) -> Any:
@@ -82,6 +87,13 @@ class LatestSlot:
         with self._lock:
             item, self._item = self._item, None
             return item
+
+
+def _carry_messages(dropped: Any, item: Any) -> Any:
+    """``item`` with the ``notice`` and ``error`` of ``dropped`` where it has none."""
+    carry = {name: getattr(dropped, name) for name in ("notice", "error")
+             if getattr(dropped, name, None) and not getattr(item, name, None)}
+    return replace(item, **carry) if carry else item
 
 
 @dataclass(frozen=True)

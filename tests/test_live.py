@@ -240,3 +240,22 @@ def test_process_stops_by_itself_though_nobody_read_its_snapshots():
     assert proc.process.is_alive()
     assert proc.stop(timeout=30)
     assert proc.process.exitcode == 0
+
+
+def test_latest_slot_keeps_the_messages_of_dropped_snapshots():
+    from dataclasses import replace
+
+    from ganviz.live import snapshot_of
+    from ganviz.trainer import Trainer
+
+    snap = snapshot_of(Trainer(small_config(), "cpu"))
+    slot = LatestSlot()
+    slot.put(replace(snap, seq=1, notice=("opened", "{}")))
+    slot.put(replace(snap, seq=2, error="train.lr_d: needs a reset"))
+    slot.put(replace(snap, seq=3))
+    newest = slot.take()
+    assert newest.seq == 3 and newest.notice == ("opened", "{}")
+    assert newest.error == "train.lr_d: needs a reset"
+    slot.put(replace(snap, seq=4, notice=("saved", "x")))
+    slot.put(replace(snap, seq=5, notice=("exported", "y")))
+    assert slot.take().notice == ("exported", "y")  # the newer message wins
