@@ -13,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +72,15 @@ class LatestSlot:
         self.dropped = 0
 
     def put(self, item: Any) -> None:
-        """Store ``item``, dropping any snapshot the reader has not taken yet."""
+        """Store ``item``, dropping any snapshot the reader has not taken yet.
+
+        A dropped snapshot's one-off ``notice`` and ``error`` are carried over into
+        ``item`` when it has none of its own, so that no message is lost.
+        """
         with self._lock:
             if self._item is not None:
                 self.dropped += 1
+                item = _carry_messages(self._item, item)
             self._item = item
 
     def take(self) -> Any:
@@ -83,6 +88,13 @@ class LatestSlot:
         with self._lock:
             item, self._item = self._item, None
             return item
+
+
+def _carry_messages(dropped: Any, item: Any) -> Any:
+    """``item`` with the ``notice`` and ``error`` of ``dropped`` where it has none."""
+    carry = {name: getattr(dropped, name) for name in ("notice", "error")
+             if getattr(dropped, name, None) and not getattr(item, name, None)}
+    return replace(item, **carry) if carry else item
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,38 @@ class RealData:
                    mix.weights.cpu().numpy().copy(), peak)
 
 
+@dataclass(frozen=True)
+class PartVersions:
+    """Version numbers of a snapshot's large parts (views, fakes, curves, real data).
+
+    The session gives a part a new number, unique within the session, whenever it builds
+    that part anew; equal numbers mean the very same part. Receivers decide by these
+    numbers what is new, never by ``id()`` (CPython reuses the ids of freed objects).
+    """
+
+    views: int = 0
+    fakes: int = 0
+    curves: int = 0
+    real: int = 0
+
+
+class _Part:
+    """A LiveSession attribute (``_views``, ...) whose every assignment bumps its version."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.part = name.lstrip("_")
+
+    def __get__(self, session: Any, owner: type | None = None) -> Any:
+        if session is None:
+            return self
+        return session._parts.get(self.part)
+
+    def __set__(self, session: Any, value: Any) -> None:
+        session._parts[self.part] = value
+        session._last_version += 1
+        session.versions = replace(session.versions, **{self.part: session._last_version})
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """One immutable picture of the session, handed from the worker to the GUI."""
@@ -131,6 +175,7 @@ class Snapshot:
     real: RealData
     error: str = ""
     notice: tuple[str, str] | None = None  # (kind, message): saved, opened, exported, failed
+    versions: PartVersions = PartVersions()  # of views, fakes, curves and real above
 
 
 class HistoryBuffer:
@@ -169,7 +214,16 @@ class HistoryBuffer:
 
 
 class LiveSession:
-    """Trainer + command queue + snapshot publishing; runs inside the worker thread."""
+    """Trainer + command queue + snapshot publishing; runs inside the worker thread.
+
+    ``paused_estimators`` mirrors the window's estimator toggles: runs of those estimators
+    do not train, and stay paused through every reset (``pause_estimators`` sets it).
+    """
+
+    _views = _Part()
+    _fakes = _Part()
+    _curves = _Part()
+    _real = _Part()
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
                  probe_budget: float = 0.06, curve_interval: float = 2.0,
@@ -188,11 +242,11 @@ class LiveSession:
         self.seq = 0
         self.error = ""
         self.notice: tuple[str, str] | None = None
-        self._views: ViewProbes | None = None
-        self._fakes: FakeProbes | None = None
-        self._curves: SigmaCurves | None = None
+        self.paused_estimators: frozenset[str] = frozenset()
+        self._parts: dict[str, Any] = {}  # views, fakes, curves, real (see _Part)
+        self._last_version = 0
+        self.versions = PartVersions()
         self._history = HistoryBuffer(1)
-        self._real: RealData | None = None
         self._probe_cost = 0.0
         self._last_probe = -1e9
         self._last_curves = -1e9
@@ -201,7 +255,8 @@ class LiveSession:
 
     # ------------------------------------------------------------- commands
     def send(self, name: str, value: Any = None) -> None:
-        """Queue a command (thread-safe): play, pause, step, reset, set_active, speed, apply."""
+        """Queue a command (thread-safe): play, pause, step, reset, set_active,
+        pause_estimators, speed, apply, or a file command."""
         self.commands.put((name, value))
 
     def _handle(self, name: str, value: Any) -> None:
@@ -220,6 +275,9 @@ class LiveSession:
             index, active = value
             assert self.trainer is not None
             self.trainer.set_active(index, active)
+        elif name == "pause_estimators":
+            self.paused_estimators = frozenset(value)
+            self._pause_runs()
         elif name == "reset":
             self._reset(value if value is not None else self.cfg)
         elif name == "apply":
@@ -283,16 +341,17 @@ class LiveSession:
         self._refresh_probes(force=True)
 
     def _reset(self, cfg: Config) -> None:
-        keep_active = {}
-        if self.trainer is not None:
-            keep_active = {spec.label: a for spec, a in zip(self.trainer.runs,
-                                                            self.trainer.active, strict=True)}
+        """A new trainer from step 0; runs of paused estimators start paused."""
         cfg = cfg.validate()
         trainer = Trainer(cfg, resolve_device(cfg.train.device))  # may refuse: nothing changed
-        for spec in trainer.runs:
-            if not keep_active.get(spec.label, True):
-                trainer.set_active(spec.index, False)
         self._install(trainer)
+        self._pause_runs()
+
+    def _pause_runs(self) -> None:
+        """Runs of ``paused_estimators`` do not train; all other runs do."""
+        assert self.trainer is not None
+        for spec in self.trainer.runs:
+            self.trainer.set_active(spec.index, spec.estimator not in self.paused_estimators)
 
     def _apply(self, cfg: Config) -> None:
         """Apply live-changeable settings now; anything else waits for a reset."""
@@ -318,7 +377,9 @@ class LiveSession:
             self._drain()
             trainer = self.trainer
             assert trainer is not None
-            if self.running or self.pending_steps:
+            if not any(trainer.active):  # every run paused: Step and Play have nothing to do
+                self.pending_steps = 0
+            if (self.running or self.pending_steps) and any(trainer.active):
                 budget = self.steps_per_frame if self.steps_per_frame > 0 else None
                 n = 0
                 while not stop.is_set():
@@ -340,6 +401,8 @@ class LiveSession:
                         stop.wait(wait)
             else:
                 self._wait_for_command(stop, self.frame_interval)
+            if stop.is_set():  # leave at once: no probes, no last snapshot
+                break
             now = time.perf_counter()
             if self._changed and now - last_frame >= self.frame_interval:
                 self._refresh_probes()
@@ -421,7 +484,7 @@ class LiveSession:
             steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
             runs=runs, history=self._history.arrays(), views=self._views, fakes=self._fakes,
             curves=self._curves,
-            real=self._real, error=self.error, notice=self.notice,
+            real=self._real, error=self.error, notice=self.notice, versions=self.versions,
         )
 
     def _publish(self) -> None:

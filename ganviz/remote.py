@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import sys
+import time
 from dataclasses import replace
+from multiprocessing.connection import wait
 from typing import Any
 
 import numpy as np
@@ -21,25 +24,28 @@ import numpy as np
 from ganviz.config import Config
 from ganviz.live import LatestSlot, LiveSession, Snapshot
 
+PARTS = ("views", "curves", "fakes", "real")  # the large parts, sent only when new
+
 
 class _Encoder:
     """Child side: sends each snapshot with only what changed since the last one.
 
-    Views, curves and real data are sent when they are new objects; the metric history
-    as the rows added since the previous message. The parent rebuilds full snapshots.
+    Views, fakes, curves and real data are sent when their version number
+    (``Snapshot.versions``) differs from the one sent last; the metric history as the rows
+    added since the previous message. The parent rebuilds full snapshots.
     """
 
     def __init__(self) -> None:
-        self.views_id = self.curves_id = self.fakes_id = self.real_id = None
+        self.sent: dict[str, int | None] = dict.fromkeys(PARTS)
         self.rows = 0
 
     def encode(self, snap: Snapshot) -> dict[str, Any]:
         msg: dict[str, Any] = {}
-        for name in ("views", "curves", "fakes", "real"):
-            obj = getattr(snap, name)
-            if id(obj) != getattr(self, f"{name}_id"):
-                setattr(self, f"{name}_id", id(obj))
-                msg[name] = obj
+        for name in PARTS:
+            version = getattr(snap.versions, name)
+            if version != self.sent[name]:
+                self.sent[name] = version
+                msg[name] = getattr(snap, name)
         hist = snap.history
         length = next(iter(hist.values())).shape[0] if hist else 0
         if length < self.rows:  # a reset started a new history
@@ -56,8 +62,7 @@ class _Decoder:
     """Parent side: rebuilds full snapshots from :class:`_Encoder` messages."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, Any] = {"views": None, "curves": None, "fakes": None,
-                                      "real": None}
+        self.parts: dict[str, Any] = dict.fromkeys(PARTS)
         self.history: dict[str, np.ndarray] = {}
 
     def decode(self, msg: dict[str, Any]) -> Snapshot:
@@ -102,9 +107,22 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
     except Exception as exc:  # report to the parent, then end
         with contextlib.suppress(OSError):
             conn.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
-        raise
-    finally:
         conn.close()
+        raise
+    conn.close()
+    _leave_now()
+
+
+def _leave_now() -> None:
+    """End the training process at once, skipping interpreter and torch teardown.
+
+    Everything the session writes (sessions, exports) is complete and atomic before a
+    command returns, so nothing is lost; only the standard streams need flushing.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 @contextlib.contextmanager
@@ -171,16 +189,47 @@ class SessionProcess:
         self.slot.put(self._decoder.decode(item))
         return None
 
-    def stop(self, timeout: float = 1.0) -> bool:
-        """Ask the child to stop and wait for it (terminate it after ``timeout``)."""
+    def request_stop(self) -> None:
+        """Tell the child to stop after its current step (returns at once)."""
         self._stop.set()
-        self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(1.0)
+
+    def stop(self, timeout: float = 0.6, *, drain: bool = True) -> bool:
+        """Stop the child within about ``timeout`` + 0.2 s; True when it has ended.
+
+        The child gets ``timeout`` seconds to finish its step and leave. Meanwhile the
+        pipe is drained (a child blocked sending a large snapshot to a parent that no
+        longer reads would never see the stop); then it is terminated, then killed.
+        Pass ``drain=False`` while another thread may still read the pipe.
+        """
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        if drain:
+            self._drain_until_exit(deadline)
+        else:
+            self.process.join(timeout)
+        for end in (self.process.terminate, self.process.kill):
+            if not self.process.is_alive():
+                break
+            end()
+            self.process.join(0.1)
         self.commands.close()
         self.commands.cancel_join_thread()
         with contextlib.suppress(OSError):
             self._recv.close()
         return not self.process.is_alive()
 
+    def _drain_until_exit(self, deadline: float) -> None:
+        """Read and drop snapshots until the child has ended or ``deadline`` has passed."""
+        pipe_open = True
+        while self.process.is_alive():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            waiting = [self.process.sentinel] + ([self._recv] if pipe_open else [])
+            for ready in wait(waiting, min(left, 0.05)):
+                if ready is self._recv:
+                    try:
+                        self._recv.recv()
+                    except (EOFError, OSError):
+                        pipe_open = False
+        self.process.join(0)

@@ -138,3 +138,124 @@ def test_reset_to_an_impossible_device_keeps_the_session(live, monkeypatch):
     snap = wait_for(slot, lambda s: bool(s.error))
     assert "no CUDA device" in snap.error
     assert snap.config.train.device == "cpu" and snap.step == 0
+
+
+# ---------------------------------------------------------------- part versions (issue 9.11)
+def test_every_new_part_gets_a_new_version_and_an_idle_publish_none():
+    from ganviz.live import snapshot_of
+    from ganviz.trainer import Trainer
+
+    cfg = small_config()
+    session = LiveSession(cfg, LatestSlot())
+    session._install(Trainer(cfg, "cpu"))
+    first = session.snapshot()
+    again = session.snapshot()
+    assert again.versions == first.versions  # nothing rebuilt: nothing is new
+    session._reset(cfg)
+    after = session.snapshot()
+    for name in ("views", "fakes", "curves", "real"):
+        assert getattr(after.versions, name) > getattr(first.versions, name), name
+        assert getattr(after, name) is not getattr(first, name)
+    numbers = [getattr(after.versions, n) for n in ("views", "fakes", "curves", "real")]
+    assert len(set(numbers)) == 4, "versions are unique within a session"
+    assert snapshot_of(session.trainer).versions.views > 0
+
+
+def test_encoder_decides_by_version_not_by_identity():
+    from dataclasses import replace
+
+    from ganviz.live import PartVersions, snapshot_of
+    from ganviz.remote import _Decoder, _Encoder
+    from ganviz.trainer import Trainer
+
+    snap = snapshot_of(Trainer(small_config(), "cpu"))
+    encoder, decoder = _Encoder(), _Decoder()
+    first = encoder.encode(snap)
+    assert {"views", "fakes", "curves", "real"} <= first.keys()
+    decoder.decode(first)
+    # a different object under an unchanged version is not resent ...
+    other = replace(snap.views, step=snap.views.step + 1)
+    assert other is not snap.views
+    msg = encoder.encode(replace(snap, views=other))
+    assert "views" not in msg and "real" not in msg
+    # ... and the very same object (same id, as a reused id would look) under a new
+    # version is: what counts is the version the session gave it
+    bumped = replace(snap.versions, views=snap.versions.views + 100)
+    msg = encoder.encode(replace(snap, versions=bumped))
+    assert msg["views"] is snap.views and "fakes" not in msg
+    rebuilt = decoder.decode(msg)
+    assert rebuilt.views is snap.views and rebuilt.versions == bumped
+    assert PartVersions() == PartVersions(0, 0, 0, 0)
+
+
+def test_encoder_resends_a_part_built_where_a_freed_one_was(monkeypatch):
+    """The id() reuse of issue 9.11, made deterministic: id() says 'same', versions do not."""
+    from dataclasses import replace
+
+    from ganviz.live import snapshot_of
+    from ganviz.remote import _Encoder
+    from ganviz.trainer import Trainer
+
+    snap = snapshot_of(Trainer(small_config(), "cpu"))
+    encoder = _Encoder()
+    encoder.encode(snap)
+    new_views = replace(snap.views, step=99)  # the new run set's views ...
+    monkeypatch.setattr("builtins.id", lambda obj: 12345)  # ... at the freed object's id
+    new_versions = replace(snap.versions, views=snap.versions.views + 1)
+    msg = encoder.encode(replace(snap, views=new_views, versions=new_versions))
+    assert msg["views"] is new_views
+
+
+# ------------------------------------------------ paused estimators survive resets (9.10)
+def test_paused_estimator_stays_paused_through_a_reset_with_other_sigmas(live):
+    session, slot = live
+    wait_for(slot, lambda s: True)
+    session.send("pause_estimators", ["score"])
+    session.send("reset", session.cfg.with_overrides({"runs": {"sigmas": [0.2]}}))
+    session.send("step", 3)
+    snap = wait_for(slot, lambda s: s.step == 3 and s.config.runs.sigmas == [0.2])
+    states = {r.spec.estimator: r for r in snap.runs}
+    assert states["score"].spec.sigma == 0.2
+    assert not states["score"].active and states["score"].run_step == 0
+    assert all(r.active and r.run_step == 3 for r in snap.runs if r.spec.estimator != "score")
+    session.send("pause_estimators", [])
+    session.send("step", 2)
+    snap = wait_for(slot, lambda s: s.step == 5)
+    assert all(r.active for r in snap.runs)
+    assert [r.run_step for r in snap.runs] == [5, 5, 5, 2]
+
+
+# -------------------------------------------------------------- the training process (15)
+def test_process_stops_by_itself_though_nobody_read_its_snapshots():
+    """A child blocked sending to a parent that stopped reading still leaves on stop:
+    the parent drains the pipe while it waits (exit code 0, not terminated)."""
+    from ganviz.remote import SessionProcess
+
+    cfg = small_config().with_overrides({"probe": {"grid": 96}})  # ~1 MB snapshots
+    proc = SessionProcess(cfg, LatestSlot(), frame_interval=0.005)
+    proc.start()
+    proc.send("play")
+    proc._recv.poll(60)  # the child runs; from now on nobody reads the pipe
+    time.sleep(1.5)  # long enough to fill the pipe and block in send
+    assert proc.process.is_alive()
+    assert proc.stop(timeout=30)
+    assert proc.process.exitcode == 0
+
+
+def test_latest_slot_keeps_the_messages_of_dropped_snapshots():
+    from dataclasses import replace
+
+    from ganviz.live import snapshot_of
+    from ganviz.trainer import Trainer
+
+    snap = snapshot_of(Trainer(small_config(), "cpu"))
+    slot = LatestSlot()
+    slot.put(replace(snap, seq=1, notice=("opened", "{}")))
+    slot.put(replace(snap, seq=2, error="train.lr_d: needs a reset"))
+    slot.put(replace(snap, seq=3))
+    newest = slot.take()
+    assert newest.seq == 3 and newest.notice == ("opened", "{}")
+    assert newest.error == "train.lr_d: needs a reset"
+    slot.put(replace(snap, seq=4, notice=("saved", "x")))
+    slot.put(replace(snap, seq=5, notice=("exported", "y")))
+    assert slot.take().notice == ("exported", "y")  # the newer message wins

@@ -149,6 +149,7 @@ SPECIAL_VALUES = {"data.train_size": "fresh samples", "train.schedule_steps": "=
 RANGE_OVERRIDES = {"runs.sigma_init": "(σ min, 100]", "runs.seeds": "[0, 2^63 − 1]"}
 INT_MAX = 2**31 - 1
 CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
+INT64_MAX = 2**63 - 1
 
 
 def _hint(key: str) -> Any:
@@ -269,15 +270,18 @@ class _Field:
                 rng = allowed_range(self.key)
                 where = f" in {rng}" if rng else ""
                 raise ConfigError(
-                    self.key, f"must be a finite number{where} (got {text!r})") from None
+                    self.key, f"must be a finite number{where} (got {_short(text)})") from None
         tokens = [t for t in re.split(r"[,;\s]+", text) if t]
         try:
-            if self.kind == "ints":
-                return [int(t) for t in tokens]
-            return [float(t) for t in tokens]
+            values = [int(t) if self.kind == "ints" else float(t) for t in tokens]
         except ValueError:
             what = "integers, e.g. 128, 128" if self.kind == "ints" else "numbers, e.g. 0.05, 0.1"
-            raise ConfigError(self.key, f"give comma-separated {what} (got {text!r})") from None
+            raise ConfigError(self.key,
+                              f"give comma-separated {what} (got {_short(text)})") from None
+        if any(abs(v) > INT64_MAX for v in values if isinstance(v, int)):  # overflows floats
+            raise ConfigError(self.key, f"must be integers in {allowed_range(self.key)} each "
+                              f"(got {_short(text)})")
+        return values
 
 
 class SettingsPanel(QWidget):
@@ -702,6 +706,11 @@ class SettingsPanel(QWidget):
             if name not in names:
                 names.append(name)
         return ", ".join(names)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``repr`` of what the user typed, cut to ``limit`` characters (messages stay one line)."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _tip(text: str, title: str = "") -> str:

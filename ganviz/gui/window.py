@@ -30,6 +30,8 @@ LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
+NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
+CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +80,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._build_status()
 
-        self.toolbar.play_toggled.connect(lambda on: self.session.send("play" if on else "pause"))
+        self.toolbar.play_toggled.connect(self._on_play)
         self.toolbar.step_requested.connect(self._on_step)
         self.toolbar.reset_requested.connect(self._reset_current)
         self.toolbar.speed_changed.connect(lambda n: self.session.send("speed", n))
@@ -162,6 +164,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(snap.error, 8000)
         if snap.notice is not None:
             self.files.handle_notice(*snap.notice)
+            if snap.notice[0] == "opened":  # the session's hidden estimators now rule
+                self._send_paused()
         self.frames += 1
         if self.recorder is not None and self.frames % RECORD_EVERY_FRAMES == 0:
             self.recorder.add(stack_vertically([self.panels.grab().toImage(),
@@ -193,14 +197,28 @@ class MainWindow(QMainWindow):
     def _on_step(self) -> None:
         self.toolbar.play.setChecked(False)
         self.session.send("step", 1)
+        self._hint_if_all_paused()
+
+    def _on_play(self, on: bool) -> None:
+        self.session.send("play" if on else "pause")
+        if on:
+            self._hint_if_all_paused()
+
+    def _hint_if_all_paused(self) -> None:
+        """Say why Step and Play do nothing when every estimator of the runs is off."""
+        snap = self.snapshot
+        if snap is not None and all(r.spec.estimator in self.state.hidden_estimators
+                                    for r in snap.runs):
+            self.statusBar().showMessage(NOTHING_TO_TRAIN, 6000)
 
     def _on_estimator(self, estimator: str, on: bool) -> None:
-        snap = self.snapshot
-        if snap is None:
-            return
-        for run in snap.runs:
-            if run.spec.estimator == estimator:
-                self.session.send("set_active", (run.spec.index, on))
+        """A toolbar toggle: the training process pauses the hidden estimators' runs."""
+        self._send_paused()
+
+    def _send_paused(self) -> None:
+        """Tell the training process which estimators are hidden; it keeps them paused,
+        through resets too, so the toolbar, the panels and the runs always agree."""
+        self.session.send("pause_estimators", sorted(self.state.hidden_estimators))
 
     def current_config(self) -> Config:
         """The configuration the training process runs now."""
@@ -291,7 +309,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
-        self.thread.stop(700)  # the process gets 0.7 s to finish its step, then is ended
+        self.thread.stop(CLOSE_MS)  # the process gets ~0.45 s to leave, then is ended
         store = settings()
         store.setValue(LAYOUT_KEY, self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())

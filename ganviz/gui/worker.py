@@ -8,10 +8,14 @@ snapshot into the window's slot and reports a failure once.
 from __future__ import annotations
 
 import threading
+import time
 
 from PySide6.QtCore import QThread, Signal
 
 from ganviz.remote import SessionProcess
+
+THREAD_WAIT_MS = 200  # the relay thread polls every 50 ms
+KILL_RESERVE = 0.2  # seconds kept for terminate and kill, 0.1 s each
 
 
 class TrainingThread(QThread):
@@ -35,8 +39,18 @@ class TrainingThread(QThread):
                 self.failed.emit("training process ended unexpectedly")
                 return
 
-    def stop(self, timeout_ms: int = 1000) -> bool:
-        """Stop the training process and this thread; True when both have ended."""
-        self._stop.set()
-        process_done = self.session.stop(timeout_ms / 1000)
-        return self.wait(timeout_ms) and process_done
+    def stop(self, timeout_ms: int = 700) -> bool:
+        """Stop this thread and the training process within about ``timeout_ms``.
+
+        True when both have ended. The thread goes first (it reads the pipe only between
+        snapshots, so it leaves within one poll); then the process, which gets what is
+        left of the budget, less ``KILL_RESERVE``, to leave by itself while its pipe is
+        drained, before it is terminated.
+        """
+        start = time.monotonic()
+        self._stop.set()  # first, so that the child's exit is not reported as a failure
+        self.session.request_stop()
+        thread_done = self.wait(min(timeout_ms, THREAD_WAIT_MS))
+        left = timeout_ms / 1000 - (time.monotonic() - start) - KILL_RESERVE
+        process_done = self.session.stop(max(left, 0.0), drain=thread_done)
+        return (thread_done or self.wait(THREAD_WAIT_MS)) and process_done
