@@ -297,7 +297,8 @@ class LiveSession:
         file never ends the training process, and a failed open leaves the session as it was.
         """
         assert self.trainer is not None
-        before = dict(self.__dict__)  # everything _install may replace
+        # everything _install may replace (the parts dict is changed in place: copy it)
+        before = {**self.__dict__, "_parts": dict(self._parts)}
         try:
             if name == "save_session":
                 path, view = value
@@ -325,8 +326,12 @@ class LiveSession:
                                       f"({one_line(exc)})")
 
     def _file_failed(self, before: dict[str, Any], message: str) -> None:
-        """Put back what a failed file command may have changed, and say why it failed."""
+        """Put back what a failed file command may have changed, and say why it failed.
+
+        The version counter only ever grows, so no number is given to two different parts."""
+        last = self._last_version
         self.__dict__.update(before)
+        self._last_version = last
         self.notice = ("failed", message)
 
     def _install(self, trainer: Trainer) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -87,7 +88,12 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval: float,
                 leave_core_for_gui: bool) -> None:
-    """Body of the training process: a LiveSession whose slot is the pipe to the parent."""
+    """Body of the training process: a LiveSession whose slot is the pipe to the parent.
+
+    Ctrl-C in the terminal reaches the whole process group; the child ignores it and lets
+    the window decide (it closes, and stops this process through ``stop``).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     encoder = _Encoder()
 
     class PipeSlot(LatestSlot):

@@ -260,6 +260,7 @@ def test_reset_while_paused_draws_the_new_run_set(window, qtbot):
     assert snap.versions.views > old.versions.views
     grid_extent = drawn_extent(window.panels.panels[7])
     assert grid_extent > ring_extent + 1  # modes at +-4 instead of radius 2
+    window.state.select_run(7)  # the last of the 8 runs, gone after the next reset
     # fewer runs, other estimators, the ring again
     fewer = snap.config.with_overrides({"data": {"name": "ring8"}, "runs": {
         "estimators": ["reparam_fixed", "reparam_learned"], "seeds": [3]}})
@@ -273,3 +274,4 @@ def test_reset_while_paused_draws_the_new_run_set(window, qtbot):
     assert snap.views.density.shape[0] == 2 and snap.real.modes.shape == (8, 2)
     assert abs(drawn_extent(window.panels.panels[1]) - ring_extent) < 0.5
     assert not window.toolbar.estimator_buttons["plugin"].isEnabled()
+    assert window.state.selected_run == 0  # a saved session's view stays valid

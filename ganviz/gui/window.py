@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
             self.curves.clear()
             self.toolbar.set_available({s.estimator for s in key})
             self.settings.mark_applied(snap.config)
+            if self.state.selected_run >= len(key):  # fewer runs than before: back to the first
+                self.state.select_run(0)
+                self.curves.set_selected_run(0)
         self.panels.edit_modes = snap.config.data.name == "custom"
         self.panels.update_snapshot(snap)
         self.curves.update_snapshot(snap)
