@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import torch
 
-from ganviz.config import Config, ConfigError, from_dict
+from ganviz.config import MAX_SEED, Config, ConfigError, from_dict
 from ganviz.estimators import ESTIMATORS
 from ganviz.runs import expand_runs
 
@@ -43,7 +43,6 @@ FLOAT_COLUMNS = frozenset(METRIC_COLUMNS) - {"step", "run", "estimator", "seed",
 # loads comfortably in memory on an 8 GB machine.
 MAX_CHECKPOINT_BYTES = 1 << 30
 MAX_RECORDS = 100_000  # tensors in one checkpoint (that run has about 200)
-MAX_INT = 2**63 - 1  # what a 64-bit seed or counter holds
 STATE_TENSORS = ("diverged", "run_steps", "loss_d", "loss_g")
 
 
@@ -180,7 +179,6 @@ def checkpoint_config(state: dict[str, Any], steps: int | None = None) -> Config
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         _fail("config", "must be a table of config sections")
     raw = {section: dict(values) for section, values in raw.items()}
-    _check_config_ints(raw)
     if steps is not None:
         raw.setdefault("train", {})["steps"] = steps
     try:
@@ -189,17 +187,6 @@ def checkpoint_config(state: dict[str, Any], steps: int | None = None) -> Config
         raise CheckpointError(f"checkpoint: config {exc}") from None
     except Exception as exc:  # anything the validation did not foresee
         raise CheckpointError(f"checkpoint: config is not valid ({one_line(exc)})") from None
-
-
-def _check_config_ints(raw: dict[str, dict[str, Any]]) -> None:
-    """Refuse integers no 64-bit field holds (10**30 seeds) wherever they are in the config."""
-    for section, values in raw.items():
-        for key, value in values.items():
-            items = [value] if not isinstance(value, list) else value
-            for item in items:
-                if _is_int(item) and abs(item) > MAX_INT:
-                    _fail(f"config {section}.{key}", f"must be below 2**63 (got a "
-                                                     f"{len(str(abs(item)))}-digit integer)")
 
 
 def _tensor(value: Any, field: str, dtype: torch.dtype, shape: tuple[int, ...] | None = None
@@ -296,7 +283,7 @@ def check_state(state: dict[str, Any]) -> int:
     if not isinstance(state.get("device_type"), str):
         _fail("device_type", f"must be a device name (got {state.get('device_type')!r})")
     step = state.get("step")
-    if not _is_int(step) or not 0 <= step <= MAX_INT:
+    if not _is_int(step) or not 0 <= step <= MAX_SEED:
         _fail("step", f"must be a whole number >= 0 (got {step!r})")
     _check_weights(state, "G")
     _check_weights(state, "D")
