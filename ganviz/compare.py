@@ -15,14 +15,13 @@ import shlex
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ganviz.atomic import write_text_atomic
 from ganviz.config import Config, ConfigError, load_preset
+from ganviz.contract import GroupCurves, RunSpec
 from ganviz.probes import compute_sigma_curves
-from ganviz.runs import RunSpec
 from ganviz.trainer import Trainer
 
 PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")
@@ -250,19 +249,6 @@ def best_and_worst(trainer: Trainer) -> list[tuple[str, int, int]]:
         ranked = sorted(idx, key=score, reverse=True)
         out.append((f"{estimator} σ={sigma}", ranked[0], ranked[-1]))
     return out
-
-
-@dataclass(frozen=True)
-class GroupCurves:
-    """The equation-1 curves of one table row: means over its non-diverged seeds, [S] each."""
-
-    estimator: str
-    sigma_label: str
-    run_sigma: float | None  # the row's own sigma (learned: mean over seeds); None at 0
-    sigma: list[float]
-    bias: list[float]
-    pathwise_std: list[float]
-    score_std: list[float]
 
 
 EQ1_FIGURE_SIGMAS = [10 ** (k / 4) for k in range(-16, 1)]  # 1e-4 .. 1, 4 per decade

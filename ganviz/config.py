@@ -18,7 +18,7 @@ from typing import Any
 import tomli_w
 
 from ganviz.atomic import write_text_atomic
-from ganviz.estimators import ESTIMATORS
+from ganviz.contract import ESTIMATORS
 
 PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 
@@ -180,6 +180,30 @@ class Config:
                 raise ConfigError(section, f"unknown section; allowed: {', '.join(merged)}")
             merged[section].update(values)
         return from_dict(merged)
+
+
+# Settings that apply at the next step; everything else needs a reset.
+LIVE_FIELDS = {
+    "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
+              "loss", "sigma_min", "sigma_schedule", "sigma_final", "schedule_steps",
+              "real_noise", "steps"},
+    "data": {"name", "radius", "std", "spacing", "scale", "means", "stds", "weights",
+             "train_size", "seed"},
+    "eval": {"every", "samples", "grad_var_batches", "js_bins"},
+    "probe": {"grid", "field_grid", "density_draws", "fakes", "smooth_draws",
+              "manifold_lines", "curve_points", "curve_draws", "curve_fakes"},
+}
+
+
+def needs_reset(old: Config, new: Config) -> list[str]:
+    """Fields that differ between two configs and cannot change while training."""
+    changed = []
+    a, b = old.to_dict(), new.to_dict()
+    for section, values in b.items():
+        for key, value in values.items():
+            if a[section][key] != value and key not in LIVE_FIELDS.get(section, set()):
+                changed.append(f"{section}.{key}")
+    return changed
 
 
 def from_dict(raw: dict[str, Any]) -> Config:

@@ -17,13 +17,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-ESTIMATORS: tuple[str, ...] = ("plugin", "reparam_fixed", "reparam_learned", "score")
-FULL_NAMES: dict[str, str] = {
-    "plugin": "plug-in (gradient at the mean)",
-    "reparam_fixed": "reparameterized, fixed sigma",
-    "reparam_learned": "reparameterized, learned sigma(z)",
-    "score": "score function (REINFORCE)",
-}
+from ganviz.contract import ESTIMATORS
+
 BASELINES: tuple[str, ...] = ("leave_one_out", "none")
 
 Names = str | Sequence[str]

@@ -1,10 +1,10 @@
-"""The live training session behind the window: plain code, no Qt.
+"""The training loop behind the window: plain code, no Qt.
 
-``LiveSession.run(stop)`` is the worker thread's whole body (Orange's TSNERunner
-pattern): it owns the trainer and the device, takes commands from a thread-safe
-queue between steps, and publishes immutable :class:`Snapshot` objects into a
-:class:`LatestSlot` that the GUI reads at its own rate (the newest wins, older
-ones are dropped, nothing queues up).
+``LiveSession.run(stop)`` is the training process's whole body (Orange's TSNERunner
+pattern): it owns the trainer and the device, takes typed commands
+(:mod:`ganviz.contract`) from a queue between steps, and publishes immutable snapshots
+into a :class:`~ganviz.contract.LatestSlot` that the window reads at its own rate (the
+newest wins, older ones are dropped, nothing queues up).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import queue
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,122 +22,50 @@ import torch
 
 from ganviz.atomic import write_text_atomic
 from ganviz.checkpoint import one_line
-from ganviz.config import Config, ConfigError
+from ganviz.config import Config, ConfigError, needs_reset
+from ganviz.contract import (
+    Apply,
+    Command,
+    Exported,
+    ExportMetrics,
+    ExportSummary,
+    Failed,
+    ForceDivergence,
+    LatestSlot,
+    Notice,
+    Opened,
+    OpenSession,
+    PartVersions,
+    Pause,
+    PauseEstimators,
+    Play,
+    RealData,
+    Reset,
+    RunState,
+    Saved,
+    SaveSession,
+    SetActive,
+    Snapshot,
+    Speed,
+    Step,
+)
 from ganviz.device import resolve_device, training_threads
 from ganviz.outputs import metrics_csv_text, summary_dict
-from ganviz.probes import (
-    FakeProbes,
-    SigmaCurves,
-    ViewProbes,
-    compute_fakes,
-    compute_sigma_curves,
-    compute_views,
-)
-from ganviz.runs import RunSpec
+from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError, load_session, save_session
 from ganviz.trainer import METRIC_COLUMNS, CheckpointError, Trainer
 
-FILE_COMMANDS = ("save_session", "open_session", "export_metrics", "export_summary")
-# Settings that apply at the next step; everything else needs a reset.
-LIVE_FIELDS = {
-    "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
-              "loss", "sigma_min", "sigma_schedule", "sigma_final", "schedule_steps",
-              "real_noise", "steps"},
-    "data": {"name", "radius", "std", "spacing", "scale", "means", "stds", "weights",
-             "train_size", "seed"},
-    "eval": {"every", "samples", "grad_var_batches", "js_bins"},
-    "probe": {"grid", "field_grid", "density_draws", "fakes", "smooth_draws",
-              "manifold_lines", "curve_points", "curve_draws", "curve_fakes"},
-}
 NUMERIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in ("run", "estimator", "seed"))
+FILE_ACTIONS = {SaveSession: "save session", OpenSession: "open session",
+                ExportMetrics: "export metrics", ExportSummary: "export summary"}
 
 
-def needs_reset(old: Config, new: Config) -> list[str]:
-    """Fields that differ between two configs and cannot change while training."""
-    changed = []
-    a, b = old.to_dict(), new.to_dict()
-    for section, values in b.items():
-        for key, value in values.items():
-            if a[section][key] != value and key not in LIVE_FIELDS.get(section, set()):
-                changed.append(f"{section}.{key}")
-    return changed
-
-
-class LatestSlot:
-    """A one-element mailbox: ``put`` overwrites, ``take`` returns the newest once."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._item: Any = None
-        self.dropped = 0
-
-    def put(self, item: Any) -> None:
-        """Store ``item``, dropping any snapshot the reader has not taken yet.
-
-        A dropped snapshot's one-off ``notice`` and ``error`` are carried over into
-        ``item`` when it has none of its own, so that no message is lost.
-        """
-        with self._lock:
-            if self._item is not None:
-                self.dropped += 1
-                item = _carry_messages(self._item, item)
-            self._item = item
-
-    def take(self) -> Any:
-        """The newest item (or None if nothing new since the last take)."""
-        with self._lock:
-            item, self._item = self._item, None
-            return item
-
-
-def _carry_messages(dropped: Any, item: Any) -> Any:
-    """``item`` with the ``notice`` and ``error`` of ``dropped`` where it has none."""
-    carry = {name: getattr(dropped, name) for name in ("notice", "error")
-             if getattr(dropped, name, None) and not getattr(item, name, None)}
-    return replace(item, **carry) if carry else item
-
-
-@dataclass(frozen=True)
-class RunState:
-    """What the GUI shows about one run."""
-
-    spec: RunSpec
-    active: bool
-    diverged: bool
-    run_step: int
-
-
-@dataclass(frozen=True, eq=False)
-class RealData:
-    """The target mixture as the views draw it."""
-
-    modes: np.ndarray
-    stds: np.ndarray
-    weights: np.ndarray
-    peak_density: float
-
-    @classmethod
-    def of(cls, trainer: Trainer) -> RealData:
-        """Modes, stds, weights and the density's peak value of the trainer's data."""
-        mix = trainer.data.mixture
-        peak = float(mix.density(mix.means).max())
-        return cls(mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
-                   mix.weights.cpu().numpy().copy(), peak)
-
-
-@dataclass(frozen=True)
-class PartVersions:
-    """Version numbers of a snapshot's large parts (views, fakes, curves, real data).
-
-    The session gives a part a new number, unique within the session, whenever it builds
-    that part anew; equal numbers mean the very same part. Receivers decide by these
-    numbers what is new, never by ``id()`` (CPython reuses the ids of freed objects).
-    """
-
-    views: int = 0
-    fakes: int = 0
-    curves: int = 0
-    real: int = 0
+def real_data(trainer: Trainer) -> RealData:
+    """Modes, stds, weights and the density's peak value of the trainer's data."""
+    mix = trainer.data.mixture
+    peak = float(mix.density(mix.means).max())
+    return RealData(mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
+                    mix.weights.cpu().numpy().copy(), peak)
 
 
 class _Part:
@@ -155,27 +83,6 @@ class _Part:
         session._parts[self.part] = value
         session._last_version += 1
         session.versions = replace(session.versions, **{self.part: session._last_version})
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """One immutable picture of the session, handed from the worker to the GUI."""
-
-    seq: int
-    step: int
-    running: bool
-    steps_per_sec: float
-    device: str
-    config: Config
-    runs: tuple[RunState, ...]
-    history: dict[str, np.ndarray]
-    views: ViewProbes | None
-    fakes: FakeProbes | None
-    curves: SigmaCurves | None
-    real: RealData
-    error: str = ""
-    notice: tuple[str, str] | None = None  # (kind, message): saved, opened, exported, failed
-    versions: PartVersions = PartVersions()  # of views, fakes, curves and real above
 
 
 class HistoryBuffer:
@@ -214,7 +121,7 @@ class HistoryBuffer:
 
 
 class LiveSession:
-    """Trainer + command queue + snapshot publishing; runs inside the worker thread.
+    """Trainer + command queue + snapshot publishing; the body of the training process.
 
     ``paused_estimators`` mirrors the window's estimator toggles: runs of those estimators
     do not train, and stay paused through every reset (``pause_estimators`` sets it).
@@ -234,14 +141,14 @@ class LiveSession:
         self.probe_budget = probe_budget
         self.curve_interval = curve_interval
         self.leave_core_for_gui = leave_core_for_gui
-        self.commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self.trainer: Trainer | None = None
         self.running = False
         self.steps_per_frame = 0  # 0 = unlimited
         self.pending_steps = 0
         self.seq = 0
         self.error = ""
-        self.notice: tuple[str, str] | None = None
+        self.notice: Notice | None = None
         self.paused_estimators: frozenset[str] = frozenset()
         self._parts: dict[str, Any] = {}  # views, fakes, curves, real (see _Part)
         self._last_version = 0
@@ -254,76 +161,74 @@ class LiveSession:
         self._changed = True
 
     # ------------------------------------------------------------- commands
-    def send(self, name: str, value: Any = None) -> None:
-        """Queue a command (thread-safe): play, pause, step, reset, set_active,
-        pause_estimators, speed, apply, or a file command."""
-        self.commands.put((name, value))
+    def send(self, command: Command) -> None:
+        """Queue a command (thread-safe); it is carried out between steps."""
+        self.commands.put(command)
 
-    def _handle(self, name: str, value: Any) -> None:
-        if name == "play":
-            self.running = True
-        elif name == "pause":
-            self.running = False
-        elif name == "toggle":
-            self.running = not self.running
-        elif name == "step":
-            self.running = False
-            self.pending_steps += int(value or 1)
-        elif name == "speed":
-            self.steps_per_frame = max(0, int(value))
-        elif name == "set_active":
-            index, active = value
-            assert self.trainer is not None
-            self.trainer.set_active(index, active)
-        elif name == "pause_estimators":
-            self.paused_estimators = frozenset(value)
-            self._pause_runs()
-        elif name == "reset":
-            self._reset(value if value is not None else self.cfg)
-        elif name == "apply":
-            self._apply(value)
-        elif name in FILE_COMMANDS:
-            self._file_command(name, value)
-        elif name == "call":  # run value(trainer) on the worker thread (scripting, tests)
-            assert self.trainer is not None
-            value(self.trainer)
-        else:
-            raise ValueError(f"unknown command {name!r}")
+    def _handle(self, command: Command) -> None:
+        match command:
+            case Play():
+                self.running = True
+            case Pause():
+                self.running = False
+            case Step(count=count):
+                self.running = False
+                self.pending_steps += max(1, int(count))
+            case Speed(steps_per_frame=n):
+                self.steps_per_frame = max(0, int(n))
+            case SetActive(run=index, on=on):
+                assert self.trainer is not None
+                self.trainer.set_active(index, on)
+            case PauseEstimators(estimators=names):
+                self.paused_estimators = frozenset(names)
+                self._pause_runs()
+            case Reset(config=cfg):
+                self._reset(cfg if cfg is not None else self.cfg)
+            case Apply(config=cfg):
+                self._apply(cfg)
+            case SaveSession() | OpenSession() | ExportMetrics() | ExportSummary():
+                self._file_command(command)
+            case ForceDivergence(run=index):
+                assert self.trainer is not None
+                force_divergence(self.trainer, index)
+            case _:
+                raise TypeError(f"not a command: {command!r}")
 
-    def _file_command(self, name: str, value: Any) -> None:
+    def _file_command(self, command: SaveSession | OpenSession | ExportMetrics | ExportSummary
+                      ) -> None:
         """Save or open a session, or export metrics; the outcome goes out as a notice.
 
-        Any failure becomes one "failed" notice and training goes on: a refused or broken
-        file never ends the training process, and a failed open leaves the session as it was.
+        Any failure becomes one :class:`Failed` notice and training goes on: a refused or
+        broken file never ends the training process, and a failed open leaves the session
+        as it was.
         """
         assert self.trainer is not None
         # everything _install may replace (the parts dict is changed in place: copy it)
         before = {**self.__dict__, "_parts": dict(self._parts)}
         try:
-            if name == "save_session":
-                path, view = value
-                saved = save_session(self.trainer, path, view=view)
-                self.notice = ("saved", str(saved))
-            elif name == "open_session":
-                trainer, view = load_session(value)
-                self._install(trainer)
-                self.running = False
-                self.notice = ("opened", json.dumps({"path": str(value), "view": view}))
-            elif name == "export_metrics":
-                write_text_atomic(Path(value), metrics_csv_text(self.trainer.history))
-                self.notice = ("exported", str(value))
-            elif name == "export_summary":
-                summary = summary_dict(self.trainer, compute_sigma_curves(self.trainer))
-                write_text_atomic(Path(value), json.dumps(summary, indent=2) + "\n")
-                self.notice = ("exported", str(value))
+            match command:
+                case SaveSession(path=path, view=view):
+                    self.notice = Saved(str(save_session(self.trainer, path, view=view)))
+                case OpenSession(path=path):
+                    trainer, view = load_session(path)
+                    self._install(trainer)
+                    self.running = False
+                    self.notice = Opened(str(path), view)
+                case ExportMetrics(path=path):
+                    write_text_atomic(Path(path), metrics_csv_text(self.trainer.history))
+                    self.notice = Exported(str(path))
+                case ExportSummary(path=path):
+                    summary = summary_dict(self.trainer, compute_sigma_curves(self.trainer))
+                    write_text_atomic(Path(path), json.dumps(summary, indent=2) + "\n")
+                    self.notice = Exported(str(path))
         except (SessionFileError, CheckpointError, ConfigError) as exc:
             self._file_failed(before, str(exc))
         except OSError as exc:
-            verb = "open" if name == "open_session" else "write"
-            self._file_failed(before, f"cannot {verb} {value}: {exc.strerror or exc}")
+            verb = "open" if isinstance(command, OpenSession) else "write"
+            self._file_failed(before, f"cannot {verb} {command.path}: {exc.strerror or exc}")
         except Exception as exc:  # unforeseen: say what it was, keep the session alive
-            self._file_failed(before, f"{name.replace('_', ' ')} failed unexpectedly "
-                                      f"({one_line(exc)})")
+            what = FILE_ACTIONS[type(command)]
+            self._file_failed(before, f"{what} failed unexpectedly ({one_line(exc)})")
 
     def _file_failed(self, before: dict[str, Any], message: str) -> None:
         """Put back what a failed file command may have changed, and say why it failed.
@@ -332,7 +237,7 @@ class LiveSession:
         last = self._last_version
         self.__dict__.update(before)
         self._last_version = last
-        self.notice = ("failed", message)
+        self.notice = Failed(message)
 
     def _install(self, trainer: Trainer) -> None:
         """Make ``trainer`` the session's trainer and rebuild everything derived from it."""
@@ -340,7 +245,7 @@ class LiveSession:
         self.pending_steps = 0
         self._views = self._curves = self._fakes = None
         self._history = HistoryBuffer(trainer.n_runs)
-        self._real = RealData.of(trainer)
+        self._real = real_data(trainer)
         if not trainer.history:
             trainer.evaluate()
         self._refresh_probes(force=True)
@@ -368,7 +273,7 @@ class LiveSession:
         self.cfg = cfg
         self.trainer.apply_live(cfg)
         if data_changed:
-            self._real = RealData.of(self.trainer)
+            self._real = real_data(self.trainer)
             self._refresh_probes(force=True)
 
     # ----------------------------------------------------------------- loop
@@ -416,26 +321,26 @@ class LiveSession:
 
     def _wait_for_command(self, stop: threading.Event, timeout: float) -> None:
         try:
-            name, value = self.commands.get(timeout=timeout)
+            command = self.commands.get(timeout=timeout)
         except queue.Empty:
             return
-        self._safe_handle(name, value)
+        self._safe_handle(command)
         self._drain()
 
-    def _safe_handle(self, name: str, value: Any) -> None:
+    def _safe_handle(self, command: Command) -> None:
         self._changed = True
         try:
-            self._handle(name, value)
+            self._handle(command)
         except ConfigError as exc:
             self.error = str(exc)
 
     def _drain(self) -> None:
         while True:
             try:
-                name, value = self.commands.get_nowait()
+                command = self.commands.get_nowait()
             except queue.Empty:
                 return
-            self._safe_handle(name, value)
+            self._safe_handle(command)
 
     def _one_step(self, trainer: Trainer) -> None:
         self._changed = True
@@ -502,8 +407,8 @@ class LiveSession:
 def force_divergence(trainer: Trainer, index: int) -> None:
     """Make run ``index`` go non-finite (NaN in its discriminator's output bias).
 
-    For demonstrations and tests of divergence handling, sent as a ``call`` command:
-    ``session.send("call", functools.partial(force_divergence, index=1))``.
+    For demonstrations and tests of divergence handling: the window or a test sends
+    ``ForceDivergence(run=index)``.
     """
     with torch.no_grad():
         trainer.D.biases[-1][index] = float("nan")

@@ -24,11 +24,11 @@ z-grid itself for the manifold (an approximation there).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ganviz.contract import FakeProbes, SigmaCurves, ViewProbes
 from ganviz.trainer import Trainer
 
 SALT_VIEWS = 101
@@ -40,91 +40,6 @@ ELEMENT_BUDGET = {"cpu": 1 << 18, "cuda": 1 << 24}
 BLOCK_POINTS = 1 << 16  # shifted points materialised at once (all runs) for smoothed gradients
 SIGMA_LO, SIGMA_HI = 1e-3, 1.0
 MANIFOLD_SPAN = {"normal": 2.5, "uniform": 1.0}
-
-
-@dataclass(frozen=True, eq=False)
-class ViewProbes:
-    """Everything the run panels draw for one trainer state (R runs).
-
-    * ``density`` [R, H, W]: generator density p(x) = E_z N(x; mu(z), h(z)^2 I) with
-      h = max(sigma(z), ``density_floor``) (``density_floor`` = one grid cell), from
-      ``density_draws`` latent draws; it integrates to the model's mass inside the view
-      (~1 unless fakes leave it). ``density_label[r]`` says whether run r's map is exact
-      ("mixture"), partly or fully floored, or a kernel density estimate of the means
-      ("KDE, h = ..." when sigma = 0).
-    * ``disc`` [R, H, W]: D(x) in (0, 1) on the same grid.
-    * ``field_points`` [F*F, 2]: arrow tails, row-major like the grids
-      (``reshape(F, F, 2)[i, j] = (x_j, y_i)``); ``field`` [R, F*F, 2] = -grad_x f(x), the
-      direction the generator loss pushes a fake at x; ``smooth_field`` [R, F*F, 2] =
-      -grad_x E_eps f(x + s eps) with s = ``smooth_sigma[r]`` (Monte Carlo, common eps).
-    * ``fakes`` [R, n, 2] = mu + sigma * eps, ``fake_means`` [R, n, 2] = mu(z),
-      ``fake_sigma`` [R, n], ``fake_field`` [R, n, 2] = -grad_x f at the fakes.
-    * ``manifold`` [R, 2, L, K, 2] or None (latent_dim != 2): mu(z) along a z-grid;
-      ``manifold[r, 0, l]`` is the line z1 = c_l (z2 varies), ``manifold[r, 1, l]`` the line
-      z2 = c_l (z1 varies); c and the K points span [-2.5, 2.5] (normal latent) or [-1, 1]
-      (uniform); K = 4 (L - 1) + 1 so the lines meet at sample points.
-    * ``sigma_stats`` [R, 3]: mean, 10th and 90th percentile of sigma(z) over the probe batch.
-    """
-
-    step: int
-    extent: float
-    xs: np.ndarray
-    ys: np.ndarray
-    cell: float
-    density: np.ndarray
-    density_floor: float
-    density_label: tuple[str, ...]
-    disc: np.ndarray
-    field_points: np.ndarray
-    field: np.ndarray
-    smooth_field: np.ndarray
-    smooth_sigma: np.ndarray
-    fakes: np.ndarray
-    fake_means: np.ndarray
-    fake_sigma: np.ndarray
-    fake_field: np.ndarray
-    manifold: np.ndarray | None
-    sigma_stats: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
-class SigmaCurves:
-    """The equation-1 curves over ``sigma`` [S] (log grid 1e-3 .. 1); all [R, S], dimensionless.
-
-    For the current D and fakes x_i = mu(z_i), g0_i = grad_x f(x_i), K common draws eps_k:
-
-    * ``bias``: sum_i |gs_i - g0_i| / sum_i |g0_i|, gs_i = mean_k grad_x f(x_i + s eps_k)
-      (pathwise Monte Carlo estimate of the smoothed gradient); -> 0 as s -> 0.
-    * ``pathwise_std``: RMS over i of the per-point std over k of grad_x f(x_i + s eps_k).
-    * ``score_std``: same for the score-function estimate (f(x_i + s eps_k) - b_ik) eps_k / s
-      with the leave-one-out batch baseline b_ik = mean_{j != i} f(x_j + s eps_k), as in
-      training; grows like 1/s because f(x_i) - b_ik does not vanish as s -> 0.
-    * ``score_std_point``: the same with a per-point baseline (leave-one-out over the K draws
-      at x_i), which cancels f(x_i) and stays bounded: the 1/s comes from the baseline.
-
-    The std curves are divided by mean_i |g0_i| (a std of a 2-vector is sqrt of the trace of
-    its covariance), so all curves share one log-log plot.
-    """
-
-    step: int
-    sigma: np.ndarray
-    bias: np.ndarray
-    pathwise_std: np.ndarray
-    score_std: np.ndarray
-    score_std_point: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
-class FakeProbes:
-    """The cheap per-frame part of the views: model samples and their sigma(z).
-
-    Drawn from the same latents as :func:`compute_views` (the first ``probe.fakes`` of its
-    probe batch), so between two full probes the fakes move smoothly frame by frame.
-    """
-
-    step: int
-    fakes: np.ndarray
-    fake_sigma: np.ndarray
 
 
 def compute_fakes(trainer: Trainer, gen: torch.Generator | None = None) -> FakeProbes:

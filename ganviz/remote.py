@@ -1,11 +1,12 @@
-"""The live session in its own process, so drawing never competes with training for the GIL.
+"""The training loop in its own process, so drawing never competes with training for the GIL.
 
 Measured on this project's 2-core machine: with training on a thread beside the drawing
 thread, every torch op the trainer dispatches waits for the interpreter lock the GUI holds
 while it paints, and training ran at ~61% of its headless rate. A child process has its own
 interpreter: it runs :class:`~ganviz.live.LiveSession` exactly as a thread would and sends
 its snapshots through a pipe; the parent keeps only the newest one (``LatestSlot``).
-No Qt here: the GUI's receiving thread calls :meth:`SessionProcess.receive`.
+No Qt and no torch here (the window imports this module): torch is imported in the child
+only. The window's receiving thread calls :meth:`SessionProcess.receive`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ganviz.config import Config
-from ganviz.live import LatestSlot, LiveSession, Snapshot
+from ganviz.contract import Command, LatestSlot, Snapshot, TrainingEnded
 
 PARTS = ("views", "curves", "fakes", "real")  # the large parts, sent only when new
 
@@ -94,6 +95,8 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
     the window decide (it closes, and stops this process through ``stop``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ganviz.live import LiveSession  # torch: only ever imported in this process
+
     encoder = _Encoder()
 
     class PipeSlot(LatestSlot):
@@ -175,23 +178,21 @@ class SessionProcess:
             self.process.start()
         self._send_end.close()  # the child owns the sending end now
 
-    def send(self, name: str, value: Any = None) -> None:
-        """Queue a command for the session (same commands as ``LiveSession.send``)."""
-        self.commands.put((name, value))
+    def send(self, command: Command) -> None:
+        """Queue a command for the training loop (:mod:`ganviz.contract`)."""
+        self.commands.put(command)
 
-    def receive(self, timeout: float) -> str | None:
-        """Move the newest snapshots into the slot; an error message when the child failed.
-
-        Returns None while all is well; "" once the child has ended normally.
-        """
+    def receive(self, timeout: float) -> TrainingEnded | None:
+        """Move the newest snapshot into the slot; None while the child runs, else how it
+        ended (with the child's error when it failed)."""
         try:
             if not self._recv.poll(timeout):
-                return None if self.process.is_alive() else ""
+                return None if self.process.is_alive() else TrainingEnded()
             item = self._recv.recv()
         except (EOFError, OSError):
-            return ""
+            return TrainingEnded()
         if isinstance(item, Exception):
-            return f"training stopped: {item}"
+            return TrainingEnded(f"training stopped: {item}")
         self.slot.put(self._decoder.decode(item))
         return None
 

@@ -2,35 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ganviz.config import Config
-from ganviz.estimators import FULL_NAMES
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run. ``sigma`` is the fixed (schedule start) value, or the initial one if learned."""
-
-    index: int
-    estimator: str
-    seed: int
-    sigma: float
-    learned_sigma: bool
-
-    @property
-    def label(self) -> str:
-        """Short unique label, e.g. ``reparam_fixed s=0.05 seed=0``."""
-        sig = "s=learned" if self.learned_sigma else f"s={self.sigma:g}"
-        return f"{self.estimator} {sig} seed={self.seed}"
-
-    @property
-    def title(self) -> str:
-        """Human title, e.g. ``reparameterized, fixed sigma = 0.05``."""
-        name = FULL_NAMES[self.estimator]
-        if self.learned_sigma:
-            return name if self.estimator == "reparam_learned" else f"{name}, learned sigma(z)"
-        return f"{name}, sigma = {self.sigma:g}"
+from ganviz.contract import RunSpec
 
 
 def expand_runs(cfg: Config) -> list[RunSpec]:

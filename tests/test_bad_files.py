@@ -30,7 +30,8 @@ import torch
 
 from ganviz.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, parse_checkpoint
 from ganviz.cli import main
-from ganviz.live import LatestSlot, LiveSession
+from ganviz.contract import Failed, LatestSlot, OpenSession, Step
+from ganviz.live import LiveSession
 from ganviz.sessionfile import SessionFileError, load_session, peek_session, save_session
 from ganviz.trainer import Trainer, read_checkpoint
 from tests.conftest import small_config
@@ -647,9 +648,9 @@ def test_live_session_keeps_training_after_damaged_opens(base, tmp_path):
         path = tmp_path / f"{case}.ganviz"
         path.write_bytes(builds[case](base, tmp_path))
         data = path.read_bytes()
-        session._safe_handle("open_session", str(path))
-        kind, message = session.notice
-        assert kind == "failed", (case, message)
+        session._safe_handle(OpenSession(str(path)))
+        assert isinstance(session.notice, Failed), (case, session.notice)
+        message = session.notice.message
         _one_line(message, path.name)
         assert session.trainer is trainer and session.error == ""
         assert path.read_bytes() == data
@@ -672,9 +673,10 @@ def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path
         raise KeyError("surprise")
 
     monkeypatch.setattr(ganviz.live, "load_session", broken)
-    session._safe_handle("open_session", str(tmp_path / "x.ganviz"))
-    kind, message = session.notice
-    assert kind == "failed" and "KeyError" in message and "surprise" in message
+    session._safe_handle(OpenSession(str(tmp_path / "x.ganviz")))
+    assert isinstance(session.notice, Failed)
+    message = session.notice.message
+    assert "KeyError" in message and "surprise" in message
     _one_line(message)
     assert _same(session.trainer.state_dict(), before)
     _steps(session, 1)
@@ -695,8 +697,8 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
         raise RuntimeError("views failed")
 
     monkeypatch.setattr(ganviz.live, "compute_views", broken)
-    session._safe_handle("open_session", str(path))
-    assert session.notice[0] == "failed" and "RuntimeError" in session.notice[1]
+    session._safe_handle(OpenSession(str(path)))
+    assert isinstance(session.notice, Failed) and "RuntimeError" in session.notice.message
     assert session.trainer is trainer and session._views is views
     assert session._history is history and session.cfg is trainer.cfg
     monkeypatch.undo()
@@ -735,5 +737,5 @@ def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
     window.files.open_session_from(path)
     qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
     _one_line(window.files.last_error, "seed.ganviz", "data.seed")
-    window.session.send("step", 3)
+    window.session.send(Step(3))
     qtbot.waitUntil(lambda: window.snapshot.step == step + 3, timeout=20000)

@@ -10,13 +10,8 @@ import pytest
 import torch
 from torch import Tensor
 
-from ganviz.estimators import (
-    ESTIMATORS,
-    FULL_NAMES,
-    evaluation_points,
-    surrogate,
-    surrogate_terms,
-)
+from ganviz.contract import ESTIMATORS, FULL_NAMES
+from ganviz.estimators import evaluation_points, surrogate, surrogate_terms
 
 DT = torch.float64
 UNBIASED = ("reparam_fixed", "reparam_learned", "score")

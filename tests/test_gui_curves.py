@@ -8,9 +8,10 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from ganviz.contract import LatestSlot, Snapshot
 from ganviz.gui import theme
 from ganviz.gui.curves import EQ1, PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
-from ganviz.live import LatestSlot, LiveSession, Snapshot
+from ganviz.live import LiveSession
 from tests.conftest import small_config
 
 SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq_fraction",),

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from ganviz.contract import ExportMetrics, ExportSummary, Step
 from ganviz.gui.theme import configure_pyqtgraph
 from ganviz.gui.window import MainWindow
 from ganviz.trainer import METRIC_COLUMNS
@@ -13,7 +14,7 @@ from tests.conftest import small_config
 
 def steps(window, qtbot, n):
     target = window.snapshot.step + n
-    window.session.send("step", n)
+    window.session.send(Step(n))
     qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
 
 
@@ -40,8 +41,8 @@ def test_save_and_open_session_restores_state_and_view(window, qtbot, tmp_path):
 def test_export_metrics_and_summary(window, qtbot, tmp_path):
     steps(window, qtbot, 10)
     csv_path, json_path = tmp_path / "m.csv", tmp_path / "s.json"
-    window.session.send("export_metrics", str(csv_path))
-    window.session.send("export_summary", str(json_path))
+    window.session.send(ExportMetrics(str(csv_path)))
+    window.session.send(ExportSummary(str(json_path)))
     qtbot.waitUntil(lambda: csv_path.is_file() and json_path.is_file(), timeout=10000)
     with open(csv_path, newline="") as fh:
         rows = list(csv.DictReader(fh))

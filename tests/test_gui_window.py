@@ -1,6 +1,5 @@
 """The window, offscreen: it opens, trains, toggles, resets, shows divergence, closes fast."""
 
-import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -8,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from ganviz.contract import ForceDivergence, Opened, Saved
 from ganviz.gui.theme import configure_pyqtgraph
 from ganviz.gui.window import MainWindow
-from ganviz.live import force_divergence
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +58,7 @@ def test_reset_returns_to_step_zero(window, qtbot):
 
 
 def test_diverged_run_is_shown(window, qtbot):
-    window.session.send("call", functools.partial(force_divergence, index=1))
+    window.session.send(ForceDivergence(1))
     window.toolbar.step.trigger()
     qtbot.waitUntil(lambda: window.snapshot.runs[1].diverged, timeout=10000)
     qtbot.waitUntil(lambda: "DIVERGED" in window.panels.panels[1].plot.titleLabel.text,
@@ -201,13 +200,13 @@ def test_hidden_estimator_stays_paused_after_reset_with_new_sigma(window, qtbot)
     assert score_runs(window.snapshot)[0].run_step == 1
 
 
-def wait_for_notice(window, qtbot, kind: str) -> None:
+def wait_for_notice(window, qtbot, kind: type) -> None:
     seen = []
     original = window.files.handle_notice
 
-    def spy(k, message):
-        seen.append(k)
-        original(k, message)
+    def spy(notice):
+        seen.append(type(notice))
+        original(notice)
 
     window.files.handle_notice = spy
     qtbot.waitUntil(lambda: kind in seen, timeout=20000)
@@ -220,11 +219,11 @@ def test_opening_a_session_takes_its_hidden_estimators(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=20000)
     path = tmp_path / "hidden-score.ganviz"
     window.files.save_session_to(path)
-    wait_for_notice(window, qtbot, "saved")
+    wait_for_notice(window, qtbot, Saved)
     window.toolbar.estimator_buttons["score"].click()  # on again before opening
     window.toolbar.estimator_buttons["plugin"].click()  # and another one off
     window.files.open_session_from(path)
-    wait_for_notice(window, qtbot, "opened")
+    wait_for_notice(window, qtbot, Opened)
     assert not window.toolbar.estimator_buttons["score"].isChecked()
     assert window.toolbar.estimator_buttons["plugin"].isChecked()
     for _ in range(2):

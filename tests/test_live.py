@@ -6,7 +6,21 @@ import time
 import numpy as np
 import pytest
 
-from ganviz.live import HistoryBuffer, LatestSlot, LiveSession, needs_reset
+from ganviz.config import needs_reset
+from ganviz.contract import (
+    Apply,
+    Exported,
+    LatestSlot,
+    Opened,
+    Pause,
+    PauseEstimators,
+    Play,
+    Reset,
+    Saved,
+    SetActive,
+    Step,
+)
+from ganviz.live import HistoryBuffer, LiveSession
 from tests.conftest import small_config
 
 
@@ -64,11 +78,11 @@ def test_play_pause_step(live):
     session, slot = live
     first = wait_for(slot, lambda s: s.views is not None)
     assert first.step == 0 and not first.running
-    session.send("step", 3)
+    session.send(Step(3))
     wait_for(slot, lambda s: s.step == 3)
-    session.send("play")
+    session.send(Play())
     snap = wait_for(slot, lambda s: s.step >= 20 and s.running)
-    session.send("pause")
+    session.send(Pause())
     paused = wait_for(slot, lambda s: not s.running)
     time.sleep(0.2)
     later = slot.take()  # idle and paused: nothing new is published
@@ -81,8 +95,8 @@ def test_play_pause_step(live):
 def test_paused_run_freezes_while_others_advance(live):
     session, slot = live
     wait_for(slot, lambda s: True)
-    session.send("set_active", (1, False))
-    session.send("step", 5)
+    session.send(SetActive(1, False))
+    session.send(Step(5))
     snap = wait_for(slot, lambda s: s.step == 5)
     assert [r.run_step for r in snap.runs] == [5, 0, 5, 5]
     assert [r.active for r in snap.runs] == [True, False, True, True]
@@ -91,18 +105,18 @@ def test_paused_run_freezes_while_others_advance(live):
 def test_reset_and_live_apply(live):
     session, slot = live
     wait_for(slot, lambda s: True)
-    session.send("step", 4)
+    session.send(Step(4))
     wait_for(slot, lambda s: s.step == 4)
     cfg = session.cfg.with_overrides({"train": {"lr_g": 5e-4}, "data": {"radius": 1.5}})
-    session.send("apply", cfg)
+    session.send(Apply(cfg))
     snap = wait_for(slot, lambda s: s.config.train.lr_g == 5e-4)
     assert snap.step == 4
     assert np.allclose(np.hypot(*snap.real.modes.T), 1.5)
     wider = cfg.with_overrides({"model": {"g_hidden": [16]}})
-    session.send("apply", wider)  # needs a reset: refused with a message, nothing changes
+    session.send(Apply(wider))  # needs a reset: refused with a message, nothing changes
     err = wait_for(slot, lambda s: bool(s.error))
     assert "model.g_hidden" in err.error and "reset" in err.error
-    session.send("reset", wider)
+    session.send(Reset(wider))
     snap = wait_for(slot, lambda s: s.config.model.g_hidden == [16])
     assert snap.step == 0
 
@@ -113,7 +127,7 @@ def test_stop_is_quick_while_training():
     stop = threading.Event()
     thread = threading.Thread(target=session.run, args=(stop,), daemon=True)
     thread.start()
-    session.send("play")
+    session.send(Play())
     wait_for(slot, lambda s: s.step > 5)
     t0 = time.perf_counter()
     stop.set()
@@ -134,7 +148,7 @@ def test_reset_to_an_impossible_device_keeps_the_session(live, monkeypatch):
     session, slot = live
     wait_for(slot, lambda s: True)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    session.send("reset", session.cfg.with_overrides({"train": {"device": "cuda"}}))
+    session.send(Reset(session.cfg.with_overrides({"train": {"device": "cuda"}})))
     snap = wait_for(slot, lambda s: bool(s.error))
     assert "no CUDA device" in snap.error
     assert snap.config.train.device == "cpu" and snap.step == 0
@@ -210,16 +224,16 @@ def test_encoder_resends_a_part_built_where_a_freed_one_was(monkeypatch):
 def test_paused_estimator_stays_paused_through_a_reset_with_other_sigmas(live):
     session, slot = live
     wait_for(slot, lambda s: True)
-    session.send("pause_estimators", ["score"])
-    session.send("reset", session.cfg.with_overrides({"runs": {"sigmas": [0.2]}}))
-    session.send("step", 3)
+    session.send(PauseEstimators(frozenset({"score"})))
+    session.send(Reset(session.cfg.with_overrides({"runs": {"sigmas": [0.2]}})))
+    session.send(Step(3))
     snap = wait_for(slot, lambda s: s.step == 3 and s.config.runs.sigmas == [0.2])
     states = {r.spec.estimator: r for r in snap.runs}
     assert states["score"].spec.sigma == 0.2
     assert not states["score"].active and states["score"].run_step == 0
     assert all(r.active and r.run_step == 3 for r in snap.runs if r.spec.estimator != "score")
-    session.send("pause_estimators", [])
-    session.send("step", 2)
+    session.send(PauseEstimators(frozenset({})))
+    session.send(Step(2))
     snap = wait_for(slot, lambda s: s.step == 5)
     assert all(r.active for r in snap.runs)
     assert [r.run_step for r in snap.runs] == [5, 5, 5, 2]
@@ -234,7 +248,7 @@ def test_process_stops_by_itself_though_nobody_read_its_snapshots():
     cfg = small_config().with_overrides({"probe": {"grid": 96}})  # ~1 MB snapshots
     proc = SessionProcess(cfg, LatestSlot(), frame_interval=0.005)
     proc.start()
-    proc.send("play")
+    proc.send(Play())
     proc._recv.poll(60)  # the child runs; from now on nobody reads the pipe
     time.sleep(1.5)  # long enough to fill the pipe and block in send
     assert proc.process.is_alive()
@@ -250,12 +264,12 @@ def test_latest_slot_keeps_the_messages_of_dropped_snapshots():
 
     snap = snapshot_of(Trainer(small_config(), "cpu"))
     slot = LatestSlot()
-    slot.put(replace(snap, seq=1, notice=("opened", "{}")))
+    slot.put(replace(snap, seq=1, notice=Opened("a.ganviz")))
     slot.put(replace(snap, seq=2, error="train.lr_d: needs a reset"))
     slot.put(replace(snap, seq=3))
     newest = slot.take()
-    assert newest.seq == 3 and newest.notice == ("opened", "{}")
+    assert newest.seq == 3 and newest.notice == Opened("a.ganviz")
     assert newest.error == "train.lr_d: needs a reset"
-    slot.put(replace(snap, seq=4, notice=("saved", "x")))
-    slot.put(replace(snap, seq=5, notice=("exported", "y")))
-    assert slot.take().notice == ("exported", "y")  # the newer message wins
+    slot.put(replace(snap, seq=4, notice=Saved("x")))
+    slot.put(replace(snap, seq=5, notice=Exported("y")))
+    assert slot.take().notice == Exported("y")  # the newer message wins

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from ganviz.config import Config
+from ganviz.contract import Play
 
 
 def _headless_rate(cfg: Config, seconds: float, threads: int) -> float:
@@ -42,7 +43,7 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     while window.snapshot is None and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.005)
-    window.session.send("play")
+    window.session.send(Play())
     warm = time.perf_counter() + 1.5
     while time.perf_counter() < warm:
         app.processEvents()

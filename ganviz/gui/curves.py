@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,12 +22,8 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganviz.config import Config
+from ganviz.contract import RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
-from ganviz.runs import RunSpec
-
-if TYPE_CHECKING:  # annotations only: importing them would pull torch into the GUI
-    from ganviz.live import Snapshot
-    from ganviz.probes import SigmaCurves
 
 # name -> (title, y label, log y); the order is the layout order (row-major, 3 per row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
@@ -76,13 +71,8 @@ def _power_of_ten(k: int) -> str:
 
 
 def run_label(spec: RunSpec) -> str:
-    """Legend text shared by runs that differ only in seed, e.g. ``reparam, fixed σ = 0.05``."""
-    name = theme.SHORT_NAMES[spec.estimator]
-    if spec.learned_sigma:
-        return name if spec.estimator == "reparam_learned" else f"{name}, learned σ(z)"
-    if spec.estimator == "reparam_fixed":
-        return f"{name} = {_fmt(spec.sigma)}"
-    return f"{name}, σ = {_fmt(spec.sigma)}"
+    """Legend text shared by runs that differ only in seed (``RunSpec.legend``)."""
+    return spec.legend
 
 
 def run_color(spec: RunSpec, specs: tuple[RunSpec, ...]) -> QColor:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ganviz.compare import GroupCurves
+from ganviz.contract import GroupCurves, legend_text
 from ganviz.gui import theme
 from ganviz.gui.curves import (
     DIM_COLOR,
@@ -34,13 +34,13 @@ LEGEND_HEIGHT = 30
 
 
 def _title(group: GroupCurves) -> str:
-    name = theme.SHORT_NAMES[group.estimator]
-    if group.sigma_label == "learned":
-        sigma = "" if group.run_sigma is None else f", mean {group.run_sigma:.2g}"
-    else:
-        sigma = f", σ = {group.sigma_label}"
+    """The row's legend text in its estimator's colour (learned: with the mean sigma(z))."""
+    learned = group.sigma_label == "learned"
+    text = legend_text(group.estimator, None if learned else float(group.sigma_label))
+    if learned and group.run_sigma is not None:
+        text += f", mean {group.run_sigma:.2g}"
     color = theme.ESTIMATOR_COLORS[group.estimator]
-    return f"<span style='color:{color}'>{name}{sigma}</span>"
+    return f"<span style='color:{color}'>{text}</span>"
 
 
 def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.GraphicsLayoutWidget:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+
+from ganviz.contract import (
+    Exported,
+    ExportMetrics,
+    ExportSummary,
+    Failed,
+    Notice,
+    Opened,
+    OpenSession,
+    Saved,
+    SaveSession,
+)
 
 if TYPE_CHECKING:
     from ganviz.gui.window import MainWindow
@@ -112,13 +123,13 @@ class FileActions:
         """Ask for a file and export the metrics history as CSV (the headless columns)."""
         path = self._ask("Export metrics", self._name("metrics", ".csv"), "CSV (*.csv)")
         if path is not None:
-            self.window.session.send("export_metrics", str(path))
+            self.window.session.send(ExportMetrics(str(path)))
 
     def export_summary(self) -> None:
         """Ask for a file and export the current summary as JSON (the headless schema)."""
         path = self._ask("Export summary", self._name("summary", ".json"), "JSON (*.json)")
         if path is not None:
-            self.window.session.send("export_summary", str(path))
+            self.window.session.send(ExportSummary(str(path)))
 
     # -------------------------------------------------------------- actions
     def view_state(self) -> dict:
@@ -129,12 +140,12 @@ class FileActions:
 
     def save_session_to(self, path: Path) -> None:
         """Save the session into ``path`` (the training process writes it)."""
-        self.window.session.send("save_session", (str(path), self.view_state()))
+        self.window.session.send(SaveSession(str(path), self.view_state()))
 
     def open_session_from(self, path: Path) -> None:
         """Open the session in ``path`` (the training process loads it)."""
         self.window.toolbar.play.setChecked(False)
-        self.window.session.send("open_session", str(path))
+        self.window.session.send(OpenSession(str(path)))
 
     def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
         """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""
@@ -156,16 +167,18 @@ class FileActions:
             return
         self.window.statusBar().showMessage(f"exported {path}", 6000)
 
-    def handle_notice(self, kind: str, message: str) -> None:
+    def handle_notice(self, notice: Notice) -> None:
         """The training process's answer to a file command."""
-        if kind == "failed":
-            self._fail(message)
-        elif kind == "opened":
-            info = json.loads(message)
-            self.restore_view(info.get("view") or {})
-            self.window.statusBar().showMessage(f"opened {info['path']}", 6000)
-        else:
-            self.window.statusBar().showMessage(f"{kind} {message}", 6000)
+        match notice:
+            case Failed(message=message):
+                self._fail(message)
+            case Opened(path=path, view=view):
+                self.restore_view(view)
+                self.window.statusBar().showMessage(f"opened {path}", 6000)
+            case Saved(path=path):
+                self.window.statusBar().showMessage(f"saved {path}", 6000)
+            case Exported(path=path):
+                self.window.statusBar().showMessage(f"exported {path}", 6000)
 
     def restore_view(self, view: dict) -> None:
         """Apply a session's stored layers, hidden estimators and selected run.

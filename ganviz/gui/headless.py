@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ganviz.live import Snapshot
+from ganviz.contract import Snapshot
 
 DENSITY_FIGURE_LAYERS = ("real", "density", "fakes")
 

@@ -8,13 +8,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 
-from ganviz.estimators import FULL_NAMES
+from ganviz.contract import (
+    FULL_NAMES,
+    SHORT_NAMES,
+    FakeProbes,
+    RealData,
+    RunSpec,
+    Snapshot,
+    ViewProbes,
+)
 from ganviz.geometry import arrow_segments, circles, polylines
 from ganviz.gui import theme
 from ganviz.gui.viewstate import ViewState
-from ganviz.live import RealData, Snapshot
-from ganviz.probes import FakeProbes, ViewProbes
-from ganviz.runs import RunSpec
 
 FIELD_COLOR = "#7fd6ff"
 SMOOTH_COLOR = "#ffd166"
@@ -189,7 +194,7 @@ class RunPanel:
         i = int(np.abs(v.ys - y).argmin())
         k = int(np.argmin(((v.field_points - (x, y)) ** 2).sum(1)))
         gx, gy = v.field[r, k]
-        return (f"{theme.SHORT_NAMES[self.spec.estimator]} (seed {self.spec.seed}):  "
+        return (f"{SHORT_NAMES[self.spec.estimator]} (seed {self.spec.seed}):  "
                 f"x = ({x:+.3f}, {y:+.3f})   p(x) = {v.density[r, i, j]:.3g}   "
                 f"D(x) = {v.disc[r, i, j]:.3f}   −∇f = ({gx:+.3g}, {gy:+.3g})")
 

@@ -41,6 +41,7 @@ from ganviz.config import (
     DATASETS,
     DEVICES,
     LATENTS,
+    LIVE_FIELDS,
     LOSSES,
     OPTIMIZERS,
     SCHEDULES,
@@ -54,10 +55,10 @@ from ganviz.config import (
     TrainConfig,
     from_dict,
     load_preset,
+    needs_reset,
     preset_description,
     preset_names,
 )
-from ganviz.live import LIVE_FIELDS, needs_reset
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
                              "runs": RunsConfig, "eval": EvalConfig, "probe": ProbeConfig}

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.estimators import ESTIMATORS, FULL_NAMES
+from ganviz.contract import ESTIMATORS, FULL_NAMES, SHORT_NAMES
 from ganviz.gui import theme
 from ganviz.gui.viewstate import LAYERS, ViewState
 
@@ -78,7 +78,7 @@ class TrainingToolbar(QToolBar):
         self.estimator_buttons: dict[str, QToolButton] = {}
         for est in ESTIMATORS:
             button = QToolButton()
-            button.setText(theme.SHORT_NAMES[est])
+            button.setText(SHORT_NAMES[est])
             button.setCheckable(True)
             button.setChecked(True)
             button.setToolTip(f"{FULL_NAMES[est]}: show and train (on) or hide and pause (off)")

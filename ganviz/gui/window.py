@@ -12,6 +12,18 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from ganviz.config import Config, ConfigError
+from ganviz.contract import (
+    Apply,
+    LatestSlot,
+    Opened,
+    Pause,
+    PauseEstimators,
+    Play,
+    Reset,
+    Snapshot,
+    Speed,
+    Step,
+)
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, settings
@@ -21,7 +33,6 @@ from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from ganviz.gui.worker import TrainingThread
-from ganviz.live import LatestSlot, Snapshot
 from ganviz.remote import SessionProcess
 
 RECORD_EVERY_FRAMES = 3  # ~10 frames per second of training in the GIF
@@ -83,7 +94,7 @@ class MainWindow(QMainWindow):
         self.toolbar.play_toggled.connect(self._on_play)
         self.toolbar.step_requested.connect(self._on_step)
         self.toolbar.reset_requested.connect(self._reset_current)
-        self.toolbar.speed_changed.connect(lambda n: self.session.send("speed", n))
+        self.toolbar.speed_changed.connect(lambda n: self.session.send(Speed(n)))
         self.toolbar.estimator_toggled.connect(self._on_estimator)
         self.settings.apply_requested.connect(self._on_apply)
         self.settings.reset_requested.connect(self._reset)
@@ -166,8 +177,8 @@ class MainWindow(QMainWindow):
         if snap.error:
             self.statusBar().showMessage(snap.error, 8000)
         if snap.notice is not None:
-            self.files.handle_notice(*snap.notice)
-            if snap.notice[0] == "opened":  # the session's hidden estimators now rule
+            self.files.handle_notice(snap.notice)
+            if isinstance(snap.notice, Opened):  # the session's hidden estimators now rule
                 self._send_paused()
         self.frames += 1
         if self.recorder is not None and self.frames % RECORD_EVERY_FRAMES == 0:
@@ -199,11 +210,11 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------- actions
     def _on_step(self) -> None:
         self.toolbar.play.setChecked(False)
-        self.session.send("step", 1)
+        self.session.send(Step(1))
         self._hint_if_all_paused()
 
     def _on_play(self, on: bool) -> None:
-        self.session.send("play" if on else "pause")
+        self.session.send(Play() if on else Pause())
         if on:
             self._hint_if_all_paused()
 
@@ -221,7 +232,7 @@ class MainWindow(QMainWindow):
     def _send_paused(self) -> None:
         """Tell the training process which estimators are hidden; it keeps them paused,
         through resets too, so the toolbar, the panels and the runs always agree."""
-        self.session.send("pause_estimators", sorted(self.state.hidden_estimators))
+        self.session.send(PauseEstimators(frozenset(self.state.hidden_estimators)))
 
     def current_config(self) -> Config:
         """The configuration the training process runs now."""
@@ -231,10 +242,10 @@ class MainWindow(QMainWindow):
         self._reset(self.current_config())
 
     def _reset(self, cfg: Config) -> None:
-        self.session.send("reset", cfg)
+        self.session.send(Reset(cfg))
 
     def _on_apply(self, cfg: Config) -> None:
-        self.session.send("apply", cfg)
+        self.session.send(Apply(cfg))
         self.settings.mark_applied(cfg)
 
     def _on_dataset_chosen(self, name: str) -> None:
@@ -279,7 +290,7 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             self.statusBar().showMessage(str(exc), 8000)
             return
-        self.session.send("apply", cfg)
+        self.session.send(Apply(cfg))
         self.settings.set_config(cfg)
         self.settings.mark_applied(cfg)
 

@@ -31,13 +31,12 @@ class TrainingThread(QThread):
     def run(self) -> None:
         """Thread body (do not call directly: use ``start()``)."""
         while not self._stop.is_set():
-            message = self.session.receive(timeout=0.05)
-            if message:
-                self.failed.emit(message)
-                return
-            if message == "" and not self._stop.is_set():
-                self.failed.emit("training process ended unexpectedly")
-                return
+            ended = self.session.receive(timeout=0.05)
+            if ended is None:
+                continue
+            if not self._stop.is_set():
+                self.failed.emit(ended.error or "training process ended unexpectedly")
+            return
 
     def stop(self, timeout_ms: int = 700) -> bool:
         """Stop this thread and the training process within about ``timeout_ms``.
