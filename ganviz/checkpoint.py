@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 import torch
 
 from ganviz.config import MAX_SEED, Config, ConfigError, from_dict
+from ganviz.errors import UserError
 from ganviz.estimators import ESTIMATORS
 from ganviz.runs import expand_runs
 
@@ -46,11 +47,8 @@ MAX_RECORDS = 100_000  # tensors in one checkpoint (that run has about 200)
 STATE_TENSORS = ("diverged", "run_steps", "loss_d", "loss_g")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError):
     """A checkpoint that cannot be read or does not fit; ``str()`` is one user-facing line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
 
 
 def size_text(n: int) -> str:

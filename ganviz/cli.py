@@ -13,13 +13,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ganviz.errors import UserError
+
 EXIT_USAGE = 2
 MAX_STEPS = 100_000_000  # the config's limit for train.steps
 MAX_COMPARE_SEEDS = 64  # 4 estimators x 64 seeds = 256 runs, the trainer's limit
 
 
-class UsageError(Exception):
-    """A user mistake: reported as one line, exit code 2."""
+class UsageError(UserError):
+    """A user mistake on the command line: reported as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -291,12 +293,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UsageError(f"--figures/--gif need PySide6 and pyqtgraph ({exc})") from None
     run_dir = open_run_dir(out, args.resume)
     try:
-        gif_every = 0
-        if args.gif:
-            gif_every = args.gif_every or max(1, cfg.train.steps // 50)
+        drawings = None
+        if args.figures or args.gif:
+            from ganviz.gui.headless import TrainingDrawings
+
+            gif_every = (args.gif_every or max(1, cfg.train.steps // 50)) if args.gif else 0
+            drawings = TrainingDrawings(figures=args.figures, gif_every=gif_every)
         return run_training(cfg, device, out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet,
-                            figures=args.figures, gif_every=gif_every, state=state)
+                            drawings=drawings, state=state)
     except BaseException as exc:
         _give_up(run_dir, exc)
         raise
@@ -401,7 +406,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     """Open the main window (no subcommand)."""
     from ganviz import config
-    from ganviz.device import resolve_device
+    from ganviz.device import check_device_elsewhere
     from ganviz.gui.preflight import problem
 
     cfg = base_config(args)
@@ -410,7 +415,7 @@ def cmd_window(args: argparse.Namespace) -> int:
             cfg = cfg.with_overrides({"train": {"device": args.device}})
         except config.ConfigError as exc:
             raise UsageError(f"--device ({exc})") from None
-    resolve_device(cfg.train.device)
+    check_device_elsewhere(cfg.train.device)  # the window's process never imports torch
     why_not = problem()  # before anything imports Qt, which would abort the process
     if why_not is not None:
         raise UsageError(why_not)
@@ -424,10 +429,6 @@ def cmd_window(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
-    from ganviz.config import ConfigError
-    from ganviz.session import OutputError
-    from ganviz.trainer import CheckpointError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
@@ -439,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             return cmd_bench(args)
         return cmd_window(args)
-    except (UsageError, ConfigError, CheckpointError, OutputError) as exc:
+    except UserError as exc:
         print(f"ganviz: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ import tomli_w
 
 from ganviz.atomic import write_text_atomic
 from ganviz.contract import ESTIMATORS
+from ganviz.errors import UserError
 
 PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 
@@ -42,7 +43,7 @@ MAX_CONFIG_BYTES = 1 << 20  # a config file is a few hundred bytes; refuse anyth
 MEMORY_LIMIT_GIB = 8.0
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A user-facing configuration problem; ``str()`` is one line naming the field."""
 
     def __init__(self, field_name: str, message: str) -> None:

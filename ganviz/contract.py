@@ -210,7 +210,9 @@ class GroupCurves:
 
 @dataclass(frozen=True)
 class PartVersions:
-    """Version numbers of a snapshot's large parts (views, fakes, curves, real data).
+    """Version numbers of a snapshot's large parts (views, fakes, curves, real data) and of
+    its metric history (a new number when a reset or an opened session starts a new one;
+    rows appended to the same history keep it).
 
     The producer gives a part a new number, unique within its process, whenever it builds
     that part anew; equal numbers mean the very same part.
@@ -220,6 +222,7 @@ class PartVersions:
     fakes: int = 0
     curves: int = 0
     real: int = 0
+    history: int = 0
 
 
 # --------------------------------------------------------------- notices

@@ -131,6 +131,7 @@ class LiveSession:
     _fakes = _Part()
     _curves = _Part()
     _real = _Part()
+    _history = _Part()  # the buffer, versioned: a new one means a new history
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
                  probe_budget: float = 0.06, curve_interval: float = 2.0,

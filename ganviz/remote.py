@@ -39,6 +39,7 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.sent: dict[str, int | None] = dict.fromkeys(PARTS)
+        self.history_version: int | None = None
         self.rows = 0
 
     def encode(self, snap: Snapshot) -> dict[str, Any]:
@@ -50,7 +51,8 @@ class _Encoder:
                 msg[name] = getattr(snap, name)
         hist = snap.history
         length = next(iter(hist.values())).shape[0] if hist else 0
-        if length < self.rows:  # a reset started a new history
+        if snap.versions.history != self.history_version:  # a reset started a new history
+            self.history_version = snap.versions.history
             self.rows = 0
             msg["history_reset"] = True
         msg["history_rows"] = {k: np.array(v[self.rows:]) for k, v in hist.items()}
@@ -71,14 +73,12 @@ class _Decoder:
         for name in self.parts:
             if name in msg:
                 self.parts[name] = msg[name]
-        if msg.get("history_reset"):
-            self.history = {}
         rows = msg["history_rows"]
-        if rows and any(len(v) for v in rows.values()):
-            self.history = {k: _frozen(np.concatenate([self.history[k], v]))
-                            if k in self.history else _frozen(v) for k, v in rows.items()}
-        elif not self.history:
+        if msg.get("history_reset"):
             self.history = {k: _frozen(v) for k, v in rows.items()}
+        elif any(len(v) for v in rows.values()):
+            self.history = {k: _frozen(np.concatenate([self.history[k], v]))
+                            for k, v in rows.items()}
         return replace(msg["snapshot"], history=self.history, **self.parts)
 
 

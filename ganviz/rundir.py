@@ -14,6 +14,8 @@ import re
 import shutil
 from pathlib import Path
 
+from ganviz.errors import UserError
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; folders are still never overwritten
@@ -26,7 +28,7 @@ RUN_FILES = ("checkpoint.pt", "config.toml", "metrics.csv", "summary.json", "res
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 
 
-class RunDirError(ValueError):
+class RunDirError(UserError):
     """The output folder cannot be used; ``str()`` is one line naming ``--out``."""
 
 

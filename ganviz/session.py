@@ -6,13 +6,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from tqdm import tqdm
 
 from ganviz.atomic import write_text_atomic
 from ganviz.config import Config
+from ganviz.contract import Snapshot
 from ganviz.device import training_threads
 from ganviz.live import snapshot_of
 from ganviz.outputs import metrics_csv_text, write_session_outputs
@@ -22,8 +23,18 @@ from ganviz.trainer import Trainer, read_checkpoint
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
-class OutputError(ValueError):
-    """Writing the outputs failed (disk full, folder gone): one line for the user."""
+class Drawings(Protocol):
+    """What the composition root may plug into a headless run: drawings of its snapshots
+    (the window's views, rendered offscreen). The engine knows nothing of how they are made.
+    """
+
+    frame_every: int  # steps between frames; 0: no frames, only the final drawings
+
+    def frame(self, snapshot: Snapshot) -> None:
+        """One frame of training (step 0, then every ``frame_every`` steps)."""
+
+    def finish(self, snapshot: Snapshot, out: Path) -> list[Path]:
+        """Write the drawings of the final snapshot into ``out``; the paths written."""
 
 
 def open_trainer(cfg: Config, device: torch.device, out: Path, resume: bool,
@@ -85,24 +96,24 @@ def save_progress(trainer: Trainer, out: Path) -> None:
 
 
 def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool = False,
-                 checkpoint_every: int = 1000, progress: bool = True, figures: bool = False,
-                 gif_every: int = 0, state: dict[str, Any] | None = None) -> int:
+                 checkpoint_every: int = 1000, progress: bool = True,
+                 drawings: Drawings | None = None, state: dict[str, Any] | None = None) -> int:
     """Train to ``cfg.train.steps`` total steps, writing everything into ``out``; exit code.
 
-    ``figures`` also renders the window's views offscreen (comparison.png/.svg, one PNG per
-    panel); ``gif_every`` > 0 records training.gif with a frame every that many steps.
+    ``drawings`` (plugged in by the command line: figures and GIFs drawn by the window's
+    views) gets a snapshot every ``drawings.frame_every`` steps and the final one.
     ``state`` is the checkpoint already read when resuming (else it is read from ``out``).
     Ctrl-C or SIGTERM stops after the step under way, saves, and returns 130.
     """
     with StopRequests() as stop:
         return _run_training(cfg, device, out, stop, resume=resume,
                              checkpoint_every=checkpoint_every, progress=progress,
-                             figures=figures, gif_every=gif_every, state=state)
+                             drawings=drawings, state=state)
 
 
 def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopRequests, *,
-                  resume: bool, checkpoint_every: int, progress: bool, figures: bool,
-                  gif_every: int, state: dict[str, Any] | None) -> int:
+                  resume: bool, checkpoint_every: int, progress: bool,
+                  drawings: Drawings | None, state: dict[str, Any] | None) -> int:
     torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
     trainer = open_trainer(cfg, device, out, resume, state)
     trainer.cfg.save(out / "config.toml")
@@ -111,25 +122,14 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
     bar = tqdm(total=trainer.cfg.train.steps, initial=trainer.step_count, unit="step",
                disable=not progress, file=sys.stderr, dynamic_ncols=True, leave=True)
 
-    recorder = view = None
-    if gif_every > 0:
-        from ganviz.gui.headless import ComparisonView
-        from ganviz.gui.recorder import GifRecorder
-
-        view, recorder = ComparisonView(), GifRecorder()
-
-    def record(t: Trainer) -> None:
-        if recorder is not None and view is not None:
-            view.show(snapshot_of(t))
-            recorder.add(view.grab(), t.step_count)
-
-    if trainer.step_count == 0:
-        record(trainer)
+    frame_every = drawings.frame_every if drawings is not None else 0
+    if drawings is not None and frame_every > 0 and trainer.step_count == 0:
+        drawings.frame(snapshot_of(trainer))
 
     def on_step(t: Trainer) -> None:
         bar.update(1)
-        if gif_every > 0 and t.step_count % gif_every == 0:
-            record(t)
+        if drawings is not None and frame_every > 0 and t.step_count % frame_every == 0:
+            drawings.frame(snapshot_of(t))
         if t.step_count % checkpoint_every == 0:
             save_progress(t, out)
         if t.history and t.history[-1]["step"] == t.step_count:
@@ -140,23 +140,11 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
     finally:
         bar.close()
     interrupted = stop.requested != "" and trainer.step_count < trainer.cfg.train.steps
-    try:
-        trainer.save_checkpoint(ckpt)
-        curves = compute_sigma_curves(trainer)
-        paths = write_session_outputs(trainer, out, curves)
-        if recorder is not None and view is not None:
-            if trainer.step_count % gif_every:
-                record(trainer)
-            paths.append(recorder.save(out / "training.gif"))
-            view.close()
-        if figures:
-            from ganviz.gui.headless import write_figures
-
-            paths.extend(write_figures(snapshot_of(trainer), out))
-    except Exception as exc:
-        if type(exc).__name__ == "ExportError":  # from the GUI's exporters, already one line
-            raise OutputError(f"--figures: {exc}") from None
-        raise
+    trainer.save_checkpoint(ckpt)
+    curves = compute_sigma_curves(trainer)
+    paths = write_session_outputs(trainer, out, curves)
+    if drawings is not None:
+        paths.extend(drawings.finish(snapshot_of(trainer), out))
     for line in _final_table(trainer):
         print(line)
     print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")

@@ -28,6 +28,7 @@ from ganviz.checkpoint import (
     parse_checkpoint,
     size_text,
 )
+from ganviz.errors import UserError
 from ganviz.estimators import ESTIMATORS
 from ganviz.outputs import metrics_csv_text
 from ganviz.trainer import Trainer
@@ -50,11 +51,8 @@ VIEW_KEYS = ("layers", "hidden_estimators", "selected_run")
 MAX_LAYER_NAMES = 64
 
 
-class SessionFileError(ValueError):
+class SessionFileError(UserError):
     """A session file that cannot be written or read; ``str()`` is one user-facing line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
 
 
 def session_path(path: str | Path) -> Path:

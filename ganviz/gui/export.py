@@ -28,14 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.atomic import write_atomic
+from ganviz.errors import UserError
 from ganviz.gui import theme
 
 PLOT_SUFFIXES = (".png", ".svg")
 MAX_PIXELS = 400_000_000  # ~1.6 GB of ARGB32: beyond this QImage allocation fails or thrashes
 
 
-class ExportError(Exception):
-    """An export failed; the message names the path and the reason."""
+class ExportError(UserError):
+    """An export failed; the message (one line) names the path and the reason."""
 
 
 class ComparisonWindow(Protocol):
@@ -234,7 +235,13 @@ def _svg_bytes(size: QSize, path: Path, title: str,
 
 
 def _plot_png(plot_item: pg.PlotItem, path: Path, scale: float) -> bytes:
-    """One plot at ``scale`` x its size, rendered with a device pixel ratio.
+    """One plot at ``scale`` x its size, as PNG bytes."""
+    return _png_bytes(plot_image(plot_item, scale, path), path)
+
+
+def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")) -> QImage:
+    """One plot at ``scale`` x its size, rendered with a device pixel ratio (crisp, and its
+    lines as wide as in the window); ``path`` names the file in error messages.
 
     pyqtgraph's ImageExporter scales the painter instead, which legends ignore (they are
     ``ItemIgnoresTransformations``): they would come out small and misplaced.
@@ -254,7 +261,7 @@ def _plot_png(plot_item: pg.PlotItem, path: Path, scale: float) -> bytes:
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
-    return _png_bytes(image, path)
+    return image
 
 
 def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:

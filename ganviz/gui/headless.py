@@ -89,6 +89,41 @@ class ComparisonView:
         self.app.processEvents()
 
 
+class TrainingDrawings:
+    """What ``train --figures`` and ``--gif`` plug into a headless run (the engine's
+    ``session.Drawings``): a GIF frame every ``frame_every`` steps, and at the end
+    training.gif and/or the figures, all drawn by the window's own views."""
+
+    def __init__(self, *, figures: bool, gif_every: int) -> None:
+        from ganviz.gui.recorder import GifRecorder
+
+        self.figures = figures
+        self.frame_every = gif_every
+        self.view = ComparisonView() if gif_every > 0 else None
+        self.recorder = GifRecorder() if gif_every > 0 else None
+        self._last_frame = -1
+
+    def frame(self, snapshot: Snapshot) -> None:
+        """Add one GIF frame showing ``snapshot``."""
+        if self.view is None or self.recorder is None:
+            return
+        self.view.show(snapshot)
+        self.recorder.add(self.view.grab(), snapshot.step)
+        self._last_frame = snapshot.step
+
+    def finish(self, snapshot: Snapshot, out: Path) -> list[Path]:
+        """training.gif (ending on ``snapshot``) and/or the figures, written into ``out``."""
+        paths = []
+        if self.view is not None and self.recorder is not None:
+            if self._last_frame != snapshot.step:
+                self.frame(snapshot)
+            paths.append(self.recorder.save(out / "training.gif"))
+            self.view.close()
+        if self.figures:
+            paths.extend(write_figures(snapshot, out))
+        return paths
+
+
 def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
     """comparison.png, comparison.svg and one PNG per panel into ``out``."""
     from ganviz.gui.export import export_comparison_png, export_comparison_svg, export_plot
@@ -106,23 +141,6 @@ def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
         view.close()
 
 
-def _panel_image(view: ComparisonView, index: int, scale: float):
-    """One run panel rendered at ``scale`` (crisp) as a QImage."""
-    from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage, QPainter
-
-    plot = view.panels.panels[index].plot
-    rect = plot.sceneBoundingRect()
-    image = QImage(int(rect.width() * scale), int(rect.height() * scale),
-                   QImage.Format.Format_RGB32)
-    image.fill(0xFF16181D)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.panels.scene().render(painter, QRectF(image.rect()), rect)
-    painter.end()
-    return image
-
-
 def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], path: Path,
                          scale: float = 2.0) -> Path:
     """A grid of final-density panels: one column per (label, best run, worst run), the best
@@ -131,25 +149,32 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
     from ganviz.atomic import write_atomic
+    from ganviz.gui.export import plot_image
+    from ganviz.gui.theme import BACKGROUND, FOREGROUND
+
+    def panel_image(run: int) -> QImage:
+        image = plot_image(view.panels.panels[run].plot, scale, path)
+        image.setDevicePixelRatio(1.0)  # placed pixel for pixel in the grid below
+        return image
 
     rows = -(-len(snap.runs) // 4)  # the panel grid holds four per row
     view = ComparisonView(width=1700, height=int(rows * 430 * 5 / 3))  # panels: 3/5 of it
     view.state.layers = set(DENSITY_FIGURE_LAYERS)
     try:
         view.show(snap)
-        tiles = [[_panel_image(view, best, scale), _panel_image(view, worst, scale)]
+        tiles = [[panel_image(best), panel_image(worst)]
                  for _, best, worst in choices]
     finally:
         view.close()
     w, h = tiles[0][0].width(), tiles[0][0].height()
     label_h = int(26 * scale)
     grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
-    grid.fill(QColor("#16181d"))
+    grid.fill(QColor(BACKGROUND))
     painter = QPainter(grid)
     font = QFont()
     font.setPixelSize(int(14 * scale))
     painter.setFont(font)
-    painter.setPen(QColor("#d8dde6"))
+    painter.setPen(QColor(FOREGROUND))
     for col, ((label, best, worst), pair) in enumerate(zip(choices, tiles, strict=True)):
         for row, (run, image) in enumerate(zip((best, worst), pair, strict=True)):
             y = row * (h + label_h)

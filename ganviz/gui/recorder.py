@@ -14,6 +14,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from ganviz.atomic import write_atomic
+from ganviz.gui import theme
 
 MAX_FRAMES = 2000
 
@@ -117,7 +118,7 @@ def stack_vertically(images: list[QImage]) -> QImage:
     width = max(im.width() for im in images)
     height = sum(im.height() for im in images)
     out = QImage(width, height, QImage.Format.Format_RGB32)
-    out.fill(QColor("#16181d"))
+    out.fill(QColor(theme.BACKGROUND))
     painter = QPainter(out)
     y = 0
     for im in images:
