@@ -22,7 +22,7 @@ import torch
 
 from ganviz.atomic import write_text_atomic
 from ganviz.checkpoint import one_line
-from ganviz.config import Config, ConfigError
+from ganviz.config import Config, ConfigError, needs_reset
 from ganviz.device import resolve_device, training_threads
 from ganviz.outputs import metrics_csv_text, summary_dict
 from ganviz.probes import (
@@ -38,29 +38,7 @@ from ganviz.sessionfile import SessionFileError, load_session, save_session
 from ganviz.trainer import METRIC_COLUMNS, CheckpointError, Trainer
 
 FILE_COMMANDS = ("save_session", "open_session", "export_metrics", "export_summary")
-# Settings that apply at the next step; everything else needs a reset.
-LIVE_FIELDS = {
-    "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
-              "loss", "sigma_min", "sigma_schedule", "sigma_final", "schedule_steps",
-              "real_noise", "steps"},
-    "data": {"name", "radius", "std", "spacing", "scale", "means", "stds", "weights",
-             "train_size", "seed"},
-    "eval": {"every", "samples", "grad_var_batches", "js_bins"},
-    "probe": {"grid", "field_grid", "density_draws", "fakes", "smooth_draws",
-              "manifold_lines", "curve_points", "curve_draws", "curve_fakes"},
-}
 NUMERIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in ("run", "estimator", "seed"))
-
-
-def needs_reset(old: Config, new: Config) -> list[str]:
-    """Fields that differ between two configs and cannot change while training."""
-    changed = []
-    a, b = old.to_dict(), new.to_dict()
-    for section, values in b.items():
-        for key, value in values.items():
-            if a[section][key] != value and key not in LIVE_FIELDS.get(section, set()):
-                changed.append(f"{section}.{key}")
-    return changed
 
 
 class LatestSlot:
