@@ -99,7 +99,7 @@ class Setting:
             bool(self.gt_field)
 
 
-def setting(default: Any, label: str, help: str, **declared: Any) -> Any:  # noqa: A002
+def setting(default: Any, label: str, help: str, **declared: Any) -> Any:
     """A dataclass field carrying its :class:`Setting` (lists get a fresh copy each time)."""
     meta = {"setting": Setting(label=label, help=help, **declared)}
     if isinstance(default, list):
@@ -280,7 +280,8 @@ class RunsConfig:
         repeated="give at least one sigma, each once", many="give at most {hi} sigmas (got {n})",
         group="Estimators & σ", row=1)
     plugin_sigma: float = setting(
-        0.0, "Plug-in σ", "Noise σ of the fakes the plug-in estimator shows D; 0 is the vanilla GAN.",
+        0.0, "Plug-in σ",
+        "Noise σ of the fakes the plug-in estimator shows D; 0 is the vanilla GAN.",
         ge=0, le=100, group="Estimators & σ", row=2)
     sigma_init: float = setting(0.1, "Initial σ",
                                 "Initial σ(z) of the learned-σ runs; it must exceed σ min.",

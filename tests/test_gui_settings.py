@@ -248,13 +248,13 @@ def test_cross_field_error_is_mapped(qtbot, panel):
 def test_custom_dataset_shows_modes(qtbot, panel):
     combo = panel.field_widget("data.name")
     combo.setCurrentText("custom")
-    assert panel.modes_label.isVisibleTo(panel)
-    assert panel.modes_label.text().startswith("0 modes")
+    assert panel.field_widget("data.means").isVisibleTo(panel)
+    assert panel.field_widget("data.means").text().startswith("0 modes")
     with pytest.raises(ConfigError) as info:
         panel.current_config()
     assert info.value.field == "data.means"
     panel.set_modes([[0.0, 0.0], [1.0, 1.0]])
-    assert panel.modes_label.text().startswith("2 modes — click a panel")
+    assert panel.field_widget("data.means").text().startswith("2 modes — click a panel")
     cfg = panel.current_config()
     assert cfg.data.name == "custom" and cfg.data.means == [[0.0, 0.0], [1.0, 1.0]]
 
