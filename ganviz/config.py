@@ -1,8 +1,10 @@
 """Typed, validated configuration; TOML load and save.
 
-Every value a user can set lives here, grouped in sections. ``Config.validate``
-raises :class:`ConfigError` naming the field and its allowed range; nothing
-else in the engine checks user input again.
+Every value a user can set lives here, grouped in sections, and is declared once
+with :func:`setting`: default, bounds or choices, live or reset, label, help and
+its place in the Settings form. ``Config.validate`` derives its checks from those
+declarations (plus a few cross-field rules) and raises :class:`ConfigError` naming
+the field and its allowed range; nothing else in the engine checks user input again.
 """
 
 from __future__ import annotations
