@@ -1,17 +1,20 @@
 """Typed, validated configuration; TOML load and save.
 
-Every value a user can set lives here, grouped in sections. ``Config.validate``
-raises :class:`ConfigError` naming the field and its allowed range; nothing
-else in the engine checks user input again.
+Every value a user can set lives here, grouped in sections, and is declared once
+with :func:`setting`: default, bounds or choices, live or reset, label, help and
+its place in the Settings form. ``Config.validate`` derives its checks from those
+declarations (plus a few cross-field rules) and raises :class:`ConfigError` naming
+the field and its allowed range; nothing else in the engine checks user input again.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import tomllib
 import types
 import typing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,98 +54,293 @@ class ConfigError(UserError):
         self.field = field_name
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: how it is checked, whether it is live, how it is shown.
+
+    Kept in the metadata of its dataclass field (see :func:`setting`); ``key`` and ``type``
+    are filled in from the field. Bounds are pydantic-style: ``ge``/``gt`` below (closed or
+    open), ``le`` above, or ``gt_field``, another field whose value is an open lower bound.
+    For lists the bounds and ``choices`` hold for every item; ``min_len``/``max_len`` limit
+    the length, ``repeated`` asks for every item once, and ``few``/``many``/``repeated`` are
+    the messages ({n} the length, {lo}/{hi} the limits, {choices} the allowed values).
+    """
+
+    label: str
+    help: str
+    live: bool = False  # applies at the next step; otherwise a change needs a reset
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    gt_field: str = ""
+    choices: tuple[str, ...] = ()
+    min_len: int = 0
+    max_len: int | None = None
+    few: str = ""
+    many: str = ""
+    repeated: str = ""
+    item_len: int = 0  # lists of points: every item has this many numbers, else item_msg
+    item_msg: str = ""
+    checked_if: tuple[str, ...] = ()  # (key, value, ...): checked only when key is a value
+    # The Settings form; fields without a group are not shown there.
+    group: str = ""
+    row: int = 0  # order within the group
+    unit: str = ""
+    hint: str = ""  # a line edit's placeholder; the text after a count of points
+    special: str = ""  # what the minimum of a spin box means (shown instead of it)
+    range_text: str = ""  # how the form states the range when the numbers are unwieldy
+    shown_if: tuple[str, ...] = ()  # (key, value, ...): the row shows only then
+    enabled_if: tuple[str, ...] = ()  # (key, value, ...): the widget is enabled only then
+    errors_at: str = ""  # the form field that shows this field's errors
+    key: str = ""  # "section.name", filled in from the dataclass
+    type: Any = None  # the field's type, filled in from the dataclass
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the field (or every item of it) is a bounded number."""
+        return self.ge is not None or self.gt is not None or self.le is not None or \
+            bool(self.gt_field)
+
+
+def setting(default: Any, label: str, help: str, **declared: Any) -> Any:
+    """A dataclass field carrying its :class:`Setting` (lists get a fresh copy each time)."""
+    meta = {"setting": Setting(label=label, help=help, **declared)}
+    if isinstance(default, list):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+CUSTOM_ONLY = ("data.name", "custom")
+
+
 @dataclass
 class DataConfig:
     """The target mixture of isotropic Gaussians."""
 
-    name: str = "ring8"
-    radius: float = 2.0
-    std: float = 0.05
-    spacing: float = 2.0
-    scale: float = 1.0
-    means: list[list[float]] = field(default_factory=list)
-    stds: list[float] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
-    train_size: int = 0
-    seed: int = 1234
+    name: str = setting(
+        "ring8", "Dataset",
+        "Target mixture: ring8 = 8 Gaussians on a circle, grid25 = a 5×5 grid, custom = "
+        "modes you place by clicking a panel (right-click removes one).",
+        choices=DATASETS, live=True, group="Data", row=1)
+    radius: float = setting(2.0, "Radius", "Radius of the ring of 8 modes.",
+                            gt=0, le=1e3, live=True, group="Data", row=2,
+                            shown_if=("data.name", "ring8"))
+    std: float = setting(
+        0.05, "Mode std",
+        "Standard deviation of every mode (custom modes without their own std use it too).",
+        gt=0, le=1e3, live=True, group="Data", row=4)
+    spacing: float = setting(2.0, "Spacing", "Distance between neighbouring modes of the grid.",
+                             gt=0, le=1e3, live=True, group="Data", row=3,
+                             shown_if=("data.name", "grid25"))
+    scale: float = setting(1.0, "Scale", "Multiplies every mean and every std of the mixture.",
+                           gt=0, le=1e3, live=True, group="Data", row=5)
+    means: list[list[float]] = setting(
+        [], "Modes",
+        "The custom mixture's modes: click a run panel to add a mode at that point, "
+        "right-click one to remove it.",
+        ge=-1e3, le=1e3, item_len=2, item_msg="must be [x, y]", min_len=1, max_len=MAX_MODES,
+        few="custom data needs at least one mean [x, y]", many="give at most {hi} modes (got {n})",
+        checked_if=CUSTOM_ONLY, live=True, group="Data", row=7, unit="mode",
+        hint="click a panel to add a mode, right-click to remove", shown_if=CUSTOM_ONLY,
+        errors_at="data.name")
+    stds: list[float] = setting(
+        [], "Mode stds", "Standard deviation of each custom mode (one for all, or one per mode; "
+        "none uses Mode std).",
+        gt=0, le=1e3, checked_if=CUSTOM_ONLY, live=True, errors_at="data.name")
+    weights: list[float] = setting(
+        [], "Mode weights", "Relative weight of each custom mode (none: equal weights).",
+        gt=0, le=1e6, checked_if=CUSTOM_ONLY, live=True, errors_at="data.name")
+    train_size: int = setting(
+        0, "Train set",
+        "Size of a fixed training set drawn once; 0 draws fresh samples at every step.",
+        ge=0, le=10_000_000, live=True, group="Data", row=6, special="fresh samples")
+    seed: int = setting(
+        1234, "Data seed", "Seed of the fixed training set and of the evaluation's real samples.",
+        ge=0, le=MAX_SEED, live=True)
 
 
 @dataclass
 class ModelConfig:
     """Generator and discriminator architecture (shared by all runs of a trainer)."""
 
-    latent_dim: int = 2
-    latent: str = "normal"
-    g_hidden: list[int] = field(default_factory=lambda: [128, 128])
-    g_activation: str = "relu"
-    g_batchnorm: bool = False
-    d_hidden: list[int] = field(default_factory=lambda: [128, 128])
-    d_activation: str = "relu"
-    d_maxout: int = 1
-    leaky_slope: float = 0.2
-    init: str = "default"
-    init_std: float = 0.02
+    latent_dim: int = setting(2, "Latent dim", "Dimension d of the latent z.",
+                              ge=1, le=1024, group="Model", row=5)
+    latent: str = setting("normal", "Latent",
+                          "Distribution of z: N(0, I) or uniform on [−1, 1]^d.",
+                          choices=LATENTS, group="Model", row=6)
+    g_hidden: list[int] = setting(
+        [128, 128], "G widths",
+        "Generator hidden layer widths, comma-separated, e.g. 128, 128 (depth = count, "
+        "1 to 8 layers).",
+        ge=1, le=4096, min_len=1, max_len=8, few="give {lo} to {hi} layer widths (got {n})",
+        group="Model", row=1)
+    g_activation: str = setting("relu", "G act.", "Generator hidden activation.",
+                                choices=ACTIVATIONS, group="Model", row=3)
+    g_batchnorm: bool = setting(
+        False, "G batchnorm",
+        "Batch normalisation after every generator hidden layer (batch statistics).",
+        group="Model", row=7)
+    d_hidden: list[int] = setting(
+        [128, 128], "D widths",
+        "Discriminator hidden layer widths, comma-separated (depth = count, 1 to 8 layers).",
+        ge=1, le=4096, min_len=1, max_len=8, few="give {lo} to {hi} layer widths (got {n})",
+        group="Model", row=2)
+    d_activation: str = setting("relu", "D act.", "Discriminator hidden activation.",
+                                choices=ACTIVATIONS, group="Model", row=4)
+    d_maxout: int = setting(1, "D maxout", "Maxout pieces per discriminator unit (1 = no maxout).",
+                            ge=1, le=16, group="Model", row=8)
+    leaky_slope: float = setting(0.2, "Leaky slope", "Negative slope of the leaky_relu activation.",
+                                 ge=0, le=1)
+    init: str = setting("default", "Init",
+                        "Weight initialisation: PyTorch's default, or normal with Init std.",
+                        choices=INITS)
+    init_std: float = setting(0.02, "Init std",
+                              "Standard deviation of the weights with the normal init.",
+                              gt=0, le=10)
 
 
 @dataclass
 class TrainConfig:
     """Optimisation, loss and the sigma schedule of fixed-sigma runs."""
 
-    steps: int = 3000
-    batch_size: int = 256
-    k_d: int = 1
-    k_g: int = 1
-    optimizer: str = "adam"
-    lr_d: float = 1e-3
-    lr_g: float = 1e-3
-    beta1: float = 0.5
-    beta2: float = 0.999
-    momentum: float = 0.0
-    loss: str = "nonsaturating"
-    sigma_min: float = 1e-3
-    sigma_schedule: str = "constant"
-    sigma_final: float = 0.0
-    schedule_steps: int = 0
-    real_noise: bool = False
-    device: str = "auto"
-    threads: int = 0
+    steps: int = setting(3000, "Steps", "Total number of training steps.",
+                         ge=1, le=100_000_000, live=True)
+    batch_size: int = setting(256, "Batch", "Real and fake samples per minibatch and run.",
+                              ge=2, le=1_000_000, live=True, group="Training", row=10)
+    k_d: int = setting(1, "k_D", "Discriminator steps per training step (0 freezes D).",
+                       ge=0, le=100, live=True, group="Training", row=8)
+    k_g: int = setting(1, "k_G", "Generator steps per training step.",
+                       ge=1, le=100, live=True, group="Training", row=9)
+    optimizer: str = setting("adam", "Optimizer", "Adam, or SGD with momentum.",
+                             choices=OPTIMIZERS, group="Training", row=3)
+    lr_d: float = setting(1e-3, "LR D",
+                          "Discriminator learning rate; scientific notation works (1e-4).",
+                          gt=0, le=10, live=True, group="Training", row=1, hint="e.g. 1e-4")
+    lr_g: float = setting(1e-3, "LR G",
+                          "Generator learning rate; scientific notation works (1e-4).",
+                          gt=0, le=10, live=True, group="Training", row=2, hint="e.g. 1e-4")
+    beta1: float = setting(0.5, "β1", "Adam's first-moment decay (beta1).",
+                           ge=0, le=0.9999, live=True, group="Training", row=4,
+                           enabled_if=("train.optimizer", "adam"))
+    beta2: float = setting(0.999, "β2", "Adam's second-moment decay (beta2).",
+                           ge=0, le=0.99999, live=True, group="Training", row=5,
+                           enabled_if=("train.optimizer", "adam"))
+    momentum: float = setting(0.0, "Momentum", "SGD momentum (0 = plain SGD).",
+                              ge=0, le=0.9999, live=True, group="Training", row=6,
+                              enabled_if=("train.optimizer", "sgd"))
+    loss: str = setting(
+        "nonsaturating", "G loss",
+        "Generator loss f(x): nonsaturating −log D(x), or Goodfellow's minimax log(1 − D(x)).",
+        choices=LOSSES, live=True, group="Training", row=7)
+    sigma_min: float = setting(1e-3, "σ min", "Floor of the learned σ(z) = σ min + softplus(s(z)).",
+                               ge=0, le=10, live=True, group="Estimators & σ", row=4)
+    sigma_schedule: str = setting(
+        "constant", "Schedule",
+        "How fixed σ moves from its start value to Final σ: constant, linear, or exponential "
+        "decay (exponential needs every σ > 0).",
+        choices=SCHEDULES, live=True, group="Estimators & σ", row=6)
+    sigma_final: float = setting(0.0, "Final σ", "Fixed σ at the end of the schedule.",
+                                 ge=0, le=100, live=True, group="Estimators & σ", row=7,
+                                 enabled_if=("train.sigma_schedule", "linear", "exponential"))
+    schedule_steps: int = setting(
+        0, "Over", "Steps over which the schedule runs; 0 uses the total number of training steps.",
+        ge=0, le=100_000_000, live=True, group="Estimators & σ", row=8, special="= total steps",
+        enabled_if=("train.sigma_schedule", "linear", "exponential"))
+    real_noise: bool = setting(
+        False, "Real-data noise",
+        "Add the fakes' mean σ as Gaussian noise to the real samples D sees (instance noise).",
+        live=True, group="Training", row=11)
+    device: str = setting("auto", "Device", "auto = CUDA when present, else the CPU.",
+                          choices=DEVICES, group="Training", row=13)
+    threads: int = setting(0, "Threads",
+                           "Torch threads for training; 0 uses every core (all but one beside "
+                           "the window).",
+                           ge=0, le=1024)
 
 
 @dataclass
 class RunsConfig:
     """Which runs train side by side: estimators x sigmas x seeds."""
 
-    estimators: list[str] = field(default_factory=lambda: list(ESTIMATOR_IDS))
-    seeds: list[int] = field(default_factory=lambda: [0])
-    sigmas: list[float] = field(default_factory=lambda: [0.05])
-    plugin_sigma: float = 0.0
-    sigma_init: float = 0.1
-    score_learned_sigma: bool = False
+    estimators: list[str] = setting(
+        list(ESTIMATOR_IDS), "Estimators",
+        "The gradient estimators that train, one run each per σ (fixed-σ ones) and seed; the "
+        "toolbar switches them.",
+        choices=ESTIMATOR_IDS, min_len=1, few="give at least one of {choices}",
+        repeated="each estimator may be listed once")
+    seeds: list[int] = setting(
+        [0], "Seeds",
+        "Random seeds, comma-separated, e.g. 0, 1, 2; every estimator and σ trains once "
+        "per seed. Each seed once.",
+        ge=0, le=MAX_SEED, min_len=1, max_len=MAX_RUNS, few="give at least one seed, each once",
+        repeated="give at least one seed, each once", many="give at most {hi} seeds (got {n})",
+        group="Estimators & σ", row=9, range_text="[0, 2^63 − 1]")
+    sigmas: list[float] = setting(
+        [0.05], "Fixed σ",
+        "σ values of the fixed-σ runs (reparam fixed, score), comma-separated, e.g. "
+        "0.05, 0.1; one run per value and seed. The score estimator with fixed σ needs σ > 0.",
+        ge=0, le=100, min_len=1, max_len=MAX_RUNS, few="give at least one sigma, each once",
+        repeated="give at least one sigma, each once", many="give at most {hi} sigmas (got {n})",
+        group="Estimators & σ", row=1)
+    plugin_sigma: float = setting(
+        0.0, "Plug-in σ",
+        "Noise σ of the fakes the plug-in estimator shows D; 0 is the vanilla GAN.",
+        ge=0, le=100, group="Estimators & σ", row=2)
+    sigma_init: float = setting(0.1, "Initial σ",
+                                "Initial σ(z) of the learned-σ runs; it must exceed σ min.",
+                                gt_field="train.sigma_min", le=100, group="Estimators & σ", row=3)
+    score_learned_sigma: bool = setting(
+        False, "Score uses learned σ(z)",
+        "The score-function estimator learns σ(z) like reparam learned, instead of using "
+        "the fixed σ values.",
+        group="Estimators & σ", row=5)
 
 
 @dataclass
 class EvalConfig:
     """Metrics recorded during training."""
 
-    every: int = 100
-    samples: int = 2500
-    grad_var_batches: int = 8
-    js_bins: int = 50
+    every: int = setting(100, "Eval every", "Compute the metrics every this many steps.",
+                         ge=1, le=100_000_000, live=True, group="Training", row=12)
+    samples: int = setting(2500, "Eval samples",
+                           "Model samples each run draws for the sample-quality metrics.",
+                           ge=10, le=1_000_000, live=True)
+    grad_var_batches: int = setting(
+        8, "Gradient batches",
+        "Minibatches whose generator gradients give the relative gradient variance.",
+        ge=2, le=256, live=True)
+    js_bins: int = setting(50, "JS bins",
+                           "Histogram cells per axis of the Jensen-Shannon divergence.",
+                           ge=4, le=1000, live=True)
 
 
 @dataclass
 class ProbeConfig:
     """Resolution of what the views draw."""
 
-    grid: int = 64
-    field_grid: int = 13
-    density_draws: int = 512
-    fakes: int = 256
-    smooth_draws: int = 8
-    manifold_lines: int = 11
-    curve_points: int = 13
-    curve_draws: int = 16
-    curve_fakes: int = 32
+    grid: int = setting(64, "View grid",
+                        "Cells per axis of the density and discriminator images.",
+                        ge=8, le=512, live=True)
+    field_grid: int = setting(13, "Field grid", "Arrows per axis of the gradient field.",
+                              ge=3, le=128, live=True)
+    density_draws: int = setting(512, "Density draws",
+                                 "Latent draws whose σ-blobs make up the model density image.",
+                                 ge=16, le=65536, live=True)
+    fakes: int = setting(256, "Fakes", "Model samples drawn as points in the views.",
+                         ge=8, le=65536, live=True)
+    smooth_draws: int = setting(8, "Smoothing draws",
+                                "Noise draws that smooth the gradient field at each arrow.",
+                                ge=2, le=4096, live=True)
+    manifold_lines: int = setting(11, "Manifold lines",
+                                  "Latent grid lines drawn as the generator's manifold (d = 2).",
+                                  ge=2, le=256, live=True)
+    curve_points: int = setting(13, "Curve points",
+                                "σ values of the equation-1 curves, log-spaced from 1e-3 to 1.",
+                                ge=2, le=100, live=True)
+    curve_draws: int = setting(16, "Curve draws", "Noise draws per fake of the equation-1 curves.",
+                               ge=4, le=4096, live=True)
+    curve_fakes: int = setting(32, "Curve fakes", "Fakes per run of the equation-1 curves.",
+                               ge=2, le=4096, live=True)
 
 
 @dataclass
@@ -181,30 +379,6 @@ class Config:
                 raise ConfigError(section, f"unknown section; allowed: {', '.join(merged)}")
             merged[section].update(values)
         return from_dict(merged)
-
-
-# Settings that apply at the next step; everything else needs a reset.
-LIVE_FIELDS = {
-    "train": {"batch_size", "k_d", "k_g", "lr_d", "lr_g", "beta1", "beta2", "momentum",
-              "loss", "sigma_min", "sigma_schedule", "sigma_final", "schedule_steps",
-              "real_noise", "steps"},
-    "data": {"name", "radius", "std", "spacing", "scale", "means", "stds", "weights",
-             "train_size", "seed"},
-    "eval": {"every", "samples", "grad_var_batches", "js_bins"},
-    "probe": {"grid", "field_grid", "density_draws", "fakes", "smooth_draws",
-              "manifold_lines", "curve_points", "curve_draws", "curve_fakes"},
-}
-
-
-def needs_reset(old: Config, new: Config) -> list[str]:
-    """Fields that differ between two configs and cannot change while training."""
-    changed = []
-    a, b = old.to_dict(), new.to_dict()
-    for section, values in b.items():
-        for key, value in values.items():
-            if a[section][key] != value and key not in LIVE_FIELDS.get(section, set()):
-                changed.append(f"{section}.{key}")
-    return changed
 
 
 def from_dict(raw: dict[str, Any]) -> Config:
@@ -345,88 +519,116 @@ def _short(value: Any) -> str:
     return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
 
 
+def _declare() -> dict[str, Setting]:
+    """Every field's :class:`Setting`, keyed "section.name", in section and field order."""
+    declared = {}
+    for section, cls in typing.get_type_hints(Config).items():
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            key = f"{section}.{f.name}"
+            declared[key] = replace(f.metadata["setting"], key=key, type=hints[f.name])
+    return declared
+
+
+SETTINGS: dict[str, Setting] = _declare()
+FORM_GROUPS = ("Data", "Estimators & σ", "Training", "Model")  # the Settings form's boxes
+# Settings that apply at the next step; everything else needs a reset.
+LIVE_FIELDS: dict[str, set[str]] = {}
+for _s in SETTINGS.values():
+    if _s.live:
+        LIVE_FIELDS.setdefault(_s.key.split(".")[0], set()).add(_s.key.split(".")[1])
+
+
+def needs_reset(old: Config, new: Config) -> list[str]:
+    """Fields that differ between two configs and cannot change while training."""
+    a, b = old.to_dict(), new.to_dict()
+    return [key for key, s in SETTINGS.items()
+            if not s.live and _lookup(a, key) != _lookup(b, key)]
+
+
+def form_settings() -> dict[str, list[Setting]]:
+    """The settings the form shows, by group (in :data:`FORM_GROUPS` order), by row."""
+    return {group: sorted((s for s in SETTINGS.values() if s.group == group),
+                          key=lambda s: s.row) for group in FORM_GROUPS}
+
+
+def limits(key: str, cfg: Config | None = None) -> tuple[float, float, bool]:
+    """``(low, high, low_open)`` of a numeric field (or of each item of a list field);
+    a ``gt_field`` bound reads ``cfg``, or is -inf without one."""
+    s = SETTINGS[key]
+    hi = math.inf if s.le is None else s.le
+    if s.gt_field:
+        return (_lookup(cfg.to_dict(), s.gt_field) if cfg else -math.inf), hi, True
+    if s.gt is not None:
+        return s.gt, hi, True
+    return (-math.inf if s.ge is None else s.ge), hi, False
+
+
+def range_text(key: str) -> str:
+    """The allowed interval of a numeric field as people read it, e.g. "(0, 10]" or
+    "(σ min, 100]"; "" for other fields."""
+    s = SETTINGS[key]
+    if s.range_text or not s.numeric:
+        return s.range_text
+    lo, hi, lo_open = limits(key)
+    lo_s = SETTINGS[s.gt_field].label if s.gt_field else _bound(lo)
+    return f"{'(' if lo_open else '['}{lo_s}, {_bound(hi)}]"
+
+
+def _lookup(raw: dict[str, Any], key: str) -> Any:
+    section, name = key.split(".")
+    return raw[section][name]
+
+
 def _validate(cfg: Config) -> None:
-    d, m, t, r, e, p = cfg.data, cfg.model, cfg.train, cfg.runs, cfg.eval, cfg.probe
-    _choice("data.name", d.name, DATASETS)
-    _number("data.radius", d.radius, 0, 1e3, lo_open=True)
-    _number("data.std", d.std, 0, 1e3, lo_open=True)
-    _number("data.spacing", d.spacing, 0, 1e3, lo_open=True)
-    _number("data.scale", d.scale, 0, 1e3, lo_open=True)
-    _number("data.train_size", d.train_size, 0, 10_000_000)
-    _number("data.seed", d.seed, 0, MAX_SEED)
+    raw = cfg.to_dict()
+    for key, s in SETTINGS.items():
+        if not s.checked_if or _lookup(raw, s.checked_if[0]) in s.checked_if[1:]:
+            _check_declared(cfg, s, _lookup(raw, key))
+    _check_rules(cfg)
+    _check_size(cfg)
+
+
+def _check_declared(cfg: Config, s: Setting, value: Any) -> None:
+    """Check one field against its declaration: length and items of a list, else the value."""
+    if not isinstance(value, list):
+        _check_item(cfg, s, s.key, value)
+        return
+    n = len(value)
+    text = {"n": n, "lo": s.min_len, "hi": s.max_len, "choices": ", ".join(s.choices)}
+    if n < s.min_len:
+        raise ConfigError(s.key, s.few.format(**text))
+    if s.repeated and len(set(value)) != n:
+        raise ConfigError(s.key, s.repeated.format(**text))
+    if s.max_len is not None and n > s.max_len:
+        raise ConfigError(s.key, (s.many or s.few).format(**text))
+    for i, item in enumerate(value):
+        name = f"{s.key}[{i}]"
+        if not s.item_len:
+            _check_item(cfg, s, name, item)
+            continue
+        if len(item) != s.item_len:
+            raise ConfigError(name, f"{s.item_msg} (got {item!r})")
+        for j, v in enumerate(item):
+            _check_item(cfg, s, f"{name}[{j}]", v)
+
+
+def _check_item(cfg: Config, s: Setting, name: str, value: Any) -> None:
+    if s.choices:
+        _choice(name, value, s.choices)
+    elif s.numeric:
+        lo, hi, lo_open = limits(s.key, cfg)
+        _number(name, value, lo, hi, lo_open)
+
+
+def _check_rules(cfg: Config) -> None:
+    """The rules that tie fields together (each field alone is checked by its declaration)."""
+    d, t, r = cfg.data, cfg.train, cfg.runs
     if d.name == "custom":
-        if not d.means:
-            raise ConfigError("data.means", "custom data needs at least one mean [x, y]")
-        if len(d.means) > MAX_MODES:
-            raise ConfigError("data.means", f"give at most {MAX_MODES} modes "
-                                            f"(got {len(d.means)})")
-        for i, mean in enumerate(d.means):
-            if len(mean) != 2:
-                raise ConfigError(f"data.means[{i}]", f"must be [x, y] (got {mean!r})")
-            for j, v in enumerate(mean):
-                _number(f"data.means[{i}][{j}]", v, -1e3, 1e3)
         if len(d.stds) not in (0, 1, len(d.means)):
             raise ConfigError("data.stds", f"give 0, 1 or {len(d.means)} values (one per mean)")
         if len(d.weights) not in (0, len(d.means)):
             raise ConfigError("data.weights", f"give 0 or {len(d.means)} values (one per mean)")
-        for i, s in enumerate(d.stds):
-            _number(f"data.stds[{i}]", s, 0, 1e3, lo_open=True)
-        for i, w in enumerate(d.weights):
-            _number(f"data.weights[{i}]", w, 0, 1e6, lo_open=True)
-
-    _number("model.latent_dim", m.latent_dim, 1, 1024)
-    _choice("model.latent", m.latent, LATENTS)
-    for key in ("g_hidden", "d_hidden"):
-        widths = getattr(m, key)
-        if not 1 <= len(widths) <= 8:
-            raise ConfigError(f"model.{key}", f"give 1 to 8 layer widths (got {len(widths)})")
-        for i, w in enumerate(widths):
-            _number(f"model.{key}[{i}]", w, 1, 4096)
-    _choice("model.g_activation", m.g_activation, ACTIVATIONS)
-    _choice("model.d_activation", m.d_activation, ACTIVATIONS)
-    _number("model.d_maxout", m.d_maxout, 1, 16)
-    _number("model.leaky_slope", m.leaky_slope, 0, 1)
-    _choice("model.init", m.init, INITS)
-    _number("model.init_std", m.init_std, 0, 10, lo_open=True)
-
-    _number("train.steps", t.steps, 1, 100_000_000)
-    _number("train.batch_size", t.batch_size, 2, 1_000_000)
-    _number("train.k_d", t.k_d, 0, 100)
-    _number("train.k_g", t.k_g, 1, 100)
-    _choice("train.optimizer", t.optimizer, OPTIMIZERS)
-    _number("train.lr_d", t.lr_d, 0, 10, lo_open=True)
-    _number("train.lr_g", t.lr_g, 0, 10, lo_open=True)
-    _number("train.beta1", t.beta1, 0, 0.9999)
-    _number("train.beta2", t.beta2, 0, 0.99999)
-    _number("train.momentum", t.momentum, 0, 0.9999)
-    _choice("train.loss", t.loss, LOSSES)
-    _number("train.sigma_min", t.sigma_min, 0, 10)
-    _choice("train.sigma_schedule", t.sigma_schedule, SCHEDULES)
-    _number("train.sigma_final", t.sigma_final, 0, 100)
-    _number("train.schedule_steps", t.schedule_steps, 0, 100_000_000)
-    _choice("train.device", t.device, DEVICES)
-    _number("train.threads", t.threads, 0, 1024)
-
-    if not r.estimators:
-        raise ConfigError("runs.estimators", f"give at least one of {', '.join(ESTIMATOR_IDS)}")
-    for i, name in enumerate(r.estimators):
-        _choice(f"runs.estimators[{i}]", name, ESTIMATOR_IDS)
-    if len(set(r.estimators)) != len(r.estimators):
-        raise ConfigError("runs.estimators", "each estimator may be listed once")
-    if not r.seeds or len(set(r.seeds)) != len(r.seeds):
-        raise ConfigError("runs.seeds", "give at least one seed, each once")
-    if len(r.seeds) > MAX_RUNS:
-        raise ConfigError("runs.seeds", f"give at most {MAX_RUNS} seeds (got {len(r.seeds)})")
-    for i, s in enumerate(r.seeds):
-        _number(f"runs.seeds[{i}]", s, 0, MAX_SEED)
-    if not r.sigmas or len(set(r.sigmas)) != len(r.sigmas):
-        raise ConfigError("runs.sigmas", "give at least one sigma, each once")
-    if len(r.sigmas) > MAX_RUNS:
-        raise ConfigError("runs.sigmas", f"give at most {MAX_RUNS} sigmas (got {len(r.sigmas)})")
-    for i, s in enumerate(r.sigmas):
-        _number(f"runs.sigmas[{i}]", s, 0, 100)
-    _number("runs.plugin_sigma", r.plugin_sigma, 0, 100)
-    _number("runs.sigma_init", r.sigma_init, t.sigma_min, 100, lo_open=True)
     fixed_score = "score" in r.estimators and not r.score_learned_sigma
     if fixed_score:
         for i, s in enumerate(r.sigmas):
@@ -439,22 +641,6 @@ def _validate(cfg: Config) -> None:
             raise ConfigError("train.sigma_final", "exponential decay needs sigma_final > 0")
         if any(s <= 0 for s in r.sigmas):
             raise ConfigError("runs.sigmas", "exponential decay needs every sigma > 0")
-
-    _number("eval.every", e.every, 1, 100_000_000)
-    _number("eval.samples", e.samples, 10, 1_000_000)
-    _number("eval.grad_var_batches", e.grad_var_batches, 2, 256)
-    _number("eval.js_bins", e.js_bins, 4, 1000)
-
-    _number("probe.grid", p.grid, 8, 512)
-    _number("probe.field_grid", p.field_grid, 3, 128)
-    _number("probe.density_draws", p.density_draws, 16, 65536)
-    _number("probe.fakes", p.fakes, 8, 65536)
-    _number("probe.smooth_draws", p.smooth_draws, 2, 4096)
-    _number("probe.manifold_lines", p.manifold_lines, 2, 256)
-    _number("probe.curve_points", p.curve_points, 2, 100)
-    _number("probe.curve_draws", p.curve_draws, 4, 4096)
-    _number("probe.curve_fakes", p.curve_fakes, 2, 4096)
-    _check_size(cfg)
 
 
 def run_count(cfg: Config) -> int:

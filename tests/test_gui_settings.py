@@ -248,13 +248,13 @@ def test_cross_field_error_is_mapped(qtbot, panel):
 def test_custom_dataset_shows_modes(qtbot, panel):
     combo = panel.field_widget("data.name")
     combo.setCurrentText("custom")
-    assert panel.modes_label.isVisibleTo(panel)
-    assert panel.modes_label.text().startswith("0 modes")
+    assert panel.field_widget("data.means").isVisibleTo(panel)
+    assert panel.field_widget("data.means").text().startswith("0 modes")
     with pytest.raises(ConfigError) as info:
         panel.current_config()
     assert info.value.field == "data.means"
     panel.set_modes([[0.0, 0.0], [1.0, 1.0]])
-    assert panel.modes_label.text().startswith("2 modes — click a panel")
+    assert panel.field_widget("data.means").text().startswith("2 modes — click a panel")
     cfg = panel.current_config()
     assert cfg.data.name == "custom" and cfg.data.means == [[0.0, 0.0], [1.0, 1.0]]
 
@@ -317,3 +317,75 @@ def test_screenshot(qtbot, dark):
         assert w.grab().save(f"/tmp/settings-error{suffix}.png")
     finally:
         app.setPalette(old)
+
+
+def test_form_rows_follow_the_declarations(panel):
+    """Every declared form field has its row, in the declared group and order, with its label."""
+    from PySide6.QtWidgets import QFormLayout, QGroupBox
+
+    from ganviz.config import form_settings
+
+    boxes = panel.findChildren(QGroupBox)
+    declared = form_settings()
+    assert [b.title().replace("&&", "&") for b in boxes] == list(declared)
+    for box, specs in zip(boxes, declared.values(), strict=True):
+        form = box.layout()
+        shown = []
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.FieldRole) or \
+                form.itemAt(row, QFormLayout.SpanningRole)
+            shown.append(item.widget())
+        assert shown == [panel.field_widget(s.key) for s in specs]
+        for s in specs:
+            label = form.labelForField(panel.field_widget(s.key))
+            text = label.text() if label is not None else panel.field_widget(s.key).text()
+            assert text == s.label
+
+
+def test_spin_box_bounds_equal_the_declarations(panel):
+    from PySide6.QtWidgets import QSpinBox
+
+    from ganviz.config import SETTINGS
+
+    spins = {key: s for key, s in SETTINGS.items()
+             if s.group and s.type is int and not s.choices}
+    assert len(spins) >= 8
+    for key, s in spins.items():
+        box = panel.field_widget(key)
+        assert isinstance(box, QSpinBox), key
+        low = s.ge if s.ge is not None else s.gt + 1
+        assert (box.minimum(), box.maximum()) == (low, min(s.le, 2**31 - 1)), key
+        assert box.specialValueText() == s.special
+
+
+def test_tooltips_carry_help_range_and_live_flag(panel):
+    import html
+
+    from ganviz.config import SETTINGS, range_text
+
+    for key, s in SETTINGS.items():
+        if not s.group or key == "data.means":
+            continue
+        tip = html.unescape(panel.field_widget(key).toolTip())
+        assert tip.startswith(f"<p><b>{key}</b><br>{s.help}"), key
+        rng = range_text(key)
+        assert (f"Allowed: {rng}" in tip) == bool(rng), key
+        assert tip.endswith("Applies at the next step.</p>" if s.live else
+                            "Changing it needs a reset.</p>"), key
+    assert "Allowed: (σ min, 100]." in html.unescape(
+        panel.field_widget("runs.sigma_init").toolTip())
+
+
+def test_declared_conditions_show_and_enable_rows(panel):
+    from ganviz.config import SETTINGS
+
+    for dataset in ("ring8", "grid25", "custom"):
+        panel.field_widget("data.name").setCurrentText(dataset)
+        for key, s in SETTINGS.items():
+            if s.group and s.shown_if and s.shown_if[0] == "data.name":
+                assert panel.field_widget(key).isVisibleTo(panel) == (dataset in s.shown_if), key
+    for optimizer in ("adam", "sgd"):
+        panel.field_widget("train.optimizer").setCurrentText(optimizer)
+        for key in ("train.beta1", "train.beta2", "train.momentum"):
+            expected = optimizer in SETTINGS[key].enabled_if
+            assert panel.field_widget(key).isEnabled() == expected, key

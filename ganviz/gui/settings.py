@@ -1,7 +1,9 @@
 """The Settings dock: a compact form that edits a :class:`Config`.
 
-Labels are short, tooltips carry the explanation and the allowed range (read from
-``Config.validate`` itself, so they never drift). The form never changes
+Every row is generated from the settings' declarations in :mod:`ganviz.config` (label,
+widget, bounds, tooltip, group and order, when a row shows or is enabled): the form has no
+per-field code. Labels are short, tooltips carry the help, the allowed range and whether a
+change applies live or needs a reset. The form never changes
 ``runs.estimators`` (the toolbar's job) nor the custom modes (edited by clicking panels):
 fields the form does not show are carried over from the config it was given.
 """
@@ -9,7 +11,6 @@ fields the form does not show are carried over from the config it was given.
 from __future__ import annotations
 
 import copy
-import functools
 import html
 import math
 import re
@@ -37,14 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.config import (
-    ACTIVATIONS,
-    DATASETS,
-    DEVICES,
-    LATENTS,
-    LIVE_FIELDS,
-    LOSSES,
-    OPTIMIZERS,
-    SCHEDULES,
+    SETTINGS,
     Config,
     ConfigError,
     DataConfig,
@@ -52,12 +46,16 @@ from ganviz.config import (
     ModelConfig,
     ProbeConfig,
     RunsConfig,
+    Setting,
     TrainConfig,
+    form_settings,
     from_dict,
+    limits,
     load_preset,
     needs_reset,
     preset_description,
     preset_names,
+    range_text,
 )
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
@@ -72,119 +70,51 @@ RESET_HIGHLIGHT = ("QPushButton { background: #f5c542; color: #1a1a1a; border: 1
                    " QPushButton:pressed { background: #d9a400; }")
 INVALID_STYLE = "border: 2px solid #e5484d; border-radius: 3px;"
 
-# (key, label, kind, help); kind: float, int, floats, ints, bool or a tuple of choices.
-GROUPS: dict[str, list[tuple[str, str, Any, str]]] = {
-    "Data": [
-        ("data.name", "Dataset", DATASETS,
-         "Target mixture: ring8 = 8 Gaussians on a circle, grid25 = a 5×5 grid, custom = "
-         "modes you place by clicking a panel (right-click removes one)."),
-        ("data.radius", "Radius", "float", "Radius of the ring of 8 modes."),
-        ("data.spacing", "Spacing", "float", "Distance between neighbouring modes of the grid."),
-        ("data.std", "Mode std", "float",
-         "Standard deviation of every mode (custom modes without their own std use it too)."),
-        ("data.scale", "Scale", "float", "Multiplies every mean and every std of the mixture."),
-        ("data.train_size", "Train set", "int",
-         "Size of a fixed training set drawn once; 0 draws fresh samples at every step."),
-    ],
-    "Estimators & σ": [
-        ("runs.sigmas", "Fixed σ", "floats",
-         "σ values of the fixed-σ runs (reparam fixed, score), comma-separated, e.g. "
-         "0.05, 0.1; one run per value and seed. The score estimator with fixed σ needs σ > 0."),
-        ("runs.plugin_sigma", "Plug-in σ", "float",
-         "Noise σ of the fakes the plug-in estimator shows D; 0 is the vanilla GAN."),
-        ("runs.sigma_init", "Initial σ", "float",
-         "Initial σ(z) of the learned-σ runs; it must exceed σ min."),
-        ("train.sigma_min", "σ min", "float",
-         "Floor of the learned σ(z) = σ min + softplus(s(z))."),
-        ("runs.score_learned_sigma", "Score uses learned σ(z)", "bool",
-         "The score-function estimator learns σ(z) like reparam learned, instead of using "
-         "the fixed σ values."),
-        ("train.sigma_schedule", "Schedule", SCHEDULES,
-         "How fixed σ moves from its start value to Final σ: constant, linear, or exponential "
-         "decay (exponential needs every σ > 0)."),
-        ("train.sigma_final", "Final σ", "float", "Fixed σ at the end of the schedule."),
-        ("train.schedule_steps", "Over", "int",
-         "Steps over which the schedule runs; 0 uses the total number of training steps."),
-        ("runs.seeds", "Seeds", "ints",
-         "Random seeds, comma-separated, e.g. 0, 1, 2; every estimator and σ trains once "
-         "per seed. Each seed once."),
-    ],
-    "Training": [
-        ("train.lr_d", "LR D", "float",
-         "Discriminator learning rate; scientific notation works (1e-4)."),
-        ("train.lr_g", "LR G", "float",
-         "Generator learning rate; scientific notation works (1e-4)."),
-        ("train.optimizer", "Optimizer", OPTIMIZERS, "Adam, or SGD with momentum."),
-        ("train.beta1", "β1", "float", "Adam's first-moment decay (beta1)."),
-        ("train.beta2", "β2", "float", "Adam's second-moment decay (beta2)."),
-        ("train.momentum", "Momentum", "float", "SGD momentum (0 = plain SGD)."),
-        ("train.loss", "G loss", LOSSES,
-         "Generator loss f(x): nonsaturating −log D(x), or Goodfellow's minimax log(1 − D(x))."),
-        ("train.k_d", "k_D", "int", "Discriminator steps per training step (0 freezes D)."),
-        ("train.k_g", "k_G", "int", "Generator steps per training step."),
-        ("train.batch_size", "Batch", "int", "Real and fake samples per minibatch and run."),
-        ("train.real_noise", "Real-data noise", "bool",
-         "Add the fakes' mean σ as Gaussian noise to the real samples D sees (instance noise)."),
-        ("eval.every", "Eval every", "int", "Compute the metrics every this many steps."),
-        ("train.device", "Device", DEVICES, "auto = CUDA when present, else the CPU."),
-    ],
-    "Model": [
-        ("model.g_hidden", "G widths", "ints",
-         "Generator hidden layer widths, comma-separated, e.g. 128, 128 (depth = count, "
-         "1 to 8 layers)."),
-        ("model.d_hidden", "D widths", "ints",
-         "Discriminator hidden layer widths, comma-separated (depth = count, 1 to 8 layers)."),
-        ("model.g_activation", "G act.", ACTIVATIONS, "Generator hidden activation."),
-        ("model.d_activation", "D act.", ACTIVATIONS, "Discriminator hidden activation."),
-        ("model.latent_dim", "Latent dim", "int", "Dimension d of the latent z."),
-        ("model.latent", "Latent", LATENTS, "Distribution of z: N(0, I) or uniform on [−1, 1]^d."),
-        ("model.g_batchnorm", "G batchnorm", "bool",
-         "Batch normalisation after every generator hidden layer (batch statistics)."),
-        ("model.d_maxout", "D maxout", "int",
-         "Maxout pieces per discriminator unit (1 = no maxout)."),
-    ],
-}
-# Where errors about fields the form does not show are marked.
-ERROR_ALIASES = {"data.means": "data.name", "data.stds": "data.name", "data.weights": "data.name"}
-SPECIAL_VALUES = {"data.train_size": "fresh samples", "train.schedule_steps": "= total steps"}
-RANGE_OVERRIDES = {"runs.sigma_init": "(σ min, 100]", "runs.seeds": "[0, 2^63 − 1]"}
 INT_MAX = 2**31 - 1
 CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
 INT64_MAX = 2**63 - 1
+EXAMPLES = {"floats": "e.g. 0.05, 0.1", "ints": "e.g. 128, 128"}  # list placeholders
 
 
-def _hint(key: str) -> Any:
+def kind(s: Setting) -> Any:
+    """The widget a setting gets: "float", "int", "bool", "floats", "ints", "points"
+    (a read-only count: the custom modes are edited by clicking panels) or its choices."""
+    if s.choices:
+        return s.choices
+    if typing.get_origin(s.type) is list:
+        (item,) = typing.get_args(s.type)
+        return "points" if typing.get_origin(item) is list else {int: "ints"}.get(item, "floats")
+    return {float: "float", int: "int", bool: "bool"}[s.type]
+
+
+def spin_range(s: Setting) -> tuple[int, int]:
+    """Integer bounds of a spin box from the declared bounds (capped to Qt's int)."""
+    lo, hi, lo_open = limits(s.key)
+    return int(lo) + (1 if lo_open else 0), INT_MAX if hi == math.inf else min(int(hi), INT_MAX)
+
+
+def tooltip(s: Setting) -> str:
+    """A field's tooltip: help, allowed range (and unit), live or reset."""
+    if kind(s) == "points":
+        return _tip(s.help)
+    parts = [s.help]
+    rng = range_text(s.key)
+    if rng:
+        each = " each" if kind(s) in ("floats", "ints") else ""
+        unit = f" {s.unit}" if s.unit else ""
+        parts.append(f"Allowed: {rng}{unit}{each}.")
+    parts.append("Applies at the next step." if s.live else "Changing it needs a reset.")
+    return _tip(" ".join(parts), title=s.key)
+
+
+def _holds(condition: tuple[str, ...], value: str) -> bool:
+    """Whether ``value`` is one of the values a (key, value, ...) condition allows."""
+    return value in condition[1:]
+
+
+def _value(raw: dict[str, Any], key: str) -> Any:
     section, name = key.split(".")
-    return typing.get_type_hints(SECTIONS[section])[name]
-
-
-@functools.cache
-def allowed_range(key: str) -> str:
-    """The allowed interval of a numeric field as ``Config.validate`` states it, e.g. "(0, 10]"."""
-    if key in RANGE_OVERRIDES:
-        return RANGE_OVERRIDES[key]
-    hint = _hint(key)
-    item = typing.get_args(hint)[0] if typing.get_origin(hint) is list else hint
-    bad: Any = -(2**70) if item is int else math.nan
-    if typing.get_origin(hint) is list:
-        bad = [bad]
-    section, name = key.split(".")
-    try:
-        Config().with_overrides({section: {name: bad}})
-    except ConfigError as exc:
-        found = re.search(r" in ([\[(][^\]]*\])", str(exc))
-        return found.group(1) if found else ""
-    return ""
-
-
-def _range_bounds(key: str) -> tuple[int, int]:
-    """Integer bounds of ``allowed_range(key)`` for a spin box."""
-    found = re.fullmatch(r"([\[(])(-?[\d.e+]+), (-?[\d.e+]+|inf)\]", allowed_range(key))
-    if not found:
-        return 0, INT_MAX
-    lo = int(float(found.group(2))) + (1 if found.group(1) == "(" else 0)
-    hi = INT_MAX if found.group(3) == "inf" else min(int(float(found.group(3))), INT_MAX)
-    return lo, hi
+    return raw[section][name]
 
 
 def _unvalidated(raw: dict[str, Any]) -> Config:
@@ -202,11 +132,6 @@ def _as_loaded(preset: dict[str, Any], current: dict[str, Any]) -> dict[str, Any
         for key in ("means", "stds", "weights"):
             raw["data"][key] = copy.deepcopy(current["data"][key])
     return raw
-
-
-def _is_live(key: str) -> bool:
-    section, name = key.split(".")
-    return name in LIVE_FIELDS.get(section, set())
 
 
 class _WheelOnlyWhenFocused:
@@ -268,7 +193,7 @@ class _Field:
             try:
                 return float(text)
             except ValueError:
-                rng = allowed_range(self.key)
+                rng = range_text(self.key)
                 where = f" in {rng}" if rng else ""
                 raise ConfigError(
                     self.key, f"must be a finite number{where} (got {_short(text)})") from None
@@ -280,7 +205,7 @@ class _Field:
             raise ConfigError(self.key,
                               f"give comma-separated {what} (got {_short(text)})") from None
         if any(abs(v) > INT64_MAX for v in values if isinstance(v, int)):  # overflows floats
-            raise ConfigError(self.key, f"must be integers in {allowed_range(self.key)} each "
+            raise ConfigError(self.key, f"must be integers in {range_text(self.key)} each "
                               f"(got {_short(text)})")
         return values
 
@@ -303,6 +228,7 @@ class SettingsPanel(QWidget):
         self._base: dict[str, Any] = cfg.to_dict()
         self._applied: Config = cfg
         self._fields: dict[str, _Field] = {}
+        self._counts: dict[str, QLabel] = {}  # read-only rows: how many points a list holds
         self._forms: dict[str, QFormLayout] = {}
         self._filling = False
         self._error_key = ""
@@ -336,20 +262,13 @@ class SettingsPanel(QWidget):
         preset_form.addRow("Preset", self.preset_combo)
         col.addLayout(preset_form)
 
-        for title, specs in GROUPS.items():
+        for title, specs in form_settings().items():
             box = QGroupBox(title.replace("&", "&&"))
             box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
             form = self._form()
             box.setLayout(form)
-            for key, label, kind, help_text in specs:
-                self._add_field(form, key, label, kind, help_text)
-                if key == "data.train_size":
-                    self.modes_label = QLabel()
-                    self.modes_label.setWordWrap(True)
-                    self.modes_label.setToolTip(_tip(
-                        "The custom mixture's modes: click a run panel to add a mode at that "
-                        "point, right-click one to remove it."))
-                    form.addRow("Modes", self.modes_label)
+            for s in specs:
+                self._add_field(form, s)
             col.addWidget(box)
         col.addStretch(1)
         row_labels = [lab for lab in content.findChildren(QLabel) if lab.buddy() is not None]
@@ -378,9 +297,10 @@ class SettingsPanel(QWidget):
         buttons.addWidget(self.reset_button, 1)
         outer.addLayout(buttons)
 
-        self._fields["train.optimizer"].widget.currentTextChanged.connect(self._sync_enabled)
-        self._fields["train.sigma_schedule"].widget.currentTextChanged.connect(self._sync_enabled)
-        self._fields["data.name"].widget.currentTextChanged.connect(self._sync_enabled)
+        conditions = {s.shown_if[0] for s in SETTINGS.values() if s.shown_if} | \
+            {s.enabled_if[0] for s in SETTINGS.values() if s.enabled_if}
+        for key in conditions:
+            self._fields[key].widget.currentTextChanged.connect(self._sync_enabled)
 
     @staticmethod
     def _banner(style: str) -> QLabel:
@@ -402,53 +322,54 @@ class SettingsPanel(QWidget):
         form.setVerticalSpacing(4)
         return form
 
-    def _add_field(self, form: QFormLayout, key: str, label: str, kind: Any,
-                   help_text: str) -> None:
-        rng = allowed_range(key) if kind in ("float", "int", "floats", "ints") else ""
-        rng = re.sub(r"\d+(\.\d+)?e\+\d+", lambda m: f"{int(float(m.group())):,}", rng)
-        parts = [help_text]
-        if rng:
-            parts.append(f"Allowed: {rng}{' each' if kind in ('floats', 'ints') else ''}.")
-        parts.append("Applies at the next step." if _is_live(key) else "Changing it needs a reset.")
-        tip = _tip(" ".join(parts), title=key)
+    def _add_field(self, form: QFormLayout, s: Setting) -> None:
+        """One row generated from a declaration: widget by kind, bounds, tooltip."""
+        key, what, tip = s.key, kind(s), tooltip(s)
+        self._forms[key] = form
         widget: QWidget
-        if kind == "bool":
-            widget = QCheckBox(label)
+        if what == "points":
+            widget = QLabel()
+            widget.setWordWrap(True)
+            widget.setToolTip(tip)
+            form.addRow(s.label, widget)
+            self._counts[key] = widget
+            return
+        if what == "bool":
+            widget = QCheckBox(s.label)
             widget.toggled.connect(lambda _=None, k=key: self._edited(k))
-        elif kind == "int":
+        elif what == "int":
             widget = _SpinBox()
             widget.setFocusPolicy(Qt.StrongFocus)
-            widget.setRange(*_range_bounds(key))
+            widget.setRange(*spin_range(s))
             widget.setAccelerated(True)
-            if key in SPECIAL_VALUES:
-                widget.setSpecialValueText(SPECIAL_VALUES[key])
+            if s.special:
+                widget.setSpecialValueText(s.special)
             widget.valueChanged.connect(lambda _=None, k=key: self._edited(k))
-        elif isinstance(kind, tuple):
+        elif isinstance(what, tuple):
             widget = _ComboBox()
             widget.setFocusPolicy(Qt.StrongFocus)
-            widget.addItems(list(kind))
+            widget.addItems(list(what))
             widget.currentIndexChanged.connect(lambda _=None, k=key: self._edited(k))
         else:
             widget = QLineEdit()
-            widget.setPlaceholderText({"floats": "e.g. 0.05, 0.1", "ints": "e.g. 128, 128"}.get(
-                kind, "e.g. 1e-4" if "lr" in key else ""))
+            widget.setPlaceholderText(s.hint or EXAMPLES.get(what, ""))
             widget.textChanged.connect(lambda _=None, k=key: self._edited(k))
             widget.returnPressed.connect(self._on_return)
         widget.setToolTip(tip)
-        if kind == "bool":
+        if what == "bool":
             form.addRow(widget)
         else:
-            row_label = QLabel(label)
+            row_label = QLabel(s.label)
             row_label.setToolTip(tip)
             row_label.setBuddy(widget)
             form.addRow(row_label, widget)
-        self._fields[key] = _Field(key, label, kind, widget, tip)
-        self._forms[key] = form
+        self._fields[key] = _Field(key, s.label, what, widget, tip)
 
     # ------------------------------------------------------------------- API
     def field_widget(self, key: str) -> QWidget:
-        """The widget that edits config field ``key`` (e.g. "train.lr_d")."""
-        return self._fields[key].widget
+        """The widget that edits config field ``key`` (e.g. "train.lr_d"), or shows it
+        (the count of custom modes, "data.means")."""
+        return self._counts[key] if key in self._counts else self._fields[key].widget
 
     def set_config(self, cfg: Config) -> None:
         """Fill the form from ``cfg`` without emitting; the applied config is unchanged."""
@@ -641,33 +562,33 @@ class SettingsPanel(QWidget):
         self.reset_button.setStyleSheet(RESET_HIGHLIGHT if fields else "")
         self.set_dirty_indicator(bool(errors) or raw != self._applied.to_dict())
         self._show_preset(raw, errors)
-        n = len(raw["data"]["means"])
-        self.modes_label.setText(
-            f"{n} mode{'' if n == 1 else 's'} — click a panel to add a mode, right-click to remove")
+        for key, label in self._counts.items():
+            s, n = SETTINGS[key], len(_value(raw, key))
+            label.setText(f"{n} {s.unit}{'' if n == 1 else 's'} — {s.hint}")
 
     def set_dirty_indicator(self, dirty: bool) -> None:
         """Enable Apply only when the form differs from the applied config (run on every edit)."""
         self.apply_button.setEnabled(dirty)
 
     def _sync_enabled(self, *_: object) -> None:
-        """Show or enable the fields that matter for the chosen dataset, optimizer, schedule."""
-        dataset = self._fields["data.name"].widget.currentText()
-        for key, visible in (("data.radius", dataset == "ring8"),
-                             ("data.spacing", dataset == "grid25")):
-            self._forms[key].setRowVisible(self._fields[key].widget, visible)
-        self._forms["data.name"].setRowVisible(self.modes_label, dataset == "custom")
-        adam = self._fields["train.optimizer"].widget.currentText() == "adam"
-        for key in ("train.beta1", "train.beta2"):
-            self._fields[key].widget.setEnabled(adam)
-        self._fields["train.momentum"].widget.setEnabled(not adam)
-        scheduled = self._fields["train.sigma_schedule"].widget.currentText() != "constant"
-        for key in ("train.sigma_final", "train.schedule_steps"):
-            self._fields[key].widget.setEnabled(scheduled)
+        """Show or enable the rows whose declared condition holds (e.g. the ring's radius
+        only for ring8, Adam's betas only with Adam)."""
+        for key, form in self._forms.items():
+            s = SETTINGS[key]
+            widget = self.field_widget(key)
+            if s.shown_if:
+                form.setRowVisible(widget, _holds(s.shown_if, self._shown(s.shown_if[0])))
+            if s.enabled_if:
+                widget.setEnabled(_holds(s.enabled_if, self._shown(s.enabled_if[0])))
+
+    def _shown(self, key: str) -> str:
+        """The text a choice field shows."""
+        return self._fields[key].widget.currentText()
 
     def _widget_key(self, field_name: str) -> str:
         """The form key that shows a ConfigError field ("model.g_hidden[0]" -> "model.g_hidden")."""
         key = re.sub(r"\[.*$", "", field_name)
-        return ERROR_ALIASES.get(key, key)
+        return SETTINGS[key].errors_at or key if key in SETTINGS else key
 
     def _mark(self, marks: dict[str, str]) -> None:
         """Red border and the message as tooltip on invalid widgets; restore the others."""
