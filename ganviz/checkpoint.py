@@ -195,7 +195,8 @@ def checkpoint_config(state: dict[str, Any], steps: int | None = None) -> Config
 def _tensor(value: Any, field: str, dtype: torch.dtype, shape: tuple[int, ...] | None = None
             ) -> torch.Tensor:
     """``value`` if it is a dense tensor of ``dtype`` (and ``shape``), else refuse."""
-    want = f"a {str(dtype).removeprefix('torch.')} tensor"
+    name = str(dtype).removeprefix("torch.")
+    want = f"{'an' if name.startswith('int') else 'a'} {name} tensor"
     if shape is not None:
         want += f" of shape {list(shape)}"
     if not isinstance(value, torch.Tensor) or value.layout != torch.strided:
@@ -296,8 +297,11 @@ def _check_history_rows(history: Any, runs: list[RunSpec], step: int) -> None:
 def _check_history_columns(history: Any, n_runs: int, step: int) -> None:
     """Version 2: the metric history by column, ``step`` int64 [T] in [0, step] and never
     decreasing, ``diverged`` bool [T, R], the other columns float64 [T, R]."""
-    if not isinstance(history, dict) or not all(isinstance(k, str) for k in history):
+    if not isinstance(history, dict):
         _fail("history", f"must be a table of metric columns (got {type(history).__name__})")
+    for key in history:
+        if not isinstance(key, str):
+            _fail("history", f"must be a table of metric columns (got the key {key!r})")
     if set(history) != set(ARRAY_COLUMNS):
         missing = [c for c in ARRAY_COLUMNS if c not in history]
         extra = sorted(k for k in history if k not in ARRAY_COLUMNS)
@@ -312,9 +316,12 @@ def _check_history_columns(history: Any, n_runs: int, step: int) -> None:
                               f"{int(steps.max())})")
     if t > 1 and bool((steps[1:] < steps[:-1]).any()):
         _fail("history.step", "must never decrease (evaluations come in order)")
-    for c in VALUE_COLUMNS:
-        _tensor(history[c], f"history.{c}", torch.float64, (t, n_runs))
-    _tensor(history["diverged"], "history.diverged", torch.bool, (t, n_runs))
+    for c in (*VALUE_COLUMNS, "diverged"):
+        value = _tensor(history[c], f"history.{c}", torch.bool if c == "diverged" else
+                        torch.float64)
+        if tuple(value.shape) != (t, n_runs):
+            _fail(f"history.{c}", f"must have shape [{t}, {n_runs}] ({t} evaluations as in "
+                                  f"history.step, {n_runs} runs; got {list(value.shape)})")
 
 
 def state_history(state: dict[str, Any], estimators: list[str], seeds: list[int]
