@@ -7,6 +7,10 @@ A checkpoint is ``torch.save`` output, itself a zip archive whose CRC-32 values
 checked member by member first, sizes are bounded before anything is read, and the loaded
 state is checked field by field (types, shapes, counts) before any trainer is touched.
 Every refusal is a :class:`CheckpointError` whose text is one line naming the field.
+
+Version 2 stores the metric history by column (``step`` int64 [T], ``diverged`` bool [T, R],
+the other metrics float64 [T, R]); version 1 stored it as rows (one table per (step, run)),
+which :func:`state_history` still reads and converts.
 """
 
 from __future__ import annotations
@@ -24,20 +28,19 @@ import torch
 from ganviz.config import MAX_SEED, Config, ConfigError, from_dict
 from ganviz.errors import UserError
 from ganviz.estimators import ESTIMATORS
-from ganviz.runs import expand_runs
+from ganviz.history import (
+    ARRAY_COLUMNS,
+    METRIC_COLUMNS,
+    VALUE_COLUMNS,
+    MetricHistory,
+)
+from ganviz.runs import RunSpec, expand_runs
 
 if TYPE_CHECKING:
     from ganviz.trainer import Trainer
 
 CHECKPOINT_FORMAT = "ganviz-checkpoint"
-CHECKPOINT_VERSION = 1
-
-METRIC_COLUMNS = (
-    "step", "run", "estimator", "seed", "sigma", "loss_d", "loss_g", "modes", "hq_fraction",
-    "reverse_kl", "js_divergence", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var",
-    "diverged",
-)
-FLOAT_COLUMNS = frozenset(METRIC_COLUMNS) - {"step", "run", "estimator", "seed", "diverged"}
+CHECKPOINT_VERSION = 2  # 2: the metric history by column; 1: as rows (still read)
 
 # Measured: 78 runs of width 512 (2 + 2 hidden layers) with 100,000 steps of history
 # (evaluated every 100) give a 488 MiB checkpoint; 1 GiB leaves a 2x margin and still
@@ -190,7 +193,8 @@ def checkpoint_config(state: dict[str, Any], steps: int | None = None) -> Config
 def _tensor(value: Any, field: str, dtype: torch.dtype, shape: tuple[int, ...] | None = None
             ) -> torch.Tensor:
     """``value`` if it is a dense tensor of ``dtype`` (and ``shape``), else refuse."""
-    want = f"a {str(dtype).removeprefix('torch.')} tensor"
+    name = str(dtype).removeprefix("torch.")
+    want = f"{'an' if name.startswith('int') else 'a'} {name} tensor"
     if shape is not None:
         want += f" of shape {list(shape)}"
     if not isinstance(value, torch.Tensor) or value.layout != torch.strided:
@@ -240,8 +244,10 @@ def _check_optimizer(state: dict[str, Any], key: str, n_runs: int) -> None:
         _fail(f"{key}.v", "must be empty for sgd")
 
 
-def _check_history(history: Any, n_runs: int, step: int) -> None:
-    """Rows of the metric history: all columns, plain values, in run order."""
+def _check_history_rows(history: Any, runs: list[RunSpec], step: int) -> None:
+    """Version 1: rows of the metric history, all columns, plain values, in run order, each
+    evaluation's rows at one step, steps never decreasing."""
+    n_runs = len(runs)
     if not isinstance(history, list):
         _fail("history", f"must be a list of metric rows (got {type(history).__name__})")
     if len(history) % n_runs:
@@ -259,25 +265,84 @@ def _check_history(history: Any, n_runs: int, step: int) -> None:
             _fail(field, f"must be a table of metric columns{detail}")
         if not _is_int(row["step"]) or not 0 <= row["step"] <= step:
             _fail(f"{field}.step", f"must be a whole number in [0, {step}] (got {row['step']!r})")
-        if not _is_int(row["run"]) or row["run"] != i % n_runs:
-            _fail(f"{field}.run", f"must be {i % n_runs} (rows come in run order, {n_runs} per "
+        spec = runs[i % n_runs]
+        if i % n_runs and row["step"] != history[i - 1]["step"]:
+            _fail(f"{field}.step", f"must be {history[i - 1]['step']}, the step of the other "
+                                   f"rows of its evaluation (got {row['step']})")
+        if i >= n_runs and row["step"] < history[i - n_runs]["step"]:
+            _fail(f"{field}.step", f"must not come before the previous evaluation's step "
+                                   f"{history[i - n_runs]['step']} (got {row['step']})")
+        if not _is_int(row["run"]) or row["run"] != spec.index:
+            _fail(f"{field}.run", f"must be {spec.index} (rows come in run order, {n_runs} per "
                                   f"evaluation; got {row['run']!r})")
         if not isinstance(row["estimator"], str) or row["estimator"] not in ESTIMATORS:
             _fail(f"{field}.estimator", f"must be one of {', '.join(ESTIMATORS)}")
+        if row["estimator"] != spec.estimator:
+            _fail(f"{field}.estimator", f"must be {spec.estimator}, the estimator of run "
+                                        f"{spec.index} (got {row['estimator']})")
         if not _is_int(row["seed"]):
             _fail(f"{field}.seed", f"must be a whole number (got {row['seed']!r})")
+        if row["seed"] != spec.seed:
+            _fail(f"{field}.seed", f"must be {spec.seed}, the seed of run {spec.index} "
+                                   f"(got {row['seed']})")
         if not isinstance(row["diverged"], bool):
             _fail(f"{field}.diverged", f"must be true or false (got {row['diverged']!r})")
-        for c in FLOAT_COLUMNS:
+        for c in VALUE_COLUMNS:
             if not _is_number(row[c]):
                 _fail(f"{field}.{c}", f"must be a number (got {type(row[c]).__name__})")
+
+
+def _check_history_columns(history: Any, n_runs: int, step: int) -> None:
+    """Version 2: the metric history by column, ``step`` int64 [T] in [0, step] and never
+    decreasing, ``diverged`` bool [T, R], the other columns float64 [T, R]."""
+    if not isinstance(history, dict):
+        _fail("history", f"must be a table of metric columns (got {type(history).__name__})")
+    for key in history:
+        if not isinstance(key, str):
+            _fail("history", f"must be a table of metric columns (got the key {key!r})")
+    if set(history) != set(ARRAY_COLUMNS):
+        missing = [c for c in ARRAY_COLUMNS if c not in history]
+        extra = sorted(k for k in history if k not in ARRAY_COLUMNS)
+        _fail("history", f"must be a table of metric columns (missing {', '.join(missing)})"
+              if missing else f"must be a table of metric columns (unknown {', '.join(extra)})")
+    steps = _tensor(history["step"], "history.step", torch.int64)
+    if steps.dim() != 1:
+        _fail("history.step", f"must be a flat int64 tensor [T] (got shape {list(steps.shape)})")
+    t = steps.shape[0]
+    if t and (bool((steps < 0).any()) or bool((steps > step).any())):
+        _fail("history.step", f"must hold steps in [0, {step}] (got {int(steps.min())} to "
+                              f"{int(steps.max())})")
+    if t > 1 and bool((steps[1:] < steps[:-1]).any()):
+        _fail("history.step", "must never decrease (evaluations come in order)")
+    for c in (*VALUE_COLUMNS, "diverged"):
+        value = _tensor(history[c], f"history.{c}", torch.bool if c == "diverged" else
+                        torch.float64)
+        if tuple(value.shape) != (t, n_runs):
+            _fail(f"history.{c}", f"must have shape [{t}, {n_runs}] ({t} evaluations as in "
+                                  f"history.step, {n_runs} runs; got {list(value.shape)})")
+
+
+def state_history(state: dict[str, Any], estimators: list[str], seeds: list[int]
+                  ) -> MetricHistory:
+    """The metric history of a state that passed :func:`check_state` (version-1 rows are
+    converted to columns)."""
+    if state["version"] == 1:
+        return MetricHistory.from_rows(state["history"], estimators, seeds)
+    return MetricHistory.from_state({k: v.numpy() for k, v in state["history"].items()},
+                                    estimators, seeds)
+
+
+def history_state(history: MetricHistory) -> dict[str, torch.Tensor]:
+    """The version-2 checkpoint form of ``history``: one CPU tensor per column."""
+    return {k: torch.from_numpy(v) for k, v in history.to_state().items()}
 
 
 def check_state(state: dict[str, Any]) -> int:
     """Check every field of a checkpoint state that needs no trainer; return its run count."""
     check_header(state)
     cfg = checkpoint_config(state)
-    n = len(expand_runs(cfg))
+    runs = expand_runs(cfg)
+    n = len(runs)
     if not isinstance(state.get("device_type"), str):
         _fail("device_type", f"must be a device name (got {state.get('device_type')!r})")
     step = state.get("step")
@@ -303,7 +368,10 @@ def check_state(state: dict[str, Any]) -> int:
     for key in STATE_TENSORS:
         _tensor(state.get(key), key, dtypes[key], (n,))
     _counts(state["run_steps"], "run_steps")
-    _check_history(state.get("history"), n, step)
+    if state["version"] == 1:
+        _check_history_rows(state.get("history"), runs, step)
+    else:
+        _check_history_columns(state.get("history"), n, step)
     return n
 
 

@@ -71,11 +71,9 @@ def group_key(spec: RunSpec) -> tuple[str, str]:
 
 
 def final_rows(trainer: Trainer) -> dict[int, dict[str, Any]]:
-    """The last evaluation of every run."""
-    rows: dict[int, dict[str, Any]] = {}
-    for row in trainer.history:
-        rows[row["run"]] = row
-    return rows
+    """The last evaluation of every run (none before the first evaluation)."""
+    return {r: row for r in range(trainer.n_runs)
+            if (row := trainer.history.final(r)) is not None}
 
 
 def run_sigma(spec: RunSpec, final: dict[str, Any]) -> float:
@@ -96,11 +94,11 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
     positive = sorted({s for s in sigmas.values() if s > 0 and math.isfinite(s)})
     curves = compute_sigma_curves(trainer, sigmas=positive) if positive else None
     out: dict[int, dict[str, float]] = {}
+    trained = trainer.history.steps > 0
+    rel_var = trainer.history.column("grad_rel_var")[trained]
     for spec in trainer.runs:
         r = spec.index
-        during = [float(row["grad_rel_var"]) for row in trainer.history
-                  if row["run"] == r and row["step"] > 0
-                  and math.isfinite(float(row["grad_rel_var"]))]
+        during = [v for v in rel_var[:, r].tolist() if math.isfinite(v)]
         entry = {"grad_rel_var": statistics.median(during) if during else math.nan}
         s = sigmas[r]
         at = positive.index(s) if curves is not None and s in positive else None
@@ -115,13 +113,13 @@ def late_modes(trainer: Trainer) -> dict[int, dict[str, float]]:
     """Per run, ``modes_late``: modes captured averaged over the evaluations in the last
     :data:`LATE_FRACTION` of the iterations (GAN training oscillates; one step can mislead)."""
     start = (1 - LATE_FRACTION) * trainer.step_count
-    values: dict[int, list[float]] = defaultdict(list)
-    for row in trainer.history:
-        if row["step"] >= start and row["step"] > 0:
-            values[row["run"]].append(float(row["modes"]))
-    return {spec.index: {"modes_late": (sum(values[spec.index]) / len(values[spec.index])
-                                        if values[spec.index] else math.nan)}
-            for spec in trainer.runs}
+    steps = trainer.history.steps
+    modes = trainer.history.column("modes")[(steps >= start) & (steps > 0)]
+    out = {}
+    for spec in trainer.runs:
+        values = modes[:, spec.index].tolist()
+        out[spec.index] = {"modes_late": sum(values) / len(values) if values else math.nan}
+    return out
 
 
 def aggregate(trainer: Trainer,

@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ganviz.atomic import write_text_atomic
@@ -53,9 +52,8 @@ from ganviz.device import resolve_device, training_threads
 from ganviz.outputs import metrics_csv_text, summary_dict
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError, load_session, save_session
-from ganviz.trainer import METRIC_COLUMNS, CheckpointError, Trainer
+from ganviz.trainer import CheckpointError, Trainer
 
-NUMERIC_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in ("run", "estimator", "seed"))
 FILE_ACTIONS = {SaveSession: "save session", OpenSession: "open session",
                 ExportMetrics: "export metrics", ExportSummary: "export summary"}
 
@@ -85,39 +83,6 @@ class _Part:
         session.versions = replace(session.versions, **{self.part: session._last_version})
 
 
-class HistoryBuffer:
-    """Metric history as growing float arrays [T, R] per numeric column.
-
-    ``arrays()`` returns views of rows that are never written again, so a snapshot
-    can hold them while the worker appends (a full buffer is replaced, not resized).
-    """
-
-    def __init__(self, n_runs: int) -> None:
-        self.n_runs = n_runs
-        self.length = 0
-        self.rows_seen = 0
-        self._data = {c: np.empty((64, n_runs)) for c in NUMERIC_COLUMNS}
-
-    def update(self, history: list[dict[str, Any]]) -> None:
-        """Append the rows of ``history`` not seen yet (complete evaluations only)."""
-        while self.rows_seen + self.n_runs <= len(history):
-            rows = history[self.rows_seen: self.rows_seen + self.n_runs]
-            if self.length == next(iter(self._data.values())).shape[0]:
-                self._data = {c: np.concatenate([a, np.empty_like(a)]) for c, a in
-                              self._data.items()}
-            for c, a in self._data.items():
-                a[self.length] = [float(r[c]) for r in rows]
-            self.length += 1
-            self.rows_seen += self.n_runs
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Read-only views [T, R] of the history so far."""
-        out = {}
-        for c, a in self._data.items():
-            v = a[: self.length]
-            v.flags.writeable = False
-            out[c] = v
-        return out
 
 
 class LiveSession:
@@ -131,7 +96,7 @@ class LiveSession:
     _fakes = _Part()
     _curves = _Part()
     _real = _Part()
-    _history = _Part()  # the buffer, versioned: a new one means a new history
+    _history = _Part()  # the trainer's history, versioned: a new trainer, a new history
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
                  probe_budget: float = 0.06, curve_interval: float = 2.0,
@@ -154,7 +119,6 @@ class LiveSession:
         self._parts: dict[str, Any] = {}  # views, fakes, curves, real (see _Part)
         self._last_version = 0
         self.versions = PartVersions()
-        self._history = HistoryBuffer(1)
         self._probe_cost = 0.0
         self._last_probe = -1e9
         self._last_curves = -1e9
@@ -245,7 +209,7 @@ class LiveSession:
         self.cfg, self.trainer = trainer.cfg, trainer
         self.pending_steps = 0
         self._views = self._curves = self._fakes = None
-        self._history = HistoryBuffer(trainer.n_runs)
+        self._history = trainer.history
         self._real = real_data(trainer)
         if not trainer.history:
             trainer.evaluate()
@@ -388,12 +352,11 @@ class LiveSession:
         run_steps = trainer.run_steps.tolist()
         runs = tuple(RunState(spec, trainer.active[i], diverged[i], run_steps[i])
                      for i, spec in enumerate(trainer.runs))
-        self._history.update(trainer.history)
         self.seq += 1
         return Snapshot(
             seq=self.seq, step=trainer.step_count, running=self.running,
             steps_per_sec=self.steps_per_sec(), device=str(trainer.device), config=self.cfg,
-            runs=runs, history=self._history.arrays(), views=self._views, fakes=self._fakes,
+            runs=runs, history=trainer.history.arrays(), views=self._views, fakes=self._fakes,
             curves=self._curves,
             real=self._real, error=self.error, notice=self.notice, versions=self.versions,
         )

@@ -10,19 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from ganviz.atomic import write_text_atomic
-from ganviz.trainer import METRIC_COLUMNS, Trainer
+from ganviz.history import METRIC_COLUMNS, MetricHistory
+from ganviz.trainer import Trainer
 
 FINAL_METRICS = ("loss_d", "loss_g", "modes", "hq_fraction", "reverse_kl", "js_divergence",
                  "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var")
 
 
-def metrics_csv_text(history: list[dict[str, Any]]) -> str:
+def metrics_csv_text(history: MetricHistory) -> str:
     """The metrics history as CSV text: one row per (step, run), columns ``METRIC_COLUMNS``."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(METRIC_COLUMNS), extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
-    for row in history:
+    for row in history.rows():
         writer.writerow({k: _csv_value(row[k]) for k in METRIC_COLUMNS})
     return buf.getvalue()
 
@@ -49,13 +50,10 @@ def summary_dict(trainer: Trainer, curves: Any | None) -> dict[str, Any]:
 
     ``curves`` is a ``probes.SigmaCurves`` (or None to leave the curves out).
     """
-    last: dict[int, dict[str, Any]] = {}
-    for row in trainer.history:
-        last[row["run"]] = row
     diverged = trainer.diverged_list()
     runs = []
     for spec in trainer.runs:
-        row = last.get(spec.index, {})
+        row = trainer.history.final(spec.index) or {}
         entry: dict[str, Any] = {
             "run": spec.index,
             "estimator": spec.estimator,

@@ -132,7 +132,7 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
             drawings.frame(snapshot_of(t))
         if t.step_count % checkpoint_every == 0:
             save_progress(t, out)
-        if t.history and t.history[-1]["step"] == t.step_count:
+        if t.history.last_step == t.step_count:
             bar.set_postfix_str(_progress_text(t), refresh=False)
 
     try:
@@ -149,7 +149,7 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
         print(line)
     print(f"outputs in {out}/: config.toml, {', '.join(p.name for p in paths)}, {CHECKPOINT_NAME}")
     if interrupted:
-        last = trainer.history[-1]["step"] if trainer.history else 0
+        last = trainer.history.last_step or 0
         print(f"interrupted at step {trainer.step_count} (last evaluation at step {last}); "
               f"continue with --resume --out {out}", file=sys.stderr)
         return 130
@@ -157,16 +157,15 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
 
 
 def _progress_text(t: Trainer) -> str:
-    rows = [r for r in t.history if r["step"] == t.step_count]
+    rows = t.history.last() if t.history.last_step == t.step_count else []
     return " ".join(f"{r['estimator'][:8]}:{r['modes']:.0f}m" for r in rows[:8])
 
 
 def _final_table(t: Trainer) -> list[str]:
     """A short table of the last evaluation, one line per run."""
-    rows = {r["run"]: r for r in t.history}
     lines = [f"{'run':<40} {'modes':>5} {'hq':>6} {'revKL':>7} {'sigma':>8}  state"]
     for spec in t.runs:
-        r = rows.get(spec.index)
+        r = t.history.final(spec.index)
         if r is None:
             continue
         state = "diverged" if r["diverged"] else "ok"

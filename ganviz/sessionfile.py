@@ -117,6 +117,10 @@ def _unsafe_name(name: str) -> bool:
 
 def _check_directory(path: Path, infos: list[zipfile.ZipInfo], names: tuple[str, ...]) -> None:
     """Refuse, before reading any data, what the zip directory already shows to be wrong."""
+    present = {i.filename for i in infos}
+    for name in names:  # first, so that another zip (a checkpoint) is named as not a session
+        if name not in present:
+            raise SessionFileError(f"{path} is not a ganviz session (missing {name})")
     if len(infos) > MAX_ENTRIES:
         raise SessionFileError(f"{path} is not a ganviz session ({len(infos)} members; "
                                f"at most {MAX_ENTRIES})")
@@ -130,9 +134,7 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], names: tuple[str,
         seen.add(info.filename)
     by_name = {i.filename: i for i in infos}
     for name in names:
-        info = by_name.get(name)
-        if info is None:
-            raise SessionFileError(f"{path} is not a ganviz session (missing {name})")
+        info = by_name[name]
         if info.flag_bits & 0x1:
             raise SessionFileError(f"{path}: {name} is encrypted; ganviz sessions never are")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):

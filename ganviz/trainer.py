@@ -2,7 +2,8 @@
 
 The trainer is plain code (no Qt): ``step()`` advances every active run by k_D
 discriminator and k_G generator steps, ``evaluate()`` appends one metrics row per
-run to ``history``. All tensors live on ``self.device``.
+run to ``history`` (a :class:`~ganviz.history.MetricHistory`, columns [T, R]). All tensors
+live on ``self.device``.
 """
 
 from __future__ import annotations
@@ -12,25 +13,28 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ganviz import estimators, metrics
 from ganviz.atomic import write_atomic
-from ganviz.checkpoint import (  # noqa: F401  (CheckpointError, read_checkpoint: re-exported)
+from ganviz.checkpoint import (
     CHECKPOINT_FORMAT,
     CHECKPOINT_VERSION,
-    METRIC_COLUMNS,
     CheckpointError,
     check_fits,
     check_state,
     checkpoint_config,
+    history_state,
     one_line,
     read_checkpoint,
+    state_history,
 )
 from ganviz.config import Config
 from ganviz.data import DataSource
 from ganviz.device import resolve_device
+from ganviz.history import METRIC_COLUMNS, MetricHistory  # noqa: F401  (re-exported)
 from ganviz.nets import build_discriminator, build_generator
 from ganviz.optim import BatchedOptimizer
 from ganviz.runs import RunSpec, expand_runs
@@ -82,7 +86,7 @@ class Trainer:
         self.loss_d = torch.full((n,), math.nan, device=self.device)
         self.loss_g = torch.full((n,), math.nan, device=self.device)
         self.step_count = 0
-        self.history: list[dict[str, Any]] = []
+        self.history = MetricHistory(self.names, seeds)
 
     # ----------------------------------------------------------------- runs
     @property
@@ -242,7 +246,8 @@ class Trainer:
         return torch.stack(out)
 
     def evaluate(self) -> list[dict[str, Any]]:
-        """Compute the metrics of every run now, append them to ``history`` and return them."""
+        """Compute the metrics of every run now, append them to ``history`` and return them
+        as one row per run (the columns of ``metrics.csv``)."""
         e = self.cfg.eval
         gen = self.probe_generator(salt=1)
         samples, sigma = self.sample_model(e.samples, gen)
@@ -257,19 +262,12 @@ class Trainer:
             "sigma_mean": sigma.mean(1), "sigma_p10": q10, "sigma_p90": q90,
             "grad_rel_var": rel_var,
         }
-        host = {k: v.detach().float().cpu().tolist() for k, v in columns.items()}
-        diverged = self.diverged_list()
-        rows = []
-        for r, spec in enumerate(self.runs):
-            row: dict[str, Any] = {"step": self.step_count, "run": r,
-                                   "estimator": spec.estimator, "seed": spec.seed}
-            row.update({k: host[k][r] for k in host})
-            if spec.learned_sigma:
-                row["sigma"] = row["sigma_mean"]
-            row["diverged"] = diverged[r]
-            rows.append(row)
-        self.history.extend(rows)
-        return rows
+        host = {k: v.detach().float().cpu().numpy() for k, v in columns.items()}
+        learned = self.learned.view(-1).cpu().numpy()
+        host["sigma"] = np.where(learned, host["sigma_mean"], host["sigma"])
+        host["diverged"] = self.diverged.cpu().numpy()
+        self.history.append(self.step_count, host)
+        return self.history.last()
 
     def train(self, steps: int, on_step=None, should_stop=None) -> None:
         """Run ``steps`` steps, evaluating at step 0, every ``eval.every`` steps and at the
@@ -309,7 +307,7 @@ class Trainer:
             "run_steps": self.run_steps.cpu(),
             "loss_d": self.loss_d.cpu(),
             "loss_g": self.loss_g.cpu(),
-            "history": [dict(row) for row in self.history],
+            "history": history_state(self.history),
         }
 
     def save_checkpoint(self, path: str | Path) -> None:
@@ -340,7 +338,7 @@ class Trainer:
         self.loss_d.copy_(state["loss_d"])
         self.loss_g.copy_(state["loss_g"])
         self.step_count = int(state["step"])
-        self.history = [dict(row) for row in state["history"]]
+        self.history = state_history(state, self.names, [r.seed for r in self.runs])
 
     @classmethod
     def from_state(cls, state: dict[str, Any], device: torch.device | str | None = None, *,

@@ -31,7 +31,9 @@ import torch
 from ganviz.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, parse_checkpoint
 from ganviz.cli import main
 from ganviz.contract import Failed, LatestSlot, OpenSession, Step
+from ganviz.history import MetricHistory
 from ganviz.live import LiveSession
+from ganviz.runs import expand_runs
 from ganviz.sessionfile import SessionFileError, load_session, peek_session, save_session
 from ganviz.trainer import Trainer, read_checkpoint
 from tests.conftest import small_config
@@ -153,19 +155,40 @@ def _cfg(section: str, key: str, value: Any) -> Callable[[dict], None]:
     return lambda s: s["config"][section].__setitem__(key, value)
 
 
+def _v1(fn: Callable[[dict], None]) -> Callable[[dict], None]:
+    """``fn`` applied to the state as version 1 stored it: the history as rows."""
+    def apply(s: dict) -> None:
+        runs = expand_runs(small_config())
+        history = MetricHistory.from_state(s["history"], [r.estimator for r in runs],
+                                           [r.seed for r in runs])
+        s["version"], s["history"] = 1, history.rows()
+        fn(s)
+    return apply
+
+
 def _rows(fn: Callable[[dict], None]) -> Callable[[dict], None]:
     def apply(s: dict) -> None:
         for row in s["history"]:
             fn(row)
-    return apply
+    return _v1(apply)
 
 
-def _first_row(key: str, value: Any) -> Callable[[dict], None]:
-    return lambda s: s["history"][0].__setitem__(key, value)
+def _first_row(key: str, value: Any, row: int = 0) -> Callable[[dict], None]:
+    return _v1(lambda s: s["history"][row].__setitem__(key, value))
 
 
+@_v1
 def _swap_rows(s: dict) -> None:
     s["history"][0], s["history"][1] = s["history"][1], s["history"][0]
+
+
+def _column(key: str, fn: Callable[[Any], Any]) -> Callable[[dict], None]:
+    """Replace one column of the (version 2) history by ``fn`` of it."""
+    return lambda s: s["history"].__setitem__(key, fn(s["history"][key]))
+
+
+def _steps_backwards(s: dict) -> None:
+    s["history"]["step"] = s["history"]["step"].flip(0)
 
 
 def _garbage_noise(s: dict) -> None:
@@ -175,7 +198,7 @@ def _garbage_noise(s: dict) -> None:
 
 STATE_CASES: list[tuple[str, Callable[[dict], None], tuple[str, ...]]] = [
     ("format-foreign", _set("format", "other-tool"), ("not a ganviz checkpoint",)),
-    ("version-99", _set("version", 99), ("format version 99", "up to 1")),
+    ("version-99", _set("version", 99), ("format version 99", "up to 2")),
     ("version-0", _set("version", 0), ("format version 0",)),
     ("version-text", _set("version", "1"), ("format version '1'",)),
     ("no-config", lambda s: s.pop("config"), ("config",)),
@@ -228,21 +251,51 @@ STATE_CASES: list[tuple[str, Callable[[dict], None], tuple[str, ...]]] = [
     ("run-steps-float", _set("run_steps", torch.full((N_RUNS,), 12.0)), ("run_steps", "int64")),
     ("loss_d-shape", _set("loss_d", torch.zeros(N_RUNS, 2)), ("loss_d", "[4]")),
     ("loss_g-list", _set("loss_g", [0.1] * N_RUNS), ("loss_g", "list")),
-    ("history-ints", _set("history", [1, 2, 3]), ("history", "4 rows per evaluation")),
-    ("history-ints-4", _set("history", [1, 2, 3, 4]),
+    # version 1: the history as rows
+    ("history-ints", _v1(_set("history", [1, 2, 3])), ("history", "4 rows per evaluation")),
+    ("history-ints-4", _v1(_set("history", [1, 2, 3, 4])),
      ("history[0] must be a table of metric columns",)),
-    ("history-dict", _set("history", {}), ("history must be a list",)),
-    ("history-rows-without-keys", lambda s: s.__setitem__("history", [{}] * 8),
+    ("history-dict", _v1(_set("history", {})), ("history must be a list",)),
+    ("history-rows-without-keys", _v1(lambda s: s.__setitem__("history", [{}] * 8)),
      ("history[0] must be a table of metric columns", "missing step")),
     ("history-missing-modes", _rows(lambda r: r.pop("modes")), ("history[0]", "missing modes")),
     ("history-unknown-column", _first_row("colour", "red"), ("history[0]", "unknown colour")),
     ("history-run-order", _swap_rows, ("history[0].run", "run order")),
-    ("history-partial", lambda s: s["history"].pop(), ("history", "4 rows per evaluation")),
+    ("history-partial", _v1(lambda s: s["history"].pop()), ("history", "4 rows per evaluation")),
     ("history-step-nan", _first_row("step", math.nan), ("history[0].step",)),
     ("history-step-future", _first_row("step", 10**6), ("history[0].step", "[0, 12]")),
     ("history-modes-text", _first_row("modes", "eight"), ("history[0].modes", "number")),
     ("history-estimator", _first_row("estimator", "magic"), ("history[0].estimator",)),
     ("history-diverged-text", _first_row("diverged", "no"), ("history[0].diverged",)),
+    ("history-other-runs-estimator", _first_row("estimator", "score"),
+     ("history[0].estimator", "must be plugin", "run 0")),
+    ("history-other-seed", _first_row("seed", 5, row=2), ("history[2].seed", "must be 0")),
+    ("history-mixed-steps", _first_row("step", 0, row=5), ("history[5].step", "must be 10")),
+    ("history-steps-backwards", _v1(lambda s: s["history"].sort(key=lambda r: -r["step"])),
+     ("history[4].step", "must not come before", "10")),
+    # version 2: the history by column
+    ("columns-list", _set("history", [1, 2, 3]), ("history must be a table of metric columns",
+                                                   "list")),
+    ("columns-number-key", _set("history", {1: 2}), ("history must be a table", "key 1")),
+    ("columns-missing-modes", lambda s: s["history"].pop("modes"),
+     ("history must be a table", "missing modes")),
+    ("columns-unknown", lambda s: s["history"].__setitem__("colour", torch.zeros(2, N_RUNS)),
+     ("history must be a table", "unknown colour")),
+    ("columns-step-float", _column("step", lambda v: v.double()), ("history.step", "int64")),
+    ("columns-step-2d", _column("step", lambda v: v.view(-1, 1)), ("history.step", "flat")),
+    ("columns-step-future", _column("step", lambda v: v + 10**6), ("history.step", "[0, 12]")),
+    ("columns-step-negative", _column("step", lambda v: v - 5), ("history.step", "[0, 12]")),
+    ("columns-steps-backwards", _steps_backwards, ("history.step", "never decrease")),
+    ("columns-3-runs", _column("modes", lambda v: v[:, :3]),
+     ("history.modes", "[2, 4]", "4 runs")),
+    ("columns-one-row-short", _column("loss_d", lambda v: v[:1]),
+     ("history.loss_d", "[2, 4]", "2 evaluations")),
+    ("columns-float32", _column("sigma", lambda v: v.float()), ("history.sigma", "float64")),
+    ("columns-list-values", _column("js_divergence", lambda v: v.tolist()),
+     ("history.js_divergence", "list")),
+    ("columns-diverged-float", _column("diverged", lambda v: v.double()),
+     ("history.diverged", "bool")),
+    ("columns-sparse", _column("reverse_kl", lambda v: v.to_sparse()), ("history.reverse_kl",)),
 ]
 STATE_IDS = [c[0] for c in STATE_CASES]
 
@@ -524,7 +577,9 @@ SESSION_CASES: list[tuple[str, Callable[[Base, Path], bytes], tuple[str, ...]]] 
     ("checkpoint-seeds-1e400", _state_session(_cfg("runs", "seeds", [10**400])),
      ("runs.seeds",)),
     ("checkpoint-history-rows-without-keys",
-     _state_session(lambda s: s.__setitem__("history", [{}] * 8)), ("history[0]",)),
+     _state_session(_v1(lambda s: s.__setitem__("history", [{}] * 8))), ("history[0]",)),
+    ("checkpoint-history-columns-3-runs",
+     _state_session(_column("modes", lambda v: v[:, :3])), ("history.modes", "[2, 4]")),
 ]
 SESSION_IDS = [c[0] for c in SESSION_CASES]
 
@@ -580,7 +635,7 @@ def test_good_base_session_loads(base, tmp_path):
 
 
 # -------------------------------------------------------------- the CLI
-CLI_CASES = ["flip-64-bytes", "version-99", "no-config", "history-ints",
+CLI_CASES = ["flip-64-bytes", "version-99", "no-config", "history-ints", "columns-3-runs",
              "config-data-seed-1e30", "config-seeds-1e400", "pickle-global-os-system",
              "G-wrong-shape", "record-declares-3GiB"]
 
@@ -620,6 +675,7 @@ def test_compare_resume_refuses_a_damaged_checkpoint(base, tmp_path, capsys):
 # ------------------------------------------------------ the live session
 LIVE_CASES = ["encrypted-flag", "compression-method-99", "checkpoint-data-seed-1e30",
               "checkpoint-seeds-1e400", "checkpoint-history-rows-without-keys",
+              "checkpoint-history-columns-3-runs",
               "checkpoint-version-99", "view-layers-5", "view-selected-zzz",
               "view-selected-99", "member-lies-small"]
 
@@ -689,7 +745,7 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
 
     session = _live(small_config())
     _steps(session, 2)
-    trainer, views, history = session.trainer, session._views, session._history
+    trainer, views, history = session.trainer, session._views, session.trainer.history
     path = tmp_path / "good.ganviz"
     path.write_bytes(base.session)
 
@@ -700,7 +756,7 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
     session._safe_handle(OpenSession(str(path)))
     assert isinstance(session.notice, Failed) and "RuntimeError" in session.notice.message
     assert session.trainer is trainer and session._views is views
-    assert session._history is history and session.cfg is trainer.cfg
+    assert session.trainer.history is history and session.cfg is trainer.cfg
     monkeypatch.undo()
     _steps(session, 1)
     assert session.trainer.step_count == 3

@@ -47,10 +47,10 @@ def test_gradient_noise_uses_each_runs_own_sigma():
     t = Trainer(cfg)
     t.train(6)
     noise = gradient_noise(t)
-    final = {row["run"]: row for row in t.history}
+    final = {row["run"]: row for row in t.history.rows()}
     for spec in t.runs:
         entry = noise[spec.index]
-        during = sorted(row["grad_rel_var"] for row in t.history
+        during = sorted(row["grad_rel_var"] for row in t.history.rows()
                         if row["run"] == spec.index and row["step"] > 0)
         assert len(during) == 2 and entry["grad_rel_var"] == pytest.approx(sum(during) / 2)
         if spec.estimator == "plugin":
@@ -130,7 +130,7 @@ def test_late_modes_average_the_last_fifth_of_training():
     t.train(10)
     late = late_modes(t)
     for spec in t.runs:
-        tail = [row["modes"] for row in t.history if row["run"] == spec.index
+        tail = [row["modes"] for row in t.history.rows() if row["run"] == spec.index
                 and row["step"] >= 8]  # steps 8, 9 and 10 of 10
         assert len(tail) == 3
         assert late[spec.index]["modes_late"] == pytest.approx(sum(tail) / 3)

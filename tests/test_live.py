@@ -20,7 +20,8 @@ from ganviz.contract import (
     SetActive,
     Step,
 )
-from ganviz.live import HistoryBuffer, LiveSession
+from ganviz.history import APPEND_COLUMNS, MetricHistory
+from ganviz.live import LiveSession
 from tests.conftest import small_config
 
 
@@ -57,17 +58,11 @@ def test_latest_slot_keeps_only_the_newest():
 
 
 def test_history_buffer_grows_without_touching_sent_rows():
-    buf = HistoryBuffer(2)
-    rows = []
+    buf = MetricHistory(["plugin", "score"], [0, 0])
     for step in range(100):
-        for r in range(2):
-            rows.append({c: float(step + r) for c in ("step", "sigma", "loss_d", "loss_g",
-                         "modes", "hq_fraction", "reverse_kl", "js_divergence", "sigma_mean",
-                         "sigma_p10", "sigma_p90", "grad_rel_var", "diverged")})
+        buf.append(step, {c: [float(step + r) for r in range(2)] for c in APPEND_COLUMNS})
         if step == 10:
-            buf.update(rows)
             early = buf.arrays()["loss_d"]
-    buf.update(rows)
     late = buf.arrays()["loss_d"]
     assert early.shape == (11, 2) and late.shape == (100, 2)
     assert np.array_equal(early, late[:11])

@@ -96,7 +96,7 @@ def test_checkpoint_resume_gives_the_same_next_steps(small_cfg, tmp_path):
     def view(h):
         return [{k: (None if row[k] != row[k] else row[k]) for k in keep} for row in h]
 
-    assert view(straight.history) == view(resumed.history)
+    assert view(straight.history.rows()) == view(resumed.history.rows())
     assert not list(tmp_path.glob(".*tmp"))
 
 
@@ -154,7 +154,7 @@ def test_refused_state_leaves_the_trainer_as_it_was():
     t.train(3)
     before = [p.clone() for p in params(t)], t.step_count, len(t.history)
     state = Trainer(small_config()).state_dict()
-    state["history"] = [1, 2, 3]
+    state["history"], state["version"] = [1, 2, 3], 1  # rows, as version 1 stored them
     with pytest.raises(CheckpointError, match=r"checkpoint: history must hold 4 rows"):
         t.load_state_dict(state)
     state = Trainer(small_config()).state_dict()
@@ -210,7 +210,7 @@ def test_all_options_train_finite():
     t = Trainer(cfg)
     t.train(10)
     assert not any(t.diverged_list())
-    assert all(math.isfinite(v) for row in t.history[t.n_runs:] for v in row.values()
+    assert all(math.isfinite(v) for row in t.history.rows(1) for v in row.values()
                if isinstance(v, float))
 
 
@@ -220,7 +220,7 @@ def test_training_learns_the_ring():
     t = Trainer(cfg)
     start = t.evaluate()
     t.train(800)
-    end = t.history[-len(t.runs):]
+    end = t.history.last()
     for s, e in zip(start, end, strict=True):
         assert e["hq_fraction"] > s["hq_fraction"] + 0.2, (s, e)
         assert e["js_divergence"] < s["js_divergence"] - 0.1, (s, e)
