@@ -1,4 +1,4 @@
-"""What the views need, computed in torch on the worker thread, handed over as numpy arrays.
+"""What the views need, computed in torch in the training process, handed over as numpy arrays.
 
 Two entry points, both read-only with respect to training (parameters, optimiser state and
 the per-run noise generators are never touched; all randomness comes from a probe generator):

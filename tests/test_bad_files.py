@@ -774,12 +774,12 @@ def test_restore_view_never_raises(window):
     layers = set(window.state.layers)
     window.state.select_run(2)
     for view in BAD_VIEWS:
-        window.files.restore_view(view)
+        window.restore_view(view)
         assert window.state.selected_run == 0, view
         assert window.state.layers == layers, view  # nothing known to apply: layers stay
         assert all(b.isChecked() for b in window.toolbar.estimator_buttons.values()), view
         window.state.select_run(2)
-    window.files.restore_view({"layers": ["manifold", "nope"], "selected_run": 3,
+    window.restore_view({"layers": ["manifold", "nope"], "selected_run": 3,
                                "hidden_estimators": ["score", "magic"]})
     assert window.state.layers == {"manifold"} and window.state.selected_run == 3
     assert not window.toolbar.estimator_buttons["score"].isChecked()

@@ -85,7 +85,7 @@ def test_every_plot_has_one_line_per_run_in_its_colour(panel, snap):
 def test_fixed_y_ranges(panel, snap):
     panel.update_snapshot(snap)
     plots = panel.plots()
-    n_modes, kl_max = mode_limits(snap.config)
+    n_modes, kl_max = mode_limits(snap.real)
     assert n_modes == 8 and kl_max == pytest.approx(np.log(8))
     lo, hi = plots["modes"].vb.viewRange()[1]
     assert lo <= 0 and n_modes + 0.5 <= hi < n_modes + 1

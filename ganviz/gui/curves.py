@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganviz.config import Config
-from ganviz.contract import RunSpec, SigmaCurves, Snapshot
+from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
 
 # name -> (title, y label, log y); the order is the layout order (row-major, 3 per row).
@@ -86,16 +86,10 @@ def run_color(spec: RunSpec, specs: tuple[RunSpec, ...]) -> QColor:
     return color
 
 
-def mode_limits(cfg: Config) -> tuple[int, float]:
-    """Number of modes and the largest possible reverse KL, log(1 / min weight)."""
-    d = cfg.data
-    if d.name == "ring8":
-        weights = [1.0] * 8
-    elif d.name == "grid25":
-        weights = [1.0] * 25
-    else:
-        weights = list(d.weights) if d.weights else [1.0] * max(len(d.means), 1)
-    w = np.asarray(weights, dtype=float)
+def mode_limits(real: RealData) -> tuple[int, float]:
+    """Number of modes and the largest possible reverse KL, log(1 / min weight), of the
+    mixture the snapshot carries."""
+    w = np.asarray(real.weights, dtype=float)
     return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
 
 
@@ -353,7 +347,7 @@ class CurvesPanel(QWidget):
         self._snap = snap
         specs = tuple(r.spec for r in snap.runs)
         if specs != self._specs:
-            self._build(specs, snap.config)
+            self._build(specs, snap.real)
         self._diverged = tuple(r.diverged for r in snap.runs)
         self._update_history(snap.history, snap.config)
         self._update_legend()
@@ -366,7 +360,7 @@ class CurvesPanel(QWidget):
                 plot.removeItem(item)
                 return
 
-    def _build(self, specs: tuple[RunSpec, ...], cfg: Config) -> None:
+    def _build(self, specs: tuple[RunSpec, ...], real: RealData) -> None:
         for run in self._runs:
             for item in run.all():
                 self._remove(item)
@@ -374,7 +368,7 @@ class CurvesPanel(QWidget):
         self._history_key = ()
         self._history_ref = None
         self._eq1_key = ()
-        n_modes, kl_max = mode_limits(cfg)
+        n_modes, kl_max = mode_limits(real)
         self._plots["modes"].setYRange(0, n_modes + 0.5, padding=0.02)
         self._plots["modes"].enableAutoRange(y=False)
         self._plots["reverse_kl"].setYRange(0, kl_max * 1.05, padding=0.02)

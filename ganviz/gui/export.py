@@ -353,17 +353,6 @@ def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float =
             curves.set_plot_legends(False)
 
 
-def export_with_dialog(parent: QWidget | None, write: Callable[[], Path]) -> Path | None:
-    """Run an export; on ExportError show the message in a dialog and return None."""
-    from PySide6.QtWidgets import QMessageBox
-
-    try:
-        return write()
-    except ExportError as exc:
-        QMessageBox.warning(parent, "Export failed", str(exc))
-        return None
-
-
 __all__ = [
     "ExportError",
     "default_export_name",
@@ -372,5 +361,4 @@ __all__ = [
     "export_curve_plot",
     "export_plot",
     "export_widget_png",
-    "export_with_dialog",
 ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from ganviz.contract import (
+    Command,
     Exported,
     ExportMetrics,
     ExportSummary,
@@ -20,18 +23,9 @@ from ganviz.contract import (
     Saved,
     SaveSession,
 )
-
-if TYPE_CHECKING:
-    from ganviz.gui.window import MainWindow
+from ganviz.gui.export import default_export_name
 
 FOLDER_KEY = "files/last_folder"
-
-
-def _names(value: object) -> set[str]:
-    """The text items of a stored list (anything else: none)."""
-    if not isinstance(value, list | tuple | set):
-        return set()
-    return {x for x in value if isinstance(x, str)}
 
 
 def settings() -> QSettings:
@@ -39,11 +33,26 @@ def settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "ganviz", "ganviz")
 
 
+@dataclass(frozen=True)
+class FileHost:
+    """What the file actions need of the window, and nothing more."""
+
+    parent: QWidget  # owns the dialogs and menus
+    send: Callable[[Command], None]  # a command to the training process
+    step: Callable[[], int]  # the step on screen (default file names)
+    view_state: Callable[[], dict[str, Any]]  # the view a saved session stores
+    restore_view: Callable[[dict[str, Any]], None]  # apply an opened session's view
+    before_open: Callable[[], None]  # pause before the session is replaced
+    status: Callable[[str], None]  # one line in the status bar
+    quiet: Callable[[], bool]  # True: no modal dialogs (tests)
+    figure: Any  # what the exports draw: ``.panels`` (run panels) and ``.curves``
+
+
 class FileActions:
     """Builds the File menu and carries out its actions for one window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, host: FileHost) -> None:
+        self.host = host
         self.last_error = ""
 
     # ----------------------------------------------------------------- menu
@@ -63,7 +72,7 @@ class FileActions:
                 menu.addSeparator()
                 continue
             text, shortcut, slot = entry
-            action = QAction(text, self.window)
+            action = QAction(text, self.host.parent)
             if shortcut is not None:
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
@@ -74,17 +83,16 @@ class FileActions:
         folder = str(settings().value(FOLDER_KEY, str(Path.home())))
         start = str(Path(folder) / name)
         if save:
-            path, _ = QFileDialog.getSaveFileName(self.window, title, start, pattern)
+            path, _ = QFileDialog.getSaveFileName(self.host.parent, title, start, pattern)
         else:
-            path, _ = QFileDialog.getOpenFileName(self.window, title, folder, pattern)
+            path, _ = QFileDialog.getOpenFileName(self.host.parent, title, folder, pattern)
         if not path:
             return None
         settings().setValue(FOLDER_KEY, str(Path(path).parent))
         return Path(path)
 
     def _name(self, kind: str, suffix: str) -> str:
-        step = self.window.snapshot.step if self.window.snapshot is not None else 0
-        return f"ganviz-{kind}-step{step}{suffix}"
+        return default_export_name(kind, self.host.step(), suffix)
 
     def save_session(self) -> None:
         """Ask for a file and save the session (config, checkpoints, history, view)."""
@@ -105,9 +113,9 @@ class FileActions:
                          "PNG images (*.png)")
         if path is None:
             return
-        size = self.window.panels.size()
+        size = self.host.figure.panels.size()
         choices = [f"{k}x  ({k * size.width()} px wide)" for k in (1, 2, 3, 4)]
-        choice, ok = QInputDialog.getItem(self.window, "Resolution", "Export at", choices, 1,
+        choice, ok = QInputDialog.getItem(self.host.parent, "Resolution", "Export at", choices, 1,
                                           False)
         if ok:
             self.export_figure_to(path, scale=float(choice.split("x")[0]))
@@ -123,38 +131,33 @@ class FileActions:
         """Ask for a file and export the metrics history as CSV (the headless columns)."""
         path = self._ask("Export metrics", self._name("metrics", ".csv"), "CSV (*.csv)")
         if path is not None:
-            self.window.session.send(ExportMetrics(str(path)))
+            self.host.send(ExportMetrics(str(path)))
 
     def export_summary(self) -> None:
         """Ask for a file and export the current summary as JSON (the headless schema)."""
         path = self._ask("Export summary", self._name("summary", ".json"), "JSON (*.json)")
         if path is not None:
-            self.window.session.send(ExportSummary(str(path)))
+            self.host.send(ExportSummary(str(path)))
 
     # -------------------------------------------------------------- actions
-    def view_state(self) -> dict:
-        """What the window shows, stored in a session file."""
-        state = self.window.state
-        return {"layers": sorted(state.layers), "hidden_estimators":
-                sorted(state.hidden_estimators), "selected_run": state.selected_run}
-
     def save_session_to(self, path: Path) -> None:
         """Save the session into ``path`` (the training process writes it)."""
-        self.window.session.send(SaveSession(str(path), self.view_state()))
+        self.host.send(SaveSession(str(path), self.host.view_state()))
 
     def open_session_from(self, path: Path) -> None:
         """Open the session in ``path`` (the training process loads it)."""
-        self.window.toolbar.play.setChecked(False)
-        self.window.session.send(OpenSession(str(path)))
+        self.host.before_open()
+        self.host.send(OpenSession(str(path)))
 
     def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
         """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""
         from ganviz.gui.export import export_comparison_png, export_comparison_svg
 
         if path.suffix.lower() == ".svg":
-            self._run_export(path, lambda: export_comparison_svg(self.window, path))
+            self._run_export(path, lambda: export_comparison_svg(self.host.figure, path))
         else:
-            self._run_export(path, lambda: export_comparison_png(self.window, path, scale=scale))
+            self._run_export(path, lambda: export_comparison_png(self.host.figure, path,
+                                                                 scale=scale))
 
     def _run_export(self, path: Path, write) -> None:
         """Run one export; a failure goes to a dialog, success to the status bar."""
@@ -165,7 +168,7 @@ class FileActions:
         except ExportError as exc:
             self._fail(str(exc))
             return
-        self.window.statusBar().showMessage(f"exported {path}", 6000)
+        self.host.status(f"exported {path}")
 
     def handle_notice(self, notice: Notice) -> None:
         """The training process's answer to a file command."""
@@ -173,39 +176,16 @@ class FileActions:
             case Failed(message=message):
                 self._fail(message)
             case Opened(path=path, view=view):
-                self.restore_view(view)
-                self.window.statusBar().showMessage(f"opened {path}", 6000)
+                self.host.restore_view(view)
+                self.host.status(f"opened {path}")
             case Saved(path=path):
-                self.window.statusBar().showMessage(f"saved {path}", 6000)
+                self.host.status(f"saved {path}")
             case Exported(path=path):
-                self.window.statusBar().showMessage(f"exported {path}", 6000)
-
-    def restore_view(self, view: dict) -> None:
-        """Apply a session's stored layers, hidden estimators and selected run.
-
-        Never raises: names this window does not know are ignored, and a selected run that
-        is not a run of the current session selects the first one.
-        """
-        view = view if isinstance(view, dict) else {}
-        toolbar = self.window.toolbar
-        layers = _names(view.get("layers")) & set(toolbar.layer_actions)
-        if layers:
-            for name, action in toolbar.layer_actions.items():
-                action.setChecked(name in layers)
-        hidden = _names(view.get("hidden_estimators"))
-        for est, button in toolbar.estimator_buttons.items():
-            button.setChecked(est not in hidden)
-        run = view.get("selected_run", 0)
-        snap = self.window.snapshot
-        n_runs = len(snap.runs) if snap is not None else 0
-        if not isinstance(run, int) or isinstance(run, bool) or not 0 <= run < n_runs:
-            run = 0
-        self.window.state.select_run(run)
-        self.window.curves.set_selected_run(self.window.state.selected_run)
+                self.host.status(f"exported {path}")
 
     def panel_menu(self, index: int, where) -> None:
         """Context menu of one run panel: export it as PNG or SVG."""
-        menu = QMenu(self.window)
+        menu = QMenu(self.host.parent)
         for suffix in (".png", ".svg"):
             action = menu.addAction(f"Export this panel as {suffix[1:].upper()}…")
             action.triggered.connect(lambda _=False, s=suffix: self.export_panel(index, s))
@@ -213,7 +193,7 @@ class FileActions:
 
     def add_curve_menus(self) -> None:
         """Add "Export this plot" entries to every curve plot's context menu."""
-        for name, plot in self.window.curves.plots().items():
+        for name, plot in self.host.figure.curves.plots().items():
             menu = plot.getViewBox().menu
             menu.addSeparator()
             for suffix in (".png", ".svg"):
@@ -224,7 +204,7 @@ class FileActions:
         """Export run panel ``index`` (asks for a file unless ``path`` is given)."""
         from ganviz.gui.export import export_plot
 
-        panel = self.window.panels.panels[index]
+        panel = self.host.figure.panels.panels[index]
         if path is None:
             path = self._ask("Export panel", self._name(f"panel-{panel.spec.estimator}", suffix),
                              f"{suffix[1:].upper()} (*{suffix})")
@@ -241,7 +221,7 @@ class FileActions:
                              f"{suffix[1:].upper()} (*{suffix})")
         if path is None:
             return
-        self._run_export(path, lambda: export_curve_plot(self.window.curves, name, path))
+        self._run_export(path, lambda: export_curve_plot(self.host.figure.curves, name, path))
 
     def ask_gif_path(self) -> Path | None:
         """Ask where to save a recorded GIF."""
@@ -256,6 +236,6 @@ class FileActions:
 
     def _fail(self, message: str) -> None:
         self.last_error = message
-        self.window.statusBar().showMessage(message, 10000)
-        if not self.window.quiet_dialogs:
-            QMessageBox.warning(self.window, "ganviz", message)
+        self.host.status(message)
+        if not self.host.quiet():
+            QMessageBox.warning(self.host.parent, "ganviz", message)

@@ -95,7 +95,6 @@ class RunPanel:
         self._title_key = key
         spec = self.spec
         color = theme.ESTIMATOR_COLORS[spec.estimator]
-        sigma = "σ learned" if spec.learned_sigma else f"σ = {spec.sigma:g}"
         state = ""
         if diverged:
             state = " · <span style='color:#ff6b6b'><b>DIVERGED (frozen)</b></span>"
@@ -103,7 +102,7 @@ class RunPanel:
             state = " · <i>paused</i>"
         self.plot.setTitle(
             f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
-            f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{sigma} · "
+            f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{spec.sigma_text} · "
             f"seed {spec.seed}{state}</span>")
 
     def set_extent(self, extent: float) -> None:

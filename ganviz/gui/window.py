@@ -1,6 +1,7 @@
 """The main window: run panels, curves dock, settings dock, toolbar, status bar.
 
-The worker thread publishes snapshots into one slot; a ~30 Hz timer draws the newest.
+The training process publishes snapshots (~40 Hz) that a relay thread puts into one slot;
+a ~60 Hz timer draws the newest (older ones are dropped).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ganviz.contract import (
 )
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
-from ganviz.gui.files import FileActions, settings
+from ganviz.gui.files import FileActions, FileHost, settings
 from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import GifRecorder, stack_vertically
 from ganviz.gui.settings import SettingsPanel
@@ -39,10 +40,17 @@ RECORD_EVERY_FRAMES = 3  # ~10 frames per second of training in the GIF
 RECORD_FPS = 10
 LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
-FRAME_MS = 15  # the timer polls the slot at ~60 Hz; the worker publishes at ~40 Hz
+FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 Hz
 PUBLISH_INTERVAL = 1 / 40
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
+
+
+def _names(value: object) -> set[str]:
+    """The text items of a stored list (anything else: none)."""
+    if not isinstance(value, list | tuple | set):
+        return set()
+    return {x for x in value if isinstance(x, str)}
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +94,12 @@ class MainWindow(QMainWindow):
         self.record_action.toggled.connect(self._on_record)
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.record_action)
-        self.files = FileActions(self)
+        self.files = FileActions(FileHost(
+            parent=self, send=self.session.send, step=self.shown_step,
+            view_state=self.view_state, restore_view=self.restore_view,
+            before_open=lambda: self.toolbar.play.setChecked(False),
+            status=lambda text: self.statusBar().showMessage(text, 8000),
+            quiet=lambda: self.quiet_dialogs, figure=self))
         self._build_menus()
         self._restore_layout()
         self._build_status()
@@ -237,6 +250,39 @@ class MainWindow(QMainWindow):
     def current_config(self) -> Config:
         """The configuration the training process runs now."""
         return self.snapshot.config if self.snapshot is not None else self.session.cfg
+
+    def shown_step(self) -> int:
+        """The step of the snapshot on screen (0 before the first)."""
+        return self.snapshot.step if self.snapshot is not None else 0
+
+    def view_state(self) -> dict:
+        """What the window shows, stored in a session file."""
+        state = self.state
+        return {"layers": sorted(state.layers), "hidden_estimators":
+                sorted(state.hidden_estimators), "selected_run": state.selected_run}
+
+    def restore_view(self, view: dict) -> None:
+        """Apply a session's stored layers, hidden estimators and selected run.
+
+        Never raises: names this window does not know are ignored, and a selected run that
+        is not a run of the current session selects the first one.
+        """
+        view = view if isinstance(view, dict) else {}
+        toolbar = self.toolbar
+        layers = _names(view.get("layers")) & set(toolbar.layer_actions)
+        if layers:
+            for name, action in toolbar.layer_actions.items():
+                action.setChecked(name in layers)
+        hidden = _names(view.get("hidden_estimators"))
+        for est, button in toolbar.estimator_buttons.items():
+            button.setChecked(est not in hidden)
+        run = view.get("selected_run", 0)
+        snap = self.snapshot
+        n_runs = len(snap.runs) if snap is not None else 0
+        if not isinstance(run, int) or isinstance(run, bool) or not 0 <= run < n_runs:
+            run = 0
+        self.state.select_run(run)
+        self.curves.set_selected_run(self.state.selected_run)
 
     def _reset_current(self) -> None:
         self._reset(self.current_config())
