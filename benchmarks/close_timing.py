@@ -49,8 +49,8 @@ def one_close(app, preset: str, seconds: float) -> tuple[float, int, bool, int |
     t0 = time.perf_counter()
     w.close()
     took = time.perf_counter() - t0
-    alive = w.session.process.is_alive()
-    code = w.session.process.exitcode
+    alive = w.training.process.is_alive()
+    code = w.training.process.exitcode
     w.deleteLater()
     app.processEvents()
     return took, step, alive, code

@@ -266,7 +266,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train headless; write config.toml, metrics.csv, summary.json and checkpoint.pt."""
     from ganviz.device import resolve_device
     from ganviz.rundir import fresh_default
-    from ganviz.session import CHECKPOINT_NAME, run_training
+    from ganviz.runner import CHECKPOINT_NAME, run_training
     from ganviz.trainer import read_checkpoint
 
     name = args.config.stem if args.config is not None else preset_name(args)
@@ -325,7 +325,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ganviz.config import ConfigError
     from ganviz.device import resolve_device
     from ganviz.live import snapshot_of
-    from ganviz.session import run_training
+    from ganviz.runner import run_training
     from ganviz.trainer import Trainer
 
     sigmas = _split("--sigma", args.sigma, float) if args.sigma is not None else None

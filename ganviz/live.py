@@ -1,6 +1,6 @@
 """The training loop behind the window: plain code, no Qt.
 
-``LiveSession.run(stop)`` is the training process's whole body (Orange's TSNERunner
+``TrainingLoop.run(stop)`` is the training process's whole body (Orange's TSNERunner
 pattern): it owns the trainer and the device, takes typed commands
 (:mod:`ganviz.contract`) from a queue between steps, and publishes immutable snapshots
 into a :class:`~ganviz.contract.LatestSlot` that the window reads at its own rate (the
@@ -67,25 +67,25 @@ def real_data(trainer: Trainer) -> RealData:
 
 
 class _Part:
-    """A LiveSession attribute (``_views``, ...) whose every assignment bumps its version."""
+    """A TrainingLoop attribute (``_views``, ...) whose every assignment bumps its version."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.part = name.lstrip("_")
 
-    def __get__(self, session: Any, owner: type | None = None) -> Any:
-        if session is None:
+    def __get__(self, loop: Any, owner: type | None = None) -> Any:
+        if loop is None:
             return self
-        return session._parts.get(self.part)
+        return loop._parts.get(self.part)
 
-    def __set__(self, session: Any, value: Any) -> None:
-        session._parts[self.part] = value
-        session._last_version += 1
-        session.versions = replace(session.versions, **{self.part: session._last_version})
-
-
+    def __set__(self, loop: Any, value: Any) -> None:
+        loop._parts[self.part] = value
+        loop._last_version += 1
+        loop.versions = replace(loop.versions, **{self.part: loop._last_version})
 
 
-class LiveSession:
+
+
+class TrainingLoop:
     """Trainer + command queue + snapshot publishing; the body of the training process.
 
     ``paused_estimators`` mirrors the window's estimator toggles: runs of those estimators
@@ -164,7 +164,7 @@ class LiveSession:
         """Save or open a session, or export metrics; the outcome goes out as a notice.
 
         Any failure becomes one :class:`Failed` notice and training goes on: a refused or
-        broken file never ends the training process, and a failed open leaves the session
+        broken file never ends the training process, and a failed open leaves the loop
         as it was.
         """
         assert self.trainer is not None
@@ -191,7 +191,7 @@ class LiveSession:
         except OSError as exc:
             verb = "open" if isinstance(command, OpenSession) else "write"
             self._file_failed(before, f"cannot {verb} {command.path}: {exc.strerror or exc}")
-        except Exception as exc:  # unforeseen: say what it was, keep the session alive
+        except Exception as exc:  # unforeseen: say what it was, keep training
             what = FILE_ACTIONS[type(command)]
             self._file_failed(before, f"{what} failed unexpectedly ({one_line(exc)})")
 
@@ -380,6 +380,6 @@ def force_divergence(trainer: Trainer, index: int) -> None:
 
 def snapshot_of(trainer: Trainer) -> Snapshot:
     """A complete snapshot (views, fakes, curves, history) of a trainer, for headless figures."""
-    session = LiveSession(trainer.cfg, LatestSlot())
+    session = TrainingLoop(trainer.cfg, LatestSlot())
     session._install(trainer)
     return session.snapshot()

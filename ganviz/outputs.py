@@ -76,7 +76,7 @@ def summary_dict(trainer: Trainer, curves: Any | None) -> dict[str, Any]:
                        "device": str(trainer.device), "runs": runs})
 
 
-def write_session_outputs(trainer: Trainer, out: Path, curves: Any | None) -> list[Path]:
+def write_run_outputs(trainer: Trainer, out: Path, curves: Any | None) -> list[Path]:
     """Write metrics.csv and summary.json into ``out`` atomically; return the paths."""
     csv_path, json_path = out / "metrics.csv", out / "summary.json"
     write_text_atomic(csv_path, metrics_csv_text(trainer.history))

@@ -3,10 +3,10 @@
 Measured on this project's 2-core machine: with training on a thread beside the drawing
 thread, every torch op the trainer dispatches waits for the interpreter lock the GUI holds
 while it paints, and training ran at ~61% of its headless rate. A child process has its own
-interpreter: it runs :class:`~ganviz.live.LiveSession` exactly as a thread would and sends
+interpreter: it runs :class:`~ganviz.live.TrainingLoop` exactly as a thread would and sends
 its snapshots through a pipe; the parent keeps only the newest one (``LatestSlot``).
 No Qt and no torch here (the window imports this module): torch is imported in the child
-only. The window's receiving thread calls :meth:`SessionProcess.receive`.
+only. The window's receiving thread calls :meth:`TrainingProcess.receive`.
 """
 
 from __future__ import annotations
@@ -89,13 +89,13 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval: float,
                 leave_core_for_gui: bool) -> None:
-    """Body of the training process: a LiveSession whose slot is the pipe to the parent.
+    """Body of the training process: a TrainingLoop whose slot is the pipe to the parent.
 
     Ctrl-C in the terminal reaches the whole process group; the child ignores it and lets
     the window decide (it closes, and stops this process through ``stop``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from ganviz.live import LiveSession  # torch: only ever imported in this process
+    from ganviz.live import TrainingLoop  # torch: only ever imported in this process
 
     encoder = _Encoder()
 
@@ -106,11 +106,11 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
             except (BrokenPipeError, EOFError, OSError):
                 stop.set()
 
-    session = LiveSession(cfg, PipeSlot(), frame_interval=frame_interval,
-                          leave_core_for_gui=leave_core_for_gui)
-    session.commands = commands
+    loop = TrainingLoop(cfg, PipeSlot(), frame_interval=frame_interval,
+                        leave_core_for_gui=leave_core_for_gui)
+    loop.commands = commands
     try:
-        session.run(stop)
+        loop.run(stop)
     except KeyboardInterrupt:
         pass
     except Exception as exc:  # report to the parent, then end
@@ -155,7 +155,7 @@ def _main_module_hidden():
         main.__dict__.update(saved)
 
 
-class SessionProcess:
+class TrainingProcess:
     """Starts the training process, forwards commands, and receives its snapshots."""
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 40,

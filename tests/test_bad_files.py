@@ -32,7 +32,7 @@ from ganviz.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, parse_check
 from ganviz.cli import main
 from ganviz.contract import Failed, LatestSlot, OpenSession, Step
 from ganviz.history import MetricHistory
-from ganviz.live import LiveSession
+from ganviz.live import TrainingLoop
 from ganviz.runs import expand_runs
 from ganviz.sessionfile import SessionFileError, load_session, peek_session, save_session
 from ganviz.trainer import Trainer, read_checkpoint
@@ -680,13 +680,13 @@ LIVE_CASES = ["encrypted-flag", "compression-method-99", "checkpoint-data-seed-1
               "view-selected-99", "member-lies-small"]
 
 
-def _live(cfg) -> LiveSession:
-    session = LiveSession(cfg, LatestSlot())
+def _live(cfg) -> TrainingLoop:
+    session = TrainingLoop(cfg, LatestSlot())
     session._reset(cfg)
     return session
 
 
-def _steps(session: LiveSession, n: int) -> None:
+def _steps(session: TrainingLoop, n: int) -> None:
     for _ in range(n):
         session._one_step(session.trainer)
 
@@ -793,5 +793,5 @@ def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
     window.files.open_session_from(path)
     qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
     _one_line(window.files.last_error, "seed.ganviz", "data.seed")
-    window.session.send(Step(3))
+    window.training.send(Step(3))
     qtbot.waitUntil(lambda: window.snapshot.step == step + 3, timeout=20000)

@@ -147,7 +147,7 @@ def steps_once(window, qtbot) -> None:
     before = window.snapshot.step
     window.toolbar.step.trigger()
     qtbot.waitUntil(lambda: window.snapshot.step == before + 1, timeout=20000)
-    assert window.thread.isRunning() and window.session.process.is_alive()
+    assert window.thread.isRunning() and window.training.process.is_alive()
 
 
 def assert_refused(window, qtbot, field: str, fragment: str) -> None:
@@ -221,7 +221,7 @@ def test_step_and_play_with_every_estimator_off_say_why(window, qtbot):
     assert window.statusBar().currentMessage() == NOTHING_TO_TRAIN
     qtbot.wait(300)
     window.toolbar.play.trigger()
-    assert window.snapshot.step == before and window.session.process.is_alive()
+    assert window.snapshot.step == before and window.training.process.is_alive()
     window.toolbar.estimator_buttons["plugin"].click()
     steps_once(window, qtbot)
 

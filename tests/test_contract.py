@@ -15,7 +15,7 @@ import pytest
 
 from ganviz import contract
 from ganviz.contract import PartVersions, Reset, Snapshot, Step
-from ganviz.live import LiveSession, snapshot_of
+from ganviz.live import TrainingLoop, snapshot_of
 from ganviz.remote import _Decoder, _Encoder
 from ganviz.trainer import Trainer
 from tests.conftest import small_config
@@ -138,7 +138,7 @@ def _equal_snapshots(a: Snapshot, b: Snapshot) -> None:
 def test_encode_decode_round_trip_through_a_pipe():
     """Snapshots cross as pickled messages holding only what is new; the decoder rebuilds
     them exactly, and a part whose version did not change is not sent again."""
-    session = LiveSession(small_config(), contract.LatestSlot())
+    session = TrainingLoop(small_config(), contract.LatestSlot())
     session._reset(session.cfg)
     encoder, decoder = _Encoder(), _Decoder()
     first = session.snapshot()
@@ -167,7 +167,7 @@ def test_encode_decode_round_trip_through_a_pipe():
 
 
 def test_versions_only_grow_across_resets():
-    session = LiveSession(small_config(), contract.LatestSlot())
+    session = TrainingLoop(small_config(), contract.LatestSlot())
     session._reset(session.cfg)
     seen = [session.snapshot().versions]
     for seeds in ([1], [2, 3], [1]):
@@ -187,7 +187,7 @@ def test_snapshot_of_a_trainer_is_complete():
 
 @pytest.mark.parametrize("bad", [object(), ("play", None), "play"])
 def test_an_unknown_command_is_refused(bad):
-    session = LiveSession(small_config(), contract.LatestSlot())
+    session = TrainingLoop(small_config(), contract.LatestSlot())
     session._reset(session.cfg)
     with pytest.raises(TypeError, match="not a command"):
         session._handle(bad)

@@ -14,7 +14,7 @@ def test_ctrl_c_closes_the_window_and_stops_training(window, qtbot):
         assert window.isVisible()
         signal.raise_signal(signal.SIGINT)
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
-        assert not window.session.process.is_alive()
+        assert not window.training.process.is_alive()
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)

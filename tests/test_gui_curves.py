@@ -11,7 +11,7 @@ import pytest
 from ganviz.contract import LatestSlot, Snapshot
 from ganviz.gui import theme
 from ganviz.gui.curves import EQ1, PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
-from ganviz.live import LiveSession
+from ganviz.live import TrainingLoop
 from tests.conftest import small_config
 
 SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq_fraction",),
@@ -20,7 +20,7 @@ SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq
 
 def make_snapshot(steps: int = 60, **runs) -> Snapshot:
     """A real snapshot of a small session after ``steps`` training steps."""
-    s = LiveSession(small_config(**runs), LatestSlot())
+    s = TrainingLoop(small_config(**runs), LatestSlot())
     s._reset(s.cfg)
     for _ in range(steps):
         s._one_step(s.trainer)

@@ -14,7 +14,7 @@ from tests.conftest import small_config
 
 def steps(window, qtbot, n):
     target = window.snapshot.step + n
-    window.session.send(Step(n))
+    window.training.send(Step(n))
     qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
 
 
@@ -41,8 +41,8 @@ def test_save_and_open_session_restores_state_and_view(window, qtbot, tmp_path):
 def test_export_metrics_and_summary(window, qtbot, tmp_path):
     steps(window, qtbot, 10)
     csv_path, json_path = tmp_path / "m.csv", tmp_path / "s.json"
-    window.session.send(ExportMetrics(str(csv_path)))
-    window.session.send(ExportSummary(str(json_path)))
+    window.training.send(ExportMetrics(str(csv_path)))
+    window.training.send(ExportSummary(str(json_path)))
     qtbot.waitUntil(lambda: csv_path.is_file() and json_path.is_file(), timeout=10000)
     with open(csv_path, newline="") as fh:
         rows = list(csv.DictReader(fh))

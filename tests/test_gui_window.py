@@ -58,7 +58,7 @@ def test_reset_returns_to_step_zero(window, qtbot):
 
 
 def test_diverged_run_is_shown(window, qtbot):
-    window.session.send(ForceDivergence(1))
+    window.training.send(ForceDivergence(1))
     window.toolbar.step.trigger()
     qtbot.waitUntil(lambda: window.snapshot.runs[1].diverged, timeout=10000)
     qtbot.waitUntil(lambda: "DIVERGED" in window.panels.panels[1].plot.titleLabel.text,
@@ -107,9 +107,9 @@ def test_closing_while_training_ends_the_training_process(qtbot):
     w.thread.failed.connect(failures.append)
     w.close()
     assert w.thread.isFinished()
-    assert not w.session.process.is_alive()
-    assert w.session.process.exitcode is not None  # ended and reaped
-    assert w.session.process not in multiprocessing.active_children()
+    assert not w.training.process.is_alive()
+    assert w.training.process.exitcode is not None  # ended and reaped
+    assert w.training.process not in multiprocessing.active_children()
     qtbot.wait(100)
     assert failures == []  # a requested stop is not reported as a failure
 

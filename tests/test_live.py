@@ -21,7 +21,7 @@ from ganviz.contract import (
     Step,
 )
 from ganviz.history import APPEND_COLUMNS, MetricHistory
-from ganviz.live import LiveSession
+from ganviz.live import TrainingLoop
 from tests.conftest import small_config
 
 
@@ -38,7 +38,7 @@ def wait_for(slot: LatestSlot, pred, timeout: float = 20.0):
 @pytest.fixture
 def live():
     slot = LatestSlot()
-    session = LiveSession(small_config(), slot, frame_interval=0.02)
+    session = TrainingLoop(small_config(), slot, frame_interval=0.02)
     stop = threading.Event()
     thread = threading.Thread(target=session.run, args=(stop,), daemon=True)
     thread.start()
@@ -118,7 +118,7 @@ def test_reset_and_live_apply(live):
 
 def test_stop_is_quick_while_training():
     slot = LatestSlot()
-    session = LiveSession(small_config(), slot)
+    session = TrainingLoop(small_config(), slot)
     stop = threading.Event()
     thread = threading.Thread(target=session.run, args=(stop,), daemon=True)
     thread.start()
@@ -155,7 +155,7 @@ def test_every_new_part_gets_a_new_version_and_an_idle_publish_none():
     from ganviz.trainer import Trainer
 
     cfg = small_config()
-    session = LiveSession(cfg, LatestSlot())
+    session = TrainingLoop(cfg, LatestSlot())
     session._install(Trainer(cfg, "cpu"))
     first = session.snapshot()
     again = session.snapshot()
@@ -238,10 +238,10 @@ def test_paused_estimator_stays_paused_through_a_reset_with_other_sigmas(live):
 def test_process_stops_by_itself_though_nobody_read_its_snapshots():
     """A child blocked sending to a parent that stopped reading still leaves on stop:
     the parent drains the pipe while it waits (exit code 0, not terminated)."""
-    from ganviz.remote import SessionProcess
+    from ganviz.remote import TrainingProcess
 
     cfg = small_config().with_overrides({"probe": {"grid": 96}})  # ~1 MB snapshots
-    proc = SessionProcess(cfg, LatestSlot(), frame_interval=0.005)
+    proc = TrainingProcess(cfg, LatestSlot(), frame_interval=0.005)
     proc.start()
     proc.send(Play())
     proc._recv.poll(60)  # the child runs; from now on nobody reads the pipe

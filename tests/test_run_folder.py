@@ -195,17 +195,17 @@ def test_resume_accepts_the_same_flags_and_keeps_the_checkpoint_total(trained, s
 
 def test_metrics_are_written_with_every_checkpoint(small_toml, tmp_path, capsys, monkeypatch):
     """A run killed between checkpoints still has its metrics up to the last one."""
-    import ganviz.session as session
+    import ganviz.runner as runner
 
     seen = []
-    real = session.save_progress
+    real = runner.save_progress
 
     def spy(trainer, out):
         real(trainer, out)
         with open(out / "metrics.csv", newline="") as fh:
             seen.append((trainer.step_count, max(int(r["step"]) for r in csv.DictReader(fh))))
 
-    monkeypatch.setattr(session, "save_progress", spy)
+    monkeypatch.setattr(runner, "save_progress", spy)
     assert cli(["train", "--config", small_toml, "--out", tmp_path / "m", "--quiet",
                 "--checkpoint-every", "10"], capsys)[0] == 0
     assert seen == [(10, 10), (20, 20)]
@@ -238,12 +238,12 @@ def test_a_folder_in_use_is_refused(tmp_path):
 
 def test_a_run_that_fails_after_its_first_checkpoint_keeps_it(small_toml, tmp_path, capsys,
                                                              monkeypatch):
-    import ganviz.session as session
+    import ganviz.runner as runner
 
     def broken(*_args, **_kw):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(session, "write_session_outputs", broken)
+    monkeypatch.setattr(runner, "write_run_outputs", broken)
     out = tmp_path / "new" / "deep"
     code, _, err = cli(["train", "--config", small_toml, "--out", out, "--quiet",
                         "--checkpoint-every", "10"], capsys)

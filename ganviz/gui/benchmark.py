@@ -43,7 +43,7 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     while window.snapshot is None and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.005)
-    window.session.send(Play())
+    window.training.send(Play())
     warm = time.perf_counter() + 1.5
     while time.perf_counter() < warm:
         app.processEvents()

@@ -34,7 +34,7 @@ from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from ganviz.gui.worker import TrainingThread
-from ganviz.remote import SessionProcess
+from ganviz.remote import TrainingProcess
 
 RECORD_EVERY_FRAMES = 3  # ~10 frames per second of training in the GIF
 RECORD_FPS = 10
@@ -61,9 +61,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ganviz — learned vs fixed generator variance")
         self.state = ViewState.default()
         self.slot = LatestSlot()
-        self.session = SessionProcess(cfg, self.slot, frame_interval=PUBLISH_INTERVAL)
-        self.session.start()
-        self.thread = TrainingThread(self.session)
+        self.training = TrainingProcess(cfg, self.slot, frame_interval=PUBLISH_INTERVAL)
+        self.training.start()
+        self.thread = TrainingThread(self.training)
         self.thread.failed.connect(self._on_failed)
         self.snapshot: Snapshot | None = None
         self.frames = 0
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.record_action)
         self.files = FileActions(FileHost(
-            parent=self, send=self.session.send, step=self.shown_step,
+            parent=self, send=self.training.send, step=self.shown_step,
             view_state=self.view_state, restore_view=self.restore_view,
             before_open=lambda: self.toolbar.play.setChecked(False),
             status=lambda text: self.statusBar().showMessage(text, 8000),
@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.toolbar.play_toggled.connect(self._on_play)
         self.toolbar.step_requested.connect(self._on_step)
         self.toolbar.reset_requested.connect(self._reset_current)
-        self.toolbar.speed_changed.connect(lambda n: self.session.send(Speed(n)))
+        self.toolbar.speed_changed.connect(lambda n: self.training.send(Speed(n)))
         self.toolbar.estimator_toggled.connect(self._on_estimator)
         self.settings.apply_requested.connect(self._on_apply)
         self.settings.reset_requested.connect(self._reset)
@@ -223,11 +223,11 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------- actions
     def _on_step(self) -> None:
         self.toolbar.play.setChecked(False)
-        self.session.send(Step(1))
+        self.training.send(Step(1))
         self._hint_if_all_paused()
 
     def _on_play(self, on: bool) -> None:
-        self.session.send(Play() if on else Pause())
+        self.training.send(Play() if on else Pause())
         if on:
             self._hint_if_all_paused()
 
@@ -245,11 +245,11 @@ class MainWindow(QMainWindow):
     def _send_paused(self) -> None:
         """Tell the training process which estimators are hidden; it keeps them paused,
         through resets too, so the toolbar, the panels and the runs always agree."""
-        self.session.send(PauseEstimators(frozenset(self.state.hidden_estimators)))
+        self.training.send(PauseEstimators(frozenset(self.state.hidden_estimators)))
 
     def current_config(self) -> Config:
         """The configuration the training process runs now."""
-        return self.snapshot.config if self.snapshot is not None else self.session.cfg
+        return self.snapshot.config if self.snapshot is not None else self.training.cfg
 
     def shown_step(self) -> int:
         """The step of the snapshot on screen (0 before the first)."""
@@ -288,10 +288,10 @@ class MainWindow(QMainWindow):
         self._reset(self.current_config())
 
     def _reset(self, cfg: Config) -> None:
-        self.session.send(Reset(cfg))
+        self.training.send(Reset(cfg))
 
     def _on_apply(self, cfg: Config) -> None:
-        self.session.send(Apply(cfg))
+        self.training.send(Apply(cfg))
         self.settings.mark_applied(cfg)
 
     def _on_dataset_chosen(self, name: str) -> None:
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             self.statusBar().showMessage(str(exc), 8000)
             return
-        self.session.send(Apply(cfg))
+        self.training.send(Apply(cfg))
         self.settings.set_config(cfg)
         self.settings.mark_applied(cfg)
 

@@ -12,7 +12,7 @@ import time
 
 from PySide6.QtCore import QThread, Signal
 
-from ganviz.remote import SessionProcess
+from ganviz.remote import TrainingProcess
 
 THREAD_WAIT_MS = 200  # the relay thread polls every 50 ms
 KILL_RESERVE = 0.2  # seconds kept for terminate and kill, 0.1 s each
@@ -23,15 +23,15 @@ class TrainingThread(QThread):
 
     failed = Signal(str)
 
-    def __init__(self, session: SessionProcess, parent=None) -> None:
+    def __init__(self, process: TrainingProcess, parent=None) -> None:
         super().__init__(parent)
-        self.session = session
+        self.process = process
         self._stop = threading.Event()
 
     def run(self) -> None:
         """Thread body (do not call directly: use ``start()``)."""
         while not self._stop.is_set():
-            ended = self.session.receive(timeout=0.05)
+            ended = self.process.receive(timeout=0.05)
             if ended is None:
                 continue
             if not self._stop.is_set():
@@ -48,8 +48,8 @@ class TrainingThread(QThread):
         """
         start = time.monotonic()
         self._stop.set()  # first, so that the child's exit is not reported as a failure
-        self.session.request_stop()
+        self.process.request_stop()
         thread_done = self.wait(min(timeout_ms, THREAD_WAIT_MS))
         left = timeout_ms / 1000 - (time.monotonic() - start) - KILL_RESERVE
-        process_done = self.session.stop(max(left, 0.0), drain=thread_done)
+        process_done = self.process.stop(max(left, 0.0), drain=thread_done)
         return (thread_done or self.wait(THREAD_WAIT_MS)) and process_done

@@ -1,4 +1,4 @@
-"""A headless training session: trainer + progress bar + periodic checkpoints + outputs."""
+"""A headless training run: trainer + progress bar + periodic checkpoints + outputs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ganviz.config import Config
 from ganviz.contract import Snapshot
 from ganviz.device import training_threads
 from ganviz.live import snapshot_of
-from ganviz.outputs import metrics_csv_text, write_session_outputs
+from ganviz.outputs import metrics_csv_text, write_run_outputs
 from ganviz.probes import compute_sigma_curves
 from ganviz.trainer import Trainer, read_checkpoint
 
@@ -142,7 +142,7 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
     interrupted = stop.requested != "" and trainer.step_count < trainer.cfg.train.steps
     trainer.save_checkpoint(ckpt)
     curves = compute_sigma_curves(trainer)
-    paths = write_session_outputs(trainer, out, curves)
+    paths = write_run_outputs(trainer, out, curves)
     if drawings is not None:
         paths.extend(drawings.finish(snapshot_of(trainer), out))
     for line in _final_table(trainer):
