@@ -21,7 +21,7 @@ import pickle
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 import torch
 
@@ -35,9 +35,6 @@ from ganviz.history import (
     MetricHistory,
 )
 from ganviz.runs import RunSpec, expand_runs
-
-if TYPE_CHECKING:
-    from ganviz.trainer import Trainer
 
 CHECKPOINT_FORMAT = "ganviz-checkpoint"
 CHECKPOINT_VERSION = 2  # 2: the metric history by column; 1: as rows (still read)
@@ -375,7 +372,18 @@ def check_state(state: dict[str, Any]) -> int:
     return n
 
 
-def check_fits(state: dict[str, Any], trainer: Trainer) -> None:
+class Restorable(Protocol):
+    """What :func:`check_fits` reads of a trainer (so this module needs no trainer import)."""
+
+    n_runs: int
+    device: torch.device
+    G: torch.nn.Module
+    D: torch.nn.Module
+    opt_g: Any
+    opt_d: Any
+
+
+def check_fits(state: dict[str, Any], trainer: Restorable) -> None:
     """Check that a state passing :func:`check_state` fits ``trainer`` exactly (runs, shapes,
     dtypes, optimiser, random states on its device)."""
     if len(state["active"]) != trainer.n_runs:

@@ -21,8 +21,8 @@ from typing import Any
 import tomli_w
 
 from ganviz.atomic import write_text_atomic
-from ganviz.contract import ESTIMATORS
 from ganviz.errors import UserError
+from ganviz.names import ESTIMATORS
 
 PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 

@@ -14,29 +14,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ganviz.config import Config
+from ganviz.config import Config
+from ganviz.names import ESTIMATORS, FULL_NAMES, SHORT_NAMES  # noqa: F401 (part of the contract)
 
 CONTRACT_VERSION = 1
-
-ESTIMATORS: tuple[str, ...] = ("plugin", "reparam_fixed", "reparam_learned", "score")
-FULL_NAMES: dict[str, str] = {
-    "plugin": "plug-in (gradient at the mean)",
-    "reparam_fixed": "reparameterized, fixed sigma",
-    "reparam_learned": "reparameterized, learned sigma(z)",
-    "score": "score function (REINFORCE)",
-}
-SHORT_NAMES: dict[str, str] = {
-    "plugin": "plug-in",
-    "reparam_fixed": "reparam, fixed σ",
-    "reparam_learned": "reparam, learned σ(z)",
-    "score": "score function",
-}
-
 
 def sigma_number(value: float) -> str:
     """A sigma as titles and legends show it (0.05, 0.00047, 1e-05)."""
