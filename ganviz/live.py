@@ -9,30 +9,25 @@ newest wins, older ones are dropped, nothing queues up).
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from ganviz.atomic import write_text_atomic
 from ganviz.checkpoint import one_line
 from ganviz.config import Config, ConfigError, needs_reset
 from ganviz.contract import (
     Apply,
     Command,
-    Exported,
     ExportMetrics,
     ExportSummary,
     Failed,
     ForceDivergence,
     LatestSlot,
     Notice,
-    Opened,
     OpenSession,
     PartVersions,
     Pause,
@@ -41,7 +36,6 @@ from ganviz.contract import (
     RealData,
     Reset,
     RunState,
-    Saved,
     SaveSession,
     SetActive,
     Snapshot,
@@ -49,13 +43,10 @@ from ganviz.contract import (
     Step,
 )
 from ganviz.device import resolve_device, training_threads
-from ganviz.outputs import metrics_csv_text, summary_dict
+from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
-from ganviz.sessionfile import SessionFileError, load_session, save_session
+from ganviz.sessionfile import SessionFileError
 from ganviz.trainer import CheckpointError, Trainer
-
-FILE_ACTIONS = {SaveSession: "save session", OpenSession: "open session",
-                ExportMetrics: "export metrics", ExportSummary: "export summary"}
 
 
 def real_data(trainer: Trainer) -> RealData:
@@ -159,8 +150,7 @@ class TrainingLoop:
             case _:
                 raise TypeError(f"not a command: {command!r}")
 
-    def _file_command(self, command: SaveSession | OpenSession | ExportMetrics | ExportSummary
-                      ) -> None:
+    def _file_command(self, command: FileCommand) -> None:
         """Save or open a session, or export metrics; the outcome goes out as a notice.
 
         Any failure becomes one :class:`Failed` notice and training goes on: a refused or
@@ -171,21 +161,11 @@ class TrainingLoop:
         # everything _install may replace (the parts dict is changed in place: copy it)
         before = {**self.__dict__, "_parts": dict(self._parts)}
         try:
-            match command:
-                case SaveSession(path=path, view=view):
-                    self.notice = Saved(str(save_session(self.trainer, path, view=view)))
-                case OpenSession(path=path):
-                    trainer, view = load_session(path)
-                    self._install(trainer)
-                    self.running = False
-                    self.notice = Opened(str(path), view)
-                case ExportMetrics(path=path):
-                    write_text_atomic(Path(path), metrics_csv_text(self.trainer.history))
-                    self.notice = Exported(str(path))
-                case ExportSummary(path=path):
-                    summary = summary_dict(self.trainer, compute_sigma_curves(self.trainer))
-                    write_text_atomic(Path(path), json.dumps(summary, indent=2) + "\n")
-                    self.notice = Exported(str(path))
+            notice, opened = carry_out(command, self.trainer)
+            if opened is not None:
+                self._install(opened)
+                self.running = False
+            self.notice = notice
         except (SessionFileError, CheckpointError, ConfigError) as exc:
             self._file_failed(before, str(exc))
         except OSError as exc:

@@ -719,7 +719,7 @@ def test_live_session_keeps_training_after_damaged_opens(base, tmp_path):
 
 
 def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path, monkeypatch):
-    import ganviz.live
+    import ganviz.filecommands
 
     session = _live(small_config())
     _steps(session, 2)
@@ -728,7 +728,7 @@ def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path
     def broken(path):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(ganviz.live, "load_session", broken)
+    monkeypatch.setattr(ganviz.filecommands, "load_session", broken)
     session._safe_handle(OpenSession(str(tmp_path / "x.ganviz")))
     assert isinstance(session.notice, Failed)
     message = session.notice.message
