@@ -44,6 +44,7 @@ from ganviz.contract import (
 )
 from ganviz.device import resolve_device, training_threads
 from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
+from ganviz.probe_schedule import ProbeSchedule
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError
 from ganviz.trainer import CheckpointError, Trainer
@@ -95,8 +96,7 @@ class TrainingLoop:
         self.cfg = cfg.validate()
         self.slot = slot
         self.frame_interval = frame_interval
-        self.probe_budget = probe_budget
-        self.curve_interval = curve_interval
+        self.schedule = ProbeSchedule(frame_interval, probe_budget, curve_interval)
         self.leave_core_for_gui = leave_core_for_gui
         self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self.trainer: Trainer | None = None
@@ -110,9 +110,6 @@ class TrainingLoop:
         self._parts: dict[str, Any] = {}  # views, fakes, curves, real (see _Part)
         self._last_version = 0
         self.versions = PartVersions()
-        self._probe_cost = 0.0
-        self._last_probe = -1e9
-        self._last_curves = -1e9
         self._rate_window: list[tuple[float, int]] = []
         self._changed = True
 
@@ -298,23 +295,22 @@ class TrainingLoop:
             self._rate_window.pop(0)
 
     def _refresh_probes(self, force: bool = False) -> None:
-        """Recompute the views when the probe budget allows (at most ``probe_budget`` of time)."""
+        """Recompute the parts the schedule says are due (all of them when ``force``)."""
         trainer = self.trainer
         assert trainer is not None
         now = time.perf_counter()
-        min_gap = max(self.frame_interval, self._probe_cost / self.probe_budget)
-        stale = self._views is None or self._views.step != trainer.step_count
-        if force or (stale and now - self._last_probe >= min_gap):
-            t0 = time.perf_counter()
+        shown = {name: None if part is None else part.step for name, part in
+                 (("views", self._views), ("fakes", self._fakes), ("curves", self._curves))}
+        due = self.schedule.due(now, trainer.step_count, shown, force)
+        t0 = time.perf_counter()
+        if "views" in due:
             self._views = compute_views(trainer)
-            self._probe_cost = time.perf_counter() - t0
-            self._last_probe = now
-        if force or self._fakes is None or self._fakes.step != trainer.step_count:
+        views_cost = time.perf_counter() - t0
+        if "fakes" in due:
             self._fakes = compute_fakes(trainer)
-        if force or (now - self._last_curves >= self.curve_interval and (
-                self._curves is None or self._curves.step != trainer.step_count)):
+        if "curves" in due:
             self._curves = compute_sigma_curves(trainer)
-            self._last_curves = now
+        self.schedule.done(due, now, views_cost)
 
     def steps_per_sec(self) -> float:
         """Training steps per second over the last ~2 seconds of running."""

@@ -1,0 +1,45 @@
+"""When the training loop recomputes what the window draws (plain timing, no torch).
+
+The full views cost tens of milliseconds, so they are recomputed at most once a frame and
+within a share (``budget``) of the loop's time; the fakes are cheap and follow every new
+step; the equation-1 curves are recomputed every ``curve_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ProbeSchedule:
+    """Decides which parts are due; the loop computes them and reports the views' cost."""
+
+    frame_interval: float
+    budget: float = 0.06
+    curve_interval: float = 2.0
+    views_cost: float = 0.0
+    last_views: float = -1e9
+    last_curves: float = -1e9
+
+    def due(self, now: float, step: int, shown: dict[str, int | None],
+            force: bool = False) -> set[str]:
+        """The parts to recompute at time ``now`` and training step ``step``; ``shown``
+        gives the step of each part as it is (None: not made yet)."""
+        if force:
+            return {"views", "fakes", "curves"}
+        parts = set()
+        gap = max(self.frame_interval, self.views_cost / self.budget)
+        if shown["views"] != step and now - self.last_views >= gap:
+            parts.add("views")
+        if shown["fakes"] != step:
+            parts.add("fakes")
+        if shown["curves"] != step and now - self.last_curves >= self.curve_interval:
+            parts.add("curves")
+        return parts
+
+    def done(self, parts: set[str], now: float, views_cost: float) -> None:
+        """Record that ``parts`` were recomputed at ``now`` (the views took ``views_cost``)."""
+        if "views" in parts:
+            self.views_cost, self.last_views = views_cost, now
+        if "curves" in parts:
+            self.last_curves = now

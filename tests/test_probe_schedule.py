@@ -1,0 +1,36 @@
+"""When the training loop recomputes the views, fakes and curves."""
+
+from ganviz.probe_schedule import ProbeSchedule
+
+NONE = {"views": None, "fakes": None, "curves": None}
+
+
+def shown(step):
+    return {"views": step, "fakes": step, "curves": step}
+
+
+def test_everything_is_due_at_first_and_when_forced():
+    s = ProbeSchedule(frame_interval=0.025)
+    assert s.due(0.0, 0, NONE) == {"views", "fakes", "curves"}
+    assert s.due(0.0, 7, shown(7), force=True) == {"views", "fakes", "curves"}
+
+
+def test_nothing_is_due_while_the_step_is_unchanged():
+    s = ProbeSchedule(frame_interval=0.025)
+    s.done({"views", "fakes", "curves"}, 0.0, 0.01)
+    assert s.due(100.0, 5, shown(5)) == set()
+
+
+def test_views_keep_within_their_budget_of_time():
+    s = ProbeSchedule(frame_interval=0.025, budget=0.1, curve_interval=2.0)
+    s.done({"views", "fakes", "curves"}, 10.0, views_cost=0.05)  # 50 ms: at most every 0.5 s
+    assert s.due(10.4, 6, shown(5)) == {"fakes"}
+    assert s.due(10.5, 6, shown(5)) == {"views", "fakes"}
+
+
+def test_cheap_views_still_wait_one_frame_and_curves_their_interval():
+    s = ProbeSchedule(frame_interval=0.025, budget=0.1, curve_interval=2.0)
+    s.done({"views", "fakes", "curves"}, 10.0, views_cost=0.0001)
+    assert s.due(10.01, 6, shown(5)) == {"fakes"}
+    assert s.due(10.03, 6, shown(5)) == {"views", "fakes"}
+    assert s.due(12.0, 6, shown(5)) == {"views", "fakes", "curves"}
