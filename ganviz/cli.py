@@ -433,6 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv
+        if args.command in ("train", "compare", "bench"):  # processes that train
+            from ganviz.allocator import keep_memory_for_training
+
+            keep_memory_for_training()
         if args.command == "train":
             return cmd_train(args)
         if args.command == "compare":

@@ -95,7 +95,10 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
     the window decide (it closes, and stops this process through ``stop``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ganviz.allocator import keep_memory_for_training
     from ganviz.live import TrainingLoop  # torch: only ever imported in this process
+
+    keep_memory_for_training()
 
     encoder = _Encoder()
 
