@@ -171,8 +171,8 @@ class RunPanel:
         else:
             text = f"σ = {mean:.3g}"
         label = views.density_label[r]
-        if label != "mixture":
-            text += f"\np(x): {label}"
+        if label != "mixture":  # two short lines, so the note stays inside the panel
+            text += "\np(x): " + label.replace("sigma", "σ").replace(" for ", "\n      for ")
         self.note.setText(text)
 
     def contains(self, scene_pos: QPointF) -> bool:
