@@ -13,11 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ganviz.config import MAX_RUNS, SETTINGS
 from ganviz.errors import UserError
+from ganviz.names import ESTIMATORS
 
 EXIT_USAGE = 2
-MAX_STEPS = 100_000_000  # the config's limit for train.steps
-MAX_COMPARE_SEEDS = 64  # 4 estimators x 64 seeds = 256 runs, the trainer's limit
+MAX_STEPS = int(SETTINGS["train.steps"].le)  # the config's own limit for train.steps
+MAX_COMPARE_SEEDS = MAX_RUNS // len(ESTIMATORS)  # every estimator x seeds within the limit
 
 
 class UsageError(UserError):
@@ -250,7 +252,7 @@ def resume_config(args: argparse.Namespace, state: dict):
     if steps < step:
         raise UsageError(f"--steps: the checkpoint is already at step {step}; give the total "
                          f"to reach, at least {step}")
-    train = {"steps": max(steps, 1)}
+    train = {"steps": steps}
     if args.device is not None:
         train["device"] = args.device
     try:

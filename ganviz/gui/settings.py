@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganviz.config import (
+    MAX_SEED,
     SETTINGS,
     Config,
     ConfigError,
@@ -72,7 +73,6 @@ INVALID_STYLE = "border: 2px solid #e5484d; border-radius: 3px;"
 
 INT_MAX = 2**31 - 1
 CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
-INT64_MAX = 2**63 - 1
 EXAMPLES = {"floats": "e.g. 0.05, 0.1", "ints": "e.g. 128, 128"}  # list placeholders
 
 
@@ -204,7 +204,7 @@ class _Field:
             what = "integers, e.g. 128, 128" if self.kind == "ints" else "numbers, e.g. 0.05, 0.1"
             raise ConfigError(self.key,
                               f"give comma-separated {what} (got {_short(text)})") from None
-        if any(abs(v) > INT64_MAX for v in values if isinstance(v, int)):  # overflows floats
+        if any(abs(v) > MAX_SEED for v in values if isinstance(v, int)):  # overflows floats
             raise ConfigError(self.key, f"must be integers in {range_text(self.key)} each "
                               f"(got {_short(text)})")
         return values
