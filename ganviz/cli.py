@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import math
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -431,6 +432,7 @@ def cmd_window(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
+    argv_from_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
@@ -456,3 +458,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             sys.stderr.close()
         return 1
+    finally:
+        if argv_from_process:  # the process ends now: a late Ctrl-C must not break its exit
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
