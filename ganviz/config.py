@@ -252,6 +252,12 @@ class TrainConfig:
         live=True, group="Training", row=11)
     device: str = setting("auto", "Device", "auto = CUDA when present, else the CPU.",
                           choices=DEVICES, group="Training", row=13)
+    compile: bool = setting(
+        True, "Compiled step",
+        "Compile the training step (torch.compile) for speed. The window trains eagerly "
+        "until it is compiled; headless runs compile first, so every step of a run takes "
+        "the same path. Compiled and eager steps agree to float rounding, not bit for bit.",
+        live=True, group="Training", row=14)
     threads: int = setting(0, "Threads",
                            "Torch threads for training; 0 uses every core (all but one beside "
                            "the window).",

@@ -262,6 +262,8 @@ class Snapshot:
     error: str = ""  # a refused setting, for the status bar
     notice: Notice | None = None  # the answer to a file command
     versions: PartVersions = PartVersions()  # of views, fakes, curves and real above
+    step_path: str = "eager step"  # or "compiled step", "eager step, compiling…"
+    step_note: str = ""  # more on it (compile time, or why the compiler is unavailable)
 
 
 # -------------------------------------------------------------- commands

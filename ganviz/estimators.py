@@ -71,6 +71,38 @@ def _loo_baseline(fx: Tensor) -> Tensor:
     return (fx.sum(dim=-1, keepdim=True) - fx) / (n - 1)
 
 
+def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: Tensor,
+                    is_plugin: Tensor, is_score: Tensor, baseline: str,
+                    has_score: bool) -> Tensor:
+    """Per-run surrogate means, shape mu.shape[:-2], from masks instead of names.
+
+    ``s`` is sigma broadcast to [..., N, 1]; ``is_plugin`` and ``is_score`` are [R, 1, 1]
+    (or 0-dim); ``has_score`` says whether any run uses the score function. No checks and
+    no branches on tensor values (the compiled training step calls this); f is called once.
+    """
+    x_path = mu + s * eps
+    x = torch.where(is_plugin, mu, torch.where(is_score, x_path.detach(), x_path))
+    # 0 * sigma keeps sigma in the graph, so plugin runs get an exact zero gradient (not None).
+    zero = 0 * s.sum(dim=(-2, -1))
+    fx = f(x)
+    if not has_score:
+        return fx.mean(dim=-1) + zero
+    # Score-function term: value f(x), gradient w * grad log p(x; mu, sigma).
+    x_det = x_path.detach()
+    s_safe = torch.where(is_score, s, torch.ones_like(s))  # no inf/NaN from sigma=0 elsewhere
+    d = mu.shape[-1]
+    logp = (
+        -((x_det - mu) ** 2).sum(-1) / (2 * s_safe[..., 0] ** 2)
+        - d * torch.log(s_safe[..., 0])
+        - 0.5 * d * math.log(2 * math.pi)
+    )
+    f_det = fx.detach()
+    w = f_det - _loo_baseline(f_det) if baseline == "leave_one_out" else f_det
+    score_term = f_det + w * (logp - logp.detach())
+    terms = torch.where(is_score[..., 0] if is_score.dim() else is_score, score_term, fx)
+    return terms.mean(dim=-1) + zero
+
+
 def surrogate_terms(
     names: Names,
     f: Callable[[Tensor], Tensor],
@@ -90,25 +122,8 @@ def surrogate_terms(
             bad = torch.broadcast_to(is_score, s.shape) & ~(s > 0)
         if bool(bad.any()):
             raise ValueError("the score-function estimator requires sigma > 0")
-    # 0 * sigma keeps sigma in the graph, so plugin runs get an exact zero gradient (not None).
-    zero = 0 * s.sum(dim=(-2, -1))
-    fx = f(evaluation_points(names, mu, s, eps))
-    if not has_score:
-        return fx.mean(dim=-1) + zero
-    # Score-function term: value f(x), gradient w * grad log p(x; mu, sigma).
-    x_det = (mu + s * eps).detach()
-    s_safe = torch.where(is_score, s, torch.ones_like(s))  # no inf/NaN from sigma=0 elsewhere
-    d = mu.shape[-1]
-    logp = (
-        -((x_det - mu) ** 2).sum(-1) / (2 * s_safe[..., 0] ** 2)
-        - d * torch.log(s_safe[..., 0])
-        - 0.5 * d * math.log(2 * math.pi)
-    )
-    f_det = fx.detach()
-    w = f_det - _loo_baseline(f_det) if baseline == "leave_one_out" else f_det
-    score_term = f_det + w * (logp - logp.detach())
-    terms = torch.where(_mask(names, "score", mu, mu.dim() - 1), score_term, fx)
-    return terms.mean(dim=-1) + zero
+    return estimator_terms(f, mu, s, eps, _mask(names, "plugin", mu, mu.dim()), is_score,
+                           baseline, has_score)
 
 
 def surrogate(

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from ganviz.checkpoint import one_line
+from ganviz.compiled import BackgroundCompile
 from ganviz.config import Config, ConfigError, needs_reset
 from ganviz.contract import (
     Apply,
@@ -47,6 +48,7 @@ from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
 from ganviz.probe_schedule import ProbeSchedule
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError
+from ganviz.step import eager_functions
 from ganviz.trainer import CheckpointError, Trainer
 
 
@@ -112,6 +114,8 @@ class TrainingLoop:
         self.versions = PartVersions()
         self._rate_window: list[tuple[float, int]] = []
         self._changed = True
+        self._compile: BackgroundCompile | None = None
+        self.step_note = ""
 
     # ------------------------------------------------------------- commands
     def send(self, command: Command) -> None:
@@ -191,6 +195,40 @@ class TrainingLoop:
         if not trainer.history:
             trainer.evaluate()
         self._refresh_probes(force=True)
+        self._start_compile()
+
+    # ----------------------------------------------------- compiled step
+    def _start_compile(self) -> None:
+        """Compile the trainer's step in the background if the config asks for it; the
+        loop trains eagerly meanwhile and switches in :meth:`_take_compiled`."""
+        trainer = self.trainer
+        assert trainer is not None
+        self._compile = None
+        self.step_note = ""
+        if self.cfg.train.compile and not trainer.functions.compiled:
+            self._compile = BackgroundCompile(trainer)
+
+    def _take_compiled(self) -> None:
+        """Switch to the compiled step once it is ready (between steps)."""
+        job = self._compile
+        if job is None or not job.done:
+            return
+        self._compile = None
+        self._changed = True
+        fns = job.take()
+        if fns is None:
+            self.step_note = f"compiler unavailable, training eagerly: {job.error}"
+        elif self.trainer is not None and self.trainer.use_functions(fns):
+            self.step_note = f"compiled in {job.seconds:.1f} s"
+        else:  # the settings changed while compiling: compile again for the new ones
+            self._start_compile()
+
+    @property
+    def step_path(self) -> str:
+        """Which step trains now, for the status bar."""
+        if self.trainer is not None and self.trainer.functions.compiled:
+            return "compiled step"
+        return "eager step, compiling…" if self._compile is not None else "eager step"
 
     def _reset(self, cfg: Config) -> None:
         """A new trainer from step 0; runs of paused estimators start paused."""
@@ -213,7 +251,12 @@ class TrainingLoop:
             raise ConfigError(needs_reset(self.cfg, cfg)[0], "needs a reset to take effect")
         data_changed = cfg.data != self.cfg.data
         self.cfg = cfg
-        self.trainer.apply_live(cfg)
+        self.trainer.apply_live(cfg)  # back to the eager step if the step's shape changed
+        if not cfg.train.compile:
+            self.trainer.use_functions(eager_functions(self.trainer.step_spec()))
+            self._compile, self.step_note = None, ""
+        elif not self.trainer.functions.compiled and self._compile is None:
+            self._start_compile()
         if data_changed:
             self._real = real_data(self.trainer)
             self._refresh_probes(force=True)
@@ -227,6 +270,7 @@ class TrainingLoop:
         last_frame = time.perf_counter()
         while not stop.is_set():
             self._drain()
+            self._take_compiled()
             trainer = self.trainer
             assert trainer is not None
             if not any(trainer.active):  # every run paused: Step and Play have nothing to do
@@ -286,6 +330,7 @@ class TrainingLoop:
 
     def _one_step(self, trainer: Trainer) -> None:
         self._changed = True
+        self._take_compiled()
         trainer.step()
         if trainer.step_count % trainer.cfg.eval.every == 0:
             trainer.evaluate()
@@ -335,6 +380,7 @@ class TrainingLoop:
             runs=runs, history=trainer.history.arrays(), views=self._views, fakes=self._fakes,
             curves=self._curves,
             real=self._real, error=self.error, notice=self.notice, versions=self.versions,
+            step_path=self.step_path, step_note=self.step_note,
         )
 
     def _publish(self) -> None:

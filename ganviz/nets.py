@@ -6,38 +6,10 @@ import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ganviz.config import ModelConfig
-
-_BN_EPS = 1e-5
-
-
-def activation(name: str, leaky_slope: float = 0.2):
-    """The elementwise activation function called ``name``."""
-    if name == "relu":
-        return torch.relu
-    if name == "tanh":
-        return torch.tanh
-    if name == "leaky_relu":
-        return lambda h: F.leaky_relu(h, leaky_slope)
-    raise ValueError(f"model activation: unknown {name!r}; allowed: relu, leaky_relu, tanh")
-
-
-def _activation_(name: str, leaky_slope: float = 0.2):
-    """The in-place form of :func:`activation` (same values and gradients, no new tensor).
-
-    Autograd computes the backward of these from their output, exactly as for the
-    out-of-place forms (leaky_relu: for slopes >= 0, which the config enforces).
-    """
-    if name == "relu":
-        return torch.relu_
-    if name == "tanh":
-        return torch.tanh_
-    if name == "leaky_relu" and leaky_slope >= 0:
-        return lambda h: F.leaky_relu_(h, leaky_slope)
-    return activation(name, leaky_slope)
+from ganviz.step import NetParams, NetSpec, mlp
 
 
 class BatchedMLP(nn.Module):
@@ -67,8 +39,10 @@ class BatchedMLP(nn.Module):
         self.n_runs = len(seeds)
         self.batchnorm = batchnorm
         self.maxout = maxout
-        self.act = activation(activation_name, leaky_slope)
-        self._act_ = _activation_(activation_name, leaky_slope)
+        if activation_name not in ("relu", "leaky_relu", "tanh"):
+            raise ValueError(f"model activation: unknown {activation_name!r}; "
+                             "allowed: relu, leaky_relu, tanh")
+        self.spec = NetSpec(activation_name, leaky_slope, batchnorm, maxout)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.gammas = nn.ParameterList()
@@ -95,26 +69,14 @@ class BatchedMLP(nn.Module):
                 self.gammas.append(nn.Parameter(torch.ones(self.n_runs, 1, width)))
                 self.betas.append(nn.Parameter(torch.zeros(self.n_runs, 1, width)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Evaluate all runs: ``x`` [R, N, in] -> [R, N, out].
+    def params(self) -> NetParams:
+        """The parameters, grouped as :func:`ganviz.step.mlp` takes them."""
+        return NetParams(tuple(self.weights), tuple(self.biases), tuple(self.gammas),
+                         tuple(self.betas))
 
-        Activations are applied in place on the fresh layer output (fewer large temporaries).
-        """
-        n_layers = len(self.weights)
-        h = x
-        for i in range(n_layers):
-            h = torch.baddbmm(self.biases[i], h, self.weights[i])
-            if i == n_layers - 1:
-                break
-            if self.maxout > 1:
-                h = h.unflatten(-1, (-1, self.maxout)).amax(-1)
-            if self.batchnorm:
-                mean = h.mean(dim=1, keepdim=True)
-                var = h.var(dim=1, unbiased=False, keepdim=True)
-                h = (h - mean) * torch.rsqrt(var + _BN_EPS) * self.gammas[i] + self.betas[i]
-            # in place only on a fresh matmul/batchnorm output (amax saves its output for backward)
-            h = self._act_(h) if self.maxout == 1 else self.act(h)
-        return h
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Evaluate all runs: ``x`` [R, N, in] -> [R, N, out] (see :func:`ganviz.step.mlp`)."""
+        return mlp(self.params(), x, self.spec)
 
     def matmul_flops(self, n: int) -> int:
         """Multiply-add FLOPs (2 per MAC) of one forward pass of all runs on ``n`` samples each."""

@@ -27,6 +27,72 @@ def _finite_rows(flat: torch.Tensor) -> torch.Tensor:
     return torch.isfinite(flat.amin(1)) & torch.isfinite(flat.amax(1))
 
 
+def _per_run(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return x.view(-1, *([1] * (like.dim() - 1)))
+
+
+@torch.no_grad()
+def adam_update(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
+                m: Sequence[torch.Tensor], v: Sequence[torch.Tensor], steps: torch.Tensor,
+                mask: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
+    """:meth:`BatchedOptimizer.step` for Adam as one pure function (compiled by the fast step).
+
+    Updates ``params``, ``m``, ``v`` and ``steps`` in place for the runs in ``mask`` whose
+    new values are all finite; returns which runs stayed finite. ``hyper`` holds
+    (lr, beta1, beta2, eps, momentum) as float64, so changing them needs no recompilation.
+    Same formula as the eager step, element by element (a compiler may fuse and reorder
+    it, so results agree to rounding, not bit for bit).
+    """
+    dtype = params[0].dtype
+    lr, b1, b2, eps = (hyper[i].to(dtype) for i in range(4))
+    t = steps + 1
+    c1 = (1 - hyper[1] ** t).to(dtype)
+    c2 = (1 - hyper[2] ** t).to(dtype)
+    new = []
+    finite = torch.ones_like(mask)
+    for p, g, m0, v0 in zip(params, grads, m, v, strict=True):
+        m1 = torch.lerp(m0, g, 1 - b1)
+        v1 = torch.lerp(v0, g * g, 1 - b2)
+        denom = (v1 / _per_run(c2, p)).sqrt() + eps
+        p1 = p - lr * (m1 / _per_run(c1, p)) / denom
+        for x in (m1, v1, p1):
+            finite = finite & torch.isfinite(x).flatten(1).all(1)
+        new.append((p1, m1, v1))
+    ok = mask & finite
+    for p, m0, v0, (p1, m1, v1) in zip(params, m, v, new, strict=True):
+        keep = _per_run(ok, p)
+        p.copy_(torch.where(keep, p1, p))
+        m0.copy_(torch.where(keep, m1, m0))
+        v0.copy_(torch.where(keep, v1, v0))
+    steps.add_(ok.to(steps.dtype))
+    return finite
+
+
+@torch.no_grad()
+def sgd_update(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
+               m: Sequence[torch.Tensor], v: Sequence[torch.Tensor], steps: torch.Tensor,
+               mask: torch.Tensor, hyper: torch.Tensor) -> torch.Tensor:
+    """:meth:`BatchedOptimizer.step` for SGD (momentum from ``hyper[4]``) as one pure
+    function; same contract as :func:`adam_update` (``v`` is unused)."""
+    dtype = params[0].dtype
+    lr, momentum = hyper[0].to(dtype), hyper[4].to(dtype)
+    new = []
+    finite = torch.ones_like(mask)
+    for p, g, m0 in zip(params, grads, m, strict=True):
+        m1 = momentum * m0 + g
+        p1 = p - lr * m1
+        for x in (m1, p1):
+            finite = finite & torch.isfinite(x).flatten(1).all(1)
+        new.append((p1, m1))
+    ok = mask & finite
+    for p, m0, (p1, m1) in zip(params, m, new, strict=True):
+        keep = _per_run(ok, p)
+        p.copy_(torch.where(keep, p1, p))
+        m0.copy_(torch.where(keep, m1, m0))
+    steps.add_(ok.to(steps.dtype))
+    return finite
+
+
 class BatchedOptimizer:
     """Adam (``momentum`` unused) or SGD with momentum over parameters shaped [R, ...]."""
 
@@ -60,6 +126,24 @@ class BatchedOptimizer:
         self.m = self._views(self._state[:, 0])
         self.v = self._views(self._state[:, 1]) if kind == "adam" else []
         self._new_p = self._views(self._new[:, n_state])
+
+    def hyper(self) -> torch.Tensor:
+        """(lr, beta1, beta2, eps, momentum) as a float64 tensor on the device (cached)."""
+        values = (self.lr, *self.betas, self.eps, self.momentum)
+        if getattr(self, "_hyper_values", None) != values:
+            self._hyper_values = values
+            self._hyper = torch.tensor(values, dtype=torch.float64, device=self.steps.device)
+        return self._hyper
+
+    def pure_update(self):
+        """This optimiser's update as a pure function (:func:`adam_update` or
+        :func:`sgd_update`), to be called with :meth:`update_args`."""
+        return adam_update if self.kind == "adam" else sgd_update
+
+    def update_args(self, grads: Sequence[torch.Tensor], mask: torch.Tensor) -> tuple:
+        """The arguments of :meth:`pure_update` for ``grads`` and ``mask``."""
+        return (self.params, list(grads), self.m, self.v if self.v else self.m, self.steps,
+                mask, self.hyper())
 
     def _views(self, flat: torch.Tensor) -> list[torch.Tensor]:
         """Per-parameter views [R, *shape] of a flat [R, P] buffer."""

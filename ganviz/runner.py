@@ -12,6 +12,7 @@ import torch
 from tqdm import tqdm
 
 from ganviz.atomic import write_text_atomic
+from ganviz.compiled import compile_for_run
 from ganviz.config import Config
 from ganviz.contract import Snapshot
 from ganviz.device import training_threads
@@ -117,6 +118,8 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
     torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
     trainer = open_trainer(cfg, device, out, resume, state)
     trainer.cfg.save(out / "config.toml")
+    if trainer.cfg.train.compile:
+        print(compile_for_run(trainer), flush=True)
     ckpt = out / CHECKPOINT_NAME
     remaining = max(0, trainer.cfg.train.steps - trainer.step_count)
     bar = tqdm(total=trainer.cfg.train.steps, initial=trainer.step_count, unit="step",

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ganviz import estimators, metrics
 from ganviz.atomic import write_atomic
@@ -38,13 +37,14 @@ from ganviz.history import METRIC_COLUMNS, MetricHistory  # noqa: F401  (re-expo
 from ganviz.nets import build_discriminator, build_generator
 from ganviz.optim import BatchedOptimizer
 from ganviz.runs import RunSpec, expand_runs
-
-
-def generator_loss(logits: torch.Tensor, loss: str) -> torch.Tensor:
-    """Per-sample generator loss f(x) from D's logits: -log D (nonsaturating) or log(1 - D)."""
-    if loss == "nonsaturating":
-        return F.softplus(-logits)
-    return -F.softplus(logits)
+from ganviz.step import (
+    StepFunctions,
+    StepSpec,
+    eager_functions,
+    generator_loss,
+)
+from ganviz.step import generate as step_generate
+from ganviz.step import latent as step_latent
 
 
 def _seed64(*parts: int) -> int:
@@ -52,6 +52,16 @@ def _seed64(*parts: int) -> int:
     for p in parts:
         h = (h * 0x100000001B3 ^ (p & 0xFFFFFFFFFFFFFFFF)) % (2**63 - 1)
     return h
+
+
+def _laid_out_like(grad: torch.Tensor, param: torch.Tensor) -> torch.Tensor:
+    """``grad`` with its parameter's strides (no copy when it is contiguous), so a
+    compiled update, which checks strides, always sees the same layout."""
+    if grad.stride() == param.stride():
+        return grad
+    if grad.is_contiguous() and param.is_contiguous():
+        return grad.as_strided(param.shape, param.stride())
+    return torch.empty_like(param).copy_(grad)
 
 
 class Trainer:
@@ -87,6 +97,7 @@ class Trainer:
         self.loss_g = torch.full((n,), math.nan, device=self.device)
         self.step_count = 0
         self.history = MetricHistory(self.names, seeds)
+        self.functions: StepFunctions = eager_functions(self.step_spec())
 
     # ----------------------------------------------------------------- runs
     @property
@@ -117,6 +128,26 @@ class Trainer:
         if cfg.data != self.cfg.data or cfg.eval.samples != self.cfg.eval.samples:
             self._set_data(cfg)
         self.cfg = cfg
+        if self.functions.spec != self.step_spec():  # a compiled step is for one spec
+            self.functions = eager_functions(self.step_spec())
+
+    def step_spec(self) -> StepSpec:
+        """The static choices of this trainer's step under its current config."""
+        m, t = self.cfg.model, self.cfg.train
+        return StepSpec(
+            g_net=self.G.spec, d_net=self.D.spec, latent_dim=m.latent_dim, latent=m.latent,
+            batch=t.batch_size, sigma_min=t.sigma_min, loss=t.loss, real_noise=t.real_noise,
+            plugin=tuple(n == "plugin" for n in self.names),
+            score=tuple(n == "score" for n in self.names),
+            learned=tuple(r.learned_sigma for r in self.runs))
+
+    def use_functions(self, functions: StepFunctions) -> bool:
+        """Take ``functions`` (e.g. the compiled step) for the next steps; False (and
+        nothing changes) when they were made for another spec than the current one."""
+        if functions.spec != self.step_spec():
+            return False
+        self.functions = functions
+        return True
 
     def _set_data(self, cfg: Config) -> None:
         """The real data, the evaluation reference sample and the view extent for ``cfg``."""
@@ -146,28 +177,23 @@ class Trainer:
 
     def generate(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Generator means [R, N, 2] and sigmas [R, N, 1] for latents z [R, N, d]."""
-        out = self.G(z)
-        mu = out[..., :2]
-        learned = self.cfg.train.sigma_min + F.softplus(out[..., 2:])
-        fixed = self.fixed_sigma().view(-1, 1, 1).expand_as(learned)
-        return mu, torch.where(self.learned, learned, fixed)
+        return step_generate(self.functions.spec, self.G.params(), z, self.fixed_sigma())
 
     def latent(self, normal: torch.Tensor) -> torch.Tensor:
         """Map standard normal draws to the configured latent distribution."""
-        if self.cfg.model.latent == "uniform":
-            return 2 * torch.special.ndtr(normal) - 1
-        return normal
+        return step_latent(self.functions.spec, normal)
 
     def f(self, x: torch.Tensor) -> torch.Tensor:
         """Generator per-sample loss f(x) under the current D: x [R, N, 2] -> [R, N]."""
         return generator_loss(self.D(x)[..., 0], self.cfg.train.loss)
 
     def _normal(self, n: int, width: int) -> torch.Tensor:
-        """Per-run standard normal draws [R, n, width] from each active run's own generator."""
+        """Per-run standard normal draws [R, n, width] from each active run's own generator
+        (drawn in place: the same numbers as ``torch.randn(n, width, generator=gen)``)."""
         out = torch.zeros(self.n_runs, n, width, device=self.device)
         for r, gen in enumerate(self.noise):
             if self.active[r]:
-                out[r] = torch.randn(n, width, generator=gen, device=self.device)
+                out[r].normal_(generator=gen)
         return out
 
     def _real(self, n: int) -> torch.Tensor:
@@ -179,41 +205,46 @@ class Trainer:
 
     # ----------------------------------------------------------------- step
     def step(self) -> None:
-        """Advance every active, finite run by k_D discriminator and k_G generator steps."""
+        """Advance every active, finite run by k_D discriminator and k_G generator steps
+        (with :attr:`functions`: the eager step, or the compiled one once it is in use)."""
         t = self.cfg.train
         if not any(self.active):
             return
         mask = self.update_mask()
-        d, b = self.cfg.model.latent_dim, t.batch_size
+        fns = self.functions
+        spec = fns.spec
+        g, d = self.G.params(), self.D.params()
+        fixed = self.fixed_sigma()
+        b = t.batch_size
         for _ in range(t.k_d):
-            width = d + 2 + (2 if t.real_noise else 0)
-            noise = self._normal(b, width)
+            noise = self._normal(b, spec.noise_width)
             real = self._real(b)
-            with torch.no_grad():
-                mu, sigma = self.generate(self.latent(noise[..., :d]))
-                fake = mu + sigma * noise[..., d:d + 2]
-                if t.real_noise:
-                    real = real + sigma.mean(1, keepdim=True) * noise[..., d + 2:]
-            logits = self.D(torch.cat([real, fake], dim=1))[..., 0]
-            loss = F.softplus(-logits[:, :b]).mean(1) + F.softplus(logits[:, b:]).mean(1)
+            loss = fns.d_losses(g, d, noise, real, fixed)
             grads = torch.autograd.grad(loss.sum(), self.opt_d.params, allow_unused=True)
-            mask = self._apply(self.opt_d, grads, loss, mask)
+            mask = self._apply(self.opt_d, grads, loss, mask, fns.update_d)
             self.loss_d = torch.where(mask, loss.detach(), self.loss_d)
         for _ in range(t.k_g):
-            noise = self._normal(b, d + 2)
-            mu, sigma = self.generate(self.latent(noise[..., :d]))
-            terms = estimators.surrogate_terms(self.names, self.f, mu, sigma, noise[..., d:])
+            noise = self._normal(b, spec.latent_dim + 2)
+            terms = fns.g_terms(g, d, noise, fixed)
             grads = torch.autograd.grad(terms.sum(), self.opt_g.params, allow_unused=True)
-            mask = self._apply(self.opt_g, grads, terms, mask)
+            mask = self._apply(self.opt_g, grads, terms, mask, fns.update_g)
             self.loss_g = torch.where(mask, terms.detach(), self.loss_g)
         self.run_steps += mask.to(self.run_steps.dtype)
         self.step_count += 1
 
     def _apply(self, opt: BatchedOptimizer, grads, loss: torch.Tensor,
-               mask: torch.Tensor) -> torch.Tensor:
-        """Update the masked runs whose loss is finite; freeze the ones that go non-finite."""
+               mask: torch.Tensor, update=None) -> torch.Tensor:
+        """Update the masked runs whose loss is finite (with ``update``, a pure compiled
+        update, or the optimiser's own step); freeze the ones that go non-finite."""
         finite_loss = torch.isfinite(loss.detach())
-        finite = opt.step(grads, mask & finite_loss) & finite_loss
+        grads = [torch.zeros_like(p) if g is None else _laid_out_like(g, p)
+                 for p, g in zip(opt.params, grads, strict=True)]
+        wanted = mask & finite_loss
+        if update is None:
+            finite = opt.step(grads, wanted)
+        else:
+            finite = update(*opt.update_args(grads, wanted))
+        finite = finite & finite_loss
         self.diverged |= mask & ~finite
         return mask & finite
 

@@ -6,6 +6,10 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The compiled step (train.compile, on by default) costs tens of seconds of compiling per new
+# configuration. The suite runs its plumbing with torch.compile switched off (it then returns
+# the eager functions); tests/test_compiled.py switches it back on and compiles for real.
+os.environ["TORCH_COMPILE_DISABLE"] = "1"
 
 import pytest
 import torch
