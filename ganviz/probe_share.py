@@ -26,7 +26,9 @@ def measure_probe_share(cfg: Config, seconds: float, threads: int,
 
     The loop plays on ``threads`` torch threads with the window's frame interval and probe
     budget; a reader takes snapshots about 30 times a second. Counting starts ``warmup``
-    seconds after the first snapshot. Keys of the result:
+    seconds after the first snapshot. Call it in a process set up as the training process is
+    (:func:`ganviz.allocator.keep_memory_for_training`, as ``bench`` does): without it, the
+    probes' fresh buffers page-fault and their times come out higher. Keys of the result:
 
     * ``seconds``: wall time measured (s);
     * ``threads``: torch threads of the loop;

@@ -135,13 +135,14 @@ def _act_(h: torch.Tensor, name: str, slope: float) -> torch.Tensor:
     raise ValueError(f"model activation: unknown {name!r}; allowed: relu, leaky_relu, tanh")
 
 
-def _act_slope(h: torch.Tensor, name: str, slope: float) -> torch.Tensor:
-    """The activation's derivative, from its output ``h`` (slope >= 0, as the config enforces)."""
+def _act_back_(g: torch.Tensor, h: torch.Tensor, name: str, slope: float) -> torch.Tensor:
+    """g times the activation's derivative, in place on g, from the activation's output h
+    (for leaky_relu, slope >= 0, as the config enforces)."""
     if name == "tanh":
-        return 1 - h * h
+        return g.sub_(g * h * h)
     if name == "leaky_relu" and slope != 0:
-        return torch.where(h > 0, 1.0, slope)
-    return (h > 0).to(h.dtype)
+        return g.mul_(torch.where(h > 0, 1.0, slope))
+    return g.masked_fill_(h <= 0, 0.0)
 
 
 def _own_forward(trainer: Trainer, grad: bool = False) -> bool:
@@ -234,7 +235,7 @@ def _own_f_and_grad(trainer: Trainer, x: torch.Tensor) -> tuple[torch.Tensor, to
         f, df = _dloss(trainer, _d_logits(trainer, x, saved))
         g = df[..., None] * d.weights[-1].transpose(1, 2)  # [R, N, C]
         for i in range(len(saved) - 1, -1, -1):
-            g = g * _act_slope(saved[i], m.d_activation, m.leaky_slope)
+            g = _act_back_(g, saved[i], m.d_activation, m.leaky_slope)
             w = d.weights[i]  # [R, in, C]
             g = torch.bmm(g, w.transpose(1, 2))
     return f, g
