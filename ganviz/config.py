@@ -324,8 +324,9 @@ class EvalConfig:
 class ProbeConfig:
     """Resolution of what the views draw."""
 
-    grid: int = setting(64, "View grid",
-                        "Cells per axis of the density and discriminator images.",
+    grid: int = setting(128, "View grid",
+                        "Cells per axis of the density and discriminator images; their cost "
+                        "grows with its square.",
                         ge=8, le=512, live=True)
     field_grid: int = setting(13, "Field grid", "Arrows per axis of the gradient field.",
                               ge=3, le=128, live=True)

@@ -45,7 +45,7 @@ from ganviz.contract import (
 )
 from ganviz.device import resolve_device, training_threads
 from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
-from ganviz.probe_schedule import ProbeSchedule
+from ganviz.probe_schedule import ProbeSchedule, ProbeTally
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError
 from ganviz.step import eager_functions
@@ -99,6 +99,7 @@ class TrainingLoop:
         self.slot = slot
         self.frame_interval = frame_interval
         self.schedule = ProbeSchedule(frame_interval, probe_budget, curve_interval)
+        self.probe_tally = ProbeTally()  # time spent in probe computations (probe_share reads it)
         self.leave_core_for_gui = leave_core_for_gui
         self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self.trainer: Trainer | None = None
@@ -347,14 +348,15 @@ class TrainingLoop:
         shown = {name: None if part is None else part.step for name, part in
                  (("views", self._views), ("fakes", self._fakes), ("curves", self._curves))}
         due = self.schedule.due(now, trainer.step_count, shown, force)
-        t0 = time.perf_counter()
-        if "views" in due:
-            self._views = compute_views(trainer)
-        views_cost = time.perf_counter() - t0
-        if "fakes" in due:
-            self._fakes = compute_fakes(trainer)
-        if "curves" in due:
-            self._curves = compute_sigma_curves(trainer)
+        views_cost = 0.0
+        for part, compute in (("views", compute_views), ("fakes", compute_fakes),
+                              ("curves", compute_sigma_curves)):
+            if part in due:
+                t0 = time.perf_counter()
+                setattr(self, f"_{part}", compute(trainer))
+                cost = time.perf_counter() - t0
+                self.probe_tally.add(part, cost)
+                views_cost = cost if part == "views" else views_cost
         self.schedule.done(due, now, views_cost)
 
     def steps_per_sec(self) -> float:

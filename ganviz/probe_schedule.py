@@ -7,7 +7,7 @@ step; the equation-1 curves are recomputed every ``curve_interval`` seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -43,3 +43,31 @@ class ProbeSchedule:
             self.views_cost, self.last_views = views_cost, now
         if "curves" in parts:
             self.last_curves = now
+
+
+PARTS = ("views", "fakes", "curves")
+
+
+@dataclass
+class ProbeTally:
+    """Running totals of the probe computations: how many of each part, and their seconds.
+
+    Only ever grows; a reader takes two copies (:meth:`copy`) and subtracts them.
+    """
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PARTS, 0))
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PARTS, 0.0))
+
+    def add(self, part: str, seconds: float) -> None:
+        """Record one computation of ``part`` that took ``seconds``."""
+        self.counts[part] += 1
+        self.seconds[part] += seconds
+
+    def copy(self) -> ProbeTally:
+        """An independent copy (safe to keep while the loop goes on counting)."""
+        return ProbeTally(dict(self.counts), dict(self.seconds))
+
+    @property
+    def total_seconds(self) -> float:
+        """Seconds spent in all probe computations."""
+        return sum(self.seconds.values())

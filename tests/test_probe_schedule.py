@@ -1,6 +1,10 @@
 """When the training loop recomputes the views, fakes and curves."""
 
-from ganviz.probe_schedule import ProbeSchedule
+import pytest
+
+from ganviz.contract import LatestSlot
+from ganviz.live import TrainingLoop
+from ganviz.probe_schedule import ProbeSchedule, ProbeTally
 
 NONE = {"views": None, "fakes": None, "curves": None}
 
@@ -34,3 +38,26 @@ def test_cheap_views_still_wait_one_frame_and_curves_their_interval():
     assert s.due(10.01, 6, shown(5)) == {"fakes"}
     assert s.due(10.03, 6, shown(5)) == {"views", "fakes"}
     assert s.due(12.0, 6, shown(5)) == {"views", "fakes", "curves"}
+
+
+def test_tally_counts_and_copies_are_independent():
+    t = ProbeTally()
+    t.add("views", 0.02)
+    t.add("views", 0.04)
+    t.add("curves", 0.1)
+    kept = t.copy()
+    t.add("fakes", 0.001)
+    assert kept.counts == {"views": 2, "fakes": 0, "curves": 1}
+    assert t.counts == {"views": 2, "fakes": 1, "curves": 1}
+    assert kept.total_seconds == pytest.approx(0.16)
+    assert t.total_seconds == pytest.approx(0.161)
+
+
+def test_the_loop_tallies_what_it_recomputes(small_cfg):
+    loop = TrainingLoop(small_cfg, LatestSlot())
+    loop._reset(small_cfg)  # builds the trainer and computes every part once
+    assert loop.probe_tally.counts == {"views": 1, "fakes": 1, "curves": 1}
+    assert all(s > 0 for s in loop.probe_tally.seconds.values())
+    loop.trainer.step()
+    loop._refresh_probes()  # the views wait a frame; the fakes follow the new step
+    assert loop.probe_tally.counts == {"views": 1, "fakes": 2, "curves": 1}

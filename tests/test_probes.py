@@ -280,3 +280,67 @@ def test_probes_leave_training_untouched_and_are_deterministic() -> None:
         twin.step()
     for a, b in zip(_training_state(t), _training_state(twin), strict=True):
         assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------ the probes' own forward
+
+
+@pytest.mark.parametrize(("model", "loss"), [
+    ({"d_activation": "relu"}, "nonsaturating"),
+    ({"d_activation": "leaky_relu", "leaky_slope": 0.1}, "minimax"),
+    ({"d_activation": "tanh"}, "nonsaturating"),
+    ({"d_activation": "relu", "d_maxout": 3}, "nonsaturating"),
+])
+def test_own_forward_and_gradient_match_d_and_autograd(model: dict[str, Any], loss: str) -> None:
+    over = {"model": {"g_hidden": [32, 32], "d_hidden": [32, 24], **model},
+            "train": {"batch_size": 64, "device": "cpu", "loss": loss}, "probe": SMALL_PROBE}
+    t = Trainer(load_preset("default").with_overrides(over))
+    for _ in range(5):
+        t.step()
+    assert probes._own_forward(t) and probes._own_forward(t, grad=True) == (model.get(
+        "d_maxout", 1) == 1)
+    xs = torch.linspace(-2.5, 2.5, 19)
+    ys = torch.linspace(-2.0, 3.0, 23)
+    grid = probes._grid_points(xs, ys).expand(t.n_runs, -1, -1).contiguous()
+    with torch.no_grad():
+        truth = t.D(grid)[..., 0].reshape(t.n_runs, 23, 19)
+    np.testing.assert_allclose(probes._grid_logits(t, xs, ys), truth, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(probes._logits(t, grid).reshape(t.n_runs, 23, 19), truth,
+                               rtol=1e-5, atol=1e-5)
+    x = grid.clone().requires_grad_(True)
+    f_true = t.f(x)
+    (g_true,) = torch.autograd.grad(f_true.sum(), x)
+    f, g = probes._f_and_grad(t, grid)
+    np.testing.assert_allclose(f, f_true.detach(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g, g_true, rtol=1e-4, atol=1e-6)
+    assert all(p.grad is None for p in t.D.parameters())
+
+
+def test_own_tanh_is_torch_tanh() -> None:
+    h = torch.linspace(-30, 30, 20001)
+    np.testing.assert_allclose(probes._tanh_(h.clone()), torch.tanh(h), rtol=0, atol=3e-7)
+
+
+def test_kept_default_draws_equal_fresh_default_draws() -> None:
+    t = make_trainer(steps=2)
+    kept = compute_views(t)  # the default generator's draws, drawn once and kept
+    again = compute_views(t)
+    fresh = compute_views(t, probes.default_generator(t, probes.SALT_VIEWS))
+    for name, a in _arrays(kept).items():
+        np.testing.assert_array_equal(a, _arrays(again)[name], err_msg=name)
+        np.testing.assert_array_equal(a, _arrays(fresh)[name], err_msg=name)
+    c_kept = compute_sigma_curves(t)
+    c_fresh = compute_sigma_curves(t, probes.default_generator(t, probes.SALT_CURVES))
+    for name, a in _arrays(c_kept).items():
+        np.testing.assert_array_equal(a, _arrays(c_fresh)[name], err_msg=name)
+    other = make_trainer(steps=2, runs={"estimators": ["plugin", "score"]})
+    assert compute_views(other).fakes.shape[0] == 2  # another run count: other draws
+
+
+def test_density_far_from_every_draw_is_negligible_not_slow() -> None:
+    t = make_trainer(steps=0, runs={"estimators": ["plugin"]}, probe={"grid": 64})
+    _set_constant_generator(t, [[2.5, 2.5]], sigma=0.01)
+    v = compute_views(t)
+    far = v.density[0, :8, :8]  # the opposite corner: the true density underflows to 0
+    assert np.all(far >= 0) and far.max() < 1e-30
+    assert v.density[0].max() > 1.0
