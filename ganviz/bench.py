@@ -1,10 +1,12 @@
-"""Speed of batched training against separate per-run models, measured as ratios in one run.
+"""Speed of the training step as a share of the machine's matmul peak, measured in one run.
 
-:func:`run_bench` times the real :meth:`Trainer.step` of the default preset with R = 4 and
-R = 16 runs against the same R runs trained one after another as separate ``nn.Module``s
-(the way toy GAN scripts do it, see :class:`SeparateRuns`), measures this machine's float32
-matmul throughput and reports which fraction of it batched training reaches.
-:func:`format_report` turns the result into a small table. The result is plain JSON data.
+:func:`run_bench` times the real :meth:`Trainer.step` of the default preset with R = 4, 16
+and 64 runs, eager and optimized (compiled, :mod:`ganviz.compiled`), interleaved, and, for
+information, the same runs trained one after another as separate ``nn.Module`` s (the way
+toy GAN scripts do it, see :class:`SeparateRuns`). It measures this machine's float32 matmul
+throughput and reports which fraction of it each step reaches, then the window's training
+loop with its probes. :func:`format_report` turns the result into a small table. The
+result is plain JSON data.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganviz import estimators
+from ganviz.compiled import CompileUnavailable, compile_step
 from ganviz.config import Config, load_preset
 from ganviz.data import build_mixture
-from ganviz.device import resolve_device
+from ganviz.device import resolve_device, training_threads
 from ganviz.nets import BatchedMLP
+from ganviz.probe_share import format_probe_share, measure_probe_share
 from ganviz.runs import expand_runs
 from ganviz.trainer import Trainer, generator_loss
 
-RUN_SEEDS: dict[int, list[int]] = {4: [0], 16: [0, 1, 2, 3]}  # 4 estimators x seeds = R
 MATMUL_SIZE = 1024
 
 
@@ -278,12 +281,69 @@ def _floats(t: torch.Tensor) -> list[float]:
     return [float(v) for v in t.detach().cpu().tolist()]
 
 
-def run_bench(device: str = "auto", quick: bool = False) -> dict[str, Any]:
-    """Measure batched against separate training and matmul throughput; return plain data.
+GOALS = {4: 0.45, 16: 0.55}  # issue 11: the optimized step's share of matmul peak
 
+
+def _compiled_trainer(cfg: Config, dev: torch.device) -> tuple[Trainer, float, str]:
+    """A trainer on the compiled step, the compile time, and "" or why it stayed eager."""
+    trainer = Trainer(cfg, dev)
+    started = time.perf_counter()
+    try:
+        trainer.use_functions(compile_step(trainer))
+    except CompileUnavailable as exc:
+        return trainer, time.perf_counter() - started, str(exc)
+    return trainer, time.perf_counter() - started, ""
+
+
+def _size_entry(cfg: Config, dev: torch.device, seconds: float, warmup: int,
+                blocks: int, with_separate: bool) -> dict[str, Any]:
+    """Eager, optimized (compiled) and separate-module rates for one config, interleaved."""
+    eager = Trainer(cfg, dev)
+    fast, compile_seconds, unavailable = _compiled_trainer(cfg, dev)
+    n = eager.n_runs
+    flops = step_flops(eager)
+    steps: dict[str, Callable[[], Any]] = {"eager": eager.step, "optimized": fast.step}
+    separate = None
+    if with_separate:
+        separate = SeparateRuns(cfg, dev)
+        separate.step()
+        first_d, first_g = _floats(separate.loss_d), _floats(separate.loss_g)
+        steps["separate"] = separate.step
+    timed = _rates(steps, dev, seconds, warmup, blocks)
+    entry: dict[str, Any] = {
+        "runs": n,
+        "flops_per_step": flops,
+        "compile_seconds": compile_seconds,
+        "compiled": not unavailable,
+        "compile_unavailable": unavailable,
+        "batched_losses": {"d": _floats(fast.loss_d), "g": _floats(fast.loss_g)},
+    }
+    for name, rate in timed.items():
+        entry[f"{name}_run_steps_per_s"] = rate["best"] * n
+        entry[f"median_{name}_run_steps_per_s"] = rate["median"] * n
+        entry[f"{name}_gflops"] = rate["best"] * flops["total"] / 1e9
+        entry.setdefault("timed_steps", {})[name] = rate["calls"]
+        entry.setdefault("page_faults_per_step", {})[name] = rate["faults"]
+    entry["optimized_over_eager"] = timed["optimized"]["best"] / timed["eager"]["best"]
+    if separate is not None:
+        entry["speedup_over_separate"] = timed["optimized"]["best"] / timed["separate"]["best"]
+        entry["separate_losses"] = {"d_first": first_d, "g_first": first_g,
+                                    "d_last": _floats(separate.loss_d),
+                                    "g_last": _floats(separate.loss_g)}
+    return entry
+
+
+def run_bench(device: str = "auto", quick: bool = False,
+              sizes: tuple[int, ...] = (4, 16, 64)) -> dict[str, Any]:
+    """Measure the eager and the optimized (compiled) step against matmul throughput.
+
+    For R = 4, 16 and 64 runs of the default preset: eager and optimized run-steps/s and
+    their share of this machine's measured float32 matmul throughput; the same runs as
+    separate ``nn.Module`` s for information (R = 4 and 16: at 64 they only take time).
+    Then the window's training loop with its probes (:mod:`ganviz.probe_share`).
     Uses every core (``torch.set_num_threads``; restored afterwards). Rates are the best
-    of 8 (quick: 3) interleaved blocks, batched and separate taking turns; medians are
-    kept beside them. ``quick`` shortens every measurement (for tests); its figures are rougher.
+    of 8 (quick: 3) interleaved blocks; medians are kept beside them. ``quick`` shortens
+    every measurement (for tests); its figures are rougher.
     """
     dev = resolve_device(device)
     seconds = 0.3 if quick else 3.0
@@ -296,45 +356,25 @@ def run_bench(device: str = "auto", quick: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         base = load_preset("default")
-        sizes = []
-        for r_target, seeds in RUN_SEEDS.items():
-            cfg = base.with_overrides({"runs": {"seeds": seeds}})
-            trainer = Trainer(cfg, dev)
-            n = trainer.n_runs
-            if n != r_target:
-                raise RuntimeError(f"bench: the default preset gives {n} runs, not {r_target}")
-            flops = step_flops(trainer)
-            separate = SeparateRuns(cfg, dev)
-            separate.step()
-            first_d, first_g = _floats(separate.loss_d), _floats(separate.loss_g)
-            timed = _rates({"batched": trainer.step, "separate": separate.step}, dev,
-                           seconds, warmup, blocks)
-            bat, sep = timed["batched"], timed["separate"]
-            batched_gflops = bat["best"] * flops["total"] / 1e9
-            separate_gflops = sep["best"] * flops["total"] / 1e9
-            sizes.append({
-                "runs": n,
-                "batched_run_steps_per_s": bat["best"] * n,
-                "separate_run_steps_per_s": sep["best"] * n,
-                "speedup": bat["best"] / sep["best"],
-                "median_batched_run_steps_per_s": bat["median"] * n,
-                "median_separate_run_steps_per_s": sep["median"] * n,
-                "median_speedup": bat["median"] / sep["median"],
-                "flops_per_step": flops,
-                "batched_gflops": batched_gflops,
-                "separate_gflops": separate_gflops,
-                "timed_steps": {"batched": bat["calls"], "separate": sep["calls"]},
-                "page_faults_per_step": {"batched": bat["faults"], "separate": sep["faults"]},
-                "batched_losses": {"d": _floats(trainer.loss_d), "g": _floats(trainer.loss_g)},
-                "separate_losses": {"d_first": first_d, "g_first": first_g,
-                                    "d_last": _floats(separate.loss_d),
-                                    "g_last": _floats(separate.loss_g)},
-            })
+        entries = []
+        for r_target in sizes:
+            cfg = base.with_overrides({"runs": {"seeds": list(range(r_target // 4))}})
+            entry = _size_entry(cfg, dev, seconds, warmup, blocks,
+                                with_separate=r_target <= 16)
+            if entry["runs"] != r_target:
+                raise RuntimeError(f"bench: the default preset gives {entry['runs']} runs, "
+                                   f"not {r_target}")
+            entries.append(entry)
         # after the training figures, so its large buffers do not shape the heap they run on
         gflops = matmul_gflops(dev, 0.5 if quick else 2.0)
-        for entry in sizes:
-            entry["batched_matmul_fraction"] = entry["batched_gflops"] / gflops
-            entry["separate_matmul_fraction"] = entry["separate_gflops"] / gflops
+        for entry in entries:
+            for name in ("eager", "optimized", "separate"):
+                if f"{name}_gflops" in entry:
+                    entry[f"{name}_matmul_fraction"] = entry[f"{name}_gflops"] / gflops
+            goal = GOALS.get(entry["runs"])
+            entry["goal_matmul_fraction"] = goal
+        probes = measure_probe_share(base, 1.0 if quick else 6.0,
+                                     training_threads(base.train.threads, leave_for_gui=True))
     finally:
         torch.set_num_threads(old_threads)
     return {
@@ -346,7 +386,8 @@ def run_bench(device: str = "auto", quick: bool = False) -> dict[str, Any]:
         "cpu_busy_before": busy,
         "matmul_size": MATMUL_SIZE,
         "matmul_gflops": gflops,
-        "sizes": sizes,
+        "sizes": entries,
+        "probes": probes,
         "seconds": time.perf_counter() - started,
     }
 
@@ -358,16 +399,35 @@ def format_report(result: dict[str, Any]) -> str:
         f"{result['threads']} threads{', quick' if result.get('quick') else ''})",
         f"matmul throughput:   {result['matmul_gflops']:.1f} GFLOP/s "
         f"({result['matmul_size']}x{result['matmul_size']} float32 mm)",
-        f"{'R':<4} {'batched run-steps/s':>20} {'separate run-steps/s':>21} "
-        f"{'speedup':>8} {'% of matmul':>12}",
+        f"{'R':<4} {'eager':>14} {'optimized':>14} {'opt/eager':>9} {'% of peak':>17}"
+        f" {'goal':>6} {'separate':>14}",
+        f"{'':<4} {'run-steps/s':>14} {'run-steps/s':>14} {'':>9} {'eager / optimized':>17}"
+        f" {'':>6} {'run-steps/s':>14}",
     ]
+    notes = []
     for s in result["sizes"]:
+        goal = s.get("goal_matmul_fraction")
+        goal_text = "" if goal is None else f"{100 * goal:.0f}%" + (
+            " ok" if s["optimized_matmul_fraction"] >= goal else " no")
+        sep = s.get("separate_run_steps_per_s")
+        shares = (f"{100 * s['eager_matmul_fraction']:.1f}% / "
+                  f"{100 * s['optimized_matmul_fraction']:.1f}%")
         lines.append(
-            f"{s['runs']:<4} {s['batched_run_steps_per_s']:>20.0f} "
-            f"{s['separate_run_steps_per_s']:>21.0f} {s['speedup']:>7.2f}x "
-            f"{100 * s['batched_matmul_fraction']:>11.1f}%")
-    lines.append(f"(rates: best of {result['blocks']} interleaved timing blocks; % of matmul: "
-                 "analytic matmul FLOPs per step / measured mm throughput)")
+            f"{s['runs']:<4} {s['eager_run_steps_per_s']:>14.0f} "
+            f"{s['optimized_run_steps_per_s']:>14.0f} {s['optimized_over_eager']:>8.2f}x "
+            f"{shares:>17} {goal_text:>6} {'' if sep is None else f'{sep:.0f}':>14}")
+        if s["compile_unavailable"]:
+            notes.append(f"R = {s['runs']}: not compiled ({s['compile_unavailable']}); "
+                         "optimized = eager")
+        else:
+            notes.append(f"R = {s['runs']}: compiled in {s['compile_seconds']:.1f} s")
+    lines.append(f"(rates: best of {result['blocks']} interleaved timing blocks; % of peak: "
+                 "analytic matmul FLOPs per step / measured mm throughput; separate: the "
+                 "same runs as separate nn.Modules, for information)")
+    lines.extend(notes)
+    probes = result.get("probes")
+    if probes:
+        lines.append(format_probe_share(probes))
     busy = result.get("cpu_busy_before")
     if busy is not None and busy > 0.2:
         lines.append(f"note: other processes used {100 * busy:.0f}% of the CPUs just before the "

@@ -113,7 +113,10 @@ def _switched_off() -> bool:
     """True when torch.compile has been disabled for this process."""
     import torch._dynamo.config as dynamo_config
 
-    return bool(dynamo_config.disable)
+    try:
+        return bool(dynamo_config.disable)
+    except AttributeError:  # not a setting of this torch version
+        return os.environ.get("TORCH_COMPILE_DISABLE", "0") == "1"
 
 
 def _reason(exc: BaseException) -> str:

@@ -29,9 +29,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is dep
 def compiling(tmp_path_factory):
     """torch.compile switched on, with its cache in a fresh folder (a cold compile)."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(dynamo_config, "disable", False)
     mp.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path_factory.mktemp("inductor")))
-    yield
+    with dynamo_config.patch(disable=False):
+        yield
     mp.undo()
 
 
@@ -69,13 +69,13 @@ def test_one_compiled_step_agrees_with_eager_to_rounding(compiling, cfg):
     torch.testing.assert_close(fast.opt_d.steps, eager.opt_d.steps)
 
 
-def test_compiled_path_repeats_bit_for_bit_without_recompiling(compiling, cfg, monkeypatch):
+def test_compiled_path_repeats_bit_for_bit_without_recompiling(compiling, cfg):
     a, b = _compiled_trainer(cfg), _compiled_trainer(cfg)
     start = _params(a)
-    monkeypatch.setattr(dynamo_config, "error_on_recompile", True)
-    for _ in range(6):
-        a.step()
-        b.step()
+    with dynamo_config.patch(error_on_recompile=True):
+        for _ in range(6):
+            a.step()
+            b.step()
     for x, y in zip(_params(a), _params(b), strict=True):
         assert torch.equal(x, y)
     assert not any(torch.equal(x, y) for x, y in zip(start, _params(a), strict=True))
@@ -115,9 +115,9 @@ def test_background_compile_lets_the_loop_train_meanwhile(compiling, cfg, monkey
     real_compile = compiled.compile_step
 
     def in_thread(trainer):  # torch.compile's switch is per thread: on in this one too
-        dynamo_config.disable = False
         time.sleep(0.5)  # compiled already (cached in this process): make it take a while
-        return real_compile(trainer)
+        with dynamo_config.patch(disable=False):
+            return real_compile(trainer)
 
     monkeypatch.setattr(compiled, "compile_step", in_thread)
     loop = TrainingLoop(cfg, LatestSlot())
@@ -159,8 +159,8 @@ def test_compiler_failure_is_one_line_and_training_stays_eager(cfg, monkeypatch)
     assert not loop.trainer.functions.compiled
 
 
-def test_switched_off_compiler_is_said_and_compile_setting_off_means_eager(cfg, monkeypatch):
-    monkeypatch.setattr(dynamo_config, "disable", True)
+@dynamo_config.patch(disable=True)
+def test_switched_off_compiler_is_said_and_compile_setting_off_means_eager(cfg):
     trainer = Trainer(cfg, "cpu")
     assert compiled.compile_for_run(trainer).startswith(
         "training step: eager (the compiler is unavailable: torch.compile is switched off")
