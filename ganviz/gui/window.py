@@ -211,7 +211,9 @@ class MainWindow(QMainWindow):
         self.status_step.setText(f"step {snap.step}")
         self.status_rate.setText(f"{snap.steps_per_sec:.0f} steps/s · "
                                  f"{self.frames_per_sec():.0f} frames/s")
-        self.status_device.setText(snap.device)
+        self.status_device.setText(f"{snap.device} · {snap.step_path}")
+        self.status_device.setToolTip(snap.step_note or "Which training step runs: the "
+                                      "compiled one, or the eager one (while compiling).")
         parts = []
         for run in snap.runs:
             state = "diverged" if run.diverged else ("training" if run.active and snap.running
