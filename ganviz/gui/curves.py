@@ -349,9 +349,14 @@ class CurvesPanel(QWidget):
         if specs != self._specs:
             self._build(specs, snap.real)
         self._diverged = tuple(r.diverged for r in snap.runs)
+        before = (self._history_key, self._eq1_key)
         self._update_history(snap.history, snap.config)
         self._update_legend()
         self._update_eq1()
+        if (self._history_key, self._eq1_key) != before:
+            # settle the auto-ranges (and so the axes) now: pyqtgraph would do it at the start
+            # of the next paint, and the axes it changes then cost a second full repaint
+            self.view.scene().prepareForPaint()
 
     # ------------------------------------------------------------- building
     def _remove(self, item) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QAbstractGraphicsShapeItem,
     QApplication,
+    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QWidget,
@@ -163,6 +164,22 @@ def _cosmetic_pens_scaled(scenes: Sequence[QGraphicsScene], factor: float) -> It
             undo()
 
 
+@contextlib.contextmanager
+def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """Draw every item afresh meanwhile: items the window keeps as device pixmaps (see
+    ``panels.CACHED_LAYERS``) would otherwise come out as pixmaps of the window's resolution
+    and pens, and as raster images in an SVG. Cache modes are restored afterwards."""
+    cached = [(item, item.cacheMode()) for scene in scenes for item in scene.items()
+              if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+    for item, _ in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)
+
+
 def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
     views = [w for w in widgets if isinstance(w, QGraphicsView)]
     for w in widgets:
@@ -201,7 +218,8 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        with _cosmetic_pens_scaled(_scenes(widgets), scale):
+        scenes = _scenes(widgets)
+        with _uncached(scenes), _cosmetic_pens_scaled(scenes, scale):
             _render_stack(painter, widgets)
     finally:
         painter.end()
@@ -257,7 +275,7 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        with _cosmetic_pens_scaled([scene], scale):
+        with _uncached([scene]), _cosmetic_pens_scaled([scene], scale):
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
@@ -276,7 +294,8 @@ def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
 
     def paint(painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        plot_item.scene().render(painter, target, source)
+        with _uncached([plot_item.scene()]):
+            plot_item.scene().render(painter, target, source)
 
     return _svg_bytes(size, path, "ganviz plot", paint)
 
@@ -317,8 +336,9 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
     size = _stack_size(widgets)
-    data = _svg_bytes(size, path, "ganviz comparison",
-                      lambda painter: _render_stack(painter, widgets))
+    with _uncached(_scenes(widgets)):
+        data = _svg_bytes(size, path, "ganviz comparison",
+                          lambda painter: _render_stack(painter, widgets))
     return _write(path, data)
 
 

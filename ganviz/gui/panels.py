@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 from ganviz.contract import (
     FULL_NAMES,
@@ -19,6 +20,7 @@ from ganviz.contract import (
 )
 from ganviz.geometry import arrow_segments, circles, polylines
 from ganviz.gui import theme
+from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.viewstate import ViewState
 
 FIELD_COLOR = "#7fd6ff"
@@ -30,6 +32,10 @@ DENSITY_DECADES = 3.0
 MAX_COLUMNS = 4
 PANEL_BACKGROUND = "#000004"  # inferno's lowest colour
 SIGMA_LEVELS = 32  # fakes of learned-sigma runs: brushes prepared once, indexed per frame
+FAKE_SIZE = 3.5  # pixels
+FAKE_COLOR = (255, 255, 255, 170)
+CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
+# only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
 
 
 def sigma_color_range(real: RealData) -> tuple[float, float]:
@@ -55,8 +61,8 @@ class RunPanel:
         vb = self.plot.getViewBox()
         vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[spec.estimator], width=3))
         vb.setBackgroundColor(PANEL_BACKGROUND)
-        self.density = pg.ImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
-        self.disc = pg.ImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
+        self.density = RasterImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
+        self.disc = RasterImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
         self.real = pg.PlotDataItem(pen=pg.mkPen(REAL_COLOR, width=1), connect="finite")
         self.manifold = pg.PlotCurveItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
                                          connect="finite")
@@ -65,7 +71,10 @@ class RunPanel:
         self.smooth = pg.PlotCurveItem(pen=pg.mkPen(SMOOTH_COLOR, width=1), connect="pairs")
         self.fake_field = pg.PlotCurveItem(pen=pg.mkPen(FAKE_FIELD_COLOR, width=1),
                                            connect="pairs")
-        self.fakes = pg.ScatterPlotItem(size=3.5, pen=None, brush=pg.mkBrush(255, 255, 255, 170))
+        cmap = pg.colormap.get(theme.SIGMA_CMAP)
+        sigma_brushes = [pg.mkBrush(cmap.map(k / (SIGMA_LEVELS - 1), mode="byte"))
+                         for k in range(SIGMA_LEVELS)]  # learned sigma: colour index 1 + bin
+        self.fakes = DotsItem(FAKE_SIZE, [pg.mkBrush(FAKE_COLOR), *sigma_brushes])
         self.note = pg.TextItem(anchor=(0, 0), color=theme.FOREGROUND)
         self.items = {
             "density": self.density, "disc": self.disc, "manifold": self.manifold,
@@ -77,11 +86,12 @@ class RunPanel:
             self.plot.addItem(item)
         self.note.setZValue(100)
         self.plot.addItem(self.note)
+        for name in CACHED_LAYERS:  # redrawn under the moving fakes every frame: blit, not stroke
+            item = self.items[name]
+            item = item.curve if isinstance(item, pg.PlotDataItem) else item
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._extent = 0.0
         self._rect = QRectF()
-        cmap = pg.colormap.get(theme.SIGMA_CMAP)
-        self._sigma_brushes = [pg.mkBrush(cmap.map(k / (SIGMA_LEVELS - 1), mode="byte"))
-                               for k in range(SIGMA_LEVELS)]
         self.views: ViewProbes | None = None
         self.fakes_drawn: FakeProbes | None = None
         self.set_title(diverged=False, active=True)
@@ -159,10 +169,9 @@ class RunPanel:
             lo, hi = sigma_color_range(real)
             frac = (np.log10(np.maximum(fakes.fake_sigma[r], 1e-12)) - lo) / (hi - lo)
             bins = np.clip((frac * (SIGMA_LEVELS - 1)).round(), 0, SIGMA_LEVELS - 1).astype(int)
-            self.fakes.setData(x=pts[:, 0], y=pts[:, 1],
-                               brush=[self._sigma_brushes[k] for k in bins])
+            self.fakes.set_points(pts, 1 + bins)
         else:
-            self.fakes.setData(x=pts[:, 0], y=pts[:, 1])
+            self.fakes.set_points(pts)
 
     def _draw_note(self, views: ViewProbes, r: int) -> None:
         mean, p10, p90 = views.sigma_stats[r]
