@@ -269,6 +269,12 @@ class TrainingLoop:
         self._reset(self.cfg)  # a config the device cannot run raises to the caller
         self._publish()
         last_frame = time.perf_counter()
+        # Publish on a deadline, not "a whole interval after the last one": steps come in
+        # whole units, so waiting until the interval has passed overshoots by up to a
+        # step every frame (~10 ms steps at 1/30 s gave 29 frames/s). A step is taken only
+        # if it ends no more than half a step past the deadline.
+        deadline = last_frame + self.frame_interval
+        step_cost = 0.0
         while not stop.is_set():
             self._drain()
             self._take_compiled()
@@ -280,7 +286,9 @@ class TrainingLoop:
                 budget = self.steps_per_frame if self.steps_per_frame > 0 else None
                 n = 0
                 while not stop.is_set():
+                    started = time.perf_counter()
                     self._one_step(trainer)
+                    step_cost = 0.8 * step_cost + 0.2 * (time.perf_counter() - started)
                     n += 1
                     if self.pending_steps:
                         self.pending_steps -= 1
@@ -288,7 +296,7 @@ class TrainingLoop:
                             break
                     if budget is not None and n >= budget:
                         break
-                    if time.perf_counter() - last_frame >= self.frame_interval:
+                    if time.perf_counter() + step_cost / 2 >= deadline:
                         break
                     if not self.commands.empty():
                         break
@@ -301,10 +309,11 @@ class TrainingLoop:
             if stop.is_set():  # leave at once: no probes, no last snapshot
                 break
             now = time.perf_counter()
-            if self._changed and now - last_frame >= self.frame_interval:
+            if self._changed and now + step_cost / 2 >= deadline:
                 self._refresh_probes()
                 self._publish()
                 last_frame = now
+                deadline = max(deadline + self.frame_interval, now + self.frame_interval / 2)
 
     def _wait_for_command(self, stop: threading.Event, timeout: float) -> None:
         try:

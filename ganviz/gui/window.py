@@ -41,7 +41,7 @@ RECORD_FPS = 10
 LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 Hz
-PUBLISH_INTERVAL = 1 / 40
+PUBLISH_INTERVAL = 1 / 34
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 
