@@ -33,6 +33,7 @@ from ganviz.checkpoint import (
 from ganviz.config import Config
 from ganviz.data import DataSource
 from ganviz.device import resolve_device
+from ganviz.draws import fill_runs
 from ganviz.history import METRIC_COLUMNS, MetricHistory  # noqa: F401  (re-exported)
 from ganviz.nets import build_discriminator, build_generator
 from ganviz.optim import BatchedOptimizer
@@ -189,19 +190,16 @@ class Trainer:
 
     def _normal(self, n: int, width: int) -> torch.Tensor:
         """Per-run standard normal draws [R, n, width] from each active run's own generator
-        (drawn in place: the same numbers as ``torch.randn(n, width, generator=gen)``)."""
-        out = torch.zeros(self.n_runs, n, width, device=self.device)
-        for r, gen in enumerate(self.noise):
-            if self.active[r]:
-                out[r].normal_(generator=gen)
-        return out
+        (the same numbers as ``torch.randn(n, width, generator=gen)``; zeros when paused)."""
+        out = torch.empty(self.n_runs, n, width, device=self.device)
+        return fill_runs(out, self.active,
+                         lambda r, row: row.normal_(generator=self.noise[r]))
 
     def _real(self, n: int) -> torch.Tensor:
-        out = torch.zeros(self.n_runs, n, 2, device=self.device)
-        for r, gen in enumerate(self.noise):
-            if self.active[r]:
-                out[r] = self.data.batch(n, gen)
-        return out
+        """Per-run real minibatches [R, n, 2], each from its run's own generator."""
+        out = torch.empty(self.n_runs, n, 2, device=self.device)
+        return fill_runs(out, self.active,
+                         lambda r, row: row.copy_(self.data.batch(n, self.noise[r])))
 
     # ----------------------------------------------------------------- step
     def step(self) -> None:
