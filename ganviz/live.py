@@ -166,6 +166,7 @@ class TrainingLoop:
             notice, opened = carry_out(command, self.trainer)
             if opened is not None:
                 self._install(opened)
+                self._start_compile()
                 self.running = False
             self.notice = notice
         except (SessionFileError, CheckpointError, ConfigError) as exc:
@@ -196,7 +197,6 @@ class TrainingLoop:
         if not trainer.history:
             trainer.evaluate()
         self._refresh_probes(force=True)
-        self._start_compile()
 
     # ----------------------------------------------------- compiled step
     def _start_compile(self) -> None:
@@ -236,6 +236,7 @@ class TrainingLoop:
         cfg = cfg.validate()
         trainer = Trainer(cfg, resolve_device(cfg.train.device))  # may refuse: nothing changed
         self._install(trainer)
+        self._start_compile()
         self._pause_runs()
 
     def _pause_runs(self) -> None:

@@ -177,3 +177,21 @@ def test_switched_off_compiler_is_said_and_compile_setting_off_means_eager(cfg):
 
 def test_default_preset_compiles_on_by_default():
     assert load_preset("default").train.compile is True
+
+
+def test_every_network_option_compiles_and_agrees_with_eager(compiling):
+    """One config through the other branches: batch norm in G, maxout and leaky ReLU in D,
+    a uniform latent, the minimax loss, real-data noise, SGD with momentum, a sigma schedule."""
+    cfg = small_config(seeds=[3]).with_overrides({
+        "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
+                  "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
+        "train": {"loss": "minimax", "real_noise": True, "optimizer": "sgd",
+                  "momentum": 0.5, "sigma_schedule": "linear", "sigma_final": 0.02},
+    })
+    eager, fast = Trainer(cfg, "cpu"), _compiled_trainer(cfg)
+    for _ in range(2):
+        eager.step()
+        fast.step()
+    for a, b in zip(_params(eager), _params(fast), strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+    assert not any(eager.diverged_list())
