@@ -434,13 +434,18 @@ def format_report(result: dict[str, Any]) -> str:
                      "bench; they compete for the cores, so these figures may be low")
     return "\n".join(lines)
 
-def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:
+def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> tuple[float, str]:
     """Training steps per second of the bare trainer (evaluating every ``eval.every`` steps,
-    as the window's worker does), on ``threads`` torch threads, after a short warm-up."""
+    as the window's worker does), on ``threads`` torch threads, after a short warm-up; on
+    the compiled step when the config asks for it and it compiles. Also which step ran."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         trainer = Trainer(cfg, resolve_device(cfg.train.device))
+        path = "eager step"
+        if cfg.train.compile:
+            trainer, _, unavailable = _compiled_trainer(cfg, trainer.device)
+            path = "eager step" if unavailable else "compiled step"
         for _ in range(20):
             trainer.step()
         start_step, t0 = trainer.step_count, time.perf_counter()
@@ -448,7 +453,7 @@ def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> float:
             trainer.step()
             if trainer.step_count % cfg.eval.every == 0:
                 trainer.evaluate()
-        return (trainer.step_count - start_step) / (time.perf_counter() - t0)
+        return (trainer.step_count - start_step) / (time.perf_counter() - t0), path
     finally:
         torch.set_num_threads(previous)
 

@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from multiprocessing.connection import wait
@@ -95,6 +96,13 @@ def _child_main(cfg: Config, commands: Any, conn: Any, stop: Any, frame_interval
     the window decide (it closes, and stops this process through ``stop``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The compiler works in its own thread, without a pool of worker processes beside the
+    # window; and tqdm (which torch's compiler uses) gets a thread lock instead of its
+    # default multiprocessing semaphore, which this process's os._exit would leak.
+    os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
     from ganviz.allocator import keep_memory_for_training
     from ganviz.live import TrainingLoop  # torch: only ever imported in this process
 

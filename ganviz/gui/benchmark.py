@@ -17,9 +17,12 @@ from typing import Any
 from ganviz.config import Config
 from ganviz.contract import Play
 
+COMPILE_TIMEOUT = 180.0  # seconds the window may take to switch to the compiled step
 
-def _headless_rate(cfg: Config, seconds: float, threads: int) -> float:
-    """Steps per second of the plain trainer (with its evaluations), after a warm-up."""
+
+def _headless_rate(cfg: Config, seconds: float, threads: int) -> tuple[float, str]:
+    """Steps per second of the plain trainer (with its evaluations), after a warm-up, and
+    which step it ran (compiled when the config asks for it and it compiles)."""
     from ganviz.bench import headless_steps_per_sec
 
     return headless_steps_per_sec(cfg, seconds, threads)
@@ -35,7 +38,7 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     from ganviz.gui.window import MainWindow
 
     threads = training_threads(cfg.train.threads, leave_for_gui=True)
-    headless = _headless_rate(cfg, seconds, threads)
+    headless, headless_path = _headless_rate(cfg, seconds, threads)
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
     window = MainWindow(cfg)
@@ -46,6 +49,11 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
         app.processEvents()
         time.sleep(0.005)
     window.training.send(Play())
+    compiling = time.perf_counter() + COMPILE_TIMEOUT  # measure the step that stays
+    while (window.snapshot is None or window.snapshot.step_path.endswith("compiling…")) and (
+            time.perf_counter() < compiling):
+        app.processEvents()
+        time.sleep(0.005)
     warm = time.perf_counter() + 1.5
     while time.perf_counter() < warm:
         app.processEvents()
@@ -61,6 +69,7 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     window_cpu = time.process_time() - cpu0
     end_step = window.snapshot.step if window.snapshot else 0
     frames = window.frames - start_frames
+    step_path = window.snapshot.step_path if window.snapshot else ""
     window.close()
     app.processEvents()
     gui_rate = (end_step - start_step) / elapsed
@@ -69,6 +78,8 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "worker_threads": threads,
         "headless_steps_per_sec": round(headless, 1),
+        "headless_step": headless_path,
+        "window_step": step_path,
         "window_steps_per_sec": round(gui_rate, 1),
         "throughput_fraction": round(gui_rate / headless, 3) if headless > 0 else 0.0,
         "frames_per_sec": round(frames / elapsed, 1),
@@ -82,9 +93,10 @@ def format_gui_report(result: dict[str, Any]) -> str:
     return (
         f"ganviz bench --gui ({result['runs']} runs, {result['worker_threads']} worker thread(s),"
         f" {result['seconds']} s)\n"
-        f"headless training:     {result['headless_steps_per_sec']:8.1f} steps/s\n"
+        f"headless training:     {result['headless_steps_per_sec']:8.1f} steps/s  "
+        f"({result['headless_step']})\n"
         f"training with window:  {result['window_steps_per_sec']:8.1f} steps/s  "
-        f"({100 * result['throughput_fraction']:.0f}% of headless)\n"
+        f"({100 * result['throughput_fraction']:.0f}% of headless; {result['window_step']})\n"
         f"frames drawn:          {result['frames_per_sec']:8.1f} per second\n"
         f"window process CPU:    {result['window_cpu_ms_per_frame']:8.2f} ms per frame"
     )
