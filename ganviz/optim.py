@@ -31,6 +31,23 @@ def _per_run(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return x.view(-1, *([1] * (like.dim() - 1)))
 
 
+def _keep_finite(olds: Sequence[Sequence[torch.Tensor]],
+                 news: Sequence[Sequence[torch.Tensor]], mask: torch.Tensor,
+                 steps: torch.Tensor) -> torch.Tensor:
+    """Copy each new tensor over its old one (in place) for the runs in ``mask`` whose new
+    values are all finite, count their steps; return which runs stayed finite."""
+    finite = torch.ones_like(mask)
+    for group in news:
+        for x in group:
+            finite = finite & torch.isfinite(x).flatten(1).all(1)
+    ok = mask & finite
+    for old_group, new_group in zip(olds, news, strict=True):
+        for old, x in zip(old_group, new_group, strict=True):
+            old.copy_(torch.where(_per_run(ok, old), x, old))
+    steps.add_(ok.to(steps.dtype))
+    return finite
+
+
 @torch.no_grad()
 def adam_update(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
                 m: Sequence[torch.Tensor], v: Sequence[torch.Tensor], steps: torch.Tensor,
@@ -48,24 +65,13 @@ def adam_update(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
     t = steps + 1
     c1 = (1 - hyper[1] ** t).to(dtype)
     c2 = (1 - hyper[2] ** t).to(dtype)
-    new = []
-    finite = torch.ones_like(mask)
+    news = []
     for p, g, m0, v0 in zip(params, grads, m, v, strict=True):
         m1 = torch.lerp(m0, g, 1 - b1)
         v1 = torch.lerp(v0, g * g, 1 - b2)
         denom = (v1 / _per_run(c2, p)).sqrt() + eps
-        p1 = p - lr * (m1 / _per_run(c1, p)) / denom
-        for x in (m1, v1, p1):
-            finite = finite & torch.isfinite(x).flatten(1).all(1)
-        new.append((p1, m1, v1))
-    ok = mask & finite
-    for p, m0, v0, (p1, m1, v1) in zip(params, m, v, new, strict=True):
-        keep = _per_run(ok, p)
-        p.copy_(torch.where(keep, p1, p))
-        m0.copy_(torch.where(keep, m1, m0))
-        v0.copy_(torch.where(keep, v1, v0))
-    steps.add_(ok.to(steps.dtype))
-    return finite
+        news.append((p - lr * (m1 / _per_run(c1, p)) / denom, m1, v1))
+    return _keep_finite(list(zip(params, m, v, strict=True)), news, mask, steps)
 
 
 @torch.no_grad()
@@ -76,21 +82,11 @@ def sgd_update(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor],
     function; same contract as :func:`adam_update` (``v`` is unused)."""
     dtype = params[0].dtype
     lr, momentum = hyper[0].to(dtype), hyper[4].to(dtype)
-    new = []
-    finite = torch.ones_like(mask)
+    news = []
     for p, g, m0 in zip(params, grads, m, strict=True):
         m1 = momentum * m0 + g
-        p1 = p - lr * m1
-        for x in (m1, p1):
-            finite = finite & torch.isfinite(x).flatten(1).all(1)
-        new.append((p1, m1))
-    ok = mask & finite
-    for p, m0, (p1, m1) in zip(params, m, new, strict=True):
-        keep = _per_run(ok, p)
-        p.copy_(torch.where(keep, p1, p))
-        m0.copy_(torch.where(keep, m1, m0))
-    steps.add_(ok.to(steps.dtype))
-    return finite
+        news.append((p - lr * m1, m1))
+    return _keep_finite(list(zip(params, m, strict=True)), news, mask, steps)
 
 
 class BatchedOptimizer:
