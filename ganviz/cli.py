@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                          default=500, help="save the checkpoint every N steps (default 500)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    bench = sub.add_parser("bench", help="measure batched against separate training")
+    bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
+                                          "this machine's matmul peak")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda")
     bench.add_argument("--quick", action="store_true", help="short measurement (for tests)")
