@@ -441,10 +441,10 @@ def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> tuple[f
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        trainer = Trainer(cfg, resolve_device(cfg.train.device))
-        path = "eager step"
+        device = resolve_device(cfg.train.device)
+        trainer, path = Trainer(cfg, device), "eager step"
         if cfg.train.compile:
-            trainer, _, unavailable = _compiled_trainer(cfg, trainer.device)
+            trainer, _, unavailable = _compiled_trainer(cfg, device)
             path = "eager step" if unavailable else "compiled step"
         for _ in range(20):
             trainer.step()

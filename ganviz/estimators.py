@@ -58,8 +58,12 @@ def evaluation_points(names: Names, mu: Tensor, sigma: Sigma, eps: Tensor) -> Te
     if isinstance(names, str):
         name = _check_name(names)
         return mu if name == "plugin" else x_path.detach() if name == "score" else x_path
-    is_plugin = _mask(names, "plugin", mu, mu.dim())
-    is_score = _mask(names, "score", mu, mu.dim())
+    return _points(mu, x_path, _mask(names, "plugin", mu, mu.dim()),
+                   _mask(names, "score", mu, mu.dim()))
+
+
+def _points(mu: Tensor, x_path: Tensor, is_plugin: Tensor, is_score: Tensor) -> Tensor:
+    """Per run: mu (plugin), x_path detached (score), else x_path (pathwise)."""
     return torch.where(is_plugin, mu, torch.where(is_score, x_path.detach(), x_path))
 
 
@@ -81,7 +85,7 @@ def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: T
     no branches on tensor values (the compiled training step calls this); f is called once.
     """
     x_path = mu + s * eps
-    x = torch.where(is_plugin, mu, torch.where(is_score, x_path.detach(), x_path))
+    x = _points(mu, x_path, is_plugin, is_score)
     # 0 * sigma keeps sigma in the graph, so plugin runs get an exact zero gradient (not None).
     zero = 0 * s.sum(dim=(-2, -1))
     fx = f(x)

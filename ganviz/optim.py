@@ -27,6 +27,18 @@ def _finite_rows(flat: torch.Tensor) -> torch.Tensor:
     return torch.isfinite(flat.amin(1)) & torch.isfinite(flat.amax(1))
 
 
+def _laid_out_like(grad: torch.Tensor | None, param: torch.Tensor) -> torch.Tensor:
+    """``grad`` (zeros for None) with its parameter's strides, without a copy when it is
+    contiguous, so a compiled update, which checks strides, always sees the same layout."""
+    if grad is None:
+        return torch.zeros_like(param)
+    if grad.stride() == param.stride():
+        return grad
+    if grad.is_contiguous() and param.is_contiguous():
+        return grad.as_strided(param.shape, param.stride())
+    return torch.empty_like(param).copy_(grad)
+
+
 def _per_run(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return x.view(-1, *([1] * (like.dim() - 1)))
 
@@ -136,10 +148,14 @@ class BatchedOptimizer:
         :func:`sgd_update`), to be called with :meth:`update_args`."""
         return adam_update if self.kind == "adam" else sgd_update
 
-    def update_args(self, grads: Sequence[torch.Tensor], mask: torch.Tensor) -> tuple:
+    def update_args(self, grads: Sequence[torch.Tensor | None], mask: torch.Tensor) -> tuple:
         """The arguments of :meth:`pure_update` for ``grads`` and ``mask``."""
-        return (self.params, list(grads), self.m, self.v if self.v else self.m, self.steps,
-                mask, self.hyper())
+        return (self.params, self._full(grads), self.m, self.v if self.v else self.m,
+                self.steps, mask, self.hyper())
+
+    def _full(self, grads: Sequence[torch.Tensor | None]) -> list[torch.Tensor]:
+        """One gradient per parameter, laid out like it (None: zeros)."""
+        return [_laid_out_like(g, p) for p, g in zip(self.params, grads, strict=True)]
 
     def _views(self, flat: torch.Tensor) -> list[torch.Tensor]:
         """Per-parameter views [R, *shape] of a flat [R, P] buffer."""
@@ -149,8 +165,7 @@ class BatchedOptimizer:
     @torch.no_grad()
     def step(self, grads: Sequence[torch.Tensor | None], mask: torch.Tensor) -> torch.Tensor:
         """Apply one update to the runs in ``mask`` [R] (bool); return which runs stayed finite."""
-        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(self.params, grads,
-                                                                         strict=True)]
+        grads = self._full(grads)
         torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1, out=self._grad)
         if self.kind == "adam":
             self._adam()

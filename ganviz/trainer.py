@@ -55,16 +55,6 @@ def _seed64(*parts: int) -> int:
     return h
 
 
-def _laid_out_like(grad: torch.Tensor, param: torch.Tensor) -> torch.Tensor:
-    """``grad`` with its parameter's strides (no copy when it is contiguous), so a
-    compiled update, which checks strides, always sees the same layout."""
-    if grad.stride() == param.stride():
-        return grad
-    if grad.is_contiguous() and param.is_contiguous():
-        return grad.as_strided(param.shape, param.stride())
-    return torch.empty_like(param).copy_(grad)
-
-
 class Trainer:
     """All runs of one config, trained in lock step as one batched model."""
 
@@ -235,8 +225,6 @@ class Trainer:
         """Update the masked runs whose loss is finite (with ``update``, a pure compiled
         update, or the optimiser's own step); freeze the ones that go non-finite."""
         finite_loss = torch.isfinite(loss.detach())
-        grads = [torch.zeros_like(p) if g is None else _laid_out_like(g, p)
-                 for p, g in zip(opt.params, grads, strict=True)]
         wanted = mask & finite_loss
         if update is None:
             finite = opt.step(grads, wanted)
