@@ -1,8 +1,8 @@
 """The compiled training step (``torch.compile``, inductor), and compiling it without waiting.
 
-:func:`compile_step` compiles a trainer's step functions (:mod:`ganviz.step`: the
-discriminator losses, the estimator surrogates with their backward passes, the optimiser
-updates) for its current spec and runs each once on copies of the trainer's tensors, so all
+:func:`compile_step` compiles a trainer's step (:mod:`ganviz.step`: each half, D's update
+and G's update, as one graph of losses, their gradient and the optimiser's update) for its
+current spec and runs it once on copies of the trainer's tensors, so all
 compiling happens there and the training state is never touched. The trainer keeps its eager
 step until :meth:`~ganviz.trainer.Trainer.use_functions` hands it the compiled one.
 :class:`BackgroundCompile` does the same in a thread while training goes on eagerly.
@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from ganviz.optim import BatchedOptimizer
-from ganviz.step import NetParams, StepFunctions, bind, d_losses, g_terms
+from ganviz.step import NetParams, StepFunctions, bind, d_losses, d_step, g_step, g_terms
 from ganviz.trainer import Trainer
 
 
@@ -64,18 +64,17 @@ def _param_copies(params: NetParams) -> NetParams:
                      copy(params.betas))
 
 
-def _warm_optimizer(opt: BatchedOptimizer, update: Callable[..., Any]) -> None:
-    """Run ``update`` once on a scratch optimiser laid out like ``opt``."""
-    params = [nn.Parameter(p.detach().clone()) for p in opt.params]
-    scratch = BatchedOptimizer(params, opt.kind, opt.lr, opt.betas, opt.momentum, opt.eps)
-    grads = [torch.zeros_like(p) for p in params]
-    mask = torch.ones(params[0].shape[0], dtype=torch.bool, device=params[0].device)
-    update(*scratch.update_args(grads, mask))
+def _scratch_optimizer(opt: BatchedOptimizer, params: tuple[torch.Tensor, ...]
+                       ) -> BatchedOptimizer:
+    """A fresh optimiser like ``opt`` over ``params`` (copies), to warm the compiled step on."""
+    return BatchedOptimizer(list(params), opt.kind, opt.lr, opt.betas, opt.momentum, opt.eps)
 
 
 def compile_step(trainer: Trainer) -> StepFunctions:
     """The trainer's step compiled for its current spec, warmed up (compiled) on copies.
 
+    Each half of the step (D's update, G's update) is one compiled graph: losses, their
+    gradient and the optimiser (:func:`ganviz.step.d_step`, :func:`~ganviz.step.g_step`).
     Raises :class:`CompileUnavailable` when it cannot be compiled here.
     """
     if _switched_off():
@@ -83,27 +82,28 @@ def compile_step(trainer: Trainer) -> StepFunctions:
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir()))
     spec = trainer.step_spec()
     dev = trainer.device
+    for net, opt in ((trainer.G, trainer.opt_g), (trainer.D, trainer.opt_d)):
+        if [id(p) for p in net.params().flat()] != [id(p) for p in opt.params]:
+            raise CompileUnavailable("the optimiser's parameters are not the network's, "
+                                     "in the same order")
     fns = StepFunctions(
-        spec,
-        _compile(bind(d_losses, spec)),
-        _compile(bind(g_terms, spec)),
-        _compile(trainer.opt_d.pure_update()),
-        _compile(trainer.opt_g.pure_update()),
+        spec, bind(d_losses, spec), bind(g_terms, spec),
+        _compile(bind(d_step, spec, trainer.opt_d.pure_update())),
+        _compile(bind(g_step, spec, trainer.opt_g.pure_update())),
         compiled=True,
     )
     g, d = _param_copies(trainer.G.params()), _param_copies(trainer.D.params())
+    opt_g = _scratch_optimizer(trainer.opt_g, g.flat())
+    opt_d = _scratch_optimizer(trainer.opt_d, d.flat())
     b, r = spec.batch, trainer.n_runs
     fixed = trainer.fixed_sigma().clone()
+    mask = torch.ones(r, dtype=torch.bool, device=dev)
     try:
         noise = torch.zeros(r, b, spec.noise_width, device=dev)
         real = torch.zeros(r, b, 2, device=dev)
-        loss = fns.d_losses(g, d, noise, real, fixed)
-        torch.autograd.grad(loss.sum(), list(d.weights) + list(d.biases), allow_unused=True)
+        fns.d_step(g, d, noise, real, fixed, *opt_d.pure_state(), mask, opt_d.hyper())
         noise = torch.zeros(r, b, spec.latent_dim + 2, device=dev)
-        terms = fns.g_terms(g, d, noise, fixed)
-        torch.autograd.grad(terms.sum(), list(g.weights) + list(g.biases), allow_unused=True)
-        _warm_optimizer(trainer.opt_d, fns.update_d)
-        _warm_optimizer(trainer.opt_g, fns.update_g)
+        fns.g_step(g, d, noise, fixed, *opt_g.pure_state(), mask, opt_g.hyper())
     except Exception as exc:  # any compiler failure means: stay eager, say why
         raise CompileUnavailable(_reason(exc)) from None
     return fns

@@ -145,13 +145,12 @@ class BatchedOptimizer:
 
     def pure_update(self):
         """This optimiser's update as a pure function (:func:`adam_update` or
-        :func:`sgd_update`), to be called with :meth:`update_args`."""
+        :func:`sgd_update`), to be called with :meth:`pure_state` and :meth:`hyper`."""
         return adam_update if self.kind == "adam" else sgd_update
 
-    def update_args(self, grads: Sequence[torch.Tensor | None], mask: torch.Tensor) -> tuple:
-        """The arguments of :meth:`pure_update` for ``grads`` and ``mask``."""
-        return (self.params, self._full(grads), self.m, self.v if self.v else self.m,
-                self.steps, mask, self.hyper())
+    def pure_state(self) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+        """(m, v, steps) as :meth:`pure_update` takes them (SGD: v is m, unused)."""
+        return self.m, self.v if self.v else self.m, self.steps
 
     def _full(self, grads: Sequence[torch.Tensor | None]) -> list[torch.Tensor]:
         """One gradient per parameter, laid out like it (None: zeros)."""

@@ -44,6 +44,16 @@ class NetParams:
     gammas: Sequence[Tensor] = ()
     betas: Sequence[Tensor] = ()
 
+    def flat(self) -> tuple[Tensor, ...]:
+        """All tensors in the order of the module's ``parameters()`` (and its optimiser)."""
+        return (*self.weights, *self.biases, *self.gammas, *self.betas)
+
+    def with_flat(self, flat: Sequence[Tensor]) -> NetParams:
+        """The same structure holding ``flat`` (laid out as :meth:`flat` gives them)."""
+        n, k = len(self.weights), len(self.gammas)
+        return NetParams(tuple(flat[:n]), tuple(flat[n:2 * n]), tuple(flat[2 * n:2 * n + k]),
+                         tuple(flat[2 * n + k:]))
+
 
 def activate(h: Tensor, net: NetSpec, fresh: bool) -> Tensor:
     """The hidden activation; in place when ``fresh`` (``h`` is a new tensor nobody saved)
@@ -176,28 +186,78 @@ def g_terms(spec: StepSpec, g: NetParams, d: NetParams, noise: Tensor, fixed_sig
                            _flags(spec.score, mu, 3), spec.baseline, any(spec.score))
 
 
+Update = Callable[..., Tensor]
+"""A pure optimiser update, ``update(params, grads, m, v, steps, mask, hyper) -> finite``
+(:func:`ganviz.optim.adam_update` or :func:`~ganviz.optim.sgd_update`)."""
+
+
+@torch.no_grad()
+def d_step(spec: StepSpec, update: Update, g: NetParams, d: NetParams, noise: Tensor,
+           real: Tensor, fixed_sigma: Tensor, m: Sequence[Tensor], v: Sequence[Tensor],
+           steps: Tensor, mask: Tensor, hyper: Tensor) -> tuple[Tensor, Tensor]:
+    """One whole discriminator update as one pure function: :func:`d_losses`, its gradient
+    (``torch.func.grad``) and ``update`` of D's parameters in place, for the runs in
+    ``mask`` whose loss and new values are finite. Returns (losses [R], finite [R]).
+
+    Compiled, it is one graph (forward, backward and optimiser fused, one call a step);
+    the eager step computes the same with autograd and the optimiser's own step.
+    """
+
+    def losses(flat: tuple[Tensor, ...]) -> tuple[Tensor, Tensor]:
+        loss = d_losses(spec, g, d.with_flat(flat), noise, real, fixed_sigma)
+        return loss.sum(), loss
+
+    return _descend(losses, d.flat(), update, m, v, steps, mask, hyper)
+
+
+@torch.no_grad()
+def g_step(spec: StepSpec, update: Update, g: NetParams, d: NetParams, noise: Tensor,
+           fixed_sigma: Tensor, m: Sequence[Tensor], v: Sequence[Tensor], steps: Tensor,
+           mask: Tensor, hyper: Tensor) -> tuple[Tensor, Tensor]:
+    """One whole generator update (:func:`g_terms`), as :func:`d_step` is for D."""
+
+    def terms(flat: tuple[Tensor, ...]) -> tuple[Tensor, Tensor]:
+        loss = g_terms(spec, g.with_flat(flat), d, noise, fixed_sigma)
+        return loss.sum(), loss
+
+    return _descend(terms, g.flat(), update, m, v, steps, mask, hyper)
+
+
+def _descend(loss_fn: Callable[[tuple[Tensor, ...]], tuple[Tensor, Tensor]],
+             params: tuple[Tensor, ...], update: Update, m: Sequence[Tensor],
+             v: Sequence[Tensor], steps: Tensor, mask: Tensor, hyper: Tensor
+             ) -> tuple[Tensor, Tensor]:
+    """Gradient of ``loss_fn``'s first output, then ``update``; (per-run loss, finite)."""
+    grads, loss = torch.func.grad(loss_fn, has_aux=True)(params)
+    finite_loss = torch.isfinite(loss)
+    finite = update(params, grads, m, v, steps, mask & finite_loss, hyper)
+    return loss, finite & finite_loss
+
+
 @dataclass(frozen=True)
 class StepFunctions:
     """The functions one training step calls, bound to a spec: eager or compiled.
 
-    ``update_d`` and ``update_g`` are pure optimiser updates
-    (:meth:`~ganviz.optim.BatchedOptimizer.pure_update`, compiled), or None for the
-    optimisers' own eager step.
+    ``d_step`` and ``g_step`` are the compiled whole updates (:func:`d_step`,
+    :func:`g_step` bound to the spec and the optimisers' pure updates), or None: the eager
+    step then differentiates ``d_losses``/``g_terms`` with autograd and calls the
+    optimisers' own step.
     """
 
     spec: StepSpec
     d_losses: Callable[..., Tensor]
     g_terms: Callable[..., Tensor]
-    update_d: Callable[..., Tensor] | None = None
-    update_g: Callable[..., Tensor] | None = None
+    d_step: Callable[..., tuple[Tensor, Tensor]] | None = None
+    g_step: Callable[..., tuple[Tensor, Tensor]] | None = None
     compiled: bool = False
 
 
-def bind(fn: Callable[..., Tensor], spec: StepSpec) -> Callable[..., Tensor]:
-    """``fn`` with its spec argument fixed (a plain closure, which ``torch.compile`` traces)."""
+def bind(fn: Callable[..., Any], spec: StepSpec, *fixed: Any) -> Callable[..., Any]:
+    """``fn`` with its spec (and the ``fixed`` arguments after it) given: a plain closure,
+    which ``torch.compile`` traces."""
 
-    def bound(*args: Any) -> Tensor:
-        return fn(spec, *args)
+    def bound(*args: Any) -> Any:
+        return fn(spec, *fixed, *args)
 
     bound.__name__ = bound.__qualname__ = fn.__name__
     return bound

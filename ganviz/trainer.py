@@ -207,30 +207,38 @@ class Trainer:
         for _ in range(t.k_d):
             noise = self._normal(b, spec.noise_width)
             real = self._real(b)
-            loss = fns.d_losses(g, d, noise, real, fixed)
-            grads = torch.autograd.grad(loss.sum(), self.opt_d.params, allow_unused=True)
-            mask = self._apply(self.opt_d, grads, loss, mask, fns.update_d)
+            if fns.d_step is not None:
+                loss, finite = fns.d_step(g, d, noise, real, fixed, *self.opt_d.pure_state(),
+                                          mask, self.opt_d.hyper())
+            else:
+                loss = fns.d_losses(g, d, noise, real, fixed)
+                finite = self._eager_update(self.opt_d, loss, mask)
+            mask = self._settle(finite, mask)
             self.loss_d = torch.where(mask, loss.detach(), self.loss_d)
         for _ in range(t.k_g):
             noise = self._normal(b, spec.latent_dim + 2)
-            terms = fns.g_terms(g, d, noise, fixed)
-            grads = torch.autograd.grad(terms.sum(), self.opt_g.params, allow_unused=True)
-            mask = self._apply(self.opt_g, grads, terms, mask, fns.update_g)
+            if fns.g_step is not None:
+                terms, finite = fns.g_step(g, d, noise, fixed, *self.opt_g.pure_state(), mask,
+                                           self.opt_g.hyper())
+            else:
+                terms = fns.g_terms(g, d, noise, fixed)
+                finite = self._eager_update(self.opt_g, terms, mask)
+            mask = self._settle(finite, mask)
             self.loss_g = torch.where(mask, terms.detach(), self.loss_g)
         self.run_steps += mask.to(self.run_steps.dtype)
         self.step_count += 1
 
-    def _apply(self, opt: BatchedOptimizer, grads, loss: torch.Tensor,
-               mask: torch.Tensor, update=None) -> torch.Tensor:
-        """Update the masked runs whose loss is finite (with ``update``, a pure compiled
-        update, or the optimiser's own step); freeze the ones that go non-finite."""
+    @staticmethod
+    def _eager_update(opt: BatchedOptimizer, loss: torch.Tensor, mask: torch.Tensor
+                      ) -> torch.Tensor:
+        """Autograd and the optimiser's own step for the masked runs whose loss is finite;
+        which runs' loss and new values are finite."""
+        grads = torch.autograd.grad(loss.sum(), opt.params, allow_unused=True)
         finite_loss = torch.isfinite(loss.detach())
-        wanted = mask & finite_loss
-        if update is None:
-            finite = opt.step(grads, wanted)
-        else:
-            finite = update(*opt.update_args(grads, wanted))
-        finite = finite & finite_loss
+        return opt.step(grads, mask & finite_loss) & finite_loss
+
+    def _settle(self, finite: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Freeze the masked runs that went non-finite; the runs still updating."""
         self.diverged |= mask & ~finite
         return mask & finite
 
