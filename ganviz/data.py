@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -92,3 +93,28 @@ class DataSource:
         idx = torch.randint(self.train_set.shape[0], (n,), generator=generator,
                             device=self.device)
         return self.train_set[idx]
+
+    def batches(self, n: int, generators: Sequence[torch.Generator | None]) -> torch.Tensor:
+        """Minibatches [R, n, 2], run r's drawn with ``generators[r]`` (None: a paused run,
+        zeros): the same numbers as :meth:`batch` for each run. Only the draws are made
+        run by run (each run's generator, in the order :meth:`batch` uses it); the lookups
+        and the arithmetic are done for all runs at once."""
+        runs = len(generators)
+        idx = torch.zeros(runs, n, dtype=torch.long, device=self.device)
+        if self.train_set is not None:
+            for r, gen in enumerate(generators):
+                if gen is not None:
+                    torch.randint(self.train_set.shape[0], (n,), generator=gen, out=idx[r])
+            out = self.train_set[idx]
+        else:
+            m = self.mixture
+            noise = torch.zeros(runs, n, 2, device=self.device, dtype=m.means.dtype)
+            for r, gen in enumerate(generators):
+                if gen is not None:
+                    torch.multinomial(m.weights, n, replacement=True, generator=gen, out=idx[r])
+                    noise[r].normal_(generator=gen)
+            out = m.means[idx] + m.stds[idx, None] * noise
+        paused = [r for r, gen in enumerate(generators) if gen is None]
+        if paused:
+            out[paused] = 0.0
+        return out

@@ -187,9 +187,8 @@ class Trainer:
 
     def _real(self, n: int) -> torch.Tensor:
         """Per-run real minibatches [R, n, 2], each from its run's own generator."""
-        out = torch.empty(self.n_runs, n, 2, device=self.device)
-        return fill_runs(out, self.active,
-                         lambda r, row: row.copy_(self.data.batch(n, self.noise[r])))
+        return self.data.batches(n, [gen if on else None
+                                     for gen, on in zip(self.noise, self.active, strict=True)])
 
     # ----------------------------------------------------------------- step
     def step(self) -> None:

@@ -40,3 +40,21 @@ def test_fixed_training_set_is_reused():
     assert src.train_set is not None
     rows = {tuple(r) for r in src.train_set.tolist()}
     assert all(tuple(r) in rows for r in batch.tolist())
+
+
+def test_batches_for_all_runs_equal_each_runs_own_batch():
+    """The batched draw gives every run exactly the numbers of its own ``batch`` call (and
+    leaves its generator in the same state); paused runs get zeros and draw nothing."""
+    for cfg in (DataConfig(name="grid25", std=0.05), DataConfig(train_size=50)):
+        src = DataSource(cfg, torch.device("cpu"))
+        seeds = [3, 4, None, 5]
+        gens = [None if s is None else torch.Generator().manual_seed(s) for s in seeds]
+        twins = [None if s is None else torch.Generator().manual_seed(s) for s in seeds]
+        for _ in range(2):  # twice: the generators must also end in the same state
+            out = src.batches(64, gens)
+            assert out.shape == (4, 64, 2)
+            for r, twin in enumerate(twins):
+                if twin is None:
+                    assert torch.equal(out[r], torch.zeros(64, 2))
+                else:
+                    assert torch.equal(out[r], src.batch(64, twin))
