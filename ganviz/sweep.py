@@ -313,3 +313,14 @@ def plan_mismatch(sweep: Sweep, saved: Plan) -> str | None:
         if old != value:
             return f"{key} is {old!r} in {PLAN_NAME}, {value!r} here"
     return None
+
+
+def with_steps(saved: Plan, steps: int) -> Plan:
+    """A one-steps-value plan continued to ``steps`` in total (``compare --resume --steps``)."""
+    def longer(cfg: dict[str, Any]) -> dict[str, Any]:
+        return {**cfg, "train": {**cfg["train"], "steps": steps}}
+
+    units = tuple(Unit(u.key, u.group, longer(u.config), u.checkpoint_every)
+                  for u in saved.units)
+    return Plan({**saved.sweep, "steps": [steps]},
+                {k: longer(v) for k, v in saved.groups.items()}, units)
