@@ -432,8 +432,10 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
     from ganviz.runner import StopRequests
     from ganviz.sweep_run import run_sweep
 
-    with StopRequests() as stop:
-        executor = _executor(args, stop if args.ray is None else None, device)
+    # in-process, Ctrl-C stops the unit under way after its step; on Ray it interrupts
+    # the driver at once (the units keep their checkpoints for --resume)
+    with StopRequests() if args.ray is None else contextlib.nullcontext() as stop:
+        executor = _executor(args, stop, device)
         p = _sweep_plan(args, sweep, int(getattr(executor, "workers", 1)), steps_may_grow)
         try:
             run_dir = RunDir(args.out, resume=args.resume, resume_file=sw.PLAN_NAME).open()
