@@ -428,6 +428,7 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
                    steps_may_grow: bool) -> int:
     from ganviz import compare
     from ganviz import sweep as sw
+    from ganviz.checkpoint import CheckpointError
     from ganviz.rundir import RunDir, RunDirError
     from ganviz.runner import StopRequests
     from ganviz.sweep_run import run_sweep
@@ -446,6 +447,9 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
             code, paths = run_sweep(p, args.out, executor, command=compare.command_line(
                 args.argv), progress=not args.quiet, single=single,
                 figures=_figure_writer(), device=device)
+        except CheckpointError as exc:
+            _give_up(run_dir, exc)
+            raise UsageError(f"--resume: {exc}" if args.resume else str(exc)) from None
         except BaseException as exc:
             _give_up(run_dir, exc)
             raise

@@ -275,7 +275,8 @@ def plan(sweep: Sweep, workers: int = 1) -> Plan:
                 block = seeds[a:a + per]
                 ucfg = cfg.with_overrides({"runs": {"estimators": estimators, "sigmas": sigmas,
                                                     "seeds": block}})
-                key = f"{name}--{sg}--seeds{block[0]}-{block[-1]}"
+                seeds_key = f"{block[0]}-{block[-1]}" if len(block) > 1 else f"{block[0]}"
+                key = f"{name}--{sg}--seeds{seeds_key}"
                 units.append(Unit(key, name, ucfg.to_dict(), sweep.checkpoint_every))
     return Plan(sweep.to_dict(), groups, tuple(units))
 
@@ -306,9 +307,12 @@ def read_plan(out: Path) -> Plan:
 
 
 def plan_mismatch(sweep: Sweep, saved: Plan) -> str | None:
-    """Why ``sweep`` cannot resume the saved plan (the first field that differs), or None."""
+    """Why ``sweep`` cannot resume the saved plan (the first field that differs), or None.
+    The checkpoint interval may differ: it changes no number (the plan's is kept)."""
     wanted = json.loads(json.dumps(sweep.to_dict()))
     for key, value in wanted.items():
+        if key == "checkpoint_every":
+            continue
         old = saved.sweep.get(key)
         if old != value:
             return f"{key} is {old!r} in {PLAN_NAME}, {value!r} here"
