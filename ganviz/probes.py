@@ -1,7 +1,7 @@
 """What the views need, computed in torch in the training process, handed over as numpy arrays.
 
 Two entry points, both read-only with respect to training (parameters, optimiser state and
-the per-run noise generators are never touched; all randomness comes from a probe generator):
+the per-run noise generators are never touched; all randomness comes from probe generators):
 
 * :func:`compute_views` -> :class:`ViewProbes`: generator density, discriminator, gradient
   fields (plain and sigma-smoothed), fake samples, the generator manifold, sigma statistics.
@@ -15,10 +15,12 @@ H x W partition of [-extent, extent]^2, so the image covers exactly that square 
 ``a.sum() * cell**2`` is the midpoint rule for the integral. Every array is a fresh float32
 numpy array (never a view of torch storage).
 
-Randomness: by default a fixed-seed generator (:func:`default_generator`), so consecutive
-frames reuse the same latents and eps. With ``model.g_batchnorm`` the generator normalises
-with the statistics of whatever batch it sees: the probe batch for density and fakes, the
-z-grid itself for the manifold (an approximation there).
+Randomness: by default fixed-seed generators, one per run (:func:`default_generator`), so
+consecutive frames reuse the same latents and eps; a run's draws (and, with chunks sized
+independently of the run count, its numbers) never depend on which runs share the batch.
+With ``model.g_batchnorm`` the generator normalises with the statistics of whatever batch
+it sees: the probe batch for density and fakes, the z-grid itself for the manifold (an
+approximation there).
 """
 
 from __future__ import annotations

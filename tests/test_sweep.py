@@ -215,7 +215,8 @@ def _run(sweep: sw.Sweep, out: Path, workers: int, stop=None):
     out.mkdir(parents=True, exist_ok=True)
     p = sw.plan(sweep, workers)
     sw.save_plan(p, out)
-    return run_sweep(p, out, InProcess(stop), command="test", progress=False)
+    return run_sweep(p, out, InProcess(stop), command="test", progress=False,
+                     single=len(p.groups) == 1)
 
 
 class StopAfter:
@@ -230,20 +231,24 @@ class StopAfter:
 
 
 def test_interrupted_sweep_resumes_to_the_uninterrupted_numbers(tmp_path):
-    sweep = _sweep(units={"seeds": 1, "checkpoint_every": 1})
+    sweep = sw.parse_sweep({"protocols": ["pacgan-grid"], "seeds": 2, "steps": 4,
+                            "overrides": SMALL, "units": {"seeds": 1, "checkpoint_every": 1}})
     whole = tmp_path / "whole"
     assert _run(sweep, whole, 1)[0] == 0
     cut = tmp_path / "cut"
     code, paths = _run(sweep, cut, 1, stop=StopAfter(11))  # two units done, one half-way
     assert code == 130 and paths == []
+    cut_units = sorted((cut / "units").iterdir())
+    assert len(cut_units) == 3 and (cut / "units" / "pacgan-grid--sigma0.05--seeds0"
+                                    ) in cut_units
+    assert code == 130 and paths == []
     assert not (cut / "results.csv").exists()
     log = (cut / "sweep.log").read_text()
     assert "stopped at step" in log and log.count(" done in ") == 2
     plan = sw.read_plan(cut)
-    code, _ = run_sweep(plan, cut, InProcess(), command="test", progress=False)
+    code, _ = run_sweep(plan, cut, InProcess(), command="test", progress=False, single=True)
     assert code == 0 and "resumed at step" in (cut / "sweep.log").read_text()
-    for name in ("results.csv", "veegan-ring/results.csv", "pacgan-grid/metrics.csv",
-                 "pacgan-grid/summary.json"):
+    for name in ("results.csv", "metrics.csv", "summary.json"):
         assert _csv(cut / name) == _csv(whole / name), name
 
 
