@@ -88,9 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--device", default=None, help="auto, cpu or cuda")
     compare.add_argument("--out", type=_out_arg, required=True, help="output folder")
     compare.add_argument("--resume", action="store_true",
-                         help="continue from OUT/checkpoint.pt")
+                         help="continue from the units' checkpoints in OUT (--steps may grow)")
     compare.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every", MAX_STEPS),
-                         default=500, help="save the checkpoint every N steps (default 500)")
+                         default=500, help="save each unit's checkpoint every N steps "
+                                           "(default 500)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     _ray_arg(compare)
 
