@@ -1,4 +1,5 @@
-"""Command line: ``train`` and ``bench`` headless; no subcommand opens the window.
+"""Command line: ``train``, ``compare``, ``sweep`` and ``bench`` headless; no subcommand
+opens the window.
 
 Bad input prints one line ``ganviz: error: FIELD: what is allowed`` and exits with 2.
 """
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", type=_seconds_arg("--quit-after"), default=None,
                         metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
-    sub = parser.add_subparsers(dest="command", metavar="{train,compare,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare,sweep,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
     src = train.add_mutually_exclusive_group()
@@ -87,10 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--device", default=None, help="auto, cpu or cuda")
     compare.add_argument("--out", type=_out_arg, required=True, help="output folder")
     compare.add_argument("--resume", action="store_true",
-                         help="continue from OUT/checkpoint.pt")
+                         help="continue from the units' checkpoints in OUT (--steps may grow)")
     compare.add_argument("--checkpoint-every", type=_int_arg("--checkpoint-every", MAX_STEPS),
-                         default=500, help="save the checkpoint every N steps (default 500)")
+                         default=500, help="save each unit's checkpoint every N steps "
+                                           "(default 500)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    _ray_arg(compare)
+
+    sweep = sub.add_parser("sweep", help="protocols x sigma values x seeds x steps from a TOML "
+                           "file: one folder of results per protocol and a combined table")
+    sweep.add_argument("file", type=Path, metavar="FILE", help="the sweep file (TOML)")
+    sweep.add_argument("--out", type=_out_arg, required=True, help="output folder")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue the sweep in OUT from its units' checkpoints")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _ray_arg(sweep)
 
     bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
                                           "this machine's matmul peak")
@@ -103,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=_seconds_arg("--seconds", low=1.0), default=10.0,
                        help="measuring time of --gui (default 10, 1 to 3600)")
     return parser
+
+
+def _ray_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        help="run the units on Ray: alone, a local Ray on all cores; with "
+                             "ADDRESS (e.g. ray://head:10001 or auto), join that cluster")
 
 
 def _int_arg(name: str, high: int):
@@ -324,13 +342,11 @@ def _give_up(run_dir, exc: BaseException) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Train the protocol over seeds, then tabulate and draw the final evaluation."""
+    """Train the protocol over seeds (a one-protocol sweep), then tabulate and draw it."""
     from ganviz import compare
     from ganviz.config import ConfigError
     from ganviz.device import resolve_device
-    from ganviz.live import snapshot_of
-    from ganviz.runner import run_training
-    from ganviz.trainer import Trainer
+    from ganviz.sweep import Sweep
 
     sigmas = _split("--sigma", args.sigma, float) if args.sigma is not None else None
     try:
@@ -344,47 +360,127 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise UsageError(f"--device ({exc})") from None
         raise
     device = resolve_device(cfg.train.device)
-    if args.resume and not (args.out / "checkpoint.pt").is_file():
-        raise UsageError(f"--resume: no checkpoint.pt in {args.out}")
-    if args.resume:
-        from ganviz.trainer import CheckpointError, read_checkpoint
+    sweep = Sweep((args.protocol,), tuple(range(args.seeds)), tuple(cfg.runs.sigmas),
+                  (cfg.train.steps,),
+                  checkpoint_every=args.checkpoint_every)
+    unit_device = "cuda" if args.device == "cuda" else "cpu"
+    if unit_device == "cuda" and device.type != "cuda":
+        unit_device = device.type
+    return _sweep_command(args, sweep, unit_device, single=True, steps_may_grow=True)
 
-        try:
-            why = compare.resume_mismatch(cfg, read_checkpoint(args.out / "checkpoint.pt")
-                                          ["config"])
-        except CheckpointError as exc:
-            raise UsageError(f"--resume: {exc}") from None
-        if why is not None:
-            raise UsageError(f"--resume: {args.out} was made with other options ({why}); "
-                             "give the same --protocol, --seeds and --sigma")
-    run_dir = open_run_dir(args.out, args.resume)
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file: every protocol's results in its folder, plus a combined table."""
+    from ganviz.sweep import load_sweep
+
+    sweep = load_sweep(args.file)
+    devices = {sweep.group_config(p, s).train.device for _, p, s in sweep.group_names()}
+    return _sweep_command(args, sweep, "cuda" if "cuda" in devices else "cpu", single=False,
+                          steps_may_grow=False)
+
+
+def _executor(args: argparse.Namespace, stop, device: str):
+    """In-process units, or Ray's (``--ray``: a local Ray, or the cluster at ADDRESS)."""
+    from ganviz.sweep_run import InProcess
+
+    if args.ray is None:
+        return InProcess(stop, device)
+    if device != "cpu":
+        raise UsageError(f"--ray: units run on the CPU; --device {device} runs in-process only")
     try:
-        code = run_training(cfg, device, args.out, resume=args.resume,
-                            checkpoint_every=args.checkpoint_every, progress=not args.quiet)
-        if code != 0:  # interrupted: the tables wait for the finished run (--resume)
-            return code
-        trainer = Trainer.from_checkpoint(args.out / "checkpoint.pt", device=device)
-        paths = compare.write_results(trainer, args.out, compare.command_line(args.argv))
+        from ganviz.ray_executor import RayExecutor
+    except ImportError as exc:
+        raise UsageError(f"--ray: Ray is not available ({exc}); install it with the "
+                         "README's commands, or run without --ray") from None
+    return RayExecutor(args.ray or None)
+
+
+def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: bool):
+    """The plan to run: a new one, or the one saved in OUT when resuming (which must be of
+    the same sweep; ``compare`` may raise the steps)."""
+    from ganviz import sweep as sw
+
+    if not args.resume:
+        return sw.plan(sweep, workers)
+    if not (args.out / sw.PLAN_NAME).is_file():
+        if (args.out / "checkpoint.pt").is_file():
+            raise UsageError(f"--resume: {args.out} was made by compare before sweeps (one "
+                             f"checkpoint.pt, no {sw.PLAN_NAME}); it cannot be continued "
+                             "as a sweep: run again into another --out")
+        raise UsageError(f"--resume: no {sw.PLAN_NAME} in {args.out}")
+    saved = sw.read_plan(args.out)
+    why = sw.plan_mismatch(sweep, saved)
+    if why is not None and steps_may_grow and why.startswith("steps "):
+        old = saved.sweep["steps"][0]
+        new = sweep.steps[0]
+        if new < old:
+            raise UsageError(f"--steps: {args.out} was planned for {old} steps; give at "
+                             f"least that many")
+        saved = sw.with_steps(saved, new)
+        why = sw.plan_mismatch(sweep, saved)
+    if why is not None:
+        same = "--protocol, --seeds and --sigma" if steps_may_grow else "sweep file"
+        raise UsageError(f"--resume: {args.out} was made with other options ({why}); give "
+                         f"the same {same}")
+    return saved
+
+
+def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool,
+                   steps_may_grow: bool) -> int:
+    from ganviz import compare
+    from ganviz import sweep as sw
+    from ganviz.checkpoint import CheckpointError
+    from ganviz.rundir import RunDir, RunDirError
+    from ganviz.runner import StopRequests
+    from ganviz.sweep_run import run_sweep
+
+    # in-process, Ctrl-C stops the unit under way after its step; on Ray it interrupts
+    # the driver at once (the units keep their checkpoints for --resume)
+    with StopRequests() if args.ray is None else contextlib.nullcontext() as stop:
+        executor = _executor(args, stop, device)
+        p = _sweep_plan(args, sweep, int(getattr(executor, "workers", 1)), steps_may_grow)
         try:
-            from ganviz.gui.eq1figure import write_equation1_figure
-            from ganviz.gui.headless import write_density_figure
-        except ImportError:
-            print("figures skipped: they need PySide6 and pyqtgraph", file=sys.stderr)
-        else:
-            paths.append(write_density_figure(snapshot_of(trainer),
-                                              compare.best_and_worst(trainer),
-                                              args.out / "densities.png"))
-            paths.append(write_equation1_figure(compare.equation1_by_group(trainer),
-                                                trainer.cfg.data.std,
-                                                args.out / "equation1.png"))
-    except BaseException as exc:
-        _give_up(run_dir, exc)
-        raise
-    finally:
-        run_dir.close()
-    print(f"results in {args.out}/: {', '.join(p.name for p in paths)}")
+            run_dir = RunDir(args.out, resume=args.resume, resume_file=sw.PLAN_NAME).open()
+        except RunDirError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            sw.save_plan(p, args.out)
+            code, paths = run_sweep(p, args.out, executor, command=compare.command_line(
+                args.argv), progress=not args.quiet, single=single,
+                figures=_figure_writer(), device=device)
+        except CheckpointError as exc:
+            _give_up(run_dir, exc)
+            raise UsageError(f"--resume: {exc}" if args.resume else str(exc)) from None
+        except BaseException as exc:
+            _give_up(run_dir, exc)
+            raise
+        finally:
+            run_dir.close()
+    if code != 0:
+        return code
+    print(f"results in {args.out}/: {', '.join(str(p.relative_to(args.out)) for p in paths)}")
     print((args.out / "results.md").read_text(), end="")
-    return code
+    return 0
+
+
+def _figure_writer():
+    """What draws a group's figures (densities.png, equation1.png), or None without Qt."""
+    try:
+        from ganviz.gui.eq1figure import write_equation1_figure
+        from ganviz.gui.headless import write_density_figure
+    except ImportError:
+        print("figures skipped: they need PySide6 and pyqtgraph", file=sys.stderr)
+        return None
+    from ganviz import compare
+    from ganviz.live import snapshot_of
+
+    def draw(trainer, folder: Path) -> list[Path]:
+        return [write_density_figure(snapshot_of(trainer), compare.best_and_worst(trainer),
+                                     folder / "densities.png"),
+                write_equation1_figure(compare.equation1_by_group(trainer),
+                                       trainer.cfg.data.std, folder / "equation1.png")]
+
+    return draw
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -438,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv
-        if args.command in ("train", "compare", "bench"):  # processes that train
+        if args.command in ("train", "compare", "sweep", "bench"):  # processes that train
             from ganviz.allocator import keep_memory_for_training
 
             keep_memory_for_training()
@@ -446,6 +542,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "compare":
             return cmd_compare(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
         if args.command == "bench":
             return cmd_bench(args)
         return cmd_window(args)

@@ -272,10 +272,17 @@ def equation1_by_group(trainer: Trainer) -> list[GroupCurves]:
     return out
 
 
-def write_results(trainer: Trainer, out: Path, command: str) -> list[Path]:
-    """results.md and results.csv (atomically) into ``out``, with the gradient noise."""
+def result_groups(trainer: Trainer) -> list[dict[str, Any]]:
+    """The rows of the results table: :func:`aggregate` with late modes and gradient noise."""
     noise, late = gradient_noise(trainer), late_modes(trainer)
-    groups = aggregate(trainer, {r: {**late[r], **noise[r]} for r in noise})
+    return aggregate(trainer, {r: {**late[r], **noise[r]} for r in noise})
+
+
+def write_results(trainer: Trainer, out: Path, command: str,
+                  groups: list[dict[str, Any]] | None = None) -> list[Path]:
+    """results.md and results.csv (atomically) into ``out``, with the gradient noise
+    (``groups``: the rows of :func:`result_groups`, when already computed)."""
+    groups = result_groups(trainer) if groups is None else groups
     md, csv_path = out / "results.md", out / "results.csv"
     write_text_atomic(md, results_markdown(groups, trainer.cfg, command, trainer.step_count))
     write_text_atomic(csv_path, results_csv(groups))

@@ -23,3 +23,26 @@ def fill_runs(out: torch.Tensor, active: Sequence[bool],
         else:
             out[r].zero_()
     return out
+
+
+def seed64(*parts: int) -> int:
+    """A 63-bit seed mixed from integers (FNV-style; the same parts give the same seed)."""
+    h = 0x243F6A8885A308D3
+    for p in parts:
+        h = (h * 0x100000001B3 ^ (p & 0xFFFFFFFFFFFFFFFF)) % (2**63 - 1)
+    return h
+
+
+def run_generators(device: torch.device | str, seeds: Sequence[int],
+                   *parts: int) -> list[torch.Generator]:
+    """One generator per run, seeded from ``parts`` and that run's seed: a run's draws then
+    depend on its own seed only, never on which runs share the batch."""
+    return [torch.Generator(device=device).manual_seed(seed64(*parts, s)) for s in seeds]
+
+
+def normal_runs(gens: Sequence[torch.Generator], n: int, width: int,
+                device: torch.device | str) -> torch.Tensor:
+    """Standard normal draws [R, n, width], row r from ``gens[r]`` (the same numbers as
+    ``torch.randn(n, width, generator=gens[r])``)."""
+    out = torch.empty(len(gens), n, width, device=device)
+    return fill_runs(out, [True] * len(gens), lambda r, row: row.normal_(generator=gens[r]))

@@ -71,10 +71,30 @@ def grid_js_divergence(samples: torch.Tensor, reference: torch.Tensor, extent: f
 
 
 def relative_variance(grads: torch.Tensor) -> torch.Tensor:
-    """Relative variance of M gradient estimates [M, R, P]: E|g - mean g|^2 / |mean g|^2."""
+    """Relative variance of M gradient estimates [M, R, P]: E|g - mean g|^2 / |mean g|^2.
+
+    One run at a time, and each sum in blocks too small for torch to split over threads: a
+    reduction's split follows the size of the whole tensor and the thread count, so a
+    batched or threaded sum would round a run differently with other batch-mates or
+    threads.
+    """
+    return torch.stack([_relative_variance(grads[:, r]) for r in range(grads.shape[1])])
+
+
+def _relative_variance(grads: torch.Tensor) -> torch.Tensor:
+    """Relative variance of M estimates [M, P] of one run (a scalar)."""
     mean = grads.mean(0)
-    spread = ((grads - mean) ** 2).sum(-1).mean(0)
-    return spread / (mean**2).sum(-1).clamp_min(1e-30)
+    spread = torch.stack([_serial_sum(row) for row in (grads - mean) ** 2]).mean(0)
+    return spread / _serial_sum(mean**2).clamp_min(1e-30)
+
+
+SERIAL_BLOCK = 1 << 14  # below torch's grain size (32768): such a sum runs on one thread
+
+
+def _serial_sum(x: torch.Tensor) -> torch.Tensor:
+    """The sum of a 1-D tensor, in fixed blocks each summed on one thread (the same rounding
+    whatever the thread count)."""
+    return torch.stack([b.sum() for b in x.split(SERIAL_BLOCK)]).sum()
 
 
 def quantiles(values: torch.Tensor, qs: tuple[float, ...]) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """What the views need, computed in torch in the training process, handed over as numpy arrays.
 
 Two entry points, both read-only with respect to training (parameters, optimiser state and
-the per-run noise generators are never touched; all randomness comes from a probe generator):
+the per-run noise generators are never touched; all randomness comes from probe generators):
 
 * :func:`compute_views` -> :class:`ViewProbes`: generator density, discriminator, gradient
   fields (plain and sigma-smoothed), fake samples, the generator manifold, sigma statistics.
@@ -15,22 +15,26 @@ H x W partition of [-extent, extent]^2, so the image covers exactly that square 
 ``a.sum() * cell**2`` is the midpoint rule for the integral. Every array is a fresh float32
 numpy array (never a view of torch storage).
 
-Randomness: by default a fixed-seed generator (:func:`default_generator`), so consecutive
-frames reuse the same latents and eps. With ``model.g_batchnorm`` the generator normalises
-with the statistics of whatever batch it sees: the probe batch for density and fakes, the
-z-grid itself for the manifold (an approximation there).
+Randomness: by default fixed-seed generators, one per run (:func:`default_generator`), so
+consecutive frames reuse the same latents and eps; a run's draws (and, with chunks sized
+independently of the run count, its numbers) never depend on which runs share the batch.
+With ``model.g_batchnorm`` the generator normalises with the statistics of whatever batch
+it sees: the probe batch for density and fakes, the z-grid itself for the manifold (an
+approximation there).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ganviz.contract import FakeProbes, SigmaCurves, ViewProbes
+from ganviz.draws import normal_runs, run_generators
 from ganviz.trainer import Trainer, generator_loss
 
 SALT_VIEWS = 101
@@ -39,19 +43,23 @@ FLOOR_CELLS = 1.0  # density kernel floor h, in grid cells
 # Max floats in one hidden activation of a chunked network call: small chunks stay in the CPU
 # cache (measured fastest around 256-1024 points at R = 4, width 128); a GPU wants big ones.
 ELEMENT_BUDGET = {"cpu": 1 << 18, "cuda": 1 << 24}
+# Chunks are sized for CHUNK_RUNS runs whatever the run count, so a run's numbers never depend
+# on how many runs share the batch (a chunk's boundaries can change the rounding).
+CHUNK_RUNS = 4
 BLOCK_POINTS = 1 << 16  # shifted points materialised at once (all runs) for smoothed gradients
 SIGMA_LO, SIGMA_HI = 1e-3, 1.0
 EXP_FLOOR = -87.0  # density kernel exponent floor: e^-87 ~ 1.6e-38, the least normal float
 MANIFOLD_SPAN = {"normal": 2.5, "uniform": 1.0}
 
 
-def compute_fakes(trainer: Trainer, gen: torch.Generator | None = None) -> FakeProbes:
+def compute_fakes(trainer: Trainer, gens: Sequence[torch.Generator] | None = None
+                  ) -> FakeProbes:
     """Model samples [R, n, 2] and sigma(z) [R, n] for the current generator (no gradients)."""
     p = trainer.cfg.probe
     d = trainer.cfg.model.latent_dim
     with torch.no_grad():
         noise = _draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes), p.smooth_draws,
-                       gen)[0][:, :p.fakes]
+                       gens)[0][:, :p.fakes]
         mu, sigma = trainer.generate(trainer.latent(noise[..., :d]))
         fakes = mu + sigma * noise[..., d:]
     return FakeProbes(step=int(trainer.step_count), fakes=_np(fakes),
@@ -61,40 +69,54 @@ def compute_fakes(trainer: Trainer, gen: torch.Generator | None = None) -> FakeP
 # ------------------------------------------------------------------------------ helpers
 
 
-def default_generator(trainer: Trainer, salt: int) -> torch.Generator:
-    """The probes' default generator: a fixed seed (data seed, salt), the same every call.
+def default_generator(trainer: Trainer, salt: int) -> list[torch.Generator]:
+    """The probes' default generators, one per run: a fixed seed (data seed, salt, the run's
+    seed), the same every call.
 
     Fixed draws make successive frames comparable: each fake follows its own latent z as
-    training moves the generator, and the Monte Carlo fields do not flicker. It is separate
-    from the training noise. Pass ``trainer.probe_generator(salt)`` for fresh draws per step.
+    training moves the generator, and the Monte Carlo fields do not flicker. They are
+    separate from the training noise, and a run's draws depend only on its own seed (never
+    on its batch-mates). Pass ``trainer.probe_generators(salt)`` for fresh draws per step.
     """
-    return torch.Generator(device=trainer.device).manual_seed(_seed(trainer, salt))
+    return run_generators(trainer.device, _run_seeds(trainer), _seed(trainer, salt))
 
 
 def _seed(trainer: Trainer, salt: int) -> int:
     return (trainer.cfg.data.seed * 0x9E3779B97F4A7C15 + salt) % (2**63 - 1)
 
 
-def _draws(trainer: Trainer, salt: int, n: int, k: int,
-           gen: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A probe batch: normal draws [R, n, latent_dim + 2], then k common eps [k, 2], from gen.
+def _run_seeds(trainer: Trainer) -> tuple[int, ...]:
+    return tuple(r.seed for r in trainer.runs)
 
-    With ``gen`` None they come from :func:`default_generator`; being the same on every call,
-    they are drawn once and kept (never modify them).
+
+def _draws(trainer: Trainer, salt: int, n: int, k: int,
+           gens: Sequence[torch.Generator] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A probe batch: normal draws [R, n, latent_dim + 2], then k eps per run [R, k, 2], run
+    r's from ``gens[r]``.
+
+    With ``gens`` None they come from :func:`default_generator`; being the same on every
+    call, they are drawn once and kept (never modify them).
     """
-    if gen is not None:
-        return _normal_draws(trainer, n, gen), _common_eps(k, gen, trainer.device)
-    return _fixed_draws(_seed(trainer, salt), trainer.n_runs, n, trainer.cfg.model.latent_dim,
-                        k, str(trainer.device))
+    if gens is not None:
+        return _run_draws(gens, n, trainer.cfg.model.latent_dim, k, trainer.device)
+    return _fixed_draws(_seed(trainer, salt), _run_seeds(trainer), n,
+                        trainer.cfg.model.latent_dim, k, str(trainer.device))
 
 
 @functools.lru_cache(maxsize=4)
-def _fixed_draws(seed: int, runs: int, n: int, latent_dim: int, k: int,
+def _fixed_draws(seed: int, run_seeds: tuple[int, ...], n: int, latent_dim: int, k: int,
                  device: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The draws of :func:`_draws` for a fixed seed (cached: they never change)."""
-    gen = torch.Generator(device=device).manual_seed(seed)
-    noise = torch.randn(runs, n, latent_dim + 2, generator=gen, device=device)
-    return noise, _common_eps(k, gen, torch.device(device))
+    """The draws of :func:`_draws` for fixed seeds (cached: they never change)."""
+    gens = run_generators(device, run_seeds, seed)
+    return _run_draws(gens, n, latent_dim, k, torch.device(device))
+
+
+def _run_draws(gens: Sequence[torch.Generator], n: int, latent_dim: int, k: int,
+               device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per run: n normal draws [n, latent_dim + 2], then k antithetic eps [k, 2]."""
+    noise = normal_runs(gens, n, latent_dim + 2, device)
+    eps = torch.stack([_antithetic_eps(k, g, device) for g in gens])
+    return noise, eps
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -107,7 +129,7 @@ def _chunk(trainer: Trainer, n: int) -> int:
     m = trainer.cfg.model
     width = max(max(m.d_hidden) * m.d_maxout, 1)
     budget = ELEMENT_BUDGET.get(trainer.device.type, ELEMENT_BUDGET["cpu"])
-    return max(64, min(n, budget // (trainer.n_runs * width)))
+    return max(64, min(n, budget // (CHUNK_RUNS * width)))
 
 
 # ------------------------------------------------------------ D, forward and input gradient
@@ -269,7 +291,7 @@ def _shifted_grads(trainer: Trainer, centres: torch.Tensor, offsets: torch.Tenso
     """
     r, p = centres.shape[:2]
     k = offsets.shape[1]
-    block = max(1, BLOCK_POINTS // (r * k))
+    block = max(1, BLOCK_POINTS // (CHUNK_RUNS * k))
     fs, means, variances = [], [], []
     for a in range(0, p, block):
         x = centres[:, a:a + block, None, :] + offsets[:, None, :, :]  # [R, b, K, 2]
@@ -297,13 +319,7 @@ def _grid_points(xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     return torch.stack([xx, yy], dim=-1).reshape(-1, 2)
 
 
-def _normal_draws(trainer: Trainer, n: int, gen: torch.Generator) -> torch.Tensor:
-    """Standard normal draws [R, n, latent_dim + 2] from the probe generator."""
-    d = trainer.cfg.model.latent_dim
-    return torch.randn(trainer.n_runs, n, d + 2, generator=gen, device=trainer.device)
-
-
-def _common_eps(k: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+def _antithetic_eps(k: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
     """k standard normal 2-vectors [k, 2], in antithetic pairs (eps, -eps) when k is even."""
     half = torch.randn((k + 1) // 2, 2, generator=gen, device=device)
     return torch.cat([half, -half])[:k] if k % 2 == 0 else torch.cat([half, -half[:k // 2]])
@@ -322,7 +338,7 @@ def _density(mu: torch.Tensor, sigma: torch.Tensor, xs: torch.Tensor, ys: torch.
     log_norm = -torch.log(math.sqrt(2 * math.pi) * h)
     out = torch.zeros(r, ys.numel(), xs.numel(), device=mu.device)
     budget = ELEMENT_BUDGET.get(mu.device.type, ELEMENT_BUDGET["cpu"])
-    step = max(1, min(m, budget // (r * (xs.numel() + ys.numel()))))
+    step = max(1, min(m, budget // (CHUNK_RUNS * (xs.numel() + ys.numel()))))
     for a in range(0, m, step):
         s = slice(a, a + step)
         kx = _kernel(xs, mu[:, s, 0:1], inv[:, s], log_norm[:, s])  # [R, M, W]
@@ -372,11 +388,13 @@ def _manifold(trainer: Trainer, lines: int) -> torch.Tensor:
 # ------------------------------------------------------------------------------ probes
 
 
-def compute_views(trainer: Trainer, gen: torch.Generator | None = None) -> ViewProbes:
-    """All view arrays for the trainer's current state; deterministic given ``gen``.
+def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = None
+                  ) -> ViewProbes:
+    """All view arrays for the trainer's current state; deterministic given ``gens``.
 
-    ``gen`` (on ``trainer.device``) supplies every random draw; None means
-    :func:`default_generator` (the same latents and eps on every call).
+    ``gens`` (one per run, on ``trainer.device``) supply every random draw, run r's from
+    ``gens[r]``; None means :func:`default_generator` (the same latents and eps on every
+    call).
     """
     p = trainer.cfg.probe
     dev = trainer.device
@@ -390,7 +408,7 @@ def compute_views(trainer: Trainer, gen: torch.Generator | None = None) -> ViewP
 
         # One probe batch of latents: density uses the first density_draws, fakes the first n.
         noise, eps = _draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes),
-                            p.smooth_draws, gen)
+                            p.smooth_draws, gens)
         mu, sigma = trainer.generate(trainer.latent(noise[..., :d]))
         sig = sigma[..., 0]
         density = _density(mu[:, :p.density_draws], sig[:, :p.density_draws], xs, ys, floor)
@@ -433,11 +451,11 @@ def compute_views(trainer: Trainer, gen: torch.Generator | None = None) -> ViewP
     )
 
 
-def compute_sigma_curves(trainer: Trainer, gen: torch.Generator | None = None,
+def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | None = None,
                          sigmas: list[float] | None = None) -> SigmaCurves:
-    """The equation-1 sigma curves for the current D and fakes; deterministic given ``gen``.
+    """The equation-1 sigma curves for the current D and fakes; deterministic given ``gens``.
 
-    ``gen`` as in :func:`compute_views` (None: fixed draws, so the curves change only with
+    ``gens`` as in :func:`compute_views` (None: fixed draws, so the curves change only with
     the networks). ``sigmas`` (positive) replaces the default log grid of
     ``probe.curve_points`` values from 1e-3 to 1.
     """
@@ -452,22 +470,22 @@ def compute_sigma_curves(trainer: Trainer, gen: torch.Generator | None = None,
     else:
         raise ValueError("sigmas must be a non-empty list of positive values")
     with torch.no_grad():
-        noise, eps = _draws(trainer, SALT_CURVES, n, k, gen)  # eps [k, 2]
+        noise, eps = _draws(trainer, SALT_CURVES, n, k, gens)  # eps [R, k, 2]
         x0, _ = trainer.generate(trainer.latent(noise[..., :d]))  # [R, n, 2]
         _, g0 = _f_and_grad(trainer, x0)  # [R, n, 2]
         g0_norm = g0.norm(dim=-1)  # [R, n]
         scale = g0_norm.mean(1).clamp_min(1e-30)  # [R]
-        e2 = (eps**2).sum(-1)  # [k]
+        e2 = (eps**2).sum(-1)[:, None, :]  # [R, 1, k]
         out: dict[str, list[torch.Tensor]] = {"bias": [], "path": [], "score": [], "point": []}
 
         def score_var(w: torch.Tensor, s: float) -> torch.Tensor:
             """Per-point variance (trace) over k of w_ik eps_k / s: w [R, n, k] -> [R, n]."""
             second = (w**2 * e2).mean(2)
-            first = (w @ eps) / k  # [R, n, 2]
+            first = torch.bmm(w, eps) / k  # [R, n, 2]
             return (second - (first**2).sum(-1)).clamp_min(0) / s**2
 
         for s in sig.tolist():  # one sigma at a time keeps memory at R * n * k
-            fk, gs, gvar = _shifted_grads(trainer, x0, s * eps[None], keep_f=True)
+            fk, gs, gvar = _shifted_grads(trainer, x0, s * eps, keep_f=True)
             assert fk is not None
             out["bias"].append((gs - g0).norm(dim=-1).sum(1) / g0_norm.sum(1).clamp_min(1e-30))
             out["path"].append(gvar.mean(1).sqrt() / scale)

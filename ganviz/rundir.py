@@ -24,7 +24,7 @@ except ImportError:  # Windows: no advisory locks; folders are still never overw
 LOCK_NAME = ".ganviz.lock"
 # What a run writes; any of them marks a folder as holding a run.
 RUN_FILES = ("checkpoint.pt", "config.toml", "metrics.csv", "summary.json", "results.md",
-             "results.csv")
+             "results.csv", "sweep.json")
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 
 
@@ -53,8 +53,10 @@ class RunDir:
     refused. Folders created here are removed again by :meth:`discard` (a failed start).
     """
 
-    def __init__(self, path: Path, *, resume: bool, field: str = "--out") -> None:
+    def __init__(self, path: Path, *, resume: bool, field: str = "--out",
+                 resume_file: str = "checkpoint.pt") -> None:
         self.path = Path(path)
+        self.resume_file = resume_file  # what --resume needs, and what keeps a failed run
         self.resume = resume
         self.field = field
         self.created: list[Path] = []
@@ -72,8 +74,8 @@ class RunDir:
             existing = existing.parent
         if not existing.is_dir():
             raise RunDirError(f"{self.field}: {existing} is not a folder")
-        if self.resume and not (out / "checkpoint.pt").is_file():
-            raise RunDirError(f"--resume: no checkpoint.pt in {out}")
+        if self.resume and not (out / self.resume_file).is_file():
+            raise RunDirError(f"--resume: no {self.resume_file} in {out}")
         if not self.resume and out.is_dir() and holds_run(out):
             files = ", ".join(holds_run(out))
             raise RunDirError(f"{self.field}: {out} already holds a run ({files}); continue it "
@@ -132,7 +134,7 @@ class RunDir:
     def discard(self) -> None:
         """Remove the folders this run created (deepest first), with anything inside, unless
         training got as far as a checkpoint: that work is kept for ``--resume``."""
-        if (self.path / "checkpoint.pt").exists():
+        if (self.path / self.resume_file).exists():
             return
         for d in reversed(self.created):
             shutil.rmtree(d, ignore_errors=True)

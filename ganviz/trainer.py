@@ -33,7 +33,8 @@ from ganviz.checkpoint import (
 from ganviz.config import Config
 from ganviz.data import DataSource
 from ganviz.device import resolve_device
-from ganviz.draws import fill_runs
+from ganviz.draws import fill_runs, normal_runs, run_generators
+from ganviz.draws import seed64 as _seed64
 from ganviz.history import METRIC_COLUMNS, MetricHistory  # noqa: F401  (re-exported)
 from ganviz.nets import build_discriminator, build_generator
 from ganviz.optim import BatchedOptimizer
@@ -46,13 +47,6 @@ from ganviz.step import (
 )
 from ganviz.step import generate as step_generate
 from ganviz.step import latent as step_latent
-
-
-def _seed64(*parts: int) -> int:
-    h = 0x243F6A8885A308D3
-    for p in parts:
-        h = (h * 0x100000001B3 ^ (p & 0xFFFFFFFFFFFFFFFF)) % (2**63 - 1)
-    return h
 
 
 class Trainer:
@@ -242,25 +236,30 @@ class Trainer:
         return mask & finite
 
     # ------------------------------------------------------------ evaluation
-    def probe_generator(self, salt: int = 0) -> torch.Generator:
-        """A generator for evaluation draws that never touches the training noise."""
-        return torch.Generator(device=self.device).manual_seed(
-            _seed64(self.cfg.data.seed, self.step_count, salt))
+    def probe_generators(self, salt: int = 0) -> list[torch.Generator]:
+        """Per-run generators for evaluation draws that never touch the training noise: run
+        r's is seeded from (data seed, step, ``salt``, its own seed), so its draws do not
+        depend on which other runs share the batch."""
+        return run_generators(self.device, [r.seed for r in self.runs], self.cfg.data.seed,
+                              self.step_count, salt)
 
-    def sample_model(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n`` model samples x [R, n, 2] and their sigma(z) [R, n] (no gradients)."""
+    def sample_model(self, n: int, gens: list[torch.Generator]
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` model samples x [R, n, 2] and their sigma(z) [R, n] (no gradients), run r's
+        from ``gens[r]``."""
         d = self.cfg.model.latent_dim
         with torch.no_grad():
-            noise = torch.randn(self.n_runs, n, d + 2, generator=gen, device=self.device)
+            noise = normal_runs(gens, n, d + 2, self.device)
             mu, sigma = self.generate(self.latent(noise[..., :d]))
             return mu + sigma * noise[..., d:], sigma[..., 0]
 
-    def gradient_estimates(self, batches: int, gen: torch.Generator) -> torch.Tensor:
-        """Generator parameter-gradient estimates on independent minibatches: [M, R, P]."""
+    def gradient_estimates(self, batches: int, gens: list[torch.Generator]) -> torch.Tensor:
+        """Generator parameter-gradient estimates on independent minibatches: [M, R, P]
+        (run r's draws from ``gens[r]``)."""
         d, b = self.cfg.model.latent_dim, self.cfg.train.batch_size
         out = []
         for _ in range(batches):
-            noise = torch.randn(self.n_runs, b, d + 2, generator=gen, device=self.device)
+            noise = normal_runs(gens, b, d + 2, self.device)
             mu, sigma = self.generate(self.latent(noise[..., :d]))
             terms = estimators.surrogate_terms(self.names, self.f, mu, sigma, noise[..., d:])
             grads = torch.autograd.grad(terms.sum(), self.opt_g.params, allow_unused=True)
@@ -273,12 +272,12 @@ class Trainer:
         """Compute the metrics of every run now, append them to ``history`` and return them
         as one row per run (the columns of ``metrics.csv``)."""
         e = self.cfg.eval
-        gen = self.probe_generator(salt=1)
-        samples, sigma = self.sample_model(e.samples, gen)
+        gens = self.probe_generators(salt=1)
+        samples, sigma = self.sample_model(e.samples, gens)
         stats = metrics.mode_stats(samples, self.data.mixture)
         js = metrics.grid_js_divergence(samples, self._reference, self.extent, e.js_bins)
         q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
-        rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gen))
+        rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gens))
         columns = {
             "sigma": self.fixed_sigma(), "loss_d": self.loss_d, "loss_g": self.loss_g,
             "modes": stats["modes"], "hq_fraction": stats["hq_fraction"],

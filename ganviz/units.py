@@ -79,19 +79,21 @@ def state_bytes(state: dict[str, Any]) -> bytes:
 
 
 def run_unit(unit: Unit, store: CheckpointStore,
-             should_stop: Callable[[], bool] | None = None) -> UnitResult:
-    """Train ``unit`` on the CPU from its newest stored checkpoint (or from scratch) to its
-    configured steps, storing a checkpoint every ``unit.checkpoint_every`` steps; return its
-    final state. Eager step (see the module's docstring)."""
+             should_stop: Callable[[], bool] | None = None,
+             device: str = "cpu") -> UnitResult:
+    """Train ``unit`` on ``device`` (the CPU unless asked) from its newest stored checkpoint
+    (or from scratch) to its configured steps, storing a checkpoint every
+    ``unit.checkpoint_every`` steps; return its final state. Eager step (see the module's
+    docstring)."""
     from ganviz.trainer import Trainer
 
     cfg = from_dict(unit.config).with_overrides({"train": {"compile": False}})
     saved = store.get(unit.key)
     if saved is None:
-        trainer = Trainer(cfg, "cpu")
+        trainer = Trainer(cfg, device)
     else:
         trainer = Trainer.from_state(parse_checkpoint(saved, f"checkpoint of unit {unit.key}"),
-                                     "cpu", steps=cfg.train.steps)
+                                     device, steps=cfg.train.steps)
     start, t0 = trainer.step_count, time.perf_counter()
 
     def on_step(t: Trainer) -> None:

@@ -660,16 +660,23 @@ def test_train_resume_refuses_a_damaged_checkpoint(base, tmp_path, small_toml, c
 
 
 def test_compare_resume_refuses_a_damaged_checkpoint(base, tmp_path, capsys):
+    from ganviz import sweep as sw
+
     out = tmp_path / "out"
     out.mkdir()
-    (out / "checkpoint.pt").write_bytes(_flip_in(base.pt, "archive/data/14"))
-    before = _listing(out)
+    plan = sw.plan(sw.Sweep(("veegan-ring",), (0,), (0.01,), (5,)))
+    sw.save_plan(plan, out)
+    unit = out / "units" / plan.units[0].key
+    unit.mkdir(parents=True)
+    (unit / "checkpoint.pt").write_bytes(_flip_in(base.pt, "archive/data/14"))
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     code = main(["compare", "--protocol", "veegan-ring", "--seeds", "1", "--steps", "5",
                  "--out", str(out), "--resume", "--quiet", "--device", "cpu"])
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1
-    _one_line(err.strip(), "ganviz: error: --resume: checkpoint", "bad CRC-32")
-    assert _listing(out) == before
+    _one_line(err.strip(), "ganviz: error: --resume: checkpoint of unit veegan-ring--free",
+              "bad CRC-32")
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
 
 
 # ------------------------------------------------------ the live session

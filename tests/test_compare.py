@@ -118,7 +118,7 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
                  "--out", str(out), "--quiet", "--resume", "--device", "cpu"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.count("\n") == 0
-    assert "runs.sigmas is [0.01] in the checkpoint, [0.05] here" in err
+    assert "sigmas is [0.01] in sweep.json, [0.05] here" in err
     assert (out / "results.md").read_text() == md
 
 

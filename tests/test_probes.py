@@ -255,8 +255,8 @@ def test_probes_leave_training_untouched_and_are_deterministic() -> None:
     t, twin = make_trainer(steps=3), make_trainer(steps=3)
     before = _training_state(t)
     v1, c1 = compute_views(t), compute_sigma_curves(t)
-    v2 = compute_views(t, t.probe_generator(5))
-    c2 = compute_sigma_curves(t, t.probe_generator(6))
+    v2 = compute_views(t, t.probe_generators(5))
+    c2 = compute_sigma_curves(t, t.probe_generators(6))
     after = _training_state(t)
     assert len(before) == len(after)
     for a, b in zip(before, after, strict=True):
@@ -266,9 +266,9 @@ def test_probes_leave_training_untouched_and_are_deterministic() -> None:
     # Determinism given the generator (default: fixed seed).
     for a, b in [*zip(_arrays(v1).values(), _arrays(compute_views(t)).values(), strict=True),
                  *zip(_arrays(v2).values(),
-                      _arrays(compute_views(t, t.probe_generator(5))).values(), strict=True),
+                      _arrays(compute_views(t, t.probe_generators(5))).values(), strict=True),
                  *zip(_arrays(c2).values(),
-                      _arrays(compute_sigma_curves(t, t.probe_generator(6))).values(),
+                      _arrays(compute_sigma_curves(t, t.probe_generators(6))).values(),
                       strict=True)]:
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(v1.fakes, v2.fakes)

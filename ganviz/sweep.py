@@ -1,0 +1,330 @@
+"""Sweeps: a TOML file of protocols x sigma values x seeds x steps, and its plan of units.
+
+A sweep file::
+
+    protocols = ["veegan-ring", "pacgan-ring"]   # from ganviz.compare.PROTOCOLS
+    sigmas = [0.01, 0.05]   # optional: the fixed sigma values (runs.sigmas); default each
+                            # protocol's own
+    seeds = 10              # a count (seeds 0..9) or an explicit list, e.g. [3, 7, 11]
+    steps = 25000           # optional: an int or a list of ints (each value its own group)
+    [overrides.train]       # optional: any config field, section by section
+    lr_g = 1e-3
+    [units]
+    seeds = 5               # optional: seeds per unit (default: sized to the workers)
+    checkpoint_every = 1000
+
+A *group* is one protocol (x one steps value when there are several): its runs merge back
+into one trainer and one results table. A *unit* is one batched trainer of a group: the runs
+of one sigma group (the fixed-sigma estimators at one sigma, or the runs whose sigma does
+not come from ``runs.sigmas``: plugin and learned sigma, the ``free`` group) for one block
+of seeds. Every unit trains on the eager step, so a run's numbers depend only on its own
+settings and seed: how the runs are cut into units changes nothing but the time it takes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganviz.atomic import write_text_atomic
+from ganviz.compare import PROTOCOLS
+from ganviz.config import MAX_CONFIG_BYTES, Config, ConfigError, from_dict, load_preset
+from ganviz.errors import UserError
+from ganviz.units import Unit
+
+PLAN_NAME = "sweep.json"
+PLAN_FORMAT = "ganviz-sweep"
+PLAN_VERSION = 1
+MAX_SEEDS = 10_000
+FREE = "free"  # the sigma group of runs that do not use runs.sigmas
+TOP_KEYS = ("protocols", "sigmas", "seeds", "steps", "overrides", "units")
+UNIT_KEYS = ("seeds", "checkpoint_every")
+FIXED_BY_SWEEP = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps"}
+
+
+class SweepError(UserError):
+    """A bad sweep file or plan; ``str()`` is one line naming the field."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A parsed, validated sweep. ``steps`` holds None for "the protocol's own"."""
+
+    protocols: tuple[str, ...]
+    seeds: tuple[int, ...]
+    sigmas: tuple[float, ...] | None = None
+    steps: tuple[int | None, ...] = (None,)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seeds_per_unit: int | None = None
+    checkpoint_every: int = 1000
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for the plan file): what defines the sweep's runs and units."""
+        return {"protocols": list(self.protocols), "seeds": list(self.seeds),
+                "sigmas": None if self.sigmas is None else list(self.sigmas),
+                "steps": list(self.steps), "overrides": self.overrides,
+                "seeds_per_unit": self.seeds_per_unit,
+                "checkpoint_every": self.checkpoint_every}
+
+    def group_names(self) -> list[tuple[str, str, int | None]]:
+        """(group name, protocol, steps) of every group, in sweep order."""
+        many = len(self.steps) > 1
+        return [(f"{p}-{s}steps" if many else p, p, s) for p in self.protocols
+                for s in self.steps]
+
+    def group_config(self, protocol: str, steps: int | None) -> Config:
+        """The full config of one group: the protocol's preset, the sweep's seeds, sigmas,
+        steps and overrides, on the eager step (see the module's docstring)."""
+        over: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.overrides.items()}
+        over.setdefault("runs", {})["seeds"] = list(self.seeds)
+        if self.sigmas is not None:
+            over["runs"]["sigmas"] = list(self.sigmas)
+        train = over.setdefault("train", {})
+        if steps is not None:
+            train["steps"] = steps
+        train["compile"] = False
+        return load_preset(protocol).with_overrides(over)
+
+
+def _fail(source: str, name: str, what: str) -> SweepError:
+    return SweepError(f"{source}: {name}: {what}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _int_list(source: str, name: str, value: Any, low: int, high: int) -> list[int]:
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(_is_int(v) for v in items):
+        raise _fail(source, name, f"give a whole number or a list of them (got {value!r})")
+    bad = [v for v in items if not low <= v <= high]
+    if bad:
+        raise _fail(source, name, f"each must be from {low} to {high} (got {bad[0]})")
+    if len(set(items)) != len(items):
+        raise _fail(source, name, "each value at most once")
+    return items
+
+
+def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
+    """A validated :class:`Sweep` from a sweep file's TOML table; :class:`SweepError` (one
+    line naming the field) on anything wrong."""
+    if not isinstance(raw, dict):
+        raise SweepError(f"{source}: must be a table")
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise _fail(source, key, f"unknown field; allowed: {', '.join(TOP_KEYS)}")
+    protocols = raw.get("protocols")
+    if protocols is None:
+        raise _fail(source, "protocols", f"missing; give a list from {', '.join(PROTOCOLS)}")
+    if isinstance(protocols, str):
+        protocols = [protocols]
+    if not isinstance(protocols, list) or not protocols or not all(
+            isinstance(p, str) for p in protocols):
+        raise _fail(source, "protocols", f"give a list of names from {', '.join(PROTOCOLS)}")
+    for p in protocols:
+        if p not in PROTOCOLS:
+            raise _fail(source, "protocols", f"unknown {p!r}; allowed: {', '.join(PROTOCOLS)}")
+    if len(set(protocols)) != len(protocols):
+        raise _fail(source, "protocols", "each protocol at most once")
+    if "seeds" not in raw:
+        raise _fail(source, "seeds", "missing; give a count (e.g. 10: seeds 0..9) or a list")
+    seeds_raw = raw["seeds"]
+    if _is_int(seeds_raw):
+        if not 1 <= seeds_raw <= MAX_SEEDS:
+            raise _fail(source, "seeds", f"a count must be from 1 to {MAX_SEEDS} "
+                                         f"(got {seeds_raw})")
+        seeds = list(range(seeds_raw))
+    elif isinstance(seeds_raw, list):
+        seeds = sorted(_int_list(source, "seeds", seeds_raw, 0, 2**31 - 1))
+    else:
+        raise _fail(source, "seeds", f"give a count or a list of seeds (got {seeds_raw!r})")
+    sigmas = raw.get("sigmas")
+    if sigmas is not None:
+        if not isinstance(sigmas, list) or not sigmas or not all(
+                isinstance(s, int | float) and not isinstance(s, bool) for s in sigmas):
+            raise _fail(source, "sigmas", f"give a list of positive numbers (got {sigmas!r})")
+        sigmas = [float(s) for s in sigmas]
+        if not all(math.isfinite(s) and s > 0 for s in sigmas):
+            raise _fail(source, "sigmas", f"each must be a positive number (got {sigmas})")
+        if len(set(sigmas)) != len(sigmas):
+            raise _fail(source, "sigmas", "each value at most once")
+    steps: list[int | None] = [None]
+    if "steps" in raw:
+        steps = list(_int_list(source, "steps", raw["steps"], 1, 10**9))
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict)
+                                                  for v in overrides.values()):
+        raise _fail(source, "overrides", "give tables of config fields, e.g. [overrides.train]")
+    for section, values in overrides.items():
+        for key in values:
+            if f"{section}.{key}" in FIXED_BY_SWEEP:
+                raise _fail(source, f"overrides.{section}.{key}",
+                            f"set it with the top-level field "
+                            f"{FIXED_BY_SWEEP[f'{section}.{key}']!r}")
+    units = raw.get("units", {})
+    if not isinstance(units, dict):
+        raise _fail(source, "units", "give a table, e.g. [units] seeds = 5")
+    for key in units:
+        if key not in UNIT_KEYS:
+            raise _fail(source, f"units.{key}", f"unknown field; allowed: {', '.join(UNIT_KEYS)}")
+    per_unit = units.get("seeds")
+    if per_unit is not None and (not _is_int(per_unit) or per_unit < 1):
+        raise _fail(source, "units.seeds", f"give a whole number >= 1 (got {per_unit!r})")
+    every = units.get("checkpoint_every", 1000)
+    if not _is_int(every) or not 1 <= every <= 10**9:
+        raise _fail(source, "units.checkpoint_every", f"give a whole number >= 1 (got {every!r})")
+    sweep = Sweep(tuple(protocols), tuple(seeds), None if sigmas is None else tuple(sigmas),
+                  tuple(steps), overrides, per_unit, every)
+    for _, protocol, s in sweep.group_names():
+        try:
+            sweep.group_config(protocol, s)
+        except ConfigError as exc:
+            name = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps",
+                    "runs": "seeds/sigmas"}.get(exc.field.split("[")[0])
+            raise SweepError(f"{source}: {name or 'overrides.' + exc.field}: "
+                             f"{str(exc).split(': ', 1)[1]} (protocol {protocol})") from None
+    return sweep
+
+
+def load_sweep(path: Path) -> Sweep:
+    """Read and validate a sweep file (errors name it as ``sweep FILE``)."""
+    source = f"sweep {path}"
+    try:
+        if path.is_dir():
+            raise SweepError(f"{source}: is a folder, not a TOML file")
+        data = path.read_bytes()[:MAX_CONFIG_BYTES + 1]
+    except OSError as exc:
+        raise SweepError(f"{source}: cannot read it ({exc.strerror})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise SweepError(f"{source}: larger than {MAX_CONFIG_BYTES >> 10} KiB; a sweep file "
+                         "is a short TOML text")
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise SweepError(f"{source}: malformed TOML ({str(exc).splitlines()[0]})") from None
+    return parse_sweep(raw, source)
+
+
+# ---------------------------------------------------------------------------------- plan
+
+
+def sigma_groups(cfg: Config) -> list[tuple[str, list[str], list[float]]]:
+    """(name, estimators, sigmas) of each sigma group of a config: ``free`` (plugin and
+    learned sigma: their runs do not use runs.sigmas), then one per fixed sigma value."""
+    r = cfg.runs
+    free = [e for e in r.estimators if e == "plugin" or e == "reparam_learned"
+            or (e == "score" and r.score_learned_sigma)]
+    fixed = [e for e in r.estimators if e not in free]
+    out = [(FREE, free, list(r.sigmas))] if free else []
+    out += [(f"sigma{s:g}", fixed, [s]) for s in r.sigmas] if fixed else []
+    return out
+
+
+def seeds_per_unit(sweep: Sweep, workers: int, n_sigma_groups: int) -> int:
+    """The sweep's own, or so that there are about 2 units per worker (all seeds in one unit
+    when one worker runs them one after another: the biggest batch is the fastest)."""
+    n = len(sweep.seeds)
+    if sweep.seeds_per_unit is not None:
+        return min(sweep.seeds_per_unit, n)
+    if workers <= 1:
+        return n
+    blocks = min(n, math.ceil(2 * workers / max(1, n_sigma_groups)))
+    return math.ceil(n / blocks)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The units of a sweep and the full config of each group (for merging)."""
+
+    sweep: dict[str, Any]
+    groups: dict[str, dict[str, Any]]
+    units: tuple[Unit, ...]
+
+    def to_json(self) -> str:
+        """The plan file's text."""
+        return json.dumps({"format": PLAN_FORMAT, "version": PLAN_VERSION, "sweep": self.sweep,
+                           "groups": self.groups,
+                           "units": [{"key": u.key, "group": u.group, "config": u.config,
+                                      "checkpoint_every": u.checkpoint_every}
+                                     for u in self.units]}, indent=1) + "\n"
+
+    def units_of(self, group: str) -> list[Unit]:
+        """The units of one group."""
+        return [u for u in self.units if u.group == group]
+
+
+def plan(sweep: Sweep, workers: int = 1) -> Plan:
+    """Cut a sweep into units: group x sigma group x seed block (see :func:`seeds_per_unit`)."""
+    groups, configs = {}, []
+    for name, protocol, steps in sweep.group_names():
+        cfg = sweep.group_config(protocol, steps)
+        groups[name] = cfg.to_dict()
+        configs.append((name, cfg))
+    n_sigma = sum(len(sigma_groups(cfg)) for _, cfg in configs)
+    per = seeds_per_unit(sweep, workers, n_sigma)
+    units = []
+    seeds = list(sweep.seeds)
+    for name, cfg in configs:
+        for sg, estimators, sigmas in sigma_groups(cfg):
+            for a in range(0, len(seeds), per):
+                block = seeds[a:a + per]
+                ucfg = cfg.with_overrides({"runs": {"estimators": estimators, "sigmas": sigmas,
+                                                    "seeds": block}})
+                seeds_key = f"{block[0]}-{block[-1]}" if len(block) > 1 else f"{block[0]}"
+                key = f"{name}--{sg}--seeds{seeds_key}"
+                units.append(Unit(key, name, ucfg.to_dict(), sweep.checkpoint_every))
+    return Plan(sweep.to_dict(), groups, tuple(units))
+
+
+def save_plan(p: Plan, out: Path) -> None:
+    """Write ``OUT/sweep.json`` atomically."""
+    write_text_atomic(out / PLAN_NAME, p.to_json())
+
+
+def read_plan(out: Path) -> Plan:
+    """The plan a sweep saved in ``out`` (:class:`SweepError` naming --resume if unusable)."""
+    path = out / PLAN_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("format") != PLAN_FORMAT or raw.get("version") != PLAN_VERSION:
+            raise ValueError(f"not a {PLAN_FORMAT} version {PLAN_VERSION} file")
+        units = tuple(Unit(u["key"], u["group"], u["config"], int(u["checkpoint_every"]))
+                      for u in raw["units"])
+        for u in units:
+            from_dict(u.config)
+        for g in raw["groups"].values():
+            from_dict(g)
+        return Plan(raw["sweep"], raw["groups"], units)
+    except OSError as exc:
+        raise SweepError(f"--resume: cannot read {path} ({exc.strerror})") from None
+    except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
+        raise SweepError(f"--resume: {path} is damaged ({str(exc).splitlines()[0]})") from None
+
+
+def plan_mismatch(sweep: Sweep, saved: Plan) -> str | None:
+    """Why ``sweep`` cannot resume the saved plan (the first field that differs), or None.
+    The checkpoint interval may differ: it changes no number (the plan's is kept)."""
+    wanted = json.loads(json.dumps(sweep.to_dict()))
+    for key, value in wanted.items():
+        if key == "checkpoint_every":
+            continue
+        old = saved.sweep.get(key)
+        if old != value:
+            return f"{key} is {old!r} in {PLAN_NAME}, {value!r} here"
+    return None
+
+
+def with_steps(saved: Plan, steps: int) -> Plan:
+    """A one-steps-value plan continued to ``steps`` in total (``compare --resume --steps``)."""
+    def longer(cfg: dict[str, Any]) -> dict[str, Any]:
+        return {**cfg, "train": {**cfg["train"], "steps": steps}}
+
+    units = tuple(Unit(u.key, u.group, longer(u.config), u.checkpoint_every)
+                  for u in saved.units)
+    return Plan({**saved.sweep, "steps": [steps]},
+                {k: longer(v) for k, v in saved.groups.items()}, units)
