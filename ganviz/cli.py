@@ -436,8 +436,11 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
 
     # in-process, Ctrl-C stops the unit under way after its step; on Ray it interrupts
     # the driver at once (the units keep their checkpoints for --resume)
-    with StopRequests() if args.ray is None else contextlib.nullcontext() as stop:
+    with contextlib.ExitStack() as stack:
+        stop = stack.enter_context(StopRequests()) if args.ray is None else None
         executor = _executor(args, stop, device)
+        if hasattr(executor, "close"):  # a local Ray it started stops with the command
+            stack.callback(executor.close)
         p = _sweep_plan(args, sweep, int(getattr(executor, "workers", 1)), steps_may_grow)
         try:
             run_dir = RunDir(args.out, resume=args.resume, resume_file=sw.PLAN_NAME).open()
