@@ -18,6 +18,7 @@ from ganviz.probe_schedule import PARTS, ProbeTally
 
 FRAME_RATE = 30.0  # snapshots taken per second, as the window does
 WARMUP_TIMEOUT = 120.0  # seconds allowed for the first snapshot (trainer built, probes made)
+COMPILE_TIMEOUT = 180.0  # seconds allowed for the switch to the compiled step
 
 
 def measure_probe_share(cfg: Config, seconds: float, threads: int,
@@ -77,6 +78,9 @@ def _measure(loop: TrainingLoop, slot: LatestSlot, seconds: float, warmup: float
         if time.perf_counter() > deadline:
             raise TimeoutError("measure_probe_share: the training loop sent no snapshot")
         time.sleep(0.01)
+    deadline = time.perf_counter() + COMPILE_TIMEOUT
+    while loop.step_path.endswith("compiling…") and time.perf_counter() < deadline:
+        _take_for(slot, 0.1, failure)
     _take_for(slot, warmup, failure)
     steps0, tally0, t0 = _step(loop), loop.probe_tally.copy(), time.perf_counter()
     taken = _take_for(slot, seconds, failure)
@@ -103,7 +107,8 @@ def _take_for(slot: LatestSlot, seconds: float, failure: list[BaseException]) ->
 def _report(loop: TrainingLoop, wall: float, steps: int, before: ProbeTally,
             after: ProbeTally, taken: int) -> dict[str, Any]:
     out: dict[str, Any] = {"seconds": wall, "threads": loop.cfg.train.threads,
-                           "grid": loop.cfg.probe.grid, "steps_per_sec": steps / wall}
+                           "grid": loop.cfg.probe.grid, "steps_per_sec": steps / wall,
+                           "step_path": loop.step_path}
     for part in PARTS:
         n = after.counts[part] - before.counts[part]
         spent = after.seconds[part] - before.seconds[part]
@@ -118,7 +123,8 @@ def format_probe_share(result: dict[str, Any]) -> str:
     """One line for ``bench``: the probes' share of the worker and what it buys."""
     return (f"probes (grid {result['grid']}², {result['threads']} thread(s)): "
             f"{100 * result['probe_share']:.1f}% of the worker's time; "
-            f"{result['steps_per_sec']:.0f} steps/s; views {result['views_per_sec']:.1f}/s "
+            f"{result['steps_per_sec']:.0f} steps/s ({result['step_path']}); "
+            f"views {result['views_per_sec']:.1f}/s "
             f"at {result['views_ms']:.1f} ms, fakes {result['fakes_per_sec']:.1f}/s, "
             f"curves {result['curves_per_sec']:.2f}/s")
 
