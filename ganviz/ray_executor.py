@@ -323,7 +323,17 @@ class RayExecutor:
         task = ray.remote(_run_task).options(num_cpus=self.cpus_per_unit,
                                              max_retries=self.max_retries,
                                              retry_exceptions=False)
-        pending = {task.remote(u, relay, self.cpus_per_unit): u.key for u in units}
+        # at most one task per worker in flight: a task blocked in ray.get (on the relay)
+        # lends its CPU to Ray, which would start one more and oversubscribe the cores
+        waiting = list(units)
+        pending: dict[Any, str] = {}
+
+        def submit() -> None:
+            while waiting and len(pending) < max(1, self.workers):
+                unit = waiting.pop(0)
+                pending[task.remote(unit, relay, self.cpus_per_unit)] = unit.key
+
+        submit()
         finished = False
         failures: list[str] = []
         with _sigterm_as_interrupt():
@@ -346,6 +356,7 @@ class RayExecutor:
                             continue
                         report(key, f"done ({result.steps} steps in {result.seconds:.1f} s)")
                         yield result
+                    submit()
                 finished = True
             finally:
                 if not finished:
