@@ -30,6 +30,7 @@ import contextlib
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from ganviz.units import CheckpointStore, Unit, UnitResult, run_unit
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's address before giving up
 _WAIT_VAR = "RAY_gcs_server_port_wait_time_s"  # how many times Ray tries a head's GCS
+TOKEN_FILE = Path.home() / ".ray" / "auth_token"  # where `ray start --head` keeps its token
 
 
 class RayConnectError(UserError):
@@ -89,6 +91,18 @@ def parse_address(address: str) -> tuple[str, int]:
 # An HTTP/2 client's connection preface and an empty SETTINGS frame: a Ray head's GCS is a
 # gRPC (HTTP/2) server and answers with a SETTINGS frame of its own (type 4).
 _H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _send_token_if_any() -> None:
+    """Turn on token authentication for this process (``RAY_AUTH_MODE=token``) when this
+    machine has a Ray token (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or
+    :data:`TOKEN_FILE`) and the mode is not set: ``ray start --head`` turns token
+    authentication on (Ray 2.59 and later), and a cluster without it accepts the token
+    too (measured). Ray reads the mode when it is imported, so this comes first."""
+    has_token = (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+                 or TOKEN_FILE.is_file())
+    if has_token and "RAY_AUTH_MODE" not in os.environ and "ray" not in sys.modules:
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 def check_reachable(host: str, port: int, timeout: float = CONNECT_TIMEOUT) -> None:
@@ -234,6 +248,8 @@ class RayExecutor:
         address cannot be reached (within :data:`CONNECT_TIMEOUT` seconds)."""
         if self._started:
             return
+        if self.address is not None:
+            _send_token_if_any()
         import ray
 
         if self.address is not None:
@@ -256,9 +272,12 @@ class RayExecutor:
                 try:
                     ray.init(address=self.address, **options)
                 except Exception as exc:  # reachable, but not a Ray head (or refused us)
-                    raise RayConnectError(f"--ray: {self.address} did not accept a Ray "
-                                          f"connection ({' '.join(str(exc).split())[:200]})"
-                                          ) from None
+                    raise RayConnectError(
+                        f"--ray: {self.address} did not accept a Ray connection "
+                        f"({' '.join(str(exc).split())[:200]}); if the cluster uses token "
+                        f"authentication (ray start --head does, since Ray 2.59), give this "
+                        f"machine its token: RAY_AUTH_TOKEN, or the file {TOKEN_FILE} "
+                        f"(`ray get-auth-token` on the head)") from None
                 finally:
                     if saved is None:
                         os.environ.pop(_WAIT_VAR, None)
