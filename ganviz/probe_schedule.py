@@ -17,6 +17,7 @@ class ProbeSchedule:
     frame_interval: float
     budget: float = 0.06
     curve_interval: float = 2.0
+    max_views_gap: float = 2.0  # one slow views (e.g. while the compiler runs) stalls no longer
     views_cost: float = 0.0
     last_views: float = -1e9
     last_curves: float = -1e9
@@ -28,7 +29,7 @@ class ProbeSchedule:
         if force:
             return {"views", "fakes", "curves"}
         parts = set()
-        gap = max(self.frame_interval, self.views_cost / self.budget)
+        gap = max(self.frame_interval, min(self.views_cost / self.budget, self.max_views_gap))
         if shown["views"] != step and now - self.last_views >= gap:
             parts.add("views")
         if shown["fakes"] != step:

@@ -32,6 +32,15 @@ def test_views_keep_within_their_budget_of_time():
     assert s.due(10.5, 6, shown(5)) == {"views", "fakes"}
 
 
+def test_one_slow_views_does_not_stall_them_for_long():
+    """Views that once took 1 s (the compiler held the cores) would wait 1 / 0.06 = 17 s
+    by the budget alone; they come back after ``max_views_gap`` seconds."""
+    s = ProbeSchedule(frame_interval=0.025, budget=0.06, max_views_gap=2.0)
+    s.done({"views", "fakes", "curves"}, 10.0, views_cost=1.0)
+    assert "views" not in s.due(11.9, 5, shown(4))
+    assert "views" in s.due(12.0, 5, shown(4))
+
+
 def test_cheap_views_still_wait_one_frame_and_curves_their_interval():
     s = ProbeSchedule(frame_interval=0.025, budget=0.1, curve_interval=2.0)
     s.done({"views", "fakes", "curves"}, 10.0, views_cost=0.0001)
