@@ -67,6 +67,7 @@ def test_the_loop_tallies_what_it_recomputes(small_cfg):
     loop._reset(small_cfg)  # builds the trainer and computes every part once
     assert loop.probe_tally.counts == {"views": 1, "fakes": 1, "curves": 1}
     assert all(s > 0 for s in loop.probe_tally.seconds.values())
+    loop.schedule.views_cost = 1.0  # views wait max_views_gap (2 s), however slow the step
     loop.trainer.step()
     loop._refresh_probes()  # the views wait a frame; the fakes follow the new step
     assert loop.probe_tally.counts == {"views": 1, "fakes": 2, "curves": 1}
