@@ -24,7 +24,7 @@ from tqdm import tqdm
 from ganviz import compare
 from ganviz.atomic import write_atomic, write_text_atomic
 from ganviz.checkpoint import checkpoint_config, parse_checkpoint
-from ganviz.config import Config, from_dict
+from ganviz.config import from_dict
 from ganviz.device import training_threads
 from ganviz.outputs import write_run_outputs
 from ganviz.probes import compute_sigma_curves
@@ -311,8 +311,3 @@ def run_sweep(p: Plan, out: Path, executor: Any, *, command: str, progress: bool
         write_text_atomic(csv_path, combined_csv(rows))
         paths += [md, csv_path]
     return 0, paths
-
-
-def group_config(p: Plan, name: str) -> Config:
-    """A group's full config."""
-    return from_dict(p.groups[name])
