@@ -71,14 +71,26 @@ def activate(h: Tensor, net: NetSpec, fresh: bool) -> Tensor:
                      "allowed: relu, leaky_relu, tanh")
 
 
+NARROW_PAD = 16  # narrow outputs are computed this wide (MKL's batched GEMM: see linear)
+
+
 def linear(h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """``h @ weight + bias`` per run: [R, N, in] -> [R, N, out].
 
     An output width of 1 (D's logit) is a multiply and a sum: a batched matmul with one
     output column runs at ~2 % of this machine's matmul throughput, the sum ~10x faster.
+    Compiled, other narrow outputs (G's mu and sigma, 3 wide) are computed
+    :data:`NARROW_PAD` wide with zero columns and sliced: MKL's batched GEMM took 315 us
+    for 3 columns and 119 us for 16 at R = 16, N = 256 (its weight gradient 322 against
+    138 us); the compiled step gained ~4 % at R = 4 and 16. Eagerly, the extra pads cost
+    what the GEMM saves, so the eager step (and its numbers) stays as it was.
     """
-    if weight.shape[-1] == 1:
+    out = weight.shape[-1]
+    if out == 1:
         return (h * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias
+    if out < NARROW_PAD and torch.compiler.is_compiling():
+        pad = (0, NARROW_PAD - out)
+        return torch.baddbmm(F.pad(bias, pad), h, F.pad(weight, pad))[..., :out]
     return torch.baddbmm(bias, h, weight)
 
 
