@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ganviz.errors import UserError
-from ganviz.units import CheckpointStore, Unit, UnitResult, run_unit
+from ganviz.units import CHECKPOINT_STATE, CheckpointStore, Unit, UnitResult, run_unit
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's address before giving up
 _WAIT_VAR = "RAY_gcs_server_port_wait_time_s"  # how many times Ray tries a head's GCS
@@ -203,7 +203,7 @@ def describe(event: UnitEvent) -> str:
     """A unit's state, as the log shows it."""
     where = f"on {event.node} pid {event.pid}"
     if event.kind == "checkpoint":
-        return f"checkpoint at step {event.step}"
+        return f"{CHECKPOINT_STATE} {event.step}"
     if event.step > 0:
         return f"resumed at step {event.step} (attempt {event.attempt}) {where}"
     if event.attempt > 1:

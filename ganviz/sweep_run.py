@@ -31,7 +31,7 @@ from ganviz.probes import compute_sigma_curves
 from ganviz.runs import expand_runs
 from ganviz.sweep import Plan, SweepError
 from ganviz.trainer import Trainer
-from ganviz.units import CheckpointStore, Unit, UnitResult, run_unit
+from ganviz.units import CHECKPOINT_STATE, CheckpointStore, Unit, UnitResult, run_unit
 
 UNITS_DIR = "units"
 LOG_NAME = "sweep.log"
@@ -127,12 +127,13 @@ class Progress:
                 self.bar.update(gain)
 
     def report(self, key: str, state: str) -> None:
-        """A unit's state changed: a log line (and a line above the bar)."""
+        """A unit's state changed: a log line, and a line above the bar unless it is only a
+        checkpoint (the bar shows those; a long sweep stores thousands)."""
         line = f"unit {key} {state}"
         with self.lock:
             with self.log_path.open("a", encoding="utf-8") as fh:
                 fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
-            if self.enabled:
+            if self.enabled and not state.startswith(CHECKPOINT_STATE):
                 self.bar.write(line, file=sys.stderr)
 
     def close(self) -> None:

@@ -61,6 +61,9 @@ class CheckpointStore(Protocol):
         """Keep ``data`` as the newest checkpoint of unit ``key`` (atomically)."""
 
 
+CHECKPOINT_STATE = "checkpoint at step"  # a report's state when a checkpoint was stored
+
+
 class Executor(Protocol):
     """Runs units and yields their results as they finish (in any order)."""
 
@@ -68,7 +71,7 @@ class Executor(Protocol):
             report: Callable[[str, str], None]) -> Iterator[UnitResult]:
         """Run every unit in ``units``; ``report(key, state)`` tells the log each change of
         a unit's state (``"started"``, ``"resumed at step N"``, ``"retrying"``,
-        ``"done"``...)."""
+        ``"done"``..., and :data:`CHECKPOINT_STATE` ``N`` for a stored checkpoint)."""
 
 
 def state_bytes(state: dict[str, Any]) -> bytes:

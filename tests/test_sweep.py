@@ -269,3 +269,22 @@ def test_units_merge_into_the_trainer_of_the_whole_group(tmp_path):
     assert merged.history.rows() == whole.history.rows() or all(
         all(_same(x[k], y[k]) for k in x)
         for x, y in zip(merged.history.rows(), whole.history.rows(), strict=True))
+
+
+def test_progress_shows_state_changes_and_logs_checkpoints_too(tmp_path, capsys):
+    """Above the bar: a unit's starts, resumes and ends; its (thousands of) checkpoints go
+    to sweep.log only."""
+    from ganviz.sweep_run import LOG_NAME, Progress
+    from ganviz.units import CHECKPOINT_STATE, Unit
+
+    unit = Unit("u1", "g", {"train": {"steps": 20}})
+    bar = Progress([unit], DirectoryStore(tmp_path), tmp_path, enabled=True)
+    bar.report("u1", "started")
+    bar.report("u1", f"{CHECKPOINT_STATE} 10")
+    bar.report("u1", "done in 1.0 s")
+    bar.close()
+    err = capsys.readouterr().err
+    assert "unit u1 started" in err and "unit u1 done in 1.0 s" in err
+    assert CHECKPOINT_STATE not in err
+    log = (tmp_path / LOG_NAME).read_text()
+    assert f"unit u1 {CHECKPOINT_STATE} 10" in log and "unit u1 started" in log
