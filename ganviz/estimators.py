@@ -2,8 +2,13 @@
 
 Each estimator is a sample point (where f is evaluated) plus a surrogate loss whose autograd
 gradient w.r.t. mu and sigma is that estimator's estimate of grad J. Shapes: mu and eps are
-[..., N, D] (samples on dim -2, coordinates on dim -1); sigma is a float or a tensor
-broadcastable to [..., N, 1]; f maps x [..., N, D] to per-sample losses [..., N].
+[..., N, D] (samples on dim -2, coordinates on dim -1); f maps x [..., N, D] to per-sample
+losses [..., N]. Sigma takes one of three forms (the covariance of x given z):
+
+* isotropic: a float or a tensor broadcastable to [..., N, 1], x = mu + sigma * eps;
+* diagonal: [..., N, D], one std per coordinate, x = mu + sigma * eps elementwise;
+* full: a lower-triangular L [..., N, D, D] with a positive diagonal, x = mu + L eps
+  (covariance L L^T).
 
 ``names`` is either one estimator id for everything, or a sequence of R ids when mu has a
 leading run dimension of size R: all runs then share a single call of f.
@@ -46,15 +51,52 @@ def _mask(names: Names, wanted: str, mu: Tensor, ndim: int) -> Tensor:
 
 
 def _sigma(sigma: Sigma, mu: Tensor) -> Tensor:
-    """Sigma as a tensor broadcast to [..., N, 1] (keeps its autograd graph)."""
+    """Sigma as a tensor broadcast to [..., N, 1] (isotropic), [..., N, D] (diagonal) or
+    [..., N, D, D] (full: lower-triangular L); keeps its autograd graph."""
     s = torch.as_tensor(sigma, dtype=mu.dtype, device=mu.device)
+    d = mu.shape[-1]
+    if s.dim() == mu.dim() + 1 and s.shape[-2:] == (d, d):
+        return torch.broadcast_to(s, (*mu.shape, d))
+    if s.dim() >= 1 and s.shape[-1] == d and d > 1:
+        return torch.broadcast_to(s, mu.shape)
     return torch.broadcast_to(s, (*mu.shape[:-1], 1))
+
+
+def is_full(s: Tensor, mu: Tensor) -> bool:
+    """Whether ``s`` (as :func:`_sigma` gives it) is a full L, one dimension more than mu."""
+    return s.dim() == mu.dim() + 1
+
+
+def spread(s: Tensor, eps: Tensor, full: bool) -> Tensor:
+    """The noise part of x: ``L eps`` (full) or ``sigma * eps``."""
+    return (s @ eps.unsqueeze(-1)).squeeze(-1) if full else s * eps
+
+
+def positive_scale(s: Tensor, full: bool) -> Tensor:
+    """What must be > 0 for a density to exist: L's diagonal (full), else sigma itself."""
+    return torch.diagonal(s, dim1=-2, dim2=-1) if full else s
+
+
+def log_density(x: Tensor, mu: Tensor, s: Tensor, full: bool) -> Tensor:
+    """log N(x; mu, Sigma) per sample [..., N] for sigma in any of the three forms."""
+    d = mu.shape[-1]
+    if full:
+        y = torch.linalg.solve_triangular(s, (x - mu).unsqueeze(-1), upper=False).squeeze(-1)
+        quad = 0.5 * (y**2).sum(-1)
+        log_det = torch.log(torch.diagonal(s, dim1=-2, dim2=-1)).sum(-1)
+    elif s.shape[-1] == 1:  # isotropic
+        quad = ((x - mu) ** 2).sum(-1) / (2 * s[..., 0] ** 2)
+        log_det = d * torch.log(s[..., 0])
+    else:  # diagonal
+        quad = 0.5 * (((x - mu) / s) ** 2).sum(-1)
+        log_det = torch.log(s).sum(-1)
+    return -quad - log_det - 0.5 * d * math.log(2 * math.pi)
 
 
 def evaluation_points(names: Names, mu: Tensor, sigma: Sigma, eps: Tensor) -> Tensor:
     """Points where f is evaluated: mu (plugin), mu + sigma*eps (pathwise), detached (score)."""
     s = _sigma(sigma, mu)
-    x_path = mu + s * eps
+    x_path = mu + spread(s, eps, is_full(s, mu))
     if isinstance(names, str):
         name = _check_name(names)
         return mu if name == "plugin" else x_path.detach() if name == "score" else x_path
@@ -80,26 +122,26 @@ def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: T
                     has_score: bool) -> Tensor:
     """Per-run surrogate means, shape mu.shape[:-2], from masks instead of names.
 
-    ``s`` is sigma broadcast to [..., N, 1]; ``is_plugin`` and ``is_score`` are [R, 1, 1]
-    (or 0-dim); ``has_score`` says whether any run uses the score function. No checks and
-    no branches on tensor values (the compiled training step calls this); f is called once.
+    ``s`` is sigma as :func:`_sigma` gives it (isotropic, diagonal or full); ``is_plugin``
+    and ``is_score`` are [R, 1, 1] (or 0-dim); ``has_score`` says whether any run uses the
+    score function. No checks and no branches on tensor values (the compiled training step
+    calls this); f is called once.
     """
-    x_path = mu + s * eps
+    full = is_full(s, mu)
+    x_path = mu + spread(s, eps, full)
     x = _points(mu, x_path, is_plugin, is_score)
     # 0 * sigma keeps sigma in the graph, so plugin runs get an exact zero gradient (not None).
-    zero = 0 * s.sum(dim=(-2, -1))
+    zero = 0 * s.flatten(mu.dim() - 2).sum(-1)
     fx = f(x)
     if not has_score:
         return fx.mean(dim=-1) + zero
     # Score-function term: value f(x), gradient w * grad log p(x; mu, sigma).
     x_det = x_path.detach()
-    s_safe = torch.where(is_score, s, torch.ones_like(s))  # no inf/NaN from sigma=0 elsewhere
-    d = mu.shape[-1]
-    logp = (
-        -((x_det - mu) ** 2).sum(-1) / (2 * s_safe[..., 0] ** 2)
-        - d * torch.log(s_safe[..., 0])
-        - 0.5 * d * math.log(2 * math.pi)
-    )
+    # no inf/NaN from a zero sigma in the runs that do not use the score function
+    unit = torch.eye(mu.shape[-1], dtype=s.dtype, device=s.device) if full else 1.0
+    s_safe = torch.where(is_score.unsqueeze(-1) if full and is_score.dim() else is_score, s,
+                         torch.ones_like(s) * unit)
+    logp = log_density(x_det, mu, s_safe, full)
     f_det = fx.detach()
     w = f_det - _loo_baseline(f_det) if baseline == "leave_one_out" else f_det
     score_term = f_det + w * (logp - logp.detach())
@@ -123,9 +165,11 @@ def surrogate_terms(
     has_score = bool(is_score.any())
     if has_score:
         with torch.no_grad():
-            bad = torch.broadcast_to(is_score, s.shape) & ~(s > 0)
+            scale = positive_scale(s, is_full(s, mu))
+            bad = torch.broadcast_to(is_score, scale.shape) & ~(scale > 0)
         if bool(bad.any()):
-            raise ValueError("the score-function estimator requires sigma > 0")
+            raise ValueError("the score-function estimator requires sigma > 0 (full: a "
+                             "positive diagonal of L)")
     return estimator_terms(f, mu, s, eps, _mask(names, "plugin", mu, mu.dim()), is_score,
                            baseline, has_score)
 
