@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.errors import UserError
+from ganviz.config import ConfigError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 SUFFIXES = (*TEXT_SUFFIXES, ".npy")
@@ -30,12 +30,8 @@ HEAD_BYTES = 1 << 16  # what is read to find the header, the separator and the r
 DELIMITERS = (",", ";", "\t")
 
 
-class DataFileError(UserError):
+class DataFileError(ConfigError):
     """A data file that cannot be used; ``str()`` is one line naming the field and the file."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +231,7 @@ def _check_row_estimate(path: Path, field: str, size: int, head_bytes: int, head
 
 
 def _round_rows(n: float) -> str:
-    exp = int(math.floor(math.log10(n)))
+    exp = math.floor(math.log10(n))
     return f"{n / 10**exp:.1f}e{exp}"
 
 

@@ -20,7 +20,8 @@ import numpy as np
 # The columns of metrics.csv, in order.
 METRIC_COLUMNS = (
     "step", "run", "estimator", "seed", "sigma", "loss_d", "loss_g", "modes", "hq_fraction",
-    "reverse_kl", "js_divergence", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var",
+    "reverse_kl", "js_divergence", "energy_distance", "sigma_mean", "sigma_p10", "sigma_p90",
+    "grad_rel_var",
     "diverged",
 )
 RUN_COLUMNS = ("run", "estimator", "seed")  # per run, from the run specs
