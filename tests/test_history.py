@@ -99,7 +99,8 @@ def test_csv_is_byte_identical_to_the_old_row_writer():
     assert all(line[k] == "nan" for line in lines[1:])
     old = "".join(",".join(line[:k] + line[k + 1:]) + "\n" for line in lines)
     assert old.encode() == expected
-    assert _text(history.rows()) == _text(recorded["history"])
+    assert _text([{k: v for k, v in row.items() if k != "energy_distance"}
+                  for row in history.rows()]) == _text(recorded["history"])
     assert b"True" in expected and b"nan" in expected and b"9223372036854775807" in expected
 
 
