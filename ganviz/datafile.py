@@ -153,11 +153,14 @@ def _too_many(path: Path, field: str, rows: int | str) -> DataFileError:
 # ------------------------------------------------------------------- npy
 def _open_npy(path: Path, field: str) -> np.ndarray:
     """The array of a .npy file as a read-only memory map (its header is checked first)."""
+    with path.open("rb") as fh:
+        if fh.read(6) != b"\x93NUMPY":
+            raise DataFileError(field, f"{path}: not a valid .npy file (no NumPy header)")
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
         why = "an array of Python objects (refused: it would need pickle)" \
-            if "allow_pickle" in str(exc) or "Object arrays" in str(exc) \
+            if any(k in str(exc) for k in ("allow_pickle", "Object arrays", "Python objects")) \
             else f"not a valid .npy file ({' '.join(str(exc).split())[:120]})"
         raise DataFileError(field, f"{path}: {why}") from None
     except OSError as exc:
