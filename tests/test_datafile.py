@@ -39,6 +39,9 @@ def test_txt_whitespace_and_npy(tmp_path):
     p = tmp_path / "b.txt"
     p.write_text("1.5  2\n\n  3 4e-1   # a comment\n-5\t6\n")
     assert load_points(p).points.tolist() == [[1.5, 2], [3, 0.4], [-5, 6]]
+    semi = tmp_path / "s.csv"
+    semi.write_text("x;y\n1.5;-2\n3;4\n")
+    assert load_points(semi).points.tolist() == [[1.5, -2], [3, 4]]
     arr = np.arange(12, dtype=np.float32).reshape(4, 3)
     np.save(tmp_path / "c.npy", arr)
     got = load_points(tmp_path / "c.npy", ["2", "0"]).points
@@ -53,6 +56,7 @@ def _npy(tmp_path, name, arr, **kw):
 
 BAD = {  # name -> (how to make it, columns, words the one line must hold)
     "no numeric columns": (lambda d: _w(d, "a.csv", "a,b\nx,y\nz,w\n"), [], "no numeric"),
+    "decimal commas": (lambda d: _w(d, "a.csv", "x;y\n1,5;2,5\n3,0;4,0\n"), [], "no numeric"),
     "one column": (lambda d: _w(d, "a.txt", "1\n2\n3\n"), [], "1 column"),
     "one numeric column": (lambda d: _w(d, "a.csv", "1,a\n2,b\n"), [], "1 numeric column"),
     "nan": (lambda d: _w(d, "a.csv", "1,2\nnan,3\n4,5\n6,inf\n"), [], "2 of 4 rows"),
