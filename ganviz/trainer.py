@@ -139,8 +139,7 @@ class Trainer:
         data = DataSource(cfg.data, self.device)  # may refuse a data file: nothing changes
         self.data = data
         self._reference = data.reference(cfg.eval.samples)
-        self._reference_term = metrics.pair_distance_mean(self._reference, self._reference,
-                                                          exclude_diagonal=True)
+        self._reference_term: torch.Tensor | None = None  # E|Y - Y'|, at the first evaluation
         self.extent = data.extent()
 
     def diverged_list(self) -> list[bool]:
@@ -280,6 +279,9 @@ class Trainer:
             dict.fromkeys(("modes", "hq_fraction", "reverse_kl"),
                           torch.full((self.n_runs,), math.nan, device=self.device))
         js = metrics.grid_js_divergence(samples, self._reference, self.extent, e.js_bins)
+        if self._reference_term is None:
+            self._reference_term = metrics.pair_distance_mean(self._reference, self._reference,
+                                                              exclude_diagonal=True)
         energy = metrics.energy_distance(samples, self._reference, self._reference_term)
         q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
         rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gens))
