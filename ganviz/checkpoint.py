@@ -30,9 +30,11 @@ from ganviz.errors import UserError
 from ganviz.estimators import ESTIMATORS
 from ganviz.history import (
     ARRAY_COLUMNS,
+    LATER_COLUMNS,
     METRIC_COLUMNS,
     VALUE_COLUMNS,
     MetricHistory,
+    with_later_columns,
 )
 from ganviz.runs import RunSpec, expand_runs
 
@@ -252,6 +254,7 @@ def _check_history_rows(history: Any, runs: list[RunSpec], step: int) -> None:
     columns = set(METRIC_COLUMNS)
     for i, row in enumerate(history):
         field = f"history[{i}]"
+        row = with_later_columns(row) if isinstance(row, dict) else row
         if not isinstance(row, dict) or set(row) != columns:
             detail = ""
             if isinstance(row, dict):
@@ -297,6 +300,7 @@ def _check_history_columns(history: Any, n_runs: int, step: int) -> None:
     for key in history:
         if not isinstance(key, str):
             _fail("history", f"must be a table of metric columns (got the key {key!r})")
+    history = _with_later_tensors(history)
     if set(history) != set(ARRAY_COLUMNS):
         missing = [c for c in ARRAY_COLUMNS if c not in history]
         extra = sorted(k for k in history if k not in ARRAY_COLUMNS)
@@ -319,13 +323,25 @@ def _check_history_columns(history: Any, n_runs: int, step: int) -> None:
                                   f"history.step, {n_runs} runs; got {list(value.shape)})")
 
 
+def _with_later_tensors(history: dict[str, Any]) -> dict[str, Any]:
+    """A version-2 history stored before the :data:`~ganviz.history.LATER_COLUMNS`: those
+    columns as NaN tensors shaped like ``diverged`` (unchanged when it has them)."""
+    diverged = history.get("diverged")
+    missing = [c for c in LATER_COLUMNS if c not in history]
+    if not missing or not isinstance(diverged, torch.Tensor):
+        return history
+    nan = torch.full(tuple(diverged.shape), math.nan, dtype=torch.float64)
+    return {**history, **{c: nan.clone() for c in missing}}
+
+
 def state_history(state: dict[str, Any], estimators: list[str], seeds: list[int]
                   ) -> MetricHistory:
     """The metric history of a state that passed :func:`check_state` (version-1 rows are
     converted to columns)."""
     if state["version"] == 1:
         return MetricHistory.from_rows(state["history"], estimators, seeds)
-    return MetricHistory.from_state({k: v.numpy() for k, v in state["history"].items()},
+    return MetricHistory.from_state({k: v.numpy() for k, v in
+                                     _with_later_tensors(state["history"]).items()},
                                     estimators, seeds)
 
 

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seeds", help="comma list of integer seeds, e.g. 0,1,2")
     train.add_argument("--sigma", help="sigma value(s) of the fixed-sigma runs, comma list")
     train.add_argument("--device", help="auto (CUDA when present), cpu or cuda")
+    train.add_argument("--data", type=Path, default=None, metavar="FILE",
+                       help="train on your own 2-D points: a .csv, .txt (.tsv, .dat) or .npy "
+                            "file (the rest of the config from --preset/--config)")
+    train.add_argument("--columns", default=None, metavar="A,B",
+                       help="the two columns of --data used as x and y, by name or 0-based "
+                            "index (default: the first two numeric columns)")
     train.add_argument("--out", type=_out_arg, default=None,
                        help="output folder (default: runs/<preset or config name>, numbered "
                             "-2, -3, ... when that already holds a run)")
@@ -213,6 +219,7 @@ def resolve_config(args: argparse.Namespace):
         overrides["runs"]["seeds"] = _split("--seeds", args.seeds, int)
     if args.sigma is not None:
         overrides["runs"]["sigmas"] = _split("--sigma", args.sigma, float)
+    overrides.update(data_overrides(args))
     try:
         return base.with_overrides(overrides)
     except config.ConfigError as exc:
@@ -225,6 +232,30 @@ def resolve_config(args: argparse.Namespace):
         if exc.field == "runs" and given:
             raise UsageError(f"{'/'.join(given)} ({exc})") from None
         raise
+
+
+def data_overrides(args: argparse.Namespace) -> dict[str, dict]:
+    """The data settings ``--data FILE [--columns A,B]`` ask for (none without --data)."""
+    if args.data is None:
+        if args.columns is not None:
+            raise UsageError("--columns: give --data FILE too (the columns of which file?)")
+        return {}
+    columns = _split("--columns", args.columns, str) if args.columns is not None else []
+    if len(columns) not in (0, 2):
+        raise UsageError(f"--columns: give two columns, x and y (got {len(columns)})")
+    return {"data": {"name": "file", "file": str(args.data.absolute()), "columns": columns}}
+
+
+def check_data_file(args: argparse.Namespace, cfg) -> None:
+    """Read the config's data file once before anything is written: a bad file is one line
+    naming --data (or data.file), exit 2, and no run folder."""
+    from ganviz.datafile import load_points
+
+    if cfg.data.name != "file":
+        return
+    flags = getattr(args, "data", None) is not None
+    load_points(cfg.data.file, cfg.data.columns, field="--data" if flags else "data.file",
+                columns_field="--columns" if flags else "data.columns")
 
 
 def open_run_dir(out: Path, resume: bool):
@@ -267,6 +298,10 @@ def resume_config(args: argparse.Namespace, state: dict):
                 raise UsageError(f"--{flag}: the checkpoint's runs have {key} {old!r}, not "
                                  f"{new!r}; --resume cannot change them (train into another "
                                  "--out instead)")
+    if args.data is not None and data_overrides(args)["data"]["file"] != saved["data"]["file"]:
+        trained_on = saved["data"]["file"] or saved["data"]["name"]
+        raise UsageError(f"--data: the checkpoint was trained on {trained_on}; --resume "
+                         "cannot change the data")
     step = int(state["step"])
     steps = args.steps if args.steps is not None else saved["train"]["steps"]
     if steps < step:
@@ -292,6 +327,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ganviz.trainer import read_checkpoint
 
     name = args.config.stem if args.config is not None else preset_name(args)
+    if args.data is not None:
+        name = args.data.stem or "data"
     if args.out is not None:
         out = args.out
     elif args.resume:
@@ -306,6 +343,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg = resume_config(args, state)
     else:
         cfg = resolve_config(args)
+    check_data_file(args, cfg)
     device = resolve_device(cfg.train.device)
     if args.figures or args.gif:
         try:

@@ -27,7 +27,7 @@ from ganviz.names import ESTIMATORS
 PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 
 ESTIMATOR_IDS = ESTIMATORS
-DATASETS = ("ring8", "grid25", "custom")
+DATASETS = ("ring8", "grid25", "custom", "file")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 LATENTS = ("normal", "uniform")
 LOSSES = ("nonsaturating", "minimax")
@@ -111,6 +111,8 @@ def setting(default: Any, label: str, help: str, **declared: Any) -> Any:
 
 
 CUSTOM_ONLY = ("data.name", "custom")
+FILE_ONLY = ("data.name", "file")
+MAX_COORD = 1e6  # |x|, |y| of a mode centre of file data
 
 
 @dataclass
@@ -120,7 +122,8 @@ class DataConfig:
     name: str = setting(
         "ring8", "Dataset",
         "Target mixture: ring8 = 8 Gaussians on a circle, grid25 = a 5×5 grid, custom = "
-        "modes you place by clicking a panel (right-click removes one).",
+        "modes you place by clicking a panel (right-click removes one), file = your own "
+        "points (File > Open Data…).",
         choices=DATASETS, live=True, group="Data", row=1)
     radius: float = setting(2.0, "Radius", "Radius of the ring of 8 modes.",
                             gt=0, le=1e3, live=True, group="Data", row=2,
@@ -154,6 +157,23 @@ class DataConfig:
         0, "Train set",
         "Size of a fixed training set drawn once; 0 draws fresh samples at every step.",
         ge=0, le=10_000_000, live=True, group="Data", row=6, special="fresh samples")
+    file: str = setting(
+        "", "Data file",
+        "Your own 2-D points: a .csv, .txt (.tsv, .dat) or .npy file; they become the training "
+        "set (File > Open Data…).", live=True, errors_at="data.name")
+    columns: list[str] = setting(
+        [], "Columns",
+        "The two columns of the data file used as x and y, by name or 0-based index; none: the "
+        "first two numeric columns.",
+        max_len=2, few="give two columns, x and y", many="give two columns, x and y (got {n})",
+        live=True, errors_at="data.name")
+    centres: list[list[float]] = setting(
+        [], "Centres",
+        "Known mode centres [x, y] of file data (optional); with them the mode metrics are "
+        "computed, each mode with the Mode std.",
+        ge=-MAX_COORD, le=MAX_COORD, item_len=2, item_msg="must be [x, y]", max_len=MAX_MODES,
+        many="give at most {hi} centres (got {n})", checked_if=FILE_ONLY, live=True,
+        errors_at="data.name")
     seed: int = setting(
         1234, "Data seed", "Seed of the fixed training set and of the evaluation's real samples.",
         ge=0, le=MAX_SEED, live=True)
@@ -636,6 +656,12 @@ def _check_rules(cfg: Config) -> None:
             raise ConfigError("data.stds", f"give 0, 1 or {len(d.means)} values (one per mean)")
         if len(d.weights) not in (0, len(d.means)):
             raise ConfigError("data.weights", f"give 0 or {len(d.means)} values (one per mean)")
+    if d.name == "file":
+        if not d.file.strip():
+            raise ConfigError("data.file", "give the path of a .csv, .txt or .npy file of 2-D "
+                                           "points (File > Open Data…, or --data FILE)")
+        if len(d.columns) not in (0, 2):
+            raise ConfigError("data.columns", f"give two columns, x and y (got {len(d.columns)})")
     fixed_score = "score" in r.estimators and not r.score_learned_sigma
     if fixed_score:
         for i, s in enumerate(r.sigmas):

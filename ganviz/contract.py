@@ -87,12 +87,17 @@ class RunState:
 # ------------------------------------------------------------------ parts
 @dataclass(frozen=True, eq=False)
 class RealData:
-    """The target mixture as the views draw it."""
+    """The real data as the views draw it: the modes (none for file data without centres),
+    their stds and weights, the density's peak, and for file data a subsample of its
+    ``points`` [<= REAL_POINTS, 2] and a length ``scale`` (the spread of a point's
+    neighbourhood, for the sigma colours)."""
 
     modes: np.ndarray
     stds: np.ndarray
     weights: np.ndarray
     peak_density: float
+    points: np.ndarray | None = None
+    scale: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,5 @@
-"""The target mixtures (ring8, grid25, custom): their modes, stds and samplers."""
+"""The real data: the mixtures (ring8, grid25, custom) with their modes, stds and samplers,
+and the user's own points (file) as a fixed training set."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from ganviz.config import DataConfig
+from ganviz.datafile import load_points
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixtur
         means = [[x, y] for x in ticks for y in ticks]
         stds = [cfg.std] * 25
         weights = [1.0] * 25
+    elif cfg.name == "file":
+        means = [list(m) for m in cfg.centres]
+        stds = [cfg.std] * len(means)
+        weights = [1.0] * len(means)
     elif cfg.name == "custom":
         means = [list(m) for m in cfg.means]
         stds = list(cfg.stds) if len(cfg.stds) == len(means) else [
@@ -69,22 +75,73 @@ def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixtur
         raise ValueError(f"data.name: unknown dataset {cfg.name!r}")
     w = torch.tensor(weights, dtype=dtype)
     return Mixture(
-        means=torch.tensor(means, dtype=dtype) * cfg.scale,
+        means=torch.tensor(means, dtype=dtype).reshape(-1, 2) * cfg.scale,
         stds=torch.tensor(stds, dtype=dtype) * cfg.scale,
         weights=w / w.sum(),
     )
 
 
+def file_points(cfg: DataConfig) -> torch.Tensor:
+    """The points [N, 2] of ``cfg.file`` (columns ``cfg.columns``) times ``cfg.scale``, on
+    the CPU; a bad file raises :class:`~ganviz.datafile.DataFileError`."""
+    points = load_points(cfg.file, cfg.columns).points
+    return torch.from_numpy(points).to(torch.float32) * cfg.scale
+
+
+def data_extent(points: torch.Tensor, mixture: Mixture) -> float:
+    """Half-width of a square view around the origin that shows the points (all but the
+    farthest 0.1 %) and every mode centre, with a margin."""
+    reach = float(torch.quantile(points.abs().amax(dim=1).double(), 0.999)) if \
+        points.shape[0] <= 1 << 24 else float(points.abs().max())
+    if mixture.n_modes:
+        reach = max(reach, mixture.extent() / 1.25)
+    return float(round(1.2 * reach, 2)) if reach > 0 else 1.0
+
+
 class DataSource:
-    """Real minibatches: fresh mixture samples, or draws from a fixed training set."""
+    """Real minibatches: fresh mixture samples, or draws from a fixed training set (a sample
+    of the mixture, or the points of a data file).
+
+    ``mixture`` holds the known modes: the dataset's, or for file data the given centres
+    (``has_modes`` False without them: the mode metrics are off).
+    """
 
     def __init__(self, cfg: DataConfig, device: torch.device) -> None:
         self.mixture = build_mixture(cfg).to(device)
         self.device = device
+        self.from_file = cfg.name == "file"
         self.train_set: torch.Tensor | None = None
-        if cfg.train_size > 0:
+        if self.from_file:
+            points = file_points(cfg)
+            self._extent = data_extent(points, build_mixture(cfg))
+            if 0 < cfg.train_size < points.shape[0]:
+                gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
+                points = points[torch.randperm(points.shape[0], generator=gen)[:cfg.train_size]]
+            self.train_set = points.to(device)
+        elif cfg.train_size > 0:
             gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
             self.train_set = build_mixture(cfg).sample(cfg.train_size, gen).to(device)
+        self.seed = cfg.seed
+
+    @property
+    def has_modes(self) -> bool:
+        """Whether the data has known modes (every mixture; file data with centres)."""
+        return self.mixture.n_modes > 0
+
+    def extent(self) -> float:
+        """Half-width of the square view."""
+        return self._extent if self.from_file else self.mixture.extent()
+
+    def reference(self, n: int) -> torch.Tensor:
+        """The evaluation's data sample, fixed by the data seed: ``n`` mixture samples, or
+        ``min(n, N)`` points of a data file drawn without replacement."""
+        if not self.from_file:
+            return self.mixture.sample(n, torch.Generator(device=self.device).manual_seed(
+                self.seed))
+        assert self.train_set is not None
+        gen = torch.Generator(device="cpu").manual_seed(self.seed)
+        pick = torch.randperm(self.train_set.shape[0], generator=gen)[:n]
+        return self.train_set[pick.to(self.device)]
 
     def batch(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """One minibatch [n, 2] drawn with ``generator`` (which lives on the data's device)."""

@@ -20,9 +20,12 @@ import numpy as np
 # The columns of metrics.csv, in order.
 METRIC_COLUMNS = (
     "step", "run", "estimator", "seed", "sigma", "loss_d", "loss_g", "modes", "hq_fraction",
-    "reverse_kl", "js_divergence", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var",
+    "reverse_kl", "js_divergence", "energy_distance", "sigma_mean", "sigma_p10", "sigma_p90",
+    "grad_rel_var",
     "diverged",
 )
+# Columns added after checkpoint version 2: a history stored without them reads them as NaN.
+LATER_COLUMNS = ("energy_distance",)
 RUN_COLUMNS = ("run", "estimator", "seed")  # per run, from the run specs
 ARRAY_COLUMNS = tuple(c for c in METRIC_COLUMNS if c not in RUN_COLUMNS)  # [T, R] each
 VALUE_COLUMNS = tuple(c for c in ARRAY_COLUMNS if c not in ("step", "diverged"))  # floats
@@ -142,6 +145,7 @@ class MetricHistory:
                    seeds: Sequence[int]) -> MetricHistory:
         """The history stored by :meth:`to_state` (any array-likes, e.g. CPU tensors)."""
         out = cls(estimators, seeds)
+        state = with_later_columns(state)
         if set(state) != set(ARRAY_COLUMNS):
             raise ValueError(f"history state must hold the columns {', '.join(ARRAY_COLUMNS)}")
         steps = np.asarray(state["step"])
@@ -170,7 +174,19 @@ class MetricHistory:
         n = out.n_runs
         if len(rows) % n:
             raise ValueError(f"history must hold {n} rows per evaluation (got {len(rows)})")
+        rows = [with_later_columns(r) for r in rows]
         for t in range(0, len(rows), n):
             group = rows[t: t + n]
             out.append(group[0]["step"], {c: [r[c] for r in group] for c in APPEND_COLUMNS})
         return out
+
+
+def with_later_columns(table: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``table`` (a history state or a metrics row) with the :data:`LATER_COLUMNS` it lacks
+    added as NaN (shaped like its ``diverged`` entry); unchanged when it has them all."""
+    missing = [c for c in LATER_COLUMNS if c not in table]
+    if not missing or "diverged" not in table:
+        return table
+    nan = np.full(np.shape(table["diverged"]), np.nan) if np.ndim(table["diverged"]) else \
+        float("nan")
+    return {**table, **dict.fromkeys(missing, nan)}

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from ganviz.checkpoint import one_line
@@ -51,13 +52,26 @@ from ganviz.sessionfile import SessionFileError
 from ganviz.step import eager_functions
 from ganviz.trainer import CheckpointError, Trainer
 
+REAL_POINTS = 2000  # points of file data the views draw
+DENSITY_BINS = 64  # cells per axis of the histogram that gives file data's peak density
+
 
 def real_data(trainer: Trainer) -> RealData:
-    """Modes, stds, weights and the density's peak value of the trainer's data."""
-    mix = trainer.data.mixture
-    peak = float(mix.density(mix.means).max())
-    return RealData(mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
-                    mix.weights.cpu().numpy().copy(), peak)
+    """Modes, stds, weights and the density's peak value of the trainer's data; for file data
+    also a fixed subsample of its points (the peak is a histogram's, on the view)."""
+    data, mix = trainer.data, trainer.data.mixture
+    modes = (mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
+             mix.weights.cpu().numpy().copy())
+    if not data.from_file:
+        return RealData(*modes, float(mix.density(mix.means).max()))
+    ref = data.reference(REAL_POINTS).cpu().numpy().astype(np.float64)
+    extent = trainer.extent
+    points = data.train_set.cpu().numpy()
+    counts, _, _ = np.histogram2d(points[:, 0], points[:, 1], bins=DENSITY_BINS,
+                                  range=[[-extent, extent], [-extent, extent]])
+    cell = (2 * extent / DENSITY_BINS) ** 2
+    peak = float(counts.max() / (len(points) * cell))
+    return RealData(*modes, peak, points=ref, scale=2 * extent / DENSITY_BINS)
 
 
 class _Part:
@@ -252,8 +266,8 @@ class TrainingLoop:
         if needs_reset(self.cfg, cfg):
             raise ConfigError(needs_reset(self.cfg, cfg)[0], "needs a reset to take effect")
         data_changed = cfg.data != self.cfg.data
-        self.cfg = cfg
         self.trainer.apply_live(cfg)  # back to the eager step if the step's shape changed
+        self.cfg = cfg
         if not cfg.train.compile:
             self.trainer.use_functions(eager_functions(self.trainer.step_spec()))
             self._compile, self.step_note = None, ""

@@ -14,7 +14,7 @@ from ganviz.history import METRIC_COLUMNS, MetricHistory
 from ganviz.trainer import Trainer
 
 FINAL_METRICS = ("loss_d", "loss_g", "modes", "hq_fraction", "reverse_kl", "js_divergence",
-                 "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var")
+                 "energy_distance", "sigma_mean", "sigma_p10", "sigma_p90", "grad_rel_var")
 
 
 def metrics_csv_text(history: MetricHistory) -> str:

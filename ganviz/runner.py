@@ -161,17 +161,20 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
 
 def _progress_text(t: Trainer) -> str:
     rows = t.history.last() if t.history.last_step == t.step_count else []
-    return " ".join(f"{r['estimator'][:8]}:{r['modes']:.0f}m" for r in rows[:8])
+    return " ".join(f"{r['estimator'][:8]}:{r['modes']:.0f}m" if r["modes"] == r["modes"] else
+                    f"{r['estimator'][:8]}:{r['energy_distance']:.3f}e" for r in rows[:8])
 
 
 def _final_table(t: Trainer) -> list[str]:
     """A short table of the last evaluation, one line per run."""
-    lines = [f"{'run':<40} {'modes':>5} {'hq':>6} {'revKL':>7} {'sigma':>8}  state"]
+    lines = [f"{'run':<40} {'modes':>5} {'hq':>6} {'revKL':>7} {'JS':>6} {'energy':>7} "
+             f"{'sigma':>8}  state"]
     for spec in t.runs:
         r = t.history.final(spec.index)
         if r is None:
             continue
         state = "diverged" if r["diverged"] else "ok"
         lines.append(f"{spec.label:<40} {r['modes']:>5.0f} {r['hq_fraction']:>6.3f} "
-                     f"{r['reverse_kl']:>7.3f} {r['sigma_mean']:>8.4f}  {state}")
+                     f"{r['reverse_kl']:>7.3f} {r['js_divergence']:>6.3f} "
+                     f"{r['energy_distance']:>7.4f} {r['sigma_mean']:>8.4f}  {state}")
     return lines

@@ -107,11 +107,11 @@ class Trainer:
         cfg = cfg.validate()
         if cfg.model != self.cfg.model or cfg.runs != self.cfg.runs:
             raise ValueError("model and runs settings need a new trainer")
+        if cfg.data != self.cfg.data or cfg.eval.samples != self.cfg.eval.samples:
+            self._set_data(cfg)  # first: a refused data file leaves the trainer as it was
         t = cfg.train
         for opt, lr in ((self.opt_g, t.lr_g), (self.opt_d, t.lr_d)):
             opt.lr, opt.betas, opt.momentum = lr, (t.beta1, t.beta2), t.momentum
-        if cfg.data != self.cfg.data or cfg.eval.samples != self.cfg.eval.samples:
-            self._set_data(cfg)
         self.cfg = cfg
         if self.functions.spec != self.step_spec():  # a compiled step is for one spec
             self.functions = eager_functions(self.step_spec())
@@ -136,10 +136,11 @@ class Trainer:
 
     def _set_data(self, cfg: Config) -> None:
         """The real data, the evaluation reference sample and the view extent for ``cfg``."""
-        self.data = DataSource(cfg.data, self.device)
-        self._reference = self.data.mixture.sample(
-            cfg.eval.samples, torch.Generator(device=self.device).manual_seed(cfg.data.seed))
-        self.extent = self.data.mixture.extent()
+        data = DataSource(cfg.data, self.device)  # may refuse a data file: nothing changes
+        self.data = data
+        self._reference = data.reference(cfg.eval.samples)
+        self._reference_term: torch.Tensor | None = None  # E|Y - Y'|, at the first evaluation
+        self.extent = data.extent()
 
     def diverged_list(self) -> list[bool]:
         """Which runs have been frozen after going non-finite."""
@@ -274,14 +275,21 @@ class Trainer:
         e = self.cfg.eval
         gens = self.probe_generators(salt=1)
         samples, sigma = self.sample_model(e.samples, gens)
-        stats = metrics.mode_stats(samples, self.data.mixture)
+        stats = metrics.mode_stats(samples, self.data.mixture) if self.data.has_modes else \
+            dict.fromkeys(("modes", "hq_fraction", "reverse_kl"),
+                          torch.full((self.n_runs,), math.nan, device=self.device))
         js = metrics.grid_js_divergence(samples, self._reference, self.extent, e.js_bins)
+        if self._reference_term is None:
+            self._reference_term = metrics.pair_distance_mean(self._reference, self._reference,
+                                                              exclude_diagonal=True)
+        energy = metrics.energy_distance(samples, self._reference, self._reference_term)
         q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
         rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gens))
         columns = {
             "sigma": self.fixed_sigma(), "loss_d": self.loss_d, "loss_g": self.loss_g,
             "modes": stats["modes"], "hq_fraction": stats["hq_fraction"],
             "reverse_kl": stats["reverse_kl"], "js_divergence": js,
+            "energy_distance": energy,
             "sigma_mean": sigma.mean(1), "sigma_p10": q10, "sigma_p90": q90,
             "grad_rel_var": rel_var,
         }

@@ -1,9 +1,10 @@
 """The curves dock: training curves per run and the equation-1 sigma curves of one run.
 
-Six small plots over training steps (loss, modes, high-quality fraction, reverse KL, gradient
-relative variance, sigma) in two rows of three, the equation-1 plot (log-log) beside them at
-double height, and one shared legend of the runs at the left (a legend inside every small plot
-would cover its data; ``set_plot_legends(True)`` adds them for exporting single plots).
+Eight small plots over training steps (loss, modes, high-quality fraction, reverse KL, JS
+divergence, energy distance, gradient relative variance, sigma) in two rows of four, the
+equation-1 plot (log-log) beside them at double height, and one shared legend of the runs at
+the left (a legend inside every small plot would cover its data; ``set_plot_legends(True)``
+adds them for exporting single plots).
 
 Items are created once per run set and then only fed with ``setData``; nothing is recomputed
 unless the history length, the history buffer, the sigma-curves step, the selection or the run
@@ -25,16 +26,19 @@ from ganviz.config import Config
 from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
 
-# name -> (title, y label, log y); the order is the layout order (row-major, 3 per row).
+# name -> (title, y label, log y); the order is the layout order (row-major, PER_ROW a row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
     "loss": ("Loss: D solid, G dashed", "loss", False),
     "modes": ("Modes captured", "modes", False),
     "hq_fraction": ("High-quality fraction", "fraction", False),
     "reverse_kl": ("Reverse KL (modes)", "KL (nats)", False),
+    "js_divergence": ("JS divergence (histograms)", "JS (nats)", False),
+    "energy_distance": ("Energy distance to the data", "energy", False),
     "grad_rel_var": ("Gradient relative variance", "rel. variance", True),
     "sigma": ("Sigma over training", "σ", True),
 }
 EQ1 = "equation1"
+PER_ROW = 4
 LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
 EQ1_SERIES = {  # series -> (legend text, pen style)
@@ -90,6 +94,8 @@ def mode_limits(real: RealData) -> tuple[int, float]:
     """Number of modes and the largest possible reverse KL, log(1 / min weight), of the
     mixture the snapshot carries."""
     w = np.asarray(real.weights, dtype=float)
+    if not len(w):  # file data without centres: the mode plots stay empty
+        return 0, 1.0
     return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
 
 
@@ -237,7 +243,7 @@ class CurvesPanel(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=LegendSample,
                            brush=pg.mkBrush(theme.BACKGROUND + "d0")).setVisible(False)
-            grid.addItem(plot, row=i // 3, col=1 + i % 3)
+            grid.addItem(plot, row=i // PER_ROW, col=1 + i % PER_ROW)
             self._plots[name] = plot
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
@@ -246,7 +252,7 @@ class CurvesPanel(QWidget):
         style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)")
         eq1.setLogMode(x=True, y=True)
         eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
-        grid.addItem(eq1, row=0, col=4, rowspan=2)
+        grid.addItem(eq1, row=0, col=1 + PER_ROW, rowspan=2)
         self._plots[EQ1] = eq1
         self.eq1_legend = eq1.addLegend(offset=(-6, -6), labelTextSize=LEGEND_SIZE,
                                         sampleType=LegendSample,
@@ -413,7 +419,8 @@ class CurvesPanel(QWidget):
 
         add("loss", "loss_d")
         add("loss", "loss_g", Qt.PenStyle.DashLine)
-        for name in ("modes", "hq_fraction", "reverse_kl", "grad_rel_var"):
+        for name in ("modes", "hq_fraction", "reverse_kl", "js_divergence", "energy_distance",
+                     "grad_rel_var"):
             add(name, name)
         add("sigma", "sigma", pen=sigma_pen)
         if spec.learned_sigma:

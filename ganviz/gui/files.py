@@ -9,8 +9,20 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
+from ganviz.config import ConfigError
 from ganviz.contract import (
     Command,
     Exported,
@@ -23,9 +35,11 @@ from ganviz.contract import (
     Saved,
     SaveSession,
 )
+from ganviz.datafile import Columns, inspect_columns, load_points
 from ganviz.gui.export import default_export_name
 
 FOLDER_KEY = "files/last_folder"
+DATA_PATTERN = "2-D points (*.csv *.tsv *.txt *.dat *.npy);;All files (*)"
 
 
 def settings() -> QSettings:
@@ -46,6 +60,33 @@ class FileHost:
     status: Callable[[str], None]  # one line in the status bar
     quiet: Callable[[], bool]  # True: no modal dialogs (tests)
     figure: Any  # what the exports draw: ``.panels`` (run panels) and ``.curves``
+    # train on a data file (path, the two columns or none): sets the data settings and
+    # resets training; raises ConfigError (one line) when the settings refuse it
+    use_data: Callable[[str, list[str]], None] | None = None
+
+
+def ask_columns(parent: QWidget, info: Columns) -> list[str] | None:
+    """A small dialog: which two numeric columns of ``info`` are x and y (None: cancelled)."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Pick the columns")
+    form = QFormLayout(dialog)
+    form.addRow(QLabel(f"{info.path.name} has {len(info.numeric)} numeric columns."))
+    names = [info.names[i] for i in info.numeric]
+    boxes = []
+    for label, default in (("x", 0), ("y", 1)):
+        box = QComboBox(dialog)
+        box.addItems(names)
+        box.setCurrentIndex(default)
+        form.addRow(label, box)
+        boxes.append(box)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                               QDialogButtonBox.StandardButton.Cancel, parent=dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return [box.currentText() for box in boxes]
 
 
 class FileActions:
@@ -54,6 +95,9 @@ class FileActions:
     def __init__(self, host: FileHost) -> None:
         self.host = host
         self.last_error = ""
+        # which two columns of a file with more than two (tests replace the dialog)
+        self.pick_columns: Callable[[Columns], list[str] | None] = \
+            lambda info: ask_columns(self.host.parent, info)
 
     # ----------------------------------------------------------------- menu
     def build(self, menu: QMenu) -> None:
@@ -61,6 +105,8 @@ class FileActions:
         entries = [
             ("&Open Session…", QKeySequence.StandardKey.Open, self.open_session),
             ("&Save Session…", QKeySequence.StandardKey.Save, self.save_session),
+            None,
+            ("Open &Data…", QKeySequence("Ctrl+Shift+O"), self.open_data),
             None,
             ("Export Comparison as &PNG…", QKeySequence("Ctrl+E"), self.export_png),
             ("Export Comparison as S&VG…", None, self.export_svg),
@@ -107,6 +153,13 @@ class FileActions:
         if path is not None:
             self.open_session_from(path)
 
+    def open_data(self) -> None:
+        """Ask for a file of 2-D points (and, if it has more, which two columns) and train
+        on it from step 0."""
+        path = self._ask("Open data", "", DATA_PATTERN, save=False)
+        if path is not None:
+            self.open_data_from(path)
+
     def export_png(self) -> None:
         """Ask for a file and export all visible panels and curves as PNG (2x the screen)."""
         path = self._ask("Export comparison (PNG)", self._name("comparison", ".png"),
@@ -148,6 +201,28 @@ class FileActions:
         """Open the session in ``path`` (the training process loads it)."""
         self.host.before_open()
         self.host.send(OpenSession(str(path)))
+
+    def open_data_from(self, path: Path, columns: list[str] | None = None) -> bool:
+        """Train on the points of ``path`` (``columns``: the pair; None asks when the file has
+        more than two numeric columns). The whole file is checked first: a bad one is one line
+        in a dialog and the status bar, and nothing else changes. True when training reset."""
+        if self.host.use_data is None:
+            return False
+        try:
+            info = inspect_columns(path)
+            if columns is None and len(info.numeric) > 2:
+                columns = self.pick_columns(info)
+                if columns is None:
+                    return False
+            points = load_points(path, columns or [])
+            self.host.use_data(str(Path(path).absolute()), list(columns or []))
+        except ConfigError as exc:
+            self._fail(str(exc))
+            return False
+        x, y = points.names
+        self.host.status(f"training on {points.path.name}: {len(points.points):,} points "
+                         f"(x = {x}, y = {y})")
+        return True
 
     def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
         """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""

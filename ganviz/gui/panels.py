@@ -41,8 +41,17 @@ CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line la
 def sigma_color_range(real: RealData) -> tuple[float, float]:
     """log10 sigma range of the fake-sample colours: two decades below to one above the
     data's mode std."""
-    std = float(np.median(real.stds))
+    std = float(np.median(real.stds)) if len(real.stds) else max(real.scale, 1e-6)
     return math.log10(std) - 2.0, math.log10(std) + 1.0
+
+
+def crosses(points: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """Line data (NaN-separated) of a small "+" of half-width ``half`` at every point [N, 2]."""
+    px, py = points[:, 0:1], points[:, 1:2]
+    nan = np.full_like(px, np.nan)
+    x = np.hstack([px - half, px + half, nan, px, px, nan]).ravel()
+    y = np.hstack([py, py, nan, py - half, py + half, nan]).ravel()
+    return x, y
 
 
 class RunPanel:
@@ -130,8 +139,13 @@ class RunPanel:
         self.disc.setOpacity(0.55 if "density" in layers else 1.0)
 
     def draw_real(self, real: RealData) -> None:
-        """Real-data contours: a circle of two stds around each mode."""
+        """Real-data contours: a circle of two stds around each mode; the points of file
+        data as small crosses."""
         x, y = circles(real.modes, 2 * real.stds)
+        if real.points is not None and len(real.points):
+            cx, cy = crosses(real.points, real.scale / 3)
+            x, y = np.concatenate([np.asarray(x, float), cx]), np.concatenate(
+                [np.asarray(y, float), cy])
         self.real.setData(x, y)
 
     def draw(self, views: ViewProbes, r: int, real: RealData, layers: set[str]) -> None:

@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
             view_state=self.view_state, restore_view=self.restore_view,
             before_open=lambda: self.toolbar.play.setChecked(False),
             status=lambda text: self.statusBar().showMessage(text, 8000),
-            quiet=lambda: self.quiet_dialogs, figure=self))
+            quiet=lambda: self.quiet_dialogs, figure=self, use_data=self.use_data))
         self._build_menus()
         self._restore_layout()
         self._build_status()
@@ -291,6 +291,17 @@ class MainWindow(QMainWindow):
 
     def _reset(self, cfg: Config) -> None:
         self.training.send(Reset(cfg))
+
+    def use_data(self, path: str, columns: list[str]) -> None:
+        """Train on a data file from step 0: the data settings become (file, ``path``,
+        ``columns``) and training resets; a refused setting raises ConfigError, and then
+        nothing changes."""
+        cfg = self.current_config().with_overrides(
+            {"data": {"name": "file", "file": path, "columns": columns, "centres": []}})
+        self.toolbar.play.setChecked(False)
+        self._reset(cfg)
+        self.settings.set_config(cfg)
+        self.settings.mark_applied(cfg)
 
     def _on_apply(self, cfg: Config) -> None:
         self.training.send(Apply(cfg))

@@ -1,0 +1,62 @@
+"""File > Open Data… in the window: a good file resets training on it; a bad one is one line
+and changes nothing (settings, runs and training untouched)."""
+
+import math
+
+import numpy as np
+
+from ganviz.contract import Step
+
+
+def _steps(window, qtbot, n):
+    target = window.snapshot.step + n
+    window.training.send(Step(n))
+    qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
+
+
+def _ring(n=300):
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 2 * np.pi, n)
+    return np.c_[2 * np.cos(a), 2 * np.sin(a)] + 0.05 * rng.standard_normal((n, 2))
+
+
+def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp_path):
+    path = tmp_path / "wide.csv"
+    pts = _ring()
+    np.savetxt(path, np.c_[np.arange(300), pts, pts[:, 0] * 0], delimiter=",",
+               header="i,x,y,zero", comments="")
+    asked = []
+    window.files.pick_columns = lambda info: asked.append(info.names) or ["x", "y"]
+    _steps(window, qtbot, 3)
+    assert window.files.open_data_from(path)
+    assert asked == [("i", "x", "y", "zero")]  # four numeric columns: the user picks two
+    qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file"
+                    and window.snapshot.step == 0, timeout=20000)
+    data = window.snapshot.config.data
+    assert data.file == str(path) and data.columns == ["x", "y"]
+    assert window.settings.applied_config().data.file == str(path)
+    real = window.snapshot.real
+    assert real.points is not None and real.points.shape == (300, 2) and len(real.modes) == 0
+    _steps(window, qtbot, 10)
+    qtbot.waitUntil(lambda: window.snapshot.history["step"].shape[0] >= 2, timeout=20000)
+    last = {k: v[-1] for k, v in window.snapshot.history.items()}
+    assert np.isnan(last["modes"]).all() and np.isfinite(last["energy_distance"]).all()
+    assert "300 points" in window.statusBar().currentMessage()
+
+
+def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
+    _steps(window, qtbot, 4)
+    before = window.snapshot.config
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\nnan,3\n")
+    assert not window.files.open_data_from(bad)
+    message = window.files.last_error
+    assert "bad.csv" in message and "NaN" in message and "\n" not in message
+    lone = tmp_path / "lone.npy"
+    np.save(lone, np.array([[1.0, 2.0]]))
+    assert not window.files.open_data_from(lone)
+    assert "1 point" in window.files.last_error
+    _steps(window, qtbot, 2)  # still training the same runs from where it was
+    assert window.snapshot.step == 6 and window.snapshot.config == before
+    assert window.settings.applied_config() == before
+    assert not math.isnan(window.snapshot.history["modes"][-1][0])
