@@ -113,7 +113,7 @@ class DataSource:
         self.train_set: torch.Tensor | None = None
         if self.from_file:
             points = file_points(cfg)
-            self._extent = data_extent(points, build_mixture(cfg))
+            self._extent = data_extent(points, self.mixture)
             if 0 < cfg.train_size < points.shape[0]:
                 gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
                 points = points[torch.randperm(points.shape[0], generator=gen)[:cfg.train_size]]
