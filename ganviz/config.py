@@ -30,6 +30,7 @@ ESTIMATOR_IDS = ESTIMATORS
 DATASETS = ("ring8", "grid25", "custom", "file")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 LATENTS = ("normal", "uniform")
+COVARIANCES = ("isotropic", "diagonal", "full")
 LOSSES = ("nonsaturating", "minimax")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("constant", "linear", "exponential")
@@ -315,6 +316,11 @@ class RunsConfig:
     sigma_init: float = setting(0.1, "Initial σ",
                                 "Initial σ(z) of the learned-σ runs; it must exceed σ min.",
                                 gt_field="train.sigma_min", le=100, group="Estimators & σ", row=3)
+    covariance: str = setting(
+        "isotropic", "Learned Σ(z)",
+        "Form of the learned conditional covariance: isotropic σ(z)² I, diagonal (one σ per "
+        "axis) or full (x = μ(z) + L(z) ε, L lower-triangular). Fixed-σ runs stay σ I.",
+        choices=COVARIANCES, group="Estimators & σ", row=3)
     score_learned_sigma: bool = setting(
         False, "Score uses learned σ(z)",
         "The score-function estimator learns σ(z) like reparam learned, instead of using "

@@ -121,7 +121,12 @@ class ViewProbes:
       ``manifold[r, 0, l]`` is the line z1 = c_l (z2 varies), ``manifold[r, 1, l]`` the line
       z2 = c_l (z1 varies); c and the K points span [-2.5, 2.5] (normal latent) or [-1, 1]
       (uniform); K = 4 (L - 1) + 1 so the lines meet at sample points.
-    * ``sigma_stats`` [R, 3]: mean, 10th and 90th percentile of sigma(z) over the probe batch.
+    * ``sigma_stats`` [R, 3]: mean, 10th and 90th percentile of sigma(z) over the probe batch
+      (a non-isotropic covariance: of both eigen-stds of every draw).
+    * ``fake_axes`` [R, n, 2, 2] or None (isotropic covariance): each fake's 1-std semi-axes
+      of its conditional Gaussian, major ``[..., 0, :]`` and minor ``[..., 1, :]``; the
+      2-std ellipse is ``fake_means + 2 (cos t major + sin t minor)``. Then
+      ``fake_sigma`` is sqrt(trace(Sigma) / 2) and the density uses the full covariance.
     """
 
     step: int
@@ -143,6 +148,7 @@ class ViewProbes:
     fake_field: np.ndarray
     manifold: np.ndarray | None
     sigma_stats: np.ndarray
+    fake_axes: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,12 +183,16 @@ class FakeProbes:
     """The cheap per-frame part of the views: model samples and their sigma(z).
 
     Drawn from the same latents as the views (the first ``probe.fakes`` of their probe
-    batch), so between two full probes the fakes move smoothly frame by frame.
+    batch), so between two full probes the fakes move smoothly frame by frame. With a
+    non-isotropic covariance, ``fake_means`` [R, n, 2] and ``fake_axes`` [R, n, 2, 2] as in
+    :class:`ViewProbes` (else None).
     """
 
     step: int
     fakes: np.ndarray
     fake_sigma: np.ndarray
+    fake_means: np.ndarray | None = None
+    fake_axes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

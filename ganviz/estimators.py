@@ -69,21 +69,44 @@ def is_full(s: Tensor, mu: Tensor) -> bool:
 
 def spread(s: Tensor, eps: Tensor, full: bool) -> Tensor:
     """The noise part of x: ``L eps`` (full) or ``sigma * eps``."""
-    return (s @ eps.unsqueeze(-1)).squeeze(-1) if full else s * eps
+    return (s * eps.unsqueeze(-2)).sum(-1) if full else s * eps
 
 
 def positive_scale(s: Tensor, full: bool) -> Tensor:
     """What must be > 0 for a density to exist: L's diagonal (full), else sigma itself."""
-    return torch.diagonal(s, dim1=-2, dim2=-1) if full else s
+    return _diagonal(s) if full else s
+
+
+def _diagonal(lower: Tensor) -> Tensor:
+    """The diagonal [..., D] of [..., D, D], gathered entry by entry (the compiler's lowering
+    of ``torch.diagonal`` and ``torch.eye`` raises a deprecation warning in torch 2.13)."""
+    return torch.stack([lower[..., i, i] for i in range(lower.shape[-1])], dim=-1)
+
+
+def _identity(d: int, like: Tensor) -> Tensor:
+    """The D x D identity with ``like``'s dtype and device (see :func:`_diagonal`)."""
+    return torch.tensor([[float(i == j) for j in range(d)] for i in range(d)],
+                        dtype=like.dtype, device=like.device)
+
+
+def _forward_substitution(lower: Tensor, b: Tensor) -> Tensor:
+    """y with L y = b, for lower-triangular L [..., D, D] and b [..., D], row by row: for
+    the small D here (2), a few elementwise operations that the compiler fuses."""
+    rows: list[Tensor] = []
+    for i in range(b.shape[-1]):
+        acc = b[..., i]
+        for j, y in enumerate(rows):
+            acc = acc - lower[..., i, j] * y
+        rows.append(acc / lower[..., i, i])
+    return torch.stack(rows, dim=-1)
 
 
 def log_density(x: Tensor, mu: Tensor, s: Tensor, full: bool) -> Tensor:
     """log N(x; mu, Sigma) per sample [..., N] for sigma in any of the three forms."""
     d = mu.shape[-1]
     if full:
-        y = torch.linalg.solve_triangular(s, (x - mu).unsqueeze(-1), upper=False).squeeze(-1)
-        quad = 0.5 * (y**2).sum(-1)
-        log_det = torch.log(torch.diagonal(s, dim1=-2, dim2=-1)).sum(-1)
+        quad = 0.5 * (_forward_substitution(s, x - mu) ** 2).sum(-1)
+        log_det = torch.log(_diagonal(s)).sum(-1)
     elif s.shape[-1] == 1:  # isotropic
         quad = ((x - mu) ** 2).sum(-1) / (2 * s[..., 0] ** 2)
         log_det = d * torch.log(s[..., 0])
@@ -138,7 +161,7 @@ def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: T
     # Score-function term: value f(x), gradient w * grad log p(x; mu, sigma).
     x_det = x_path.detach()
     # no inf/NaN from a zero sigma in the runs that do not use the score function
-    unit = torch.eye(mu.shape[-1], dtype=s.dtype, device=s.device) if full else 1.0
+    unit = _identity(mu.shape[-1], s) if full else 1.0
     s_safe = torch.where(is_score.unsqueeze(-1) if full and is_score.dim() else is_score, s,
                          torch.ones_like(s) * unit)
     logp = log_density(x_det, mu, s_safe, full)

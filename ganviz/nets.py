@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ganviz.config import ModelConfig
+from ganviz.covariance import HEAD_COLUMNS, POSITIVE_COLUMNS
 from ganviz.step import NetParams, NetSpec, mlp
 
 
@@ -93,20 +94,24 @@ def _mix_seed(seed: int, salt: int, layer: int) -> int:
 
 
 def build_generator(cfg: ModelConfig, seeds: Sequence[int], sigma_init: float,
-                    sigma_min: float) -> BatchedMLP:
-    """Generator: z [R, N, d] -> [R, N, 3] = (mu_x, mu_y, s); sigma = sigma_min + softplus(s).
+                    sigma_min: float, covariance: str = "isotropic") -> BatchedMLP:
+    """Generator: z [R, N, d] -> [R, N, 2 + k] = (mu_x, mu_y, s...), k raw scale columns of
+    the ``covariance`` form (see :mod:`ganviz.covariance`: isotropic 1, diagonal 2, full 3).
 
-    The bias of ``s`` starts so that sigma(z) is about ``sigma_init``.
+    Positive entries are sigma_min + softplus(s), their biases start so that they are about
+    ``sigma_init``; L's off-diagonal entry (full) starts near 0.
     """
     net = BatchedMLP(
-        [cfg.latent_dim, *cfg.g_hidden, 3], seeds,
+        [cfg.latent_dim, *cfg.g_hidden, 2 + HEAD_COLUMNS[covariance]], seeds,
         activation_name=cfg.g_activation, leaky_slope=cfg.leaky_slope,
         batchnorm=cfg.g_batchnorm, init=cfg.init, init_std=cfg.init_std, salt=1,
     )
     target = max(sigma_init - sigma_min, 1e-6)
+    positive = slice(2, 2 + POSITIVE_COLUMNS[covariance])
     with torch.no_grad():
-        net.weights[-1][:, :, 2] *= 0.1
-        net.biases[-1][:, :, 2] = math.log(math.expm1(target))
+        net.weights[-1][:, :, 2:] *= 0.1
+        net.biases[-1][:, :, positive] = math.log(math.expm1(target))
+        net.biases[-1][:, :, positive.stop:] = 0.0
     return net
 
 

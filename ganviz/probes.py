@@ -33,8 +33,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganviz import covariance
 from ganviz.contract import FakeProbes, SigmaCurves, ViewProbes
 from ganviz.draws import normal_runs, run_generators
+from ganviz.step import fake_samples
 from ganviz.trainer import Trainer, generator_loss
 
 SALT_VIEWS = 101
@@ -54,16 +56,28 @@ MANIFOLD_SPAN = {"normal": 2.5, "uniform": 1.0}
 
 def compute_fakes(trainer: Trainer, gens: Sequence[torch.Generator] | None = None
                   ) -> FakeProbes:
-    """Model samples [R, n, 2] and sigma(z) [R, n] for the current generator (no gradients)."""
+    """Model samples [R, n, 2], their sigma(z) [R, n] and, for a non-isotropic covariance,
+    their means and 1-std semi-axes, for the current generator (no gradients)."""
     p = trainer.cfg.probe
     d = trainer.cfg.model.latent_dim
+    form = trainer.cfg.runs.covariance
     with torch.no_grad():
         noise = _draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes), p.smooth_draws,
                        gens)[0][:, :p.fakes]
-        mu, sigma = trainer.generate(trainer.latent(noise[..., :d]))
-        fakes = mu + sigma * noise[..., d:]
+        mu, scale = trainer.generate(trainer.latent(noise[..., :d]))
+        fakes = fake_samples(trainer.functions.spec, mu, scale, noise[..., d:])
+        means, fake_axes = _ellipses(mu, scale, form)
     return FakeProbes(step=int(trainer.step_count), fakes=_np(fakes),
-                      fake_sigma=_np(sigma[..., 0]))
+                      fake_sigma=_np(covariance.rms_std(scale, form)[..., 0]),
+                      fake_means=means, fake_axes=fake_axes)
+
+
+def _ellipses(mu: torch.Tensor, scale: torch.Tensor, form: str
+              ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The fakes' means and 1-std semi-axes as numpy, or (None, None) when isotropic."""
+    if form == "isotropic":
+        return None, None
+    return _np(mu), _np(covariance.axes(scale, form))
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -358,6 +372,33 @@ def _kernel(t: torch.Tensor, centre: torch.Tensor, inv: torch.Tensor,
     return z.square_().mul_(-0.5).add_(log_norm).clamp_min_(EXP_FLOOR).exp_()
 
 
+def _density_cov(mu: torch.Tensor, stds: torch.Tensor, angle: torch.Tensor,
+                 xs: torch.Tensor, ys: torch.Tensor, floor: float) -> torch.Tensor:
+    """E_m N(x; mu_m, Sigma_m) on the grid [R, H, W] for any covariance, given by its
+    eigen-stds [R, M, 2] (each floored at ``floor``) and major-axis angles [R, M].
+
+    A rotated kernel does not factorise over the axes: every draw is evaluated at every grid
+    point, chunked over the draws (O(R M H W) exponentials).
+    """
+    r, m = mu.shape[0], mu.shape[1]
+    h = stds.clamp_min(floor)
+    c, sn = torch.cos(angle), torch.sin(angle)
+    log_norm = -torch.log(2 * math.pi * h[..., 0] * h[..., 1])  # [R, M]
+    out = torch.zeros(r, ys.numel(), xs.numel(), device=mu.device)
+    budget = ELEMENT_BUDGET.get(mu.device.type, ELEMENT_BUDGET["cpu"])
+    step = max(1, min(m, budget // (CHUNK_RUNS * xs.numel() * ys.numel())))
+    for a in range(0, m, step):
+        s = slice(a, a + step)
+        dx = (xs - mu[:, s, 0:1])[:, :, None, :]  # [R, m, 1, W]
+        dy = (ys - mu[:, s, 1:2])[:, :, :, None]  # [R, m, H, 1]
+        cs, ss = c[:, s, None, None], sn[:, s, None, None]
+        u = (dx * cs + dy * ss) / h[:, s, 0, None, None]
+        v = (dy * cs - dx * ss) / h[:, s, 1, None, None]
+        e = (u.square_() + v.square_()).mul_(-0.5).add_(log_norm[:, s, None, None])
+        out += e.clamp_min_(EXP_FLOOR).exp_().sum(1)
+    return out / m
+
+
 def _density_label(sigma: torch.Tensor, floor: float) -> str:
     """How run's density map relates to the model: exact mixture, floored, or a KDE."""
     hs = f"{floor:.3g}"
@@ -400,6 +441,7 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
     dev = trainer.device
     d = trainer.cfg.model.latent_dim
     extent = float(trainer.extent)
+    form = trainer.cfg.runs.covariance
     with torch.no_grad():
         xs = _centres(extent, p.grid, dev)
         ys = xs.clone()
@@ -409,11 +451,18 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
         # One probe batch of latents: density uses the first density_draws, fakes the first n.
         noise, eps = _draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes),
                             p.smooth_draws, gens)
-        mu, sigma = trainer.generate(trainer.latent(noise[..., :d]))
-        sig = sigma[..., 0]
-        density = _density(mu[:, :p.density_draws], sig[:, :p.density_draws], xs, ys, floor)
-        labels = tuple(_density_label(sig[r, :p.density_draws], floor)
-                       for r in range(trainer.n_runs))
+        mu, scale = trainer.generate(trainer.latent(noise[..., :d]))
+        dd = p.density_draws
+        if form == "isotropic":
+            sig = scale[..., 0]
+            density = _density(mu[:, :dd], sig[:, :dd], xs, ys, floor)
+            least = sig
+        else:
+            stds, angle = covariance.eigen(scale, form)
+            density = _density_cov(mu[:, :dd], stds[:, :dd], angle[:, :dd], xs, ys, floor)
+            sig = covariance.summary_stds(scale, form)
+            least = stds[..., 1]
+        labels = tuple(_density_label(least[r, :dd], floor) for r in range(trainer.n_runs))
         q = torch.quantile(sig, torch.tensor([0.1, 0.9], device=dev), dim=1)
         sigma_stats = torch.stack([sig.mean(1), q[0], q[1]], dim=1)
 
@@ -421,7 +470,9 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
 
         n = p.fakes
         fake_means = mu[:, :n]
-        fakes = fake_means + sigma[:, :n] * noise[:, :n, d:]
+        fakes = fake_samples(trainer.functions.spec, fake_means, scale[:, :n],
+                             noise[:, :n, d:])
+        _, fake_axes = _ellipses(fake_means, scale[:, :n], form)
 
         fixed = trainer.fixed_sigma()
         learned = trainer.learned.view(-1)
@@ -446,7 +497,9 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
         density=_np(density), density_floor=float(floor), density_label=labels,
         disc=_np(disc), field_points=_np(field_points), field=_np(field),
         smooth_field=_np(smooth), smooth_sigma=_np(s_smooth), fakes=_np(fakes),
-        fake_means=_np(fake_means), fake_sigma=_np(sig[:, :n]), fake_field=_np(fake_field),
+        fake_means=_np(fake_means),
+        fake_sigma=_np(covariance.rms_std(scale[:, :n], form)[..., 0]),
+        fake_field=_np(fake_field), fake_axes=fake_axes,
         manifold=None if manifold is None else _np(manifold), sigma_stats=_np(sigma_stats),
     )
 

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganviz.estimators import estimator_terms
+from ganviz import covariance
+from ganviz.estimators import estimator_terms, spread
 
 BN_EPS = 1e-5
 
@@ -140,6 +141,7 @@ class StepSpec:
     score: tuple[bool, ...]  # per run: score-function estimator
     learned: tuple[bool, ...]  # per run: sigma(z) learned (else the fixed schedule)
     baseline: str = "leave_one_out"
+    covariance: str = "isotropic"  # form of the learned sigma (ganviz.covariance)
 
     @property
     def noise_width(self) -> int:
@@ -161,24 +163,37 @@ def latent(spec: StepSpec, normal: Tensor) -> Tensor:
 
 def generate(spec: StepSpec, g: NetParams, z: Tensor, fixed_sigma: Tensor
              ) -> tuple[Tensor, Tensor]:
-    """Generator means [R, N, 2] and sigmas [R, N, 1] for latents z [R, N, latent_dim]
-    (learned runs: sigma_min + softplus(s); the others: their fixed sigma [R])."""
+    """Generator means [R, N, 2] and scales for latents z [R, N, latent_dim]: sigma
+    [R, N, 1] (isotropic), [R, N, 2] (diagonal) or L [R, N, 2, 2] (full); learned runs
+    from the head (:func:`ganviz.covariance.learned_scale`), the others their fixed sigma
+    [R] in the same form."""
     out = mlp(g, z, spec.g_net)
-    learned = spec.sigma_min + F.softplus(out[..., 2:])
-    fixed = fixed_sigma.view(-1, 1, 1).expand_as(learned)
-    return out[..., :2], torch.where(_flags(spec.learned, out, 3), learned, fixed)
+    if spec.covariance == "isotropic":
+        learned = spec.sigma_min + F.softplus(out[..., 2:])
+        fixed = fixed_sigma.view(-1, 1, 1).expand_as(learned)
+    else:
+        learned = covariance.learned_scale(out[..., 2:], spec.covariance, spec.sigma_min)
+        fixed = covariance.fixed_scale(fixed_sigma, spec.covariance, learned)
+    return out[..., :2], torch.where(_flags(spec.learned, out, learned.dim()), learned, fixed)
+
+
+def fake_samples(spec: StepSpec, mu: Tensor, scale: Tensor, eps: Tensor) -> Tensor:
+    """x = mu + sigma eps (isotropic, diagonal) or mu + L eps (full)."""
+    return mu + spread(scale, eps, spec.covariance == "full")
 
 
 def d_losses(spec: StepSpec, g: NetParams, d: NetParams, noise: Tensor, real: Tensor,
              fixed_sigma: Tensor) -> Tensor:
     """Discriminator loss of every run [R]: BCE on ``real`` [R, B, 2] and on fakes made
-    from ``noise`` [R, B, noise_width] (latent, eps, then real-data noise if used)."""
+    from ``noise`` [R, B, noise_width] (latent, eps, then real-data noise if used; its std
+    is the fakes' mean sigma, or for a non-isotropic Sigma the mean sqrt(trace / 2))."""
     k = spec.latent_dim
     with torch.no_grad():
         mu, sigma = generate(spec, g, latent(spec, noise[..., :k]), fixed_sigma)
-        fake = mu + sigma * noise[..., k:k + 2]
+        fake = fake_samples(spec, mu, sigma, noise[..., k:k + 2])
         if spec.real_noise:
-            real = real + sigma.mean(1, keepdim=True) * noise[..., k + 2:]
+            std = covariance.rms_std(sigma, spec.covariance)
+            real = real + std.mean(1, keepdim=True) * noise[..., k + 2:]
     logits = mlp(d, torch.cat([real, fake], dim=1), spec.d_net)[..., 0]
     b = real.shape[1]
     return F.softplus(-logits[:, :b]).mean(1) + F.softplus(logits[:, b:]).mean(1)

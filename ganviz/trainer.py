@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganviz import estimators, metrics
+from ganviz import covariance, estimators, metrics
 from ganviz.atomic import write_atomic
 from ganviz.checkpoint import (
     CHECKPOINT_FORMAT,
@@ -43,6 +43,7 @@ from ganviz.step import (
     StepFunctions,
     StepSpec,
     eager_functions,
+    fake_samples,
     generator_loss,
 )
 from ganviz.step import generate as step_generate
@@ -61,7 +62,8 @@ class Trainer:
         n = len(self.runs)
         seeds = [r.seed for r in self.runs]
         self._set_data(cfg)
-        self.G = build_generator(m, seeds, cfg.runs.sigma_init, t.sigma_min).to(self.device)
+        self.G = build_generator(m, seeds, cfg.runs.sigma_init, t.sigma_min,
+                                 cfg.runs.covariance).to(self.device)
         self.D = build_discriminator(m, seeds).to(self.device)
         betas = (t.beta1, t.beta2)
         self.opt_g = BatchedOptimizer(list(self.G.parameters()), t.optimizer, t.lr_g, betas,
@@ -124,7 +126,8 @@ class Trainer:
             batch=t.batch_size, sigma_min=t.sigma_min, loss=t.loss, real_noise=t.real_noise,
             plugin=tuple(n == "plugin" for n in self.names),
             score=tuple(n == "score" for n in self.names),
-            learned=tuple(r.learned_sigma for r in self.runs))
+            learned=tuple(r.learned_sigma for r in self.runs),
+            covariance=self.cfg.runs.covariance)
 
     def use_functions(self, functions: StepFunctions) -> bool:
         """Take ``functions`` (e.g. the compiled step) for the next steps; False (and
@@ -162,7 +165,8 @@ class Trainer:
         return torch.where(s0 > 0, s, s0)
 
     def generate(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Generator means [R, N, 2] and sigmas [R, N, 1] for latents z [R, N, d]."""
+        """Generator means [R, N, 2] and scales for latents z [R, N, d]: sigma [R, N, 1],
+        [R, N, 2] or L [R, N, 2, 2] by the covariance form (:func:`ganviz.step.generate`)."""
         return step_generate(self.functions.spec, self.G.params(), z, self.fixed_sigma())
 
     def latent(self, normal: torch.Tensor) -> torch.Tensor:
@@ -246,13 +250,16 @@ class Trainer:
 
     def sample_model(self, n: int, gens: list[torch.Generator]
                      ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n`` model samples x [R, n, 2] and their sigma(z) [R, n] (no gradients), run r's
-        from ``gens[r]``."""
+        """``n`` model samples x [R, n, 2] and their stds (no gradients), run r's from
+        ``gens[r]``: sigma(z) [R, n], or for a non-isotropic covariance both eigen-stds of
+        every sample [R, 2n] (:func:`ganviz.covariance.summary_stds`)."""
         d = self.cfg.model.latent_dim
+        spec = self.functions.spec
         with torch.no_grad():
             noise = normal_runs(gens, n, d + 2, self.device)
-            mu, sigma = self.generate(self.latent(noise[..., :d]))
-            return mu + sigma * noise[..., d:], sigma[..., 0]
+            mu, scale = self.generate(self.latent(noise[..., :d]))
+            return (fake_samples(spec, mu, scale, noise[..., d:]),
+                    covariance.summary_stds(scale, spec.covariance))
 
     def gradient_estimates(self, batches: int, gens: list[torch.Generator]) -> torch.Tensor:
         """Generator parameter-gradient estimates on independent minibatches: [M, R, P]

@@ -181,8 +181,9 @@ def test_default_preset_compiles_on_by_default():
 
 def test_every_network_option_compiles_and_agrees_with_eager(compiling):
     """One config through the other branches: batch norm in G, maxout and leaky ReLU in D,
-    a uniform latent, the minimax loss, real-data noise, SGD with momentum, a sigma schedule."""
-    cfg = small_config(seeds=[3]).with_overrides({
+    a uniform latent, the minimax loss, real-data noise, SGD with momentum, a sigma schedule,
+    a full learned covariance (also for the score function)."""
+    cfg = small_config(seeds=[3], covariance="full", score_learned_sigma=True).with_overrides({
         "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
                   "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
         "train": {"loss": "minimax", "real_noise": True, "optimizer": "sgd",
