@@ -412,7 +412,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ganviz.sweep import load_sweep
 
     sweep = load_sweep(args.file)
-    devices = {sweep.group_config(p, s).train.device for _, p, s in sweep.group_names()}
+    devices = {sweep.group_config(g.protocol, g.steps, g.values).train.device
+               for g in sweep.groups()}
     return _sweep_command(args, sweep, "cuda" if "cuda" in devices else "cpu", single=False,
                           steps_may_grow=False)
 

@@ -2,27 +2,34 @@
 
 A sweep file::
 
-    protocols = ["veegan-ring", "pacgan-ring"]   # from ganviz.compare.PROTOCOLS
+    protocols = ["veegan-ring", "pacgan-ring"]   # bundled presets (ganviz.config)
     sigmas = [0.01, 0.05]   # optional: the fixed sigma values (runs.sigmas); default each
                             # protocol's own
     seeds = 10              # a count (seeds 0..9) or an explicit list, e.g. [3, 7, 11]
     steps = 25000           # optional: an int or a list of ints (each value its own group)
     [overrides.train]       # optional: any config field, section by section
     lr_g = 1e-3
+    [vary.data]             # optional: config fields to sweep, a list of values each;
+    std = [0.01, 0.1]       # every combination is its own group
+    [vary.runs]
+    covariance = ["isotropic", "full"]
     [units]
     seeds = 5               # optional: seeds per unit (default: sized to the workers)
     checkpoint_every = 1000
 
-A *group* is one protocol (x one steps value when there are several): its runs merge back
-into one trainer and one results table. A *unit* is one batched trainer of a group: the runs
-of one sigma group (the fixed-sigma estimators at one sigma, or the runs whose sigma does
-not come from ``runs.sigmas``: plugin and learned sigma, the ``free`` group) for one block
-of seeds. Every unit trains on the eager step, so a run's numbers depend only on its own
-settings and seed: how the runs are cut into units changes nothing but the time it takes.
+``protocols`` are bundled presets (the compare protocols or any other, e.g. ``default``).
+A *group* is one protocol (x one steps value when there are several, x one combination of
+the ``vary`` values): its runs merge back into one trainer and one results table. A *unit*
+is one batched trainer of a group: the runs of one sigma group (the fixed-sigma estimators
+at one sigma, or the runs whose sigma does not come from ``runs.sigmas``: plugin and
+learned sigma, the ``free`` group) for one block of seeds. Every unit trains on the eager
+step, so a run's numbers depend only on its own settings and seed: how the runs are cut into
+units changes nothing but the time it takes.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import tomllib
@@ -31,8 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from ganviz.atomic import write_text_atomic
-from ganviz.compare import PROTOCOLS
-from ganviz.config import MAX_CONFIG_BYTES, Config, ConfigError, from_dict, load_preset
+from ganviz.config import (
+    MAX_CONFIG_BYTES,
+    Config,
+    ConfigError,
+    from_dict,
+    load_preset,
+    preset_names,
+)
 from ganviz.errors import UserError
 from ganviz.units import Unit
 
@@ -41,7 +54,7 @@ PLAN_FORMAT = "ganviz-sweep"
 PLAN_VERSION = 1
 MAX_SEEDS = 10_000
 FREE = "free"  # the sigma group of runs that do not use runs.sigmas
-TOP_KEYS = ("protocols", "sigmas", "seeds", "steps", "overrides", "units")
+TOP_KEYS = ("protocols", "sigmas", "seeds", "steps", "overrides", "vary", "units")
 UNIT_KEYS = ("seeds", "checkpoint_every")
 FIXED_BY_SWEEP = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps"}
 
@@ -61,6 +74,7 @@ class Sweep:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     seeds_per_unit: int | None = None
     checkpoint_every: int = 1000
+    vary: dict[str, list[Any]] = field(default_factory=dict)  # "section.key" -> values
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for the plan file): what defines the sweep's runs and units."""
@@ -68,18 +82,26 @@ class Sweep:
                 "sigmas": None if self.sigmas is None else list(self.sigmas),
                 "steps": list(self.steps), "overrides": self.overrides,
                 "seeds_per_unit": self.seeds_per_unit,
-                "checkpoint_every": self.checkpoint_every}
+                "checkpoint_every": self.checkpoint_every, **(
+                    {"vary": self.vary} if self.vary else {})}
 
-    def group_names(self) -> list[tuple[str, str, int | None]]:
-        """(group name, protocol, steps) of every group, in sweep order."""
+    def groups(self) -> list[Group]:
+        """Every group, in sweep order (protocol, then steps, then the vary values)."""
         many = len(self.steps) > 1
-        return [(f"{p}-{s}steps" if many else p, p, s) for p in self.protocols
-                for s in self.steps]
+        combos = [dict(zip(self.vary, values, strict=True))
+                  for values in itertools.product(*self.vary.values())]
+        return [Group(f"{p}-{s}steps" if many else p, p, s, values)
+                for p in self.protocols for s in self.steps for values in combos]
 
-    def group_config(self, protocol: str, steps: int | None) -> Config:
+    def group_config(self, protocol: str, steps: int | None,
+                     values: dict[str, Any] | None = None) -> Config:
         """The full config of one group: the protocol's preset, the sweep's seeds, sigmas,
-        steps and overrides, on the eager step (see the module's docstring)."""
+        steps, overrides and ``vary`` values, on the eager step (see the module's
+        docstring)."""
         over: dict[str, dict[str, Any]] = {k: dict(v) for k, v in self.overrides.items()}
+        for dotted, value in (values or {}).items():
+            section, key = dotted.split(".", 1)
+            over.setdefault(section, {})[key] = value
         over.setdefault("runs", {})["seeds"] = list(self.seeds)
         if self.sigmas is not None:
             over["runs"]["sigmas"] = list(self.sigmas)
@@ -88,6 +110,26 @@ class Sweep:
             train["steps"] = steps
         train["compile"] = False
         return load_preset(protocol).with_overrides(over)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One group of a sweep: its name (also its folder), protocol, steps and vary values."""
+
+    base: str
+    protocol: str
+    steps: int | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """e.g. ``default--std=0.01--covariance=full`` (the base alone without vary)."""
+        return "--".join([self.base, *(f"{k.split('.', 1)[1]}={_label(v)}"
+                                       for k, v in self.values.items())])
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _fail(source: str, name: str, what: str) -> SweepError:
@@ -118,17 +160,18 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
     for key in raw:
         if key not in TOP_KEYS:
             raise _fail(source, key, f"unknown field; allowed: {', '.join(TOP_KEYS)}")
+    presets = ", ".join(preset_names())
     protocols = raw.get("protocols")
     if protocols is None:
-        raise _fail(source, "protocols", f"missing; give a list from {', '.join(PROTOCOLS)}")
+        raise _fail(source, "protocols", f"missing; give a list from {presets}")
     if isinstance(protocols, str):
         protocols = [protocols]
     if not isinstance(protocols, list) or not protocols or not all(
             isinstance(p, str) for p in protocols):
-        raise _fail(source, "protocols", f"give a list of names from {', '.join(PROTOCOLS)}")
+        raise _fail(source, "protocols", f"give a list of names from {presets}")
     for p in protocols:
-        if p not in PROTOCOLS:
-            raise _fail(source, "protocols", f"unknown {p!r}; allowed: {', '.join(PROTOCOLS)}")
+        if p not in preset_names():
+            raise _fail(source, "protocols", f"unknown {p!r}; allowed: {presets}")
     if len(set(protocols)) != len(protocols):
         raise _fail(source, "protocols", "each protocol at most once")
     if "seeds" not in raw:
@@ -166,6 +209,7 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
                 raise _fail(source, f"overrides.{section}.{key}",
                             f"set it with the top-level field "
                             f"{FIXED_BY_SWEEP[f'{section}.{key}']!r}")
+    vary = _parse_vary(source, raw.get("vary", {}), overrides)
     units = raw.get("units", {})
     if not isinstance(units, dict):
         raise _fail(source, "units", "give a table, e.g. [units] seeds = 5")
@@ -179,16 +223,44 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
     if not _is_int(every) or not 1 <= every <= 10**9:
         raise _fail(source, "units.checkpoint_every", f"give a whole number >= 1 (got {every!r})")
     sweep = Sweep(tuple(protocols), tuple(seeds), None if sigmas is None else tuple(sigmas),
-                  tuple(steps), overrides, per_unit, every)
-    for _, protocol, s in sweep.group_names():
+                  tuple(steps), overrides, per_unit, every, vary)
+    for group in sweep.groups():
         try:
-            sweep.group_config(protocol, s)
+            sweep.group_config(group.protocol, group.steps, group.values)
         except ConfigError as exc:
+            field_name = exc.field.split("[")[0]
             name = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps",
-                    "runs": "seeds/sigmas"}.get(exc.field.split("[")[0])
-            raise SweepError(f"{source}: {name or 'overrides.' + exc.field}: "
-                             f"{str(exc).split(': ', 1)[1]} (protocol {protocol})") from None
+                    "runs": "seeds/sigmas"}.get(field_name)
+            if name is None:
+                name = ("vary." if field_name in vary else "overrides.") + exc.field
+            raise SweepError(f"{source}: {name}: {str(exc).split(': ', 1)[1]} "
+                             f"(group {group.name})") from None
     return sweep
+
+
+def _parse_vary(source: str, raw: Any, overrides: dict[str, dict[str, Any]]
+                ) -> dict[str, list[Any]]:
+    """``[vary.section] key = [values]`` as {"section.key": values}, checked for shape (the
+    values themselves are checked by building every group's config)."""
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise _fail(source, "vary", "give tables of config fields with lists of values, "
+                                    "e.g. [vary.data] std = [0.01, 0.1]")
+    vary: dict[str, list[Any]] = {}
+    for section, values in raw.items():
+        for key, options in values.items():
+            name = f"vary.{section}.{key}"
+            dotted = f"{section}.{key}"
+            if dotted in FIXED_BY_SWEEP:
+                raise _fail(source, name, f"set it with the top-level field "
+                                          f"{FIXED_BY_SWEEP[dotted]!r}")
+            if key in overrides.get(section, {}):
+                raise _fail(source, name, f"also set in overrides.{section}; give it once")
+            if not isinstance(options, list) or not options:
+                raise _fail(source, name, f"give a non-empty list of values (got {options!r})")
+            if len({json.dumps(o, sort_keys=True) for o in options}) != len(options):
+                raise _fail(source, name, "each value at most once")
+            vary[dotted] = options
+    return vary
 
 
 def load_sweep(path: Path) -> Sweep:
@@ -261,10 +333,10 @@ class Plan:
 def plan(sweep: Sweep, workers: int = 1) -> Plan:
     """Cut a sweep into units: group x sigma group x seed block (see :func:`seeds_per_unit`)."""
     groups, configs = {}, []
-    for name, protocol, steps in sweep.group_names():
-        cfg = sweep.group_config(protocol, steps)
-        groups[name] = cfg.to_dict()
-        configs.append((name, cfg))
+    for group in sweep.groups():
+        cfg = sweep.group_config(group.protocol, group.steps, group.values)
+        groups[group.name] = cfg.to_dict()
+        configs.append((group.name, cfg))
     n_sigma = sum(len(sigma_groups(cfg)) for _, cfg in configs)
     per = seeds_per_unit(sweep, workers, n_sigma)
     units = []

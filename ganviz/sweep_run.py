@@ -256,11 +256,11 @@ def combined_csv(rows: dict[str, list[dict[str, Any]]]) -> str:
 
 def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> str:
     """One markdown table across the groups (mean ± standard error over seeds)."""
-    header = ["protocol", "estimator", "sigma", "modes", "modes, last 20%",
+    header = ["group", "estimator", "sigma", "modes", "modes, last 20%",
               "high-quality fraction", "reverse KL", "gradient rel. variance",
               "eq-1 bias", "pathwise std", "score std", "diverged"]
-    lines = [f"Sweep: {len(rows)} protocols; mean ± standard error over seeds; each "
-             "protocol's folder has its full tables and figures.", "",
+    lines = [f"Sweep: {len(rows)} groups; mean ± standard error over seeds; each "
+             "group's folder has its full tables and figures.", "",
              f"Command: `{command}`", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, groups in rows.items():

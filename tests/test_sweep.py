@@ -82,7 +82,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 BAD_FILES = [
     ("seeds = 2", "protocols: missing"),
-    ('protocols = ["nope"]\nseeds = 2', "protocols: unknown 'nope'; allowed: veegan-ring"),
+    ('protocols = ["nope"]\nseeds = 2', "protocols: unknown 'nope'; allowed: default, "),
     ('protocols = ["veegan-ring", "veegan-ring"]\nseeds = 2', "protocols: each protocol at most"),
     ('protocols = ["veegan-ring"]', "seeds: missing"),
     ('protocols = ["veegan-ring"]\nseeds = 0', "seeds: a count must be from 1"),
@@ -101,6 +101,21 @@ BAD_FILES = [
     ('protocols = ["veegan-ring"]\nseeds = 2\n[units]\nevery = 3', "units.every: unknown field"),
     ('protocols = ["veegan-ring"]\nseeds = 100', "seeds/sigmas: "),  # over the run limit
     ('protocols = [', "malformed TOML"),
+    ('protocols = ["default"]\nseeds = 2\nvary = 3', "vary: give tables of config fields"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = 0.1',
+     "vary.data.std: give a non-empty list"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = []',
+     "vary.data.std: give a non-empty list"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [0.1, 0.1]',
+     "vary.data.std: each value at most once"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [0.1, -1]',
+     "vary.data.std: "),  # the value itself, checked by the config
+    ('protocols = ["default"]\nseeds = 2\n[vary.runs]\ncovariance = ["full", "round"]',
+     "vary.runs.covariance: "),
+    ('protocols = ["default"]\nseeds = 2\n[vary.train]\nsteps = [5, 6]',
+     "vary.train.steps: set it with the top-level field 'steps'"),
+    ('protocols = ["default"]\nseeds = 2\n[overrides.data]\nstd = 0.1\n[vary.data]\n'
+     'std = [0.2]', "vary.data.std: also set in overrides.data"),
 ]
 
 
@@ -288,3 +303,21 @@ def test_progress_shows_state_changes_and_logs_checkpoints_too(tmp_path, capsys)
     assert CHECKPOINT_STATE not in err
     log = (tmp_path / LOG_NAME).read_text()
     assert f"unit u1 {CHECKPOINT_STATE} 10" in log and "unit u1 started" in log
+
+
+def test_vary_makes_one_group_per_combination_with_its_values():
+    s = sw.parse_sweep({"protocols": ["default"], "seeds": 2, "steps": 10,
+                        "overrides": {"runs": {"estimators": ["reparam_learned"]}},
+                        "vary": {"data": {"std": [0.02, 0.2]},
+                                 "runs": {"covariance": ["isotropic", "full"]}}})
+    p = sw.plan(s, workers=1)
+    assert list(p.groups) == ["default--std=0.02--covariance=isotropic",
+                              "default--std=0.02--covariance=full",
+                              "default--std=0.2--covariance=isotropic",
+                              "default--std=0.2--covariance=full"]
+    for name, cfg in p.groups.items():
+        std, form = name.split("--")[1:]
+        assert cfg["data"]["std"] == float(std.split("=")[1])
+        assert cfg["runs"]["covariance"] == form.split("=")[1]
+        assert [u.config["data"]["std"] for u in p.units_of(name)] == [cfg["data"]["std"]]
+    assert len(p.units) == 4  # one free sigma group x one seed block each
