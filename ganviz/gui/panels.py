@@ -48,7 +48,10 @@ SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top righ
 SEED_BOX_HEIGHT = 17  # pixels: within the title's second line, clear of its first
 SEED_BOX_STYLE = (f"QComboBox {{ color: {theme.FOREGROUND}; background: {theme.BACKGROUND}; "
                   "border: 1px solid #4a505c; border-radius: 3px; padding: 0px 2px 0px 4px; "
-                  "font-size: 8pt; }")
+                  "font-size: 8pt; }"
+                  f"QComboBox QAbstractItemView {{ color: {theme.FOREGROUND}; "
+                  f"background: {theme.BACKGROUND}; selection-background-color: #3a4050; "
+                  "border: 1px solid #4a505c; }")
 
 
 def sigma_color_range(real: RealData) -> tuple[float, float]:
