@@ -193,8 +193,10 @@ def test_seeds_share_an_entry_and_sigmas_get_shades(panel):
                          sigmas=[0.05, 0.2])
     panel.update_snapshot(snap)
     assert len(snap.runs) == 6
-    assert legend_texts(panel) == ["reparam, fixed σ = 0.05", "reparam, fixed σ = 0.2",
-                                   "reparam, learned σ(z)"]
+    names = ["reparam, fixed σ = 0.05", "reparam, fixed σ = 0.2", "reparam, learned σ(z)"]
+    assert legend_texts(panel) == [f"{n} · 2 seeds" for n in names]  # bands over seeds
+    panel.state.set_per_seed(True)
+    assert legend_texts(panel) == names
     colors = [pen_color(panel.run_items(r.spec.index)["modes"]) for r in snap.runs]
     assert colors[0] == colors[1] != colors[2] == colors[3]  # seeds share, sigmas differ
     assert colors[4] == theme.ESTIMATOR_COLORS["reparam_learned"].lower()

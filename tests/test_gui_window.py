@@ -256,11 +256,12 @@ def test_reset_while_paused_draws_the_new_run_set(window, qtbot):
                                 for p in window.panels.panels), timeout=20000)
     snap = window.snapshot
     assert not snap.running
-    assert len(window.panels.panels) == 8 == len(snap.runs)
+    assert len(snap.runs) == 8 and len(window.panels.panels) == 4  # one panel per two seeds
+    assert [[s.seed for s in p.specs] for p in window.panels.panels] == [[5, 6]] * 4
     assert snap.views.density.shape[0] == 8 and snap.fakes.fakes.shape[0] == 8
     assert snap.real.modes.shape == (25, 2)
     assert snap.versions.views > old.versions.views
-    grid_extent = drawn_extent(window.panels.panels[7])
+    grid_extent = drawn_extent(window.panels.panels[3])
     assert grid_extent > ring_extent + 1  # modes at +-4 instead of radius 2
     window.state.select_run(7)  # the last of the 8 runs, gone after the next reset
     # fewer runs, other estimators, the ring again

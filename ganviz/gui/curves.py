@@ -6,6 +6,11 @@ equation-1 plot (log-log) beside them at double height, and one shared legend of
 the left (a legend inside every small plot would cover its data; ``set_plot_legends(True)``
 adds them for exporting single plots).
 
+Runs that differ only by seed form a group (``seeds.group_runs``). A group of two or more
+seeds is drawn as one line, the median over its seeds at each evaluation, in a 10-90 % band
+across seeds (diverged seeds left out); the "Per seed" box (``ViewState.per_seed``) draws
+one line per run instead.
+
 Items are created once per run set and then only fed with ``setData``; nothing is recomputed
 unless the history length, the history buffer, the sigma-curves step, the selection or the run
 set changed.
@@ -20,11 +25,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayout, QWidget
 
 from ganviz.config import Config
 from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
+from ganviz.gui.seeds import group_runs, seed_band
+from ganviz.gui.viewstate import ViewState
 
 # name -> (title, y label, log y); the order is the layout order (row-major, PER_ROW a row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
@@ -40,6 +47,12 @@ TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
 EQ1 = "equation1"
 PER_ROW = 4
 LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
+SERIES_PLOTS = {"loss_d": "loss", "loss_g": "loss", "modes": "modes",
+                "hq_fraction": "hq_fraction", "reverse_kl": "reverse_kl",
+                "js_divergence": "js_divergence", "energy_distance": "energy_distance",
+                "grad_rel_var": "grad_rel_var", "sigma": "sigma"}  # series -> plot
+PER_SEED_TIP = ("Draw one line per seed; off: one line per setting, the median over its seeds, "
+                "in a 10–90 % band across seeds (diverged seeds left out)")
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
 EQ1_SERIES = {  # series -> (legend text, pen style)
     "bias": ("relative bias", Qt.PenStyle.SolidLine),
@@ -64,6 +77,14 @@ LEGEND_CORNERS = ((-LEGEND_MARGIN, LEGEND_MARGIN), (-LEGEND_MARGIN, -LEGEND_MARG
                   (LEGEND_MARGIN, -LEGEND_MARGIN), (LEGEND_MARGIN, LEGEND_MARGIN))
 LOG_DECADES_AS_POWERS = 3.5
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+SEED_BAND_ALPHA = 45  # the 10-90 % band over seeds
+PER_SEED_TEXT = "Per seed"
+BAND_NOTE = "Lines: median over seeds\nBands: 10–90 % of seeds"
+PER_SEED_STYLE = (
+    f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; font-size: {LEGEND_SIZE}; }}"
+    f"QCheckBox::indicator {{ width: 10px; height: 10px; border: 1px solid {DIM_COLOR}; "
+    f"border-radius: 2px; background: {theme.BACKGROUND}; }}"
+    f"QCheckBox::indicator:checked {{ background: {theme.FOREGROUND}; }}")
 
 
 def _fmt(x: float) -> str:
@@ -125,6 +146,19 @@ class LegendSample(pg.ItemSample):
         event.ignore()
 
 
+def _feed(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, series: str) -> None:
+    """Give ``item`` new data; a single row draws no line, so it is shown as a dot (if it has
+    a place on the axis). Symbols go off before new data arrives so the scatter never holds
+    only NaN."""
+    dot = len(y) == 1 and bool(np.isfinite(y).all() and (
+        series not in LOG_SERIES or (y > 0).all()))
+    if not dot and item.opts["symbol"] is not None:
+        item.setSymbol(None)
+    item.setData(x, y)
+    if dot and item.opts["symbol"] is None:
+        item.setSymbol("o")
+
+
 class _Axis(pg.AxisItem):
     """An axis with tidy log labels whose edge labels may overhang a little with the grid on.
 
@@ -167,6 +201,21 @@ class _RunItems:
     def all(self) -> list:
         """Every graphics item of the run (for visibility)."""
         return [*self.items.values(), *([self.band] if self.band is not None else [])]
+
+
+@dataclass
+class _GroupItems:
+    """The items of one group of seeds: per series a median line and its 10-90 % band."""
+
+    members: list[int]  # run indices, in run order
+    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    edges: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = field(default_factory=dict)
+    bands: dict[str, pg.FillBetweenItem] = field(default_factory=dict)
+
+    def all(self) -> list:
+        """Every graphics item of the group (for visibility)."""
+        return [*self.items.values(), *(e for pair in self.edges.values() for e in pair),
+                *self.bands.values()]
 
 
 def plot_item() -> pg.PlotItem:
@@ -215,10 +264,16 @@ def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str) -> None:
 
 
 class CurvesPanel(QWidget):
-    """Training curves for every run and the equation-1 sigma curves of the selected run."""
+    """Training curves for every run (or group of seeds) and the equation-1 sigma curves of
+    the selected run.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    ``state`` is the window's view state (its ``per_seed`` switch); without one the panel
+    keeps its own.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, state: ViewState | None = None) -> None:
         super().__init__(parent)
+        self.state = state if state is not None else ViewState.default()
         self.view = pg.GraphicsLayoutWidget()
         self.view.setMinimumHeight(200)
         layout = QVBoxLayout(self)
@@ -292,6 +347,31 @@ class CurvesPanel(QWidget):
         self._legend_key: tuple = ()
         self._legend_dummies: list[pg.PlotDataItem] = []
         self._snap: Snapshot | None = None
+        self._groups: list[_GroupItems] = []
+
+        self.per_seed_box = QCheckBox(PER_SEED_TEXT)
+        self.per_seed_box.setToolTip(PER_SEED_TIP)
+        self.per_seed_box.setChecked(self.state.per_seed)
+        self.per_seed_box.setStyleSheet(PER_SEED_STYLE)
+        self.per_seed_box.toggled.connect(self.state.set_per_seed)
+        self.band_note = QLabel(BAND_NOTE)
+        self.band_note.setStyleSheet(f"color: {DIM_COLOR}; background: transparent; "
+                                     f"font-size: {LEGEND_SIZE};")
+        self.band_note.setVisible(not self.state.per_seed)
+        controls = QWidget()
+        controls.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        controls.setStyleSheet("background: transparent;")
+        box = QVBoxLayout(controls)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        box.addWidget(self.band_note)
+        box.addWidget(self.per_seed_box)
+        self._per_seed_proxy = QGraphicsProxyWidget(grid)
+        self._per_seed_proxy.setWidget(controls)
+        self._per_seed_proxy.setVisible(False)  # shown when a setting has several seeds
+        grid.geometryChanged.connect(self._place_per_seed_box)
+        self.legend.geometryChanged.connect(self._place_per_seed_box)
+        self.state.subscribe(self._on_state)
 
     # ------------------------------------------------------------------ API
     def plots(self) -> dict[str, pg.PlotItem]:
@@ -301,6 +381,21 @@ class CurvesPanel(QWidget):
     def run_items(self, index: int) -> dict[str, pg.PlotDataItem]:
         """Run ``index``'s data items by series (loss_d, loss_g, modes, ..., sigma)."""
         return dict(self._runs[index].items)
+
+    def group_items(self, run: int) -> dict[str, pg.PlotDataItem]:
+        """The median items, by series, of the group of seeds run ``run`` belongs to (empty
+        for a run without other seeds)."""
+        group = next((g for g in self._groups if run in g.members), None)
+        return {} if group is None else dict(group.items)
+
+    def group_bands(self, run: int) -> dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]]:
+        """The 10 % and 90 % edge items, by series, of run ``run``'s group of seeds."""
+        group = next((g for g in self._groups if run in g.members), None)
+        return {} if group is None else dict(group.edges)
+
+    def banded(self) -> bool:
+        """Whether groups of seeds are drawn as medians in bands (not one line per seed)."""
+        return not self.state.per_seed and any(len(g.members) > 1 for g in self._groups)
 
     def set_selected_run(self, index: int) -> None:
         """Show the equation-1 curves of run ``index``."""
@@ -314,9 +409,7 @@ class CurvesPanel(QWidget):
         if hidden != visible:
             return
         (self._hidden.discard if visible else self._hidden.add)(index)
-        if index < len(self._runs):
-            for item in self._runs[index].all():
-                item.setVisible(visible)
+        self._apply_visibility()
         self._update_legend()
         self._update_sigma_note()
 
@@ -327,10 +420,11 @@ class CurvesPanel(QWidget):
 
     def clear(self) -> None:
         """Forget every run and all data (the next snapshot rebuilds the items)."""
-        for run in self._runs:
+        for run in [*self._runs, *self._groups]:
             for item in run.all():
                 self._remove(item)
         self._runs = []
+        self._groups = []
         self._specs = ()
         self._hidden.clear()
         self._diverged = ()
@@ -343,6 +437,7 @@ class CurvesPanel(QWidget):
         self._eq1_marker.setVisible(False)
         self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
         set_title(self._plots[EQ1], "Equation 1")
+        self._per_seed_proxy.setVisible(False)
         self._update_legend()
         self._update_sigma_note()
 
@@ -372,7 +467,7 @@ class CurvesPanel(QWidget):
                 return
 
     def _build(self, specs: tuple[RunSpec, ...], real: RealData) -> None:
-        for run in self._runs:
+        for run in [*self._runs, *self._groups]:
             for item in run.all():
                 self._remove(item)
         self._specs = specs
@@ -398,9 +493,11 @@ class CurvesPanel(QWidget):
                 sigma_pen.setDashPattern([DASH, DASH * (len(fixed) - 1)])
                 sigma_pen.setDashOffset(DASH * fixed.index(spec.estimator))
             self._runs.append(self._build_run(spec, color, sigma_pen))
-            visible = spec.index not in self._hidden
-            for item in self._runs[-1].all():
-                item.setVisible(visible)
+        self._groups = [self._build_group(members, specs) for members in group_runs(specs)
+                        if len(members) > 1]
+        self._per_seed_proxy.setVisible(bool(self._groups))
+        self._place_per_seed_box()
+        self._apply_visibility()
 
     def _build_run(self, spec: RunSpec, color: QColor, sigma_pen: pg.QtGui.QPen) -> _RunItems:
         run = _RunItems(spec)
@@ -435,33 +532,99 @@ class CurvesPanel(QWidget):
             self._plots["sigma"].addItem(run.band, ignoreBounds=True)
         return run
 
+    def _build_group(self, members: list[int], specs: tuple[RunSpec, ...]) -> _GroupItems:
+        """A median line per series in its 10-90 % band over the seeds, in the setting's
+        colour (the sigma line dashed like its runs')."""
+        group = _GroupItems(members)
+        first = self._runs[members[0]]
+        color = run_color(first.spec, specs)
+        edge, fill = QColor(color), QColor(color)
+        edge.setAlpha(EDGE_ALPHA)
+        fill.setAlpha(SEED_BAND_ALPHA)
+        for series, plot_name in SERIES_PLOTS.items():
+            plot = self._plots[plot_name]
+            pen = pg.mkPen(first.items[series].opts["pen"])
+            pen.setColor(color)
+            pen.setWidthF(2 * LINE_WIDTH)
+            item = pg.PlotDataItem(pen=pen, connect="finite")
+            item.setSymbolSize(5)
+            item.setSymbolBrush(color)
+            item.setSymbolPen(None)
+            item.setZValue(10 + len(specs) + members[0])  # above the per-seed lines
+            edge_style = Qt.PenStyle.DashLine if series == "loss_g" else Qt.PenStyle.SolidLine
+            lo, hi = (pg.PlotDataItem(pen=pg.mkPen(edge, width=1, style=edge_style),
+                                      connect="finite") for _ in range(2))
+            band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill))
+            lo.sigPlotChanged.disconnect(band.curveChanged)  # hi is set after lo: once
+            for part in (lo, hi, item):
+                part.setZValue(item.zValue() - (part is not item))
+                plot.addItem(part)
+            band.setZValue(5)
+            plot.addItem(band, ignoreBounds=True)
+            group.items[series], group.edges[series], group.bands[series] = item, (lo, hi), band
+        return group
+
+    def _apply_visibility(self) -> None:
+        """Show each run's lines, or in band mode its group's median and band instead; hidden
+        runs (estimators switched off) show neither."""
+        banded = not self.state.per_seed
+        in_band = {i for g in self._groups for i in g.members} if banded else set()
+        for run in self._runs:
+            shown = run.spec.index not in self._hidden and run.spec.index not in in_band
+            for item in run.all():
+                item.setVisible(shown)
+        for group in self._groups:
+            shown = banded and not all(i in self._hidden for i in group.members)
+            for item in group.all():
+                item.setVisible(shown)
+
+    def _place_per_seed_box(self, *_) -> None:
+        """The "Per seed" box at the bottom of the legend's column, below the legend."""
+        proxy = self._per_seed_proxy
+        grid = self.view.ci
+        h = proxy.size().height()
+        legend_bottom = self.legend.geometry().bottom()
+        proxy.setPos(4.0, max(legend_bottom + 4, grid.size().height() - h - 6))
+
+    def _on_state(self, what: str) -> None:
+        if what != "per_seed":
+            return
+        if self.per_seed_box.isChecked() != self.state.per_seed:
+            self.per_seed_box.blockSignals(True)
+            self.per_seed_box.setChecked(self.state.per_seed)
+            self.per_seed_box.blockSignals(False)
+        self.band_note.setVisible(not self.state.per_seed)
+        self._per_seed_proxy.resize(self._per_seed_proxy.widget().sizeHint())
+        self._place_per_seed_box()
+        self._apply_visibility()
+        if self._snap is not None:
+            self._update_history(self._snap.history, self._snap.config)
+            self._update_legend()
+            self.view.scene().prepareForPaint()
+
     # ------------------------------------------------------------- updating
     def _update_history(self, history: dict[str, np.ndarray], cfg: Config) -> None:
         steps = history.get("step")
         rows = 0 if steps is None else steps.shape[0]
         base = None if steps is None else (steps.base if steps.base is not None else steps)
-        key = (rows, id(base), self._specs)
+        banded = not self.state.per_seed
+        key = (rows, id(base), self._specs, banded)
         if key == self._history_key:
             return
         self._history_key = key
         self._history_ref = base  # keeps id(base) from being reused while it is our key
-        empty = np.empty(0)
+        in_band = {i for g in self._groups for i in g.members} if banded else set()
         for r, run in enumerate(self._runs):
+            if r in in_band:  # drawn by its group's median; fed again when switched back
+                continue
             ok = steps is not None and r < steps.shape[1]
             for series, item in run.items.items():
-                learned = series == "sigma" and run.spec.learned_sigma
-                column = history.get("sigma_mean" if learned else series)
-                y = column[:, r] if ok and column is not None and column.shape == steps.shape \
-                    else empty
-                # a single row draws no line: show it as a dot (if it has a place on the axis);
-                # symbols go off before new data arrives so the scatter never holds only NaN
-                dot = rows == 1 and bool(np.isfinite(y).all() and (
-                    series not in LOG_SERIES or (y > 0).all()))
-                if not dot and item.opts["symbol"] is not None:
-                    item.setSymbol(None)
-                item.setData(steps[:, r] if len(y) else empty, y)
-                if dot and item.opts["symbol"] is None:
-                    item.setSymbol("o")
+                y = self._column(history, series, run.spec, steps)
+                _feed(item, steps[:, r] if ok and len(y) else np.empty(0),
+                      y[:, r] if ok and len(y) else np.empty(0), series)
+        if banded:
+            for group in self._groups:
+                self._feed_group(group, history, steps)
         first = float(steps[0].min()) if rows else 0.0
         span = float(steps[-1].max()) - first if rows else 0.0
         for name in TIME_PLOTS:
@@ -470,6 +633,39 @@ class CurvesPanel(QWidget):
             else:  # nothing to fit yet: leave room for the first evaluations
                 self._plots[name].setXRange(first, first + 10 * cfg.eval.every, padding=0.02)
         self._update_sigma_note()
+
+    @staticmethod
+    def _column(history: dict[str, np.ndarray], series: str, spec: RunSpec,
+                steps: np.ndarray | None) -> np.ndarray:
+        """History column [T, R] of ``series`` for a run like ``spec`` (learned sigma: its
+        mean sigma(z)); empty when missing or misshapen."""
+        learned = series == "sigma" and spec.learned_sigma
+        column = history.get("sigma_mean" if learned else series)
+        if steps is None or column is None or column.shape != steps.shape:
+            return np.empty((0, 0))
+        return column
+
+    def _feed_group(self, group: _GroupItems, history: dict[str, np.ndarray],
+                    steps: np.ndarray | None) -> None:
+        """Median and 10-90 % band over the group's seeds, per series (diverged rows out)."""
+        members = [i for i in group.members if steps is not None and i < steps.shape[1]]
+        empty = np.empty(0)
+        x = np.median(steps[:, members], axis=1) if members and len(steps) else empty
+        diverged = history.get("diverged")
+        div = (diverged[:, members] if diverged is not None and len(x)
+               and diverged.shape == steps.shape else None)
+        spec = self._runs[group.members[0]].spec
+        for series, item in group.items.items():
+            column = self._column(history, series, spec, steps)
+            if len(x) and len(column):
+                med, lo, hi = seed_band(column[:, members], div, log=series in LOG_SERIES)
+            else:
+                med = lo = hi = empty
+            xs = x if len(med) else empty
+            _feed(item, xs, med, series)
+            low, high = group.edges[series]
+            low.setData(xs, lo)
+            high.setData(xs, hi)
 
     def _update_sigma_note(self) -> None:
         """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)."""
@@ -483,12 +679,13 @@ class CurvesPanel(QWidget):
             set_title(plot, title)
 
     def _update_legend(self) -> None:
-        entries: dict[str, list[int]] = {}
-        for spec in self._specs:
-            entries.setdefault(run_label(spec), []).append(spec.index)
-        key = tuple((label, tuple(idx), tuple(self._diverged[i] if i < len(self._diverged)
-                                              else False for i in idx),
-                     all(i in self._hidden for i in idx)) for label, idx in entries.items())
+        """One entry per group of seeds (the setting, not the run); in band mode a group of
+        several seeds says how many and shows its band."""
+        banded = not self.state.per_seed
+        key = tuple((run_label(self._specs[idx[0]]), tuple(idx),
+                     tuple(self._diverged[i] if i < len(self._diverged) else False for i in idx),
+                     all(i in self._hidden for i in idx), banded and len(idx) > 1)
+                    for idx in group_runs(self._specs))
         if key == self._legend_key:
             return
         self._legend_key = key
@@ -496,16 +693,20 @@ class CurvesPanel(QWidget):
         for legend in legends:
             legend.clear()
         self._legend_dummies = []
-        for label, idx, diverged, hidden in key:
+        for label, idx, diverged, hidden, band in key:
             run = self._runs[idx[0]]
-            pen = pg.mkPen(run.items["loss_d"].opts["pen"])
+            group = next((g for g in self._groups if g.members[0] == idx[0]), None)
+            source = group.items["loss_d"] if band and group is not None else run.items["loss_d"]
+            pen = pg.mkPen(source.opts["pen"])
             pen.setStyle(Qt.PenStyle.SolidLine)
             dummy = pg.PlotDataItem(pen=pen)
-            if run.band is not None:
+            if band and group is not None:
+                dummy.opts["fillBrush"] = group.bands["loss_d"].brush()
+            elif run.band is not None:
                 dummy.opts["fillBrush"] = run.band.brush()
             dummy.setVisible(not hidden)
             n_div = sum(diverged)
-            text = label
+            text = label + (f" · {len(idx)} seeds" if band else "")
             if n_div:
                 text += " (diverged)" if n_div == len(idx) else f" ({n_div}/{len(idx)} diverged)"
             for legend in legends:

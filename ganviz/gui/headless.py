@@ -60,7 +60,7 @@ class ComparisonView:
         layout.setContentsMargins(0, 0, 0, 0)
         self.state = ViewState.default()
         self.panels = PanelGrid(self.state)
-        self.curves = CurvesPanel()
+        self.curves = CurvesPanel(state=self.state)
         layout.addWidget(self.panels, 3)
         layout.addWidget(self.curves, 2)
         self.widget.resize(width, height)
@@ -125,7 +125,8 @@ class TrainingDrawings:
 
 
 def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
-    """comparison.png, comparison.svg and one PNG per panel into ``out``."""
+    """comparison.png, comparison.svg and one PNG per panel (one per group of seeds, showing
+    its first seed, as the window does) into ``out``."""
     from ganviz.gui.export import export_comparison_png, export_comparison_svg, export_plot
 
     view = ComparisonView()
@@ -153,11 +154,19 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     from ganviz.gui.theme import BACKGROUND, FOREGROUND
 
     def panel_image(run: int) -> QImage:
-        image = plot_image(view.panels.panels[run].plot, scale, path)
+        view.panels.show_run(run)  # the group's panel draws this seed
+        panel = view.panels.panel_of_run(run)
+        for _ in range(3):
+            view.app.processEvents()
+        image = plot_image(panel.plot, scale, path)
         image.setDevicePixelRatio(1.0)  # placed pixel for pixel in the grid below
         return image
 
-    rows = -(-len(snap.runs) // 4)  # the panel grid holds four per row
+    from ganviz.gui.panels import MAX_COLUMNS
+    from ganviz.gui.seeds import group_runs
+
+    groups = len(group_runs([r.spec for r in snap.runs]))
+    rows = -(-groups // MAX_COLUMNS)  # one panel per group, four per row
     view = ComparisonView(width=1700, height=int(rows * 430 * 5 / 3))  # panels: 3/5 of it
     view.state.layers = set(DENSITY_FIGURE_LAYERS)
     try:

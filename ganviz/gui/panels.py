@@ -1,13 +1,20 @@
-"""The run panels: one 2-D plot per run, side by side, with layers toggled for all at once."""
+"""The run panels: one 2-D plot per group of seeds, side by side, with layers toggled for all
+at once.
+
+Runs that differ only by seed share a panel (``seeds.group_runs``); a seed selector in its
+title row chooses which of them the panel draws, and the choice lives in the view state
+(``ViewState.panel_seeds``), so it survives redraws and resets that keep the group.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QGraphicsProxyWidget
 
 from ganviz.contract import (
     FULL_NAMES,
@@ -21,6 +28,7 @@ from ganviz.contract import (
 from ganviz.geometry import arrow_segments, circles, polylines
 from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
+from ganviz.gui.seeds import group_key, group_runs
 from ganviz.gui.viewstate import ViewState
 
 FIELD_COLOR = "#7fd6ff"
@@ -36,6 +44,14 @@ FAKE_SIZE = 3.5  # pixels
 FAKE_COLOR = (255, 255, 255, 170)
 CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
 # only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
+SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top right corner
+SEED_BOX_HEIGHT = 17  # pixels: within the title's second line, clear of its first
+SEED_BOX_STYLE = (f"QComboBox {{ color: {theme.FOREGROUND}; background: {theme.BACKGROUND}; "
+                  "border: 1px solid #4a505c; border-radius: 3px; padding: 0px 2px 0px 4px; "
+                  "font-size: 8pt; }"
+                  f"QComboBox QAbstractItemView {{ color: {theme.FOREGROUND}; "
+                  f"background: {theme.BACKGROUND}; selection-background-color: #3a4050; "
+                  "border: 1px solid #4a505c; }")
 
 
 def sigma_color_range(real: RealData) -> tuple[float, float]:
@@ -55,10 +71,13 @@ def crosses(points: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 class RunPanel:
-    """One run's plot and its layer items (no maths beyond display mapping)."""
+    """The plot of one group of seeds, drawing one of its runs (``spec``), and its layer items
+    (no maths beyond display mapping)."""
 
-    def __init__(self, spec: RunSpec, layout: pg.GraphicsLayout) -> None:
-        self.spec = spec
+    def __init__(self, specs: RunSpec | Sequence[RunSpec], layout: pg.GraphicsLayout) -> None:
+        self.specs: tuple[RunSpec, ...] = (specs,) if isinstance(specs, RunSpec) else tuple(specs)
+        self.spec = self.specs[0]
+        self.group = group_key(self.spec)
         self.plot = pg.PlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
@@ -68,7 +87,7 @@ class RunPanel:
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setStyle(tickLength=-4)
         vb = self.plot.getViewBox()
-        vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[spec.estimator], width=3))
+        vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[self.spec.estimator], width=3))
         vb.setBackgroundColor(PANEL_BACKGROUND)
         self.density = RasterImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
         self.disc = RasterImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
@@ -103,11 +122,62 @@ class RunPanel:
         self._rect = QRectF()
         self.views: ViewProbes | None = None
         self.fakes_drawn: FakeProbes | None = None
+        self.seed_box = self._seed_selector() if len(self.specs) > 1 else None
         self.set_title(diverged=False, active=True)
         del layout
 
+    @property
+    def run(self) -> int:
+        """The index of the run the panel draws."""
+        return self.spec.index
+
+    def _seed_selector(self) -> QComboBox:
+        """A small combo box of the group's seeds at the right of the title row."""
+        box = QComboBox()
+        box.setStyleSheet(SEED_BOX_STYLE)
+        box.setToolTip("Which seed of this setting the panel shows")
+        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        box.setFixedHeight(SEED_BOX_HEIGHT)
+        for spec in self.specs:
+            box.addItem(f"seed {spec.seed}", spec.index)
+        proxy = QGraphicsProxyWidget(self.plot)
+        proxy.setWidget(box)
+        proxy.setZValue(1000)
+        self._seed_proxy = proxy
+        self.plot.geometryChanged.connect(self._place_seed_selector)
+        self.plot.titleLabel.geometryChanged.connect(self._place_seed_selector)
+        self._place_seed_selector()
+        return box
+
+    def _place_seed_selector(self) -> None:
+        """Keep the seed selector in the title row's top right corner."""
+        proxy = self._seed_proxy
+        size = proxy.size()
+        bottom = self.plot.titleLabel.geometry().bottom()  # level with the title's second line
+        proxy.setPos(self.plot.size().width() - size.width() - SEED_BOX_MARGIN,
+                     max(0.0, bottom - size.height()))
+
+    def show_run(self, index: int) -> bool:
+        """Draw run ``index`` of the group from the next snapshot on; False if it is not one
+        of the group's runs (then nothing changes)."""
+        spec = next((s for s in self.specs if s.index == index), None)
+        if spec is None:
+            return False
+        if spec != self.spec:
+            self.spec = spec
+            self.views = self.fakes_drawn = None
+            self._title_key = None
+        if self.seed_box is not None:
+            pos = self.specs.index(spec)
+            if self.seed_box.currentIndex() != pos:
+                self.seed_box.blockSignals(True)
+                self.seed_box.setCurrentIndex(pos)
+                self.seed_box.blockSignals(False)
+        return True
+
     def set_title(self, diverged: bool, active: bool) -> None:
-        """Two-line title: the estimator's full name; sigma, seed and state when not training."""
+        """Two-line title: the estimator's full name; sigma, seed (or the number of seeds, beside
+        the selector) and state when not training."""
         key = (diverged, active)
         if key == getattr(self, "_title_key", None):
             return
@@ -122,7 +192,12 @@ class RunPanel:
         self.plot.setTitle(
             f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
             f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{spec.sigma_text} · "
-            f"seed {spec.seed}{state}</span>")
+            f"{self._seed_text()}{state}</span>")
+
+    def _seed_text(self) -> str:
+        """``seed 3``; ``5 seeds`` when the selector beside it says which one is shown."""
+        n = len(self.specs)
+        return f"{n} seeds" if n > 1 else f"seed {self.spec.seed}"
 
     def set_extent(self, extent: float) -> None:
         """Fix the data range of the panel to [-extent, extent]^2."""
@@ -222,13 +297,15 @@ class RunPanel:
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
-    """All run panels in a grid (up to four per row) with one shared density colour bar."""
+    """One panel per group of seeds in a grid (up to four per row) with one shared density
+    colour bar."""
 
     hovered = Signal(str)
     add_mode = Signal(float, float)
     remove_mode = Signal(float, float)
     selected = Signal(int)
-    context_requested = Signal(int, QPoint)  # run index, global position (not in custom mode)
+    context_requested = Signal(int, QPoint)  # panel position in ``panels``, global position
+    # (not in custom mode)
 
     def __init__(self, state: ViewState, parent=None) -> None:
         super().__init__(parent)
@@ -245,12 +322,50 @@ class PanelGrid(pg.GraphicsLayoutWidget):
 
     # --------------------------------------------------------------- layout
     def set_runs(self, specs: tuple[RunSpec, ...] | list[RunSpec]) -> None:
-        """Create one panel per run (after a reset)."""
-        self.panels = [RunPanel(spec, self.ci) for spec in specs]
+        """Create one panel per group of seeds (after a reset), each showing the seed the view
+        state chose for its group (else its first)."""
+        specs = tuple(specs)
+        self.panels = [RunPanel([specs[i] for i in group], self.ci)
+                       for group in group_runs(specs)]
         for p in self.panels:
             p.apply_layers(self.state.layers)
+            self._show_chosen_seed(p)
+            if p.seed_box is not None:
+                p.seed_box.currentIndexChanged.connect(
+                    lambda pos, p=p: self._on_seed_box(p, pos))
         self._real = None
         self.relayout()
+
+    def panel_of_run(self, run: int) -> RunPanel | None:
+        """The panel of the group that run ``run`` belongs to."""
+        return next((p for p in self.panels if any(s.index == run for s in p.specs)), None)
+
+    def show_run(self, run: int) -> None:
+        """Let the panel of run ``run``'s group show that run (through the view state)."""
+        panel = self.panel_of_run(run)
+        if panel is not None:
+            spec = next(s for s in panel.specs if s.index == run)
+            self.state.show_seed(panel.group, spec.seed)
+
+    def _show_chosen_seed(self, panel: RunPanel) -> bool:
+        """Point ``panel`` at the run of the seed the view state chose; True if it changed."""
+        seed = self.state.panel_seeds.get(panel.group)
+        spec = next((s for s in panel.specs if s.seed == seed), panel.specs[0])
+        before = panel.spec
+        panel.show_run(spec.index)
+        return panel.spec != before
+
+    def _on_seed_box(self, panel: RunPanel, pos: int) -> None:
+        """The user chose a seed: the panel shows it, and the equation-1 curves follow when they
+        showed a run of this group."""
+        if not 0 <= pos < len(panel.specs):
+            return
+        was_selected = any(s.index == self.state.selected_run for s in panel.specs)
+        spec = panel.specs[pos]
+        self.state.show_seed(panel.group, spec.seed)
+        if was_selected and self.state.selected_run != spec.index:
+            self.state.select_run(spec.index)
+            self.selected.emit(spec.index)
 
     def visible_panels(self) -> list[RunPanel]:
         """Panels of estimators that are not hidden, in run order."""
@@ -272,16 +387,19 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     def update_snapshot(self, snap: Snapshot) -> None:
         """Draw the newest snapshot (views may be shared with the previous one)."""
         self._snap = snap
-        for p, run in zip(self.panels, snap.runs, strict=False):
-            p.set_title(run.diverged, run.active)
+        for p in self.panels:
+            if p.run < len(snap.runs):
+                run = snap.runs[p.run]
+                p.set_title(run.diverged, run.active)
         if snap.real is not self._real:
             self._real = snap.real
             hi = math.log10(max(snap.real.peak_density, 1e-12))
             self.colorbar.setLevels((hi - DENSITY_DECADES, hi))
             for p in self.panels:
                 p.draw_real(snap.real)
-        for r, p in enumerate(self.panels):
-            if p.spec.estimator in self.state.hidden_estimators:
+        for p in self.panels:
+            r = p.run
+            if p.spec.estimator in self.state.hidden_estimators or r >= len(snap.runs):
                 continue
             if snap.views is not None and p.views is not snap.views:
                 p.draw(snap.views, r, snap.real, self.state.layers)
@@ -304,14 +422,19 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         elif what == "estimators":
             self.relayout()
             self.redraw()
+        elif what == "seeds":
+            changed = [p for p in self.panels if self._show_chosen_seed(p)]
+            if changed and self._snap is not None:
+                self.update_snapshot(self._snap)
 
     # --------------------------------------------------------------- mouse
     def _panel_at(self, scene_pos: QPointF) -> tuple[int, RunPanel] | None:
-        for r, p in enumerate(self.panels):
+        """The shown run and the panel at ``scene_pos``."""
+        for p in self.panels:
             if p.spec.estimator in self.state.hidden_estimators:
                 continue
             if p.contains(scene_pos):
-                return r, p
+                return p.run, p
         return None
 
     def _on_move(self, scene_pos: QPointF) -> None:
@@ -335,5 +458,5 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self.state.select_run(r)
             self.selected.emit(r)
         elif event.button() == Qt.MouseButton.RightButton:
-            self.context_requested.emit(r, event.screenPos().toPoint())
+            self.context_requested.emit(self.panels.index(p), event.screenPos().toPoint())
         event.accept()

@@ -6,7 +6,7 @@ Plain Python with callbacks, so toggles can be tested without clicking widgets.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LAYERS: dict[str, str] = {
     "real": "Real data (2-std contours)",
@@ -23,11 +23,20 @@ DEFAULT_LAYERS = {"real", "density", "fakes", "field"}
 
 @dataclass
 class ViewState:
-    """Which layers are drawn, which estimators are shown, which run is selected."""
+    """Which layers are drawn, which estimators are shown, which run is selected, which seed
+    each group's panel shows, and whether the curves draw every seed or each group's median.
+
+    ``panel_seeds`` maps a group (``seeds.group_key``: the run setting without index and
+    seed) to the seed its panel shows; a group not in it shows its first seed. Keys are
+    settings, not panel positions, so a choice survives redraws and resets that keep the
+    group.
+    """
 
     layers: set[str]
     hidden_estimators: set[str]
     selected_run: int = 0
+    per_seed: bool = False
+    panel_seeds: dict[tuple, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._listeners: list[Callable[[str], None]] = []
@@ -38,7 +47,8 @@ class ViewState:
         return cls(layers=set(DEFAULT_LAYERS), hidden_estimators=set())
 
     def subscribe(self, callback: Callable[[str], None]) -> None:
-        """Call ``callback(what)`` after every change (what: 'layers', 'estimators', 'selected')."""
+        """Call ``callback(what)`` after every change (what: 'layers', 'estimators', 'selected',
+        'per_seed', 'seeds')."""
         self._listeners.append(callback)
 
     def _emit(self, what: str) -> None:
@@ -66,3 +76,15 @@ class ViewState:
         if index != self.selected_run:
             self.selected_run = index
             self._emit("selected")
+
+    def set_per_seed(self, on: bool) -> None:
+        """Curves: one line per seed (True) or one median line with a 10-90 % band per group."""
+        if bool(on) != self.per_seed:
+            self.per_seed = bool(on)
+            self._emit("per_seed")
+
+    def show_seed(self, group: tuple, seed: int) -> None:
+        """Let the panel of ``group`` show its run with ``seed``."""
+        if self.panel_seeds.get(group) != seed:
+            self.panel_seeds[group] = int(seed)
+            self._emit("seeds")

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
 
         self.panels = PanelGrid(self.state)
         self.setCentralWidget(self.panels)
-        self.curves = CurvesPanel()
+        self.curves = CurvesPanel(state=self.state)
         self.curves_dock = QDockWidget("Curves", self)
         self.curves_dock.setObjectName("curves-dock")
         self.curves_dock.setWidget(self.curves)
