@@ -31,13 +31,15 @@ def sigma_number(value: float) -> str:
 # ------------------------------------------------------------------- runs
 @dataclass(frozen=True)
 class RunSpec:
-    """One run. ``sigma`` is the fixed (schedule start) value, or the initial one if learned."""
+    """One run. ``sigma`` is the fixed (schedule start) value, or the initial one if learned;
+    ``covariance`` the form of a learned Sigma(z) (isotropic, diagonal or full)."""
 
     index: int
     estimator: str
     seed: int
     sigma: float
     learned_sigma: bool
+    covariance: str = "isotropic"
 
     @property
     def label(self) -> str:
@@ -55,7 +57,9 @@ class RunSpec:
 
     @property
     def sigma_text(self) -> str:
-        """``σ learned`` or ``σ = 0.05``: the second line of a panel title."""
+        """``σ learned``, ``Σ learned, full`` or ``σ = 0.05``: a panel title's second line."""
+        if self.learned_sigma and self.covariance != "isotropic":
+            return f"Σ learned, {self.covariance}"
         return "σ learned" if self.learned_sigma else f"σ = {self.sigma:g}"
 
     @property

@@ -53,3 +53,20 @@ def polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pad = np.full((flat.shape[0], 1, 2), np.nan)
     joined = np.concatenate([flat, pad], axis=1).reshape(-1, 2)
     return joined[:, 0].copy(), joined[:, 1].copy()
+
+
+def ellipses(centres: np.ndarray, axes: np.ndarray, scale: float = 2.0, n: int = 32
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Closed ellipses ``centre + scale (cos t major + sin t minor)`` as one polyline with NaN
+    breaks: ``centres`` [N, 2], ``axes`` [N, 2, 2] (major ``[:, 0]``, minor ``[:, 1]``)."""
+    t = np.linspace(0, 2 * np.pi, n)
+    c, s = np.cos(t)[None, :, None], np.sin(t)[None, :, None]
+    pts = centres[:, None, :] + scale * (c * axes[:, None, 0, :] + s * axes[:, None, 1, :])
+    return polylines(pts)
+
+
+def spread_indices(total: int, count: int) -> np.ndarray:
+    """``count`` indices spread evenly over ``range(total)`` (all of them if fewer)."""
+    if total <= count:
+        return np.arange(total)
+    return np.linspace(0, total - 1, count).round().astype(int)

@@ -60,6 +60,7 @@ def summary_dict(trainer: Trainer, curves: Any | None) -> dict[str, Any]:
             "seed": spec.seed,
             "sigma": spec.sigma,
             "learned_sigma": spec.learned_sigma,
+            "covariance": spec.covariance,
             "title": spec.title,
             "diverged": diverged[spec.index],
             "final": {"step": row.get("step", 0), **{k: row.get(k) for k in FINAL_METRICS}},

@@ -20,5 +20,6 @@ def expand_runs(cfg: Config) -> list[RunSpec]:
     runs = []
     for est, sigma, learned in specs:
         for seed in r.seeds:
-            runs.append(RunSpec(len(runs), est, seed, sigma, learned))
+            runs.append(RunSpec(len(runs), est, seed, sigma, learned,
+                                r.covariance if learned else "isotropic"))
     return runs

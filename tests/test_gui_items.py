@@ -132,3 +132,22 @@ def test_panel_caches_its_line_layers_and_export_draws_them_as_vectors(qtbot, tm
     svg = out.read_text()
     assert panels.FIELD_COLOR in svg.lower()
     assert panel.field.cacheMode() == cached
+
+
+def test_ellipses_follow_the_axes_and_subsample_evenly():
+    from ganviz.geometry import ellipses, spread_indices
+
+    centres = np.array([[1.0, -1.0]])
+    axes = np.array([[[0.3, 0.4], [-0.08, 0.06]]])  # major length 0.5, minor 0.1
+    x, y = ellipses(centres, axes, scale=2.0, n=64)
+    pts = np.stack([x, y], 1)[:-1] - centres  # the NaN break last
+    major = axes[0, 0] / np.linalg.norm(axes[0, 0])
+    along = pts @ major
+    across = pts @ np.array([-major[1], major[0]])
+    assert np.abs(along).max() == pytest.approx(1.0, rel=1e-3)  # 2 stds of 0.5
+    assert np.abs(across).max() == pytest.approx(0.2, rel=1e-2)
+    np.testing.assert_allclose((along / 1.0) ** 2 + (across / 0.2) ** 2, 1.0, rtol=1e-9)
+    assert spread_indices(5, 40).tolist() == [0, 1, 2, 3, 4]
+    picked = spread_indices(256, 40)
+    assert len(picked) == 40 and picked[0] == 0 and picked[-1] == 255
+    assert len(set(picked.tolist())) == 40

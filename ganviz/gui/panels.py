@@ -25,7 +25,7 @@ from ganviz.contract import (
     Snapshot,
     ViewProbes,
 )
-from ganviz.geometry import arrow_segments, circles, polylines
+from ganviz.geometry import arrow_segments, circles, ellipses, polylines, spread_indices
 from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.seeds import group_key, group_runs
@@ -42,6 +42,8 @@ PANEL_BACKGROUND = "#000004"  # inferno's lowest colour
 SIGMA_LEVELS = 32  # fakes of learned-sigma runs: brushes prepared once, indexed per frame
 FAKE_SIZE = 3.5  # pixels
 FAKE_COLOR = (255, 255, 255, 170)
+ELLIPSE_FAKES = 40  # fakes of a learned covariance drawn with their 2-std ellipse (readable)
+ELLIPSE_COLOR = (190, 255, 140, 130)  # apart from the field arrows (cyan) and real data (white)
 CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
 # only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
 SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top right corner
@@ -103,6 +105,8 @@ class RunPanel:
         sigma_brushes = [pg.mkBrush(cmap.map(k / (SIGMA_LEVELS - 1), mode="byte"))
                          for k in range(SIGMA_LEVELS)]  # learned sigma: colour index 1 + bin
         self.fakes = DotsItem(FAKE_SIZE, [pg.mkBrush(FAKE_COLOR), *sigma_brushes])
+        self.ellipses = pg.PlotCurveItem(pen=pg.mkPen(ELLIPSE_COLOR, width=1),
+                                         connect="finite")
         self.note = pg.TextItem(anchor=(0, 0), color=theme.FOREGROUND)
         self.items = {
             "density": self.density, "disc": self.disc, "manifold": self.manifold,
@@ -112,6 +116,8 @@ class RunPanel:
         for z, item in enumerate(self.items.values()):
             item.setZValue(z)
             self.plot.addItem(item)
+        self.ellipses.setZValue(self.fakes.zValue() - 0.5)  # with the fakes, just beneath
+        self.plot.addItem(self.ellipses)
         self.note.setZValue(100)
         self.plot.addItem(self.note)
         for name in CACHED_LAYERS:  # redrawn under the moving fakes every frame: blit, not stroke
@@ -211,6 +217,7 @@ class RunPanel:
         """Show exactly the layers in ``layers``."""
         for name, item in self.items.items():
             item.setVisible(name in layers)
+        self.ellipses.setVisible("fakes" in layers)
         self.disc.setOpacity(0.55 if "density" in layers else 1.0)
 
     def draw_real(self, real: RealData) -> None:
@@ -251,9 +258,16 @@ class RunPanel:
         self._draw_note(views, r)
 
     def draw_fakes(self, fakes: FakeProbes, r: int, real: RealData) -> None:
-        """Fake samples (every frame); learned-sigma runs coloured by log sigma(z)."""
+        """Fake samples (every frame); learned-sigma runs coloured by log sigma(z), and with
+        a learned covariance (diagonal or full) the 2-std ellipses of an even subsample."""
         self.fakes_drawn = fakes
         pts = fakes.fakes[r]
+        if (self.spec.learned_sigma and fakes.fake_axes is not None
+                and fakes.fake_means is not None):
+            pick = spread_indices(len(pts), ELLIPSE_FAKES)
+            self.ellipses.setData(*ellipses(fakes.fake_means[r][pick], fakes.fake_axes[r][pick]))
+        else:
+            self.ellipses.setData([], [])
         if self.spec.learned_sigma:
             lo, hi = sigma_color_range(real)
             frac = (np.log10(np.maximum(fakes.fake_sigma[r], 1e-12)) - lo) / (hi - lo)
@@ -264,7 +278,9 @@ class RunPanel:
 
     def _draw_note(self, views: ViewProbes, r: int) -> None:
         mean, p10, p90 = views.sigma_stats[r]
-        if self.spec.learned_sigma:
+        if self.spec.learned_sigma and views.fake_axes is not None:  # diagonal or full
+            text = f"Σ(z) eigen-σ {mean:.3g} [{p10:.2g}, {p90:.2g}]"
+        elif self.spec.learned_sigma:
             text = f"σ(z) {mean:.3g} [{p10:.2g}, {p90:.2g}]"
         else:
             text = f"σ = {mean:.3g}"
