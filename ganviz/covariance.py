@@ -46,7 +46,7 @@ def fixed_scale(fixed: Tensor, form: str, like: Tensor) -> Tensor:
 
 
 def covariance_entries(s: Tensor, form: str) -> tuple[Tensor, Tensor, Tensor]:
-    """Sigma's entries (var_x, cov_xy, var_y), each [..., N]."""
+    """Sigma's entries (var_x, cov_xy, var_y), each [..., N], for any form."""
     if form == "full":
         a, c, b = s[..., 0, 0], s[..., 1, 0], s[..., 1, 1]
         return a * a, a * c, c * c + b * b
