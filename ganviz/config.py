@@ -117,7 +117,7 @@ MAX_COORD = 1e6  # |x|, |y| of a mode centre of file data
 
 @dataclass
 class DataConfig:
-    """The target mixture of isotropic Gaussians."""
+    """The target mixture of Gaussians (isotropic, or on ring8 stretched along the ring)."""
 
     name: str = setting(
         "ring8", "Dataset",
@@ -130,20 +130,27 @@ class DataConfig:
                             shown_if=("data.name", "ring8"))
     std: float = setting(
         0.05, "Mode std",
-        "Standard deviation of every mode (custom modes without their own std use it too).",
+        "Standard deviation of every mode (custom modes without their own std use it too); "
+        "with a Tangent std, the std across the ring (radial).",
         gt=0, le=1e3, live=True, group="Data", row=4)
+    tangent_std: float = setting(
+        0.0, "Tangent std",
+        "Std of every ring8 mode along the ring (tangential), Mode std being the std across "
+        "it: anisotropic modes, e.g. 0.2 with Mode std 0.02. 0 keeps the modes isotropic.",
+        ge=0, le=1e3, live=True, group="Data", row=5, hint="0 = isotropic",
+        shown_if=("data.name", "ring8"))
     spacing: float = setting(2.0, "Spacing", "Distance between neighbouring modes of the grid.",
                              gt=0, le=1e3, live=True, group="Data", row=3,
                              shown_if=("data.name", "grid25"))
     scale: float = setting(1.0, "Scale", "Multiplies every mean and every std of the mixture.",
-                           gt=0, le=1e3, live=True, group="Data", row=5)
+                           gt=0, le=1e3, live=True, group="Data", row=6)
     means: list[list[float]] = setting(
         [], "Modes",
         "The custom mixture's modes: click a run panel to add a mode at that point, "
         "right-click one to remove it.",
         ge=-1e3, le=1e3, item_len=2, item_msg="must be [x, y]", min_len=1, max_len=MAX_MODES,
         few="custom data needs at least one mean [x, y]", many="give at most {hi} modes (got {n})",
-        checked_if=CUSTOM_ONLY, live=True, group="Data", row=7, unit="mode",
+        checked_if=CUSTOM_ONLY, live=True, group="Data", row=8, unit="mode",
         hint="click a panel to add a mode, right-click to remove", shown_if=CUSTOM_ONLY,
         errors_at="data.name")
     stds: list[float] = setting(
@@ -156,7 +163,7 @@ class DataConfig:
     train_size: int = setting(
         0, "Train set",
         "Size of a fixed training set drawn once; 0 draws fresh samples at every step.",
-        ge=0, le=10_000_000, live=True, group="Data", row=6, special="fresh samples")
+        ge=0, le=10_000_000, live=True, group="Data", row=7, special="fresh samples")
     file: str = setting(
         "", "Data file",
         "Your own 2-D points: a .csv, .txt (.tsv, .dat) or .npy file; they become the training "

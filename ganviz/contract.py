@@ -90,7 +90,9 @@ class RealData:
     """The real data as the views draw it: the modes (none for file data without centres),
     their stds and weights, the density's peak, and for file data a subsample of its
     ``points`` [<= REAL_POINTS, 2] and a length ``scale`` (the spread of a point's
-    neighbourhood, for the sigma colours)."""
+    neighbourhood, for the sigma colours). Anisotropic modes also carry ``axes`` [M, 2, 2]:
+    column k of ``axes[m]`` is the k-th semi-axis of mode m's 1-std ellipse (covariance
+    A A^T), and ``stds[m]`` is then sqrt|det A| (the same-area isotropic std)."""
 
     modes: np.ndarray
     stds: np.ndarray
@@ -98,6 +100,7 @@ class RealData:
     peak_density: float
     points: np.ndarray | None = None
     scale: float = 0.0
+    axes: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,5 @@
-"""Drawing geometry for the views (numpy only): arrows, contour circles, polylines.
+"""Drawing geometry for the views (numpy only): arrows, contour circles and ellipses,
+polylines.
 
 The GUI draws these arrays as they are; it never computes them itself.
 """
@@ -45,6 +46,16 @@ def circles(centres: np.ndarray, radii: np.ndarray, n: int = 48) -> tuple[np.nda
     ys = centres[:, 1:2] + radii[:, None] * np.sin(t)
     pad = np.full((len(centres), 1), np.nan)
     return np.hstack([xs, pad]).ravel(), np.hstack([ys, pad]).ravel()
+
+
+def ellipses(centres: np.ndarray, axes: np.ndarray, n: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """Closed ellipses ``centre + A (cos t, sin t)`` (A = ``axes[m]`` [2, 2], its columns
+    the semi-axes) as one polyline with NaN breaks (for ``connect='finite'``)."""
+    t = np.linspace(0, 2 * np.pi, n)
+    unit = np.stack([np.cos(t), np.sin(t)])  # [2, n]
+    pts = centres[:, :, None] + np.asarray(axes, dtype=np.float64) @ unit  # [M, 2, n]
+    pad = np.full((len(centres), 1), np.nan)
+    return np.hstack([pts[:, 0], pad]).ravel(), np.hstack([pts[:, 1], pad]).ravel()
 
 
 def polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from ganviz.contract import (
     Snapshot,
     ViewProbes,
 )
-from ganviz.geometry import arrow_segments, circles, polylines
+from ganviz.geometry import arrow_segments, circles, ellipses, polylines
 from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.viewstate import ViewState
@@ -139,9 +139,10 @@ class RunPanel:
         self.disc.setOpacity(0.55 if "density" in layers else 1.0)
 
     def draw_real(self, real: RealData) -> None:
-        """Real-data contours: a circle of two stds around each mode; the points of file
-        data as small crosses."""
-        x, y = circles(real.modes, 2 * real.stds)
+        """Real-data contours: a circle (anisotropic modes: an ellipse) of two stds around
+        each mode; the points of file data as small crosses."""
+        x, y = circles(real.modes, 2 * real.stds) if real.axes is None else \
+            ellipses(real.modes, 2 * real.axes)
         if real.points is not None and len(real.points):
             cx, cy = crosses(real.points, real.scale / 3)
             x, y = np.concatenate([np.asarray(x, float), cx]), np.concatenate(
