@@ -209,14 +209,6 @@ class DataSource:
         """Whether the data has known modes (every mixture; file data with centres)."""
         return self.mixture.n_modes > 0
 
-    def _inverse_axes(self) -> torch.Tensor:
-        """``A^-1`` of every mode [M, 2, 2] (closed form, computed in float64)."""
-        assert self.axes is not None
-        a = self.axes.double()
-        adj = torch.stack([torch.stack([a[:, 1, 1], -a[:, 0, 1]], -1),
-                           torch.stack([-a[:, 1, 0], a[:, 0, 0]], -1)], -2)
-        return adj / _det(a)[:, None, None]
-
     def extent(self) -> float:
         """Half-width of the square view."""
         return self._extent if self.from_file else self.mixture.extent()
