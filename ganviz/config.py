@@ -118,7 +118,7 @@ MAX_COORD = 1e6  # |x|, |y| of a mode centre of file data
 
 @dataclass
 class DataConfig:
-    """The target mixture of isotropic Gaussians."""
+    """The target mixture of Gaussians (isotropic, or on ring8 stretched along the ring)."""
 
     name: str = setting(
         "ring8", "Dataset",
@@ -131,20 +131,27 @@ class DataConfig:
                             shown_if=("data.name", "ring8"))
     std: float = setting(
         0.05, "Mode std",
-        "Standard deviation of every mode (custom modes without their own std use it too).",
+        "Standard deviation of every mode (custom modes without their own std use it too); "
+        "with a Tangent std, the std across the ring (radial).",
         gt=0, le=1e3, live=True, group="Data", row=4)
+    tangent_std: float = setting(
+        0.0, "Tangent std",
+        "Std of every ring8 mode along the ring (tangential), Mode std being the std across "
+        "it: anisotropic modes, e.g. 0.2 with Mode std 0.02. 0 keeps the modes isotropic.",
+        ge=0, le=1e3, live=True, group="Data", row=5, hint="0 = isotropic",
+        shown_if=("data.name", "ring8"))
     spacing: float = setting(2.0, "Spacing", "Distance between neighbouring modes of the grid.",
                              gt=0, le=1e3, live=True, group="Data", row=3,
                              shown_if=("data.name", "grid25"))
     scale: float = setting(1.0, "Scale", "Multiplies every mean and every std of the mixture.",
-                           gt=0, le=1e3, live=True, group="Data", row=5)
+                           gt=0, le=1e3, live=True, group="Data", row=6)
     means: list[list[float]] = setting(
         [], "Modes",
         "The custom mixture's modes: click a run panel to add a mode at that point, "
         "right-click one to remove it.",
         ge=-1e3, le=1e3, item_len=2, item_msg="must be [x, y]", min_len=1, max_len=MAX_MODES,
         few="custom data needs at least one mean [x, y]", many="give at most {hi} modes (got {n})",
-        checked_if=CUSTOM_ONLY, live=True, group="Data", row=7, unit="mode",
+        checked_if=CUSTOM_ONLY, live=True, group="Data", row=8, unit="mode",
         hint="click a panel to add a mode, right-click to remove", shown_if=CUSTOM_ONLY,
         errors_at="data.name")
     stds: list[float] = setting(
@@ -157,7 +164,7 @@ class DataConfig:
     train_size: int = setting(
         0, "Train set",
         "Size of a fixed training set drawn once; 0 draws fresh samples at every step.",
-        ge=0, le=10_000_000, live=True, group="Data", row=6, special="fresh samples")
+        ge=0, le=10_000_000, live=True, group="Data", row=7, special="fresh samples")
     file: str = setting(
         "", "Data file",
         "Your own 2-D points: a .csv, .txt (.tsv, .dat) or .npy file; they become the training "
@@ -254,18 +261,18 @@ class TrainConfig:
         "Generator loss f(x): nonsaturating −log D(x), or Goodfellow's minimax log(1 − D(x)).",
         choices=LOSSES, live=True, group="Training", row=7)
     sigma_min: float = setting(1e-3, "σ min", "Floor of the learned σ(z) = σ min + softplus(s(z)).",
-                               ge=0, le=10, live=True, group="Estimators & σ", row=4)
+                               ge=0, le=10, live=True, group="Estimators & σ", row=5)
     sigma_schedule: str = setting(
         "constant", "Schedule",
         "How fixed σ moves from its start value to Final σ: constant, linear, or exponential "
         "decay (exponential needs every σ > 0).",
-        choices=SCHEDULES, live=True, group="Estimators & σ", row=6)
+        choices=SCHEDULES, live=True, group="Estimators & σ", row=7)
     sigma_final: float = setting(0.0, "Final σ", "Fixed σ at the end of the schedule.",
-                                 ge=0, le=100, live=True, group="Estimators & σ", row=7,
+                                 ge=0, le=100, live=True, group="Estimators & σ", row=8,
                                  enabled_if=("train.sigma_schedule", "linear", "exponential"))
     schedule_steps: int = setting(
         0, "Over", "Steps over which the schedule runs; 0 uses the total number of training steps.",
-        ge=0, le=100_000_000, live=True, group="Estimators & σ", row=8, special="= total steps",
+        ge=0, le=100_000_000, live=True, group="Estimators & σ", row=9, special="= total steps",
         enabled_if=("train.sigma_schedule", "linear", "exponential"))
     real_noise: bool = setting(
         False, "Real-data noise",
@@ -301,7 +308,7 @@ class RunsConfig:
         "per seed. Each seed once.",
         ge=0, le=MAX_SEED, min_len=1, max_len=MAX_RUNS, few="give at least one seed, each once",
         repeated="give at least one seed, each once", many="give at most {hi} seeds (got {n})",
-        group="Estimators & σ", row=9, range_text="[0, 2^63 − 1]")
+        group="Estimators & σ", row=10, range_text="[0, 2^63 − 1]")
     sigmas: list[float] = setting(
         [0.05], "Fixed σ",
         "σ values of the fixed-σ runs (reparam fixed, score), comma-separated, e.g. "
@@ -320,12 +327,12 @@ class RunsConfig:
         "isotropic", "Learned Σ(z)",
         "Form of the learned conditional covariance: isotropic σ(z)² I, diagonal (one σ per "
         "axis) or full (x = μ(z) + L(z) ε, L lower-triangular). Fixed-σ runs stay σ I.",
-        choices=COVARIANCES, group="Estimators & σ", row=3)
+        choices=COVARIANCES, group="Estimators & σ", row=4)
     score_learned_sigma: bool = setting(
         False, "Score uses learned σ(z)",
         "The score-function estimator learns σ(z) like reparam learned, instead of using "
         "the fixed σ values.",
-        group="Estimators & σ", row=5)
+        group="Estimators & σ", row=6)
 
 
 @dataclass

@@ -94,7 +94,9 @@ class RealData:
     """The real data as the views draw it: the modes (none for file data without centres),
     their stds and weights, the density's peak, and for file data a subsample of its
     ``points`` [<= REAL_POINTS, 2] and a length ``scale`` (the spread of a point's
-    neighbourhood, for the sigma colours)."""
+    neighbourhood, for the sigma colours). Anisotropic modes also carry ``axes`` [M, 2, 2]:
+    column k of ``axes[m]`` is the k-th semi-axis of mode m's 1-std ellipse (covariance
+    A A^T), and ``stds[m]`` is then sqrt|det A| (the same-area isotropic std)."""
 
     modes: np.ndarray
     stds: np.ndarray
@@ -102,6 +104,7 @@ class RealData:
     peak_density: float
     points: np.ndarray | None = None
     scale: float = 0.0
+    axes: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,8 +131,9 @@ class ViewProbes:
     * ``sigma_stats`` [R, 3]: mean, 10th and 90th percentile of sigma(z) over the probe batch
       (a non-isotropic covariance: of both eigen-stds of every draw).
     * ``fake_axes`` [R, n, 2, 2] or None (isotropic covariance): each fake's 1-std semi-axes
-      of its conditional Gaussian, major ``[..., 0, :]`` and minor ``[..., 1, :]``; the
-      2-std ellipse is ``fake_means + 2 (cos t major + sin t minor)``. Then
+      of its conditional Gaussian as the columns of A (major ``[..., :, 0]``, minor
+      ``[..., :, 1]``, A A^T = Sigma, as ``RealData.axes``); the 2-std ellipse is
+      ``fake_means + 2 A (cos t, sin t)``. Then
       ``fake_sigma`` is sqrt(trace(Sigma) / 2) and the density uses the full covariance.
     """
 

@@ -74,13 +74,13 @@ def eigen_stds(s: Tensor, form: str) -> Tensor:
 
 
 def axes(s: Tensor, form: str) -> Tensor:
-    """One-std semi-axes [..., N, 2, 2]: ``axes[..., 0, :]`` the major, ``[..., 1, :]`` the
-    minor axis vector; the 1-std ellipse is mu + cos(t) major + sin(t) minor."""
+    """One-std semi-axes as the columns of A [..., N, 2, 2] (``A[..., :, 0]`` the major,
+    ``A[..., :, 1]`` the minor axis; A A^T = Sigma): the 1-std ellipse is mu + A (cos t, sin t)."""
     stds, angle = eigen(s, form)
     c, sn = torch.cos(angle), torch.sin(angle)
     major = torch.stack([c, sn], dim=-1) * stds[..., 0:1]
     minor = torch.stack([-sn, c], dim=-1) * stds[..., 1:2]
-    return torch.stack([major, minor], dim=-2)
+    return torch.stack([major, minor], dim=-1)
 
 
 def rms_std(s: Tensor, form: str) -> Tensor:

@@ -15,39 +15,107 @@ from ganviz.datafile import load_points
 
 @dataclass(frozen=True)
 class Mixture:
-    """A mixture of isotropic 2-D Gaussians: ``means`` [M, 2], ``stds`` [M], ``weights`` [M]."""
+    """A mixture of 2-D Gaussians: ``means`` [M, 2], ``stds`` [M], ``weights`` [M], and for
+    anisotropic modes ``axes`` [M, 2, 2].
+
+    Without ``axes`` every mode is isotropic with std ``stds[m]``. With them mode m has the
+    covariance ``A A^T`` (A = ``axes[m]``): column k of A is the k-th semi-axis of the mode's
+    1-std ellipse, and a sample is ``means[m] + A eps``; ``stds[m]`` is then
+    ``sqrt(|det A|)``, the std of the isotropic Gaussian of the same area (the scale shown
+    beside learned sigmas). Isotropic mixtures keep the isotropic arithmetic, bit for bit.
+    """
 
     means: torch.Tensor
     stds: torch.Tensor
     weights: torch.Tensor
+    axes: torch.Tensor | None = None
 
     @property
     def n_modes(self) -> int:
         """Number of mixture components."""
         return int(self.means.shape[0])
 
+    @property
+    def anisotropic(self) -> bool:
+        """Whether the modes carry full covariances (``axes``)."""
+        return self.axes is not None
+
     def to(self, device: torch.device | str) -> Mixture:
         """The same mixture with its tensors on ``device``."""
-        return Mixture(self.means.to(device), self.stds.to(device), self.weights.to(device))
+        axes = None if self.axes is None else self.axes.to(device)
+        return Mixture(self.means.to(device), self.stds.to(device), self.weights.to(device),
+                       axes)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` samples [n, 2] on the mixture's device, drawn with ``generator``."""
         idx = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         noise = torch.randn(n, 2, generator=generator, device=self.means.device,
                             dtype=self.means.dtype)
-        return self.means[idx] + self.stds[idx, None] * noise
+        if self.axes is None:
+            return self.means[idx] + self.stds[idx, None] * noise
+        return self.place(idx, noise)
+
+    def place(self, idx: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Samples of anisotropic modes ``idx`` [...] from standard normal ``noise``
+        [..., 2]: the mean plus the axes times the noise, element by element (the same
+        numbers whatever the leading shape)."""
+        assert self.axes is not None
+        a = self.axes[idx]
+        return self.means[idx] + a[..., 0] * noise[..., 0:1] + a[..., 1] * noise[..., 1:2]
 
     def density(self, x: torch.Tensor) -> torch.Tensor:
         """Probability density at points ``x`` [..., 2]."""
+        if self.axes is not None:
+            det = _det(self.axes).abs()
+            comp = torch.exp(-0.5 * self.mahalanobis(x) ** 2) / (2 * math.pi * det)
+            return (comp * self.weights).sum(-1)
         d2 = ((x[..., None, :] - self.means) ** 2).sum(-1)
         var = self.stds**2
         comp = torch.exp(-0.5 * d2 / var) / (2 * math.pi * var)
         return (comp * self.weights).sum(-1)
 
+    def mahalanobis(self, x: torch.Tensor) -> torch.Tensor:
+        """Distance [..., M] of points ``x`` [..., 2] to every mode, in that mode's stds:
+        ``|A^-1 (x - mean)|`` (``|x - mean| / std`` for isotropic modes)."""
+        diff = x[..., None, :] - self.means.to(x.dtype)
+        if self.axes is None:
+            return diff.norm(dim=-1) / self.stds.to(x.dtype)
+        inv = self._inverse_axes().to(x.dtype)
+        white = inv[..., 0] * diff[..., 0:1] + inv[..., 1] * diff[..., 1:2]
+        return white.norm(dim=-1)
+
+    def _inverse_axes(self) -> torch.Tensor:
+        """``A^-1`` of every mode [M, 2, 2] (closed form, computed in float64)."""
+        assert self.axes is not None
+        a = self.axes.double()
+        adj = torch.stack([torch.stack([a[:, 1, 1], -a[:, 0, 1]], -1),
+                           torch.stack([-a[:, 1, 0], a[:, 0, 0]], -1)], -2)
+        return adj / _det(a)[:, None, None]
+
     def extent(self) -> float:
         """Half-width of a square view that shows every mode with a margin."""
+        if self.axes is not None:  # 4 stds along each coordinate: sqrt of Sigma's diagonal
+            coord_stds = self.axes.norm(dim=-1)  # [M, 2]
+            reach = (self.means.abs() + 4 * coord_stds).amax().item()
+            return float(round(1.25 * reach, 2))
         reach = (self.means.abs().amax(dim=1) + 4 * self.stds).max().item()
         return float(round(1.25 * reach, 2))
+
+
+def _det(a: torch.Tensor) -> torch.Tensor:
+    """Determinants [M] of 2 x 2 matrices [M, 2, 2]."""
+    return a[:, 0, 0] * a[:, 1, 1] - a[:, 0, 1] * a[:, 1, 0]
+
+
+def ring_axes(std: float, tangent_std: float, n: int = 8) -> list[list[list[float]]]:
+    """The axes [n, 2, 2] of ``n`` modes evenly on a ring (mode i at angle 2 pi i / n): std
+    ``std`` across the ring (radial, first column) and ``tangent_std`` along it (second)."""
+    out = []
+    for i in range(n):
+        a = 2 * math.pi * i / n
+        c, s = math.cos(a), math.sin(a)
+        out.append([[std * c, -tangent_std * s], [std * s, tangent_std * c]])
+    return out
 
 
 def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixture:
@@ -57,6 +125,9 @@ def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixtur
         means = [[cfg.radius * math.cos(a), cfg.radius * math.sin(a)] for a in angles]
         stds = [cfg.std] * 8
         weights = [1.0] * 8
+        if cfg.tangent_std > 0:
+            return _anisotropic(means, ring_axes(cfg.std, cfg.tangent_std), weights,
+                                cfg.scale, dtype)
     elif cfg.name == "grid25":
         ticks = [cfg.spacing * k for k in (-2, -1, 0, 1, 2)]
         means = [[x, y] for x in ticks for y in ticks]
@@ -79,6 +150,16 @@ def build_mixture(cfg: DataConfig, dtype: torch.dtype = torch.float32) -> Mixtur
         stds=torch.tensor(stds, dtype=dtype) * cfg.scale,
         weights=w / w.sum(),
     )
+
+
+def _anisotropic(means: list[list[float]], axes: list[list[list[float]]], weights: list[float],
+                 scale: float, dtype: torch.dtype) -> Mixture:
+    """A mixture of anisotropic modes (``stds`` the same-area isotropic std of each)."""
+    a = torch.tensor(axes, dtype=torch.float64) * scale
+    stds = _det(a).abs().sqrt()
+    w = torch.tensor(weights, dtype=dtype)
+    return Mixture(means=torch.tensor(means, dtype=dtype).reshape(-1, 2) * scale,
+                   stds=stds.to(dtype), weights=w / w.sum(), axes=a.to(dtype))
 
 
 def file_points(cfg: DataConfig) -> torch.Tensor:
@@ -170,7 +251,8 @@ class DataSource:
                 if gen is not None:
                     torch.multinomial(m.weights, n, replacement=True, generator=gen, out=idx[r])
                     noise[r].normal_(generator=gen)
-            out = m.means[idx] + m.stds[idx, None] * noise
+            out = m.means[idx] + m.stds[idx, None] * noise if m.axes is None else \
+                m.place(idx, noise)
         paused = [r for r, gen in enumerate(generators) if gen is None]
         if paused:
             out[paused] = 0.0

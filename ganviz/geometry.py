@@ -1,4 +1,5 @@
-"""Drawing geometry for the views (numpy only): arrows, contour circles, polylines.
+"""Drawing geometry for the views (numpy only): arrows, contour circles and ellipses,
+polylines.
 
 The GUI draws these arrays as they are; it never computes them itself.
 """
@@ -47,22 +48,22 @@ def circles(centres: np.ndarray, radii: np.ndarray, n: int = 48) -> tuple[np.nda
     return np.hstack([xs, pad]).ravel(), np.hstack([ys, pad]).ravel()
 
 
+def ellipses(centres: np.ndarray, axes: np.ndarray, n: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """Closed ellipses ``centre + A (cos t, sin t)`` (A = ``axes[m]`` [2, 2], its columns
+    the semi-axes) as one polyline with NaN breaks (for ``connect='finite'``)."""
+    t = np.linspace(0, 2 * np.pi, n)
+    unit = np.stack([np.cos(t), np.sin(t)])  # [2, n]
+    pts = centres[:, :, None] + np.asarray(axes, dtype=np.float64) @ unit  # [M, 2, n]
+    pad = np.full((len(centres), 1), np.nan)
+    return np.hstack([pts[:, 0], pad]).ravel(), np.hstack([pts[:, 1], pad]).ravel()
+
+
 def polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polylines [..., K, 2] as one x, y pair with NaN breaks between lines."""
     flat = lines.reshape(-1, lines.shape[-2], 2)
     pad = np.full((flat.shape[0], 1, 2), np.nan)
     joined = np.concatenate([flat, pad], axis=1).reshape(-1, 2)
     return joined[:, 0].copy(), joined[:, 1].copy()
-
-
-def ellipses(centres: np.ndarray, axes: np.ndarray, scale: float = 2.0, n: int = 32
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Closed ellipses ``centre + scale (cos t major + sin t minor)`` as one polyline with NaN
-    breaks: ``centres`` [N, 2], ``axes`` [N, 2, 2] (major ``[:, 0]``, minor ``[:, 1]``)."""
-    t = np.linspace(0, 2 * np.pi, n)
-    c, s = np.cos(t)[None, :, None], np.sin(t)[None, :, None]
-    pts = centres[:, None, :] + scale * (c * axes[:, None, 0, :] + s * axes[:, None, 1, :])
-    return polylines(pts)
 
 
 def spread_indices(total: int, count: int) -> np.ndarray:

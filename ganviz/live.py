@@ -63,7 +63,8 @@ def real_data(trainer: Trainer) -> RealData:
     modes = (mix.means.cpu().numpy().copy(), mix.stds.cpu().numpy().copy(),
              mix.weights.cpu().numpy().copy())
     if not data.from_file:
-        return RealData(*modes, float(mix.density(mix.means).max()))
+        axes = None if mix.axes is None else mix.axes.cpu().numpy().copy()
+        return RealData(*modes, float(mix.density(mix.means).max()), axes=axes)
     ref = data.reference(REAL_POINTS).cpu().numpy().astype(np.float64)
     extent = trainer.extent
     points = data.train_set.cpu().numpy()

@@ -14,7 +14,19 @@ HQ_STDS = 3.0
 
 
 def nearest_modes(samples: torch.Tensor, mixture: Mixture) -> tuple[torch.Tensor, torch.Tensor]:
-    """Index of the nearest mode and the distance to it, for samples [..., 2]."""
+    """Index of the nearest mode and the distance to it, for samples [..., 2].
+
+    Isotropic mixtures: the Euclidean distance. Anisotropic ones (``mixture.axes``): the
+    Mahalanobis distance, in the mode's stds, and the nearest mode by it. Mahalanobis
+    rather than Euclidean, so that "within ``HQ_STDS`` stds of its nearest mode" means
+    "within ``HQ_STDS`` stds of some mode": with Euclidean nearest modes a sample well
+    inside a long mode's ellipse can lie closer to a narrow neighbour's centre and be
+    judged against that neighbour's shape. (Isotropic data keeps the Euclidean choice, and
+    its numbers, unchanged; there the two agree whenever the modes share one std.)
+    """
+    if mixture.anisotropic:
+        d, idx = mixture.mahalanobis(samples.reshape(-1, 2)).min(dim=-1)
+        return idx.view(samples.shape[:-1]), d.view(samples.shape[:-1])
     dist = torch.cdist(samples.reshape(-1, 2), mixture.means.to(samples.dtype))
     d, idx = dist.min(dim=-1)
     return idx.view(samples.shape[:-1]), d.view(samples.shape[:-1])
@@ -23,13 +35,14 @@ def nearest_modes(samples: torch.Tensor, mixture: Mixture) -> tuple[torch.Tensor
 def mode_stats(samples: torch.Tensor, mixture: Mixture) -> dict[str, torch.Tensor]:
     """Modes captured, high-quality fraction and reverse KL over modes for samples [R, n, 2].
 
-    A sample is high quality within ``HQ_STDS`` stds of its nearest mode; a mode is
-    captured when it is the nearest mode of at least one high-quality sample. The
-    reverse KL is KL(q || p) between the nearest-mode assignment q of all samples
-    and the mixture weights p.
+    A sample is high quality within ``HQ_STDS`` stds of its nearest mode (for anisotropic
+    modes a Mahalanobis distance: inside the mode's ``HQ_STDS``-std ellipse; see
+    :func:`nearest_modes`); a mode is captured when it is the nearest mode of at least one
+    high-quality sample. The reverse KL is KL(q || p) between the nearest-mode assignment q
+    of all samples and the mixture weights p.
     """
     idx, dist = nearest_modes(samples, mixture)
-    hq = dist <= HQ_STDS * mixture.stds[idx]
+    hq = dist <= HQ_STDS if mixture.anisotropic else dist <= HQ_STDS * mixture.stds[idx]
     n_modes = mixture.n_modes
     counts = torch.zeros(samples.shape[0], n_modes, device=samples.device)
     counts.scatter_add_(1, idx, torch.ones_like(idx, dtype=counts.dtype))

@@ -40,9 +40,8 @@ def test_eigen_stds_and_axes_reproduce_the_covariance(form):
     expected = torch.linalg.eigvalsh(sigma).flip(-1).clamp_min(0).sqrt()
     torch.testing.assert_close(covariance.eigen_stds(s, form), expected)
     ax = covariance.axes(s, form)  # the axes' outer products add up to Sigma
-    rebuilt = ax[..., 0, :, None] * ax[..., 0, None, :] + ax[..., 1, :, None] * ax[..., 1, None, :]
-    torch.testing.assert_close(rebuilt, sigma)
-    torch.testing.assert_close((ax[..., 0, :] * ax[..., 1, :]).sum(-1),
+    torch.testing.assert_close(ax @ ax.transpose(-1, -2), sigma)
+    torch.testing.assert_close((ax[..., :, 0] * ax[..., :, 1]).sum(-1),
                                torch.zeros_like(p), atol=1e-12, rtol=0)
     rms = covariance.rms_std(s, form)[..., 0]
     torch.testing.assert_close(rms, ((p + r) / 2).sqrt())
@@ -112,7 +111,7 @@ def test_probes_carry_ellipses_and_a_normalised_density(form):
     # the fakes sit at mu + L eps: within a few stds of their means, measured in the axes
     ax = views.fake_axes[learned].astype(np.float64)
     offset = (views.fakes - views.fake_means)[learned]
-    coords = np.linalg.solve(np.swapaxes(ax, -1, -2), offset[..., None])[..., 0]
+    coords = np.linalg.solve(ax, offset[..., None])[..., 0]
     assert np.abs(coords).max() < 6 and np.abs(coords).std() > 0.3
 
 

@@ -138,10 +138,10 @@ def test_ellipses_follow_the_axes_and_subsample_evenly():
     from ganviz.geometry import ellipses, spread_indices
 
     centres = np.array([[1.0, -1.0]])
-    axes = np.array([[[0.3, 0.4], [-0.08, 0.06]]])  # major length 0.5, minor 0.1
-    x, y = ellipses(centres, axes, scale=2.0, n=64)
+    axes = np.array([[[0.3, -0.08], [0.4, 0.06]]])  # columns: major (0.5 long), minor (0.1)
+    x, y = ellipses(centres, 2 * axes, n=64)
     pts = np.stack([x, y], 1)[:-1] - centres  # the NaN break last
-    major = axes[0, 0] / np.linalg.norm(axes[0, 0])
+    major = axes[0, :, 0] / np.linalg.norm(axes[0, :, 0])
     along = pts @ major
     across = pts @ np.array([-major[1], major[0]])
     assert np.abs(along).max() == pytest.approx(1.0, rel=1e-3)  # 2 stds of 0.5

@@ -221,9 +221,10 @@ class RunPanel:
         self.disc.setOpacity(0.55 if "density" in layers else 1.0)
 
     def draw_real(self, real: RealData) -> None:
-        """Real-data contours: a circle of two stds around each mode; the points of file
-        data as small crosses."""
-        x, y = circles(real.modes, 2 * real.stds)
+        """Real-data contours: a circle (anisotropic modes: an ellipse) of two stds around
+        each mode; the points of file data as small crosses."""
+        x, y = circles(real.modes, 2 * real.stds) if real.axes is None else \
+            ellipses(real.modes, 2 * real.axes)
         if real.points is not None and len(real.points):
             cx, cy = crosses(real.points, real.scale / 3)
             x, y = np.concatenate([np.asarray(x, float), cx]), np.concatenate(
@@ -265,7 +266,8 @@ class RunPanel:
         if (self.spec.learned_sigma and fakes.fake_axes is not None
                 and fakes.fake_means is not None):
             pick = spread_indices(len(pts), ELLIPSE_FAKES)
-            self.ellipses.setData(*ellipses(fakes.fake_means[r][pick], fakes.fake_axes[r][pick]))
+            self.ellipses.setData(*ellipses(fakes.fake_means[r][pick],
+                                            2 * fakes.fake_axes[r][pick], n=32))
         else:
             self.ellipses.setData([], [])
         if self.spec.learned_sigma:
