@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     _ray_arg(sweep)
 
+    variance = sub.add_parser("variance", help="where a finished sweep's generators put each "
+                              "mode's variance (learned Σ(z) against the spread of μ(z)): "
+                              "variance.md, variance.csv, variance.png in the sweep's folder")
+    variance.add_argument("out", type=Path, metavar="SWEEP_OUT",
+                          help="the --out folder of a finished sweep")
+
     bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
                                           "this machine's matmul peak")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -525,6 +531,41 @@ def _figure_writer():
     return draw
 
 
+def cmd_variance(args: argparse.Namespace) -> int:
+    """The learned-variance study of a finished sweep, written beside its results."""
+    from ganviz.atomic import write_text_atomic
+    from ganviz.variance_study import (
+        response_curves,
+        study_csv,
+        study_markdown,
+        study_sweep,
+    )
+
+    out: Path = args.out
+    if not (out / "sweep.json").is_file():
+        raise UsageError(f"SWEEP_OUT: {out} is not a sweep's output folder (no sweep.json)")
+    groups = study_sweep(out)
+    command = "python main.py " + " ".join(args.argv)
+    paths = [out / "variance.md", out / "variance.csv"]
+    figure = out / "variance.png"
+    try:
+        from ganviz.gui.variance_figure import write_variance_figure
+    except ImportError:
+        print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
+    else:
+        from ganviz.config import from_dict
+        from ganviz.sweep import read_plan
+
+        first = from_dict(next(iter(read_plan(out).groups.values())))
+        paths.append(write_variance_figure(response_curves(groups), figure,
+                                           floor=first.train.sigma_min))
+    write_text_atomic(paths[0], study_markdown(groups, command))
+    write_text_atomic(paths[1], study_csv(groups))
+    for path in paths:
+        print(path)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure batched against separate training and print the ratios."""
     from ganviz.device import resolve_device
@@ -588,6 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sweep(args)
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "variance":
+            return cmd_variance(args)
         return cmd_window(args)
     except UserError as exc:
         print(f"ganviz: error: {exc}", file=sys.stderr)

@@ -204,6 +204,19 @@ class FakeProbes:
 
 
 @dataclass(frozen=True)
+class ResponseCurve:
+    """One line of a sweep's response figure: a metric over the swept data std ``x`` for one
+    ``label`` (e.g. a covariance form): the median and 10-90 % band over seeds, lists of
+    equal length (NaN where nothing is known)."""
+
+    label: str
+    x: list[float]
+    median: list[float]
+    p10: list[float]
+    p90: list[float]
+
+
+@dataclass(frozen=True)
 class GroupCurves:
     """The equation-1 curves of one table row: means over its non-diverged seeds, [S] each."""
 

@@ -24,6 +24,7 @@ import torch
 
 from ganviz import covariance
 from ganviz.checkpoint import CheckpointError
+from ganviz.contract import ResponseCurve
 from ganviz.draws import normal_runs
 from ganviz.errors import UserError
 from ganviz.metrics import nearest_modes
@@ -34,17 +35,19 @@ from ganviz.trainer import Trainer
 STUDY_SALT = 31
 STUDY_DRAWS = 8192
 MIN_DRAWS = 20  # modes with fewer assigned draws are left out of the per-mode variances
+ORIENTED_RATIO = 1.05  # a draw's Sigma has an orientation when its major std is 5 % longer
 
-RUN_COLUMNS = ("x_std_t", "x_std_r", "mu_std_t", "mu_std_r", "sig_std_t", "sig_std_r",
-               "sigma_median", "sigma_major", "sigma_minor", "alignment", "modes",
+RUN_COLUMNS = ("x_std", "mu_std", "x_std_t", "x_std_r", "mu_std_t", "mu_std_r", "sig_std_t",
+               "sig_std_r", "sigma_median", "sigma_major", "sigma_minor", "alignment", "modes",
                "hq_fraction")
 
 
 @dataclass(frozen=True)
 class RunVariance:
     """One run's decomposition (see the module docstring); ``_t`` along the ring's tangent,
-    ``_r`` along its radius. ``alignment``: mean |cos| between Sigma(z)'s major axis and the
-    tangent (NaN for an isotropic covariance); ``sigma_*``: medians of the eigen-stds."""
+    ``_r`` along its radius, ``x_std`` and ``mu_std`` over both (sqrt of half the trace).
+    ``alignment``: mean |cos| between Sigma(z)'s major axis and the tangent over the draws
+    whose Sigma is oriented (NaN if none: isotropic); ``sigma_*``: medians of eigen-stds."""
 
     values: dict[str, float]
 
@@ -93,17 +96,20 @@ def run_variances(trainer: Trainer, draws: int = STUDY_DRAWS) -> list[RunVarianc
             out[f"mu_std_{name}"] = _mode_variance((mu * dv).sum(-1), idx, mixture.n_modes)
             quad = p * dv[..., 0] ** 2 + 2 * q * dv[..., 0] * dv[..., 1] + r * dv[..., 1] ** 2
             out[f"sig_std_{name}"] = _mean_by_mode(quad, idx, mixture.n_modes)
+        for part in ("x", "mu"):  # over both directions: sqrt(trace / 2) of the covariance
+            out[f"{part}_std"] = 0.5 * (out[f"{part}_std_t"] + out[f"{part}_std_r"])
         for key in list(out):
             out[key] = out[key].sqrt()
         pooled = stds.flatten(1).double()
         out["sigma_median"] = pooled.median(dim=1).values
         out["sigma_major"] = stds[..., 0].double().median(dim=1).values
         out["sigma_minor"] = stds[..., 1].double().median(dim=1).values
-        if form == "isotropic":
-            out["alignment"] = torch.full_like(out["sigma_median"], math.nan)
-        else:
-            major = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1).double()
-            out["alignment"] = (major * tangent.to(mu.device)[idx]).sum(-1).abs().mean(1)
+        major = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1).double()
+        cos = (major * tangent.to(mu.device)[idx]).sum(-1).abs()
+        oriented = stds[..., 0] > ORIENTED_RATIO * stds[..., 1]  # else the axes are arbitrary
+        count = oriented.sum(1)
+        out["alignment"] = torch.where(count > 0, (cos * oriented).sum(1) / count.clamp_min(1),
+                                       torch.full_like(out["sigma_median"], math.nan))
     finals = [trainer.history.final(i) or {} for i in range(trainer.n_runs)]
     return [RunVariance({**{k: float(v[i]) for k, v in out.items()},
                          "modes": float(finals[i].get("modes", math.nan)),
@@ -228,3 +234,25 @@ def study_markdown(groups: list[GroupVariance], command: str) -> str:
                 cells.append(_cell(summary[key]))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+FIGURE_METRICS = ("sigma_median", "mu_std", "modes", "hq_fraction")
+
+
+def response_curves(groups: list[GroupVariance], x_field: str = "data.std",
+                    line_field: str = "runs.covariance") -> dict[str, list[ResponseCurve]]:
+    """Per metric of :data:`FIGURE_METRICS`, one curve per ``line_field`` value over the
+    ``x_field`` values (sorted), median and 10-90 % over seeds."""
+    lines = list(dict.fromkeys(g.values.get(line_field, "") for g in groups))
+    out: dict[str, list[ResponseCurve]] = {}
+    for metric in FIGURE_METRICS:
+        curves = []
+        for label in lines:
+            mine = sorted((g for g in groups if g.values.get(line_field, "") == label),
+                          key=lambda g: float(g.values.get(x_field, g.data_std_r)))
+            q = [quantile_summary([r.values[metric] for r in g.runs]) for g in mine]
+            curves.append(ResponseCurve(
+                str(label), [float(g.values.get(x_field, g.data_std_r)) for g in mine],
+                [v["median"] for v in q], [v["p10"] for v in q], [v["p90"] for v in q]))
+        out[metric] = curves
+    return out

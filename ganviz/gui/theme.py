@@ -11,6 +11,11 @@ ESTIMATOR_COLORS = {
     "reparam_learned": "#55A868", # green
     "score": "#C44E52",           # red
 }
+COVARIANCE_COLORS = {  # the learned covariance forms in the response figures
+    "isotropic": "#d8dde6",  # light grey
+    "diagonal": "#ffd166",   # yellow
+    "full": "#c77dff",       # violet
+}
 BACKGROUND = "#16181d"
 FOREGROUND = "#d8dde6"
 GRID_ALPHA = 0.15

@@ -1,0 +1,129 @@
+"""The learned-variance figure: what the learned std converges to against the data's mode std.
+
+Four panels over the swept mode std s (log scale), one line per covariance form (median
+over seeds, shaded 10-90 %): the learned std (median eigen-std of Sigma(z)), log-log with
+the identity line; the spread of the means mu(z) within a mode, log-log with the identity;
+modes captured; the high-quality fraction. The engine computes every number
+(``ganviz.variance_study``); this module only draws them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from ganviz.contract import ResponseCurve
+from ganviz.gui import theme
+from ganviz.gui.curves import (
+    BAND_ALPHA,
+    DIM_COLOR,
+    LEFT_AXIS_WIDTH,
+    LEGEND_SIZE,
+    LegendSample,
+    plot_item,
+    style_plot,
+)
+
+PANEL_SIZE = (380, 340)
+LEGEND_HEIGHT = 30
+PANELS = {  # metric: (title, y label, log y, identity line)
+    "sigma_median": ("Learned std: median eigen-std of Σ(z)", "learned std", True, True),
+    "mu_std": ("Spread of μ(z) within a mode", "std of μ(z)", True, True),
+    "modes": ("Modes captured", "modes", False, False),
+    "hq_fraction": ("High-quality fraction", "fraction", False, False),
+}
+
+
+def _color(label: str) -> str:
+    return theme.COVARIANCE_COLORS.get(label, theme.FOREGROUND)
+
+
+def _positive(values: Sequence[float], log: bool) -> np.ndarray:
+    """Values as an array, NaN where a log axis cannot show them."""
+    a = np.asarray(values, dtype=np.float64)
+    return np.where(a > 0, a, np.nan) if log else a
+
+
+def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None = None
+                    ) -> pg.GraphicsLayoutWidget:
+    """The figure as a widget (``floor``: sigma_min, drawn dotted on the std panels)."""
+    view = pg.GraphicsLayoutWidget()
+    grid = view.ci
+    grid.setContentsMargins(6, 4, 6, 4)
+    grid.layout.setHorizontalSpacing(10)
+    view.resize(PANEL_SIZE[0] * len(PANELS), PANEL_SIZE[1] + LEGEND_HEIGHT)
+    identity_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
+    floor_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DotLine)
+    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+                           sampleType=LegendSample, horSpacing=6, verSpacing=-2, frame=False)
+    grid.addItem(legend, row=1, col=0, colspan=len(PANELS))
+    grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    grid.layout.setRowFixedHeight(1, LEGEND_HEIGHT)
+    labels = [c.label for c in next(iter(curves.values()), [])]
+    for label in labels:
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(_color(label), width=2)),
+                       f"{label} Σ(z)")
+    legend.addItem(pg.PlotDataItem(pen=identity_pen), "identity (= data std)")
+    if floor is not None:
+        legend.addItem(pg.PlotDataItem(pen=floor_pen), f"σ min ({floor:g})")
+    legend.setColumnCount(len(labels) + 2)
+    for col, (metric, (title, left, log_y, identity)) in enumerate(PANELS.items()):
+        plot = plot_item()
+        style_plot(plot, title, left, "mode std s of the data")
+        plot.setLogMode(x=True, y=log_y)
+        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        grid.addItem(plot, row=0, col=col)
+        for curve in curves.get(metric, []):
+            _draw_curve(plot, curve, log_y)
+        xs = [x for c in curves.get(metric, []) for x in c.x if x > 0]
+        if identity and xs:
+            lo, hi = min(xs), max(xs)
+            plot.addItem(pg.PlotDataItem([lo, hi], [lo, hi], pen=identity_pen))
+        if identity and floor is not None:
+            plot.addItem(pg.InfiniteLine(math.log10(floor), angle=0, pen=floor_pen),
+                         ignoreBounds=True)
+        if metric == "hq_fraction":
+            plot.setYRange(0, 1, padding=0.02)
+    return view
+
+
+def _draw_curve(plot: pg.PlotItem, curve: ResponseCurve, log_y: bool) -> None:
+    """The median as a line with dots, the 10-90 % band shaded, in the form's colour."""
+    color = _color(curve.label)
+    x = np.asarray(curve.x, dtype=np.float64)
+    lo, hi = _positive(curve.p10, log_y), _positive(curve.p90, log_y)
+    fill = QColor(color)
+    fill.setAlpha(BAND_ALPHA)
+    low = pg.PlotDataItem(x, lo, pen=pg.mkPen(None))
+    high = pg.PlotDataItem(x, hi, pen=pg.mkPen(None))
+    plot.addItem(low)
+    plot.addItem(high)
+    plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(fill)))
+    line = pg.PlotDataItem(x, _positive(curve.median, log_y), pen=pg.mkPen(color, width=2),
+                           symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None,
+                           connect="finite")
+    plot.addItem(line)
+
+
+def write_variance_figure(curves: dict[str, list[ResponseCurve]], path: Path,
+                          floor: float | None = None, scale: float = 2.0) -> Path:
+    """Render :func:`variance_figure` offscreen into the PNG ``path`` (atomically)."""
+    from ganviz.gui.export import export_widget_png
+    from ganviz.gui.headless import ensure_app
+
+    app = ensure_app()
+    view = variance_figure(curves, floor)
+    try:
+        view.show()
+        for _ in range(3):
+            app.processEvents()
+        return export_widget_png(view, path, scale)
+    finally:
+        view.close()
+        app.processEvents()
