@@ -65,12 +65,17 @@ class RunSpec:
     @property
     def legend(self) -> str:
         """Legend text shared by runs that differ only in seed, e.g. ``reparam, fixed σ = 0.05``."""
-        return legend_text(self.estimator, None if self.learned_sigma else self.sigma)
+        return legend_text(self.estimator, None if self.learned_sigma else self.sigma,
+                           self.covariance)
 
 
-def legend_text(estimator: str, sigma: float | None) -> str:
-    """The short name of an estimator with its fixed ``sigma`` (None: learned)."""
+def legend_text(estimator: str, sigma: float | None, covariance: str = "isotropic") -> str:
+    """The short name of an estimator with its fixed ``sigma`` (None: learned, with its
+    ``covariance`` form when not isotropic)."""
     name = SHORT_NAMES[estimator]
+    if sigma is None and covariance != "isotropic":
+        base = name.replace(", learned σ(z)", "")
+        return f"{base}, learned Σ(z) {covariance}"
     if sigma is None:
         return name if estimator == "reparam_learned" else f"{name}, learned σ(z)"
     if estimator == "reparam_fixed":
