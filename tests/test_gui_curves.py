@@ -235,3 +235,24 @@ def test_screenshot_is_drawn(panel, snap, qtbot, tmp_path):
     assert len(colors) > 20  # lines, text and grid, not just the background
     panel.set_plot_legends(True)
     assert panel.plots()["loss"].legend.isVisible()
+
+
+def test_mode_plots_say_when_there_are_no_known_modes(qtbot):
+    from dataclasses import replace
+
+    from ganviz.gui import theme
+    from ganviz.gui.curves import CurvesPanel
+    from tests.test_seed_bands import make_snapshot
+
+    theme.configure_pyqtgraph()
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    snap = make_snapshot(1, estimators=["reparam_fixed"], seeds=[0])
+    panel.update_snapshot(snap)
+    assert "no known modes" not in panel.plots()["modes"].titleLabel.text
+    no_modes = replace(snap.real, modes=np.zeros((0, 2)), stds=np.zeros(0),
+                       weights=np.zeros(0))
+    panel.update_snapshot(replace(snap, real=no_modes, seq=snap.seq + 1))
+    assert "no known modes" in panel.plots()["modes"].titleLabel.text
+    assert "no known modes" in panel.plots()["reverse_kl"].titleLabel.text
+    assert "no known modes" not in panel.plots()["loss"].titleLabel.text

@@ -41,6 +41,11 @@ def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp
     qtbot.waitUntil(lambda: window.snapshot.history["step"].shape[0] >= 2, timeout=20000)
     last = {k: v[-1] for k, v in window.snapshot.history.items()}
     assert np.isnan(last["modes"]).all() and np.isfinite(last["energy_distance"]).all()
+    plots = window.curves.plots()
+    qtbot.waitUntil(lambda: "no known modes" in plots["modes"].titleLabel.text, timeout=5000)
+    assert all("no known modes" in plots[name].titleLabel.text
+               for name in ("hq_fraction", "reverse_kl"))
+    assert "no known modes" not in plots["js_divergence"].titleLabel.text
     assert "300 points" in window.statusBar().currentMessage()
 
 
@@ -60,3 +65,20 @@ def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
     assert window.snapshot.step == 6 and window.snapshot.config == before
     assert window.settings.applied_config() == before
     assert not math.isnan(window.snapshot.history["modes"][-1][0])
+
+
+def test_choosing_file_in_the_dataset_box_asks_for_the_file(window, qtbot, tmp_path):
+    box = window.settings.field_widget("data.name")
+    asked = []
+    window.files._ask = lambda *a, **k: asked.append(a[0]) or None  # the user cancels
+    box.setCurrentText("file")
+    qtbot.waitUntil(lambda: asked == ["Open data"], timeout=5000)
+    qtbot.waitUntil(lambda: box.currentText() == "ring8", timeout=5000)  # back as it was
+    assert window.snapshot.config.data.name == "ring8"
+    path = tmp_path / "ring.csv"
+    np.savetxt(path, _ring(), delimiter=",")
+    window.files._ask = lambda *a, **k: path  # now a file is chosen
+    box.setCurrentText("file")
+    qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file", timeout=20000)
+    assert window.snapshot.config.data.file == str(path)
+    assert box.currentText() == "file"

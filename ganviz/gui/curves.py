@@ -45,6 +45,7 @@ TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
     "sigma": ("Sigma over training", "σ", True),
 }
 EQ1 = "equation1"
+MODE_PLOTS = ("modes", "hq_fraction", "reverse_kl")  # empty without known modes
 PER_ROW = 4
 LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
 SERIES_PLOTS = {"loss_d": "loss", "loss_g": "loss", "modes": "modes",
@@ -450,6 +451,7 @@ class CurvesPanel(QWidget):
         if specs != self._specs:
             self._build(specs, snap.real)
         self._diverged = tuple(r.diverged for r in snap.runs)
+        self._update_mode_note(snap.real)
         before = (self._history_key, self._eq1_key)
         self._update_history(snap.history, snap.config)
         self._update_legend()
@@ -666,6 +668,16 @@ class CurvesPanel(QWidget):
             low, high = group.edges[series]
             low.setData(xs, lo)
             high.setData(xs, hi)
+
+    def _update_mode_note(self, real: RealData) -> None:
+        """Say in the titles of the mode plots when the data has no known modes (file data
+        without centres): they stay empty by design, not by a fault."""
+        note = f"  <span style='color:{DIM_COLOR}'>(no known modes)</span>" \
+            if not len(real.weights) else ""
+        for name in MODE_PLOTS:
+            title = TIME_PLOTS[name][0] + note
+            if self._plots[name].titleLabel.text != title:
+                set_title(self._plots[name], title)
 
     def _update_sigma_note(self) -> None:
         """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)."""

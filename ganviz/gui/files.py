@@ -153,12 +153,11 @@ class FileActions:
         if path is not None:
             self.open_session_from(path)
 
-    def open_data(self) -> None:
+    def open_data(self) -> bool:
         """Ask for a file of 2-D points (and, if it has more, which two columns) and train
-        on it from step 0."""
+        on it from step 0; whether a file was taken (False: cancelled or refused)."""
         path = self._ask("Open data", "", DATA_PATTERN, save=False)
-        if path is not None:
-            self.open_data_from(path)
+        return path is not None and self.open_data_from(path)
 
     def export_png(self) -> None:
         """Ask for a file and export all visible panels and curves as PNG (2x the screen)."""

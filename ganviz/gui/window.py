@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.panels.context_requested.connect(self.files.panel_menu)
         self.files.add_curve_menus()
         dataset = self.settings.field_widget("data.name")
+        self._taking_data = False
         dataset.currentTextChanged.connect(self._on_dataset_chosen)
 
         self.timer = QTimer(self)
@@ -300,15 +301,24 @@ class MainWindow(QMainWindow):
             {"data": {"name": "file", "file": path, "columns": columns, "centres": []}})
         self.toolbar.play.setChecked(False)
         self._reset(cfg)
-        self.settings.set_config(cfg)
-        self.settings.mark_applied(cfg)
+        self._taking_data = True  # the form now says "file": that is no new choice
+        try:
+            self.settings.set_config(cfg)
+            self.settings.mark_applied(cfg)
+        finally:
+            self._taking_data = False
 
     def _on_apply(self, cfg: Config) -> None:
         self.training.send(Apply(cfg))
         self.settings.mark_applied(cfg)
 
     def _on_dataset_chosen(self, name: str) -> None:
-        """Choosing "custom" starts from the current modes, which clicks then edit."""
+        """Choosing "custom" starts from the current modes, which clicks then edit; choosing
+        "file" while training on something else asks for the file (File > Open Data…)."""
+        if name == "file" and not self._taking_data and self.snapshot is not None \
+                and self.snapshot.config.data.name != "file":
+            QTimer.singleShot(0, self._choose_data_file)  # after the combo box's own signal
+            return
         if name != "custom" or self.snapshot is None:
             return
         try:
@@ -320,6 +330,13 @@ class MainWindow(QMainWindow):
             self.settings.set_modes([[round(float(v) / scale, 4) for v in m] for m in real.modes],
                                     [float(s) / scale for s in real.stds],
                                     [float(w) for w in real.weights])
+
+    def _choose_data_file(self) -> None:
+        """Ask for the data file; cancelled or refused, the dataset box shows the data that
+        trains again (nothing else changed)."""
+        if not self.files.open_data() and self.snapshot is not None:
+            box = self.settings.field_widget("data.name")
+            box.setCurrentText(self.snapshot.config.data.name)
 
     def _add_mode(self, x: float, y: float) -> None:
         d = self.current_config().data
