@@ -167,7 +167,8 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
 
     groups = len(group_runs([r.spec for r in snap.runs]))
     rows = -(-groups // MAX_COLUMNS)  # one panel per group, four per row
-    view = ComparisonView(width=1700, height=int(rows * 430 * 5 / 3))  # panels: 3/5 of it
+    columns = min(groups, MAX_COLUMNS)  # a lone group keeps the panel's shape, not 1700 wide
+    view = ComparisonView(width=425 * columns, height=int(rows * 430 * 5 / 3))  # panels: 3/5
     view.state.layers = set(DENSITY_FIGURE_LAYERS)
     try:
         view.show(snap)

@@ -2,7 +2,8 @@
 
 Four panels over the swept mode std s (log scale), one line per covariance form (median
 over seeds, shaded 10-90 %): the learned std (median eigen-std of Sigma(z)), log-log with
-the identity line; the spread of the means mu(z) within a mode, log-log with the identity;
+the identity line; the robust width (1.4826 x MAD) of the means mu(z) within a mode,
+log-log with the identity;
 modes captured; the high-quality fraction. The engine computes every number
 (``ganviz.variance_study``); this module only draws them.
 """
@@ -34,7 +35,7 @@ PANEL_SIZE = (380, 340)
 LEGEND_HEIGHT = 30
 PANELS = {  # metric: (title, y label, log y, identity line)
     "sigma_median": ("Learned std: median eigen-std of Σ(z)", "learned std", True, True),
-    "mu_std": ("Spread of μ(z) within a mode", "std of μ(z)", True, True),
+    "mu_width": ("Width of μ(z) in a mode (1.48 MAD)", "robust std of μ(z)", True, True),
     "modes": ("Modes captured", "modes", False, False),
     "hq_fraction": ("High-quality fraction", "fraction", False, False),
 }
