@@ -47,7 +47,7 @@ MEMBER_LIMITS = {
 }
 MAX_SESSION_BYTES = sum(MEMBER_LIMITS.values()) + (1 << 20)
 MAX_ENTRIES = 64  # ganviz writes 4; later versions may add a few
-VIEW_KEYS = ("layers", "hidden_estimators", "selected_run")
+VIEW_KEYS = ("layers", "hidden_estimators", "selected_run", "per_seed", "shown_runs")
 MAX_LAYER_NAMES = 64
 
 
@@ -75,6 +75,11 @@ def clean_view(view: dict | None, n_runs: int) -> dict[str, Any]:
     run = view.get("selected_run")
     if isinstance(run, int) and not isinstance(run, bool) and 0 <= run < n_runs:
         out["selected_run"] = run
+    if isinstance(view.get("per_seed"), bool):
+        out["per_seed"] = view["per_seed"]
+    shown = view.get("shown_runs")
+    if isinstance(shown, list | tuple):
+        out["shown_runs"] = sorted({r for r in shown if _is_int(r) and 0 <= r < n_runs})
     return out
 
 
@@ -215,6 +220,13 @@ def check_view(path: Path, view: Any, n_runs: int) -> dict[str, Any]:
     if not _is_int(run) or not 0 <= run < n_runs:
         raise SessionFileError(f"{where}.selected_run must be a run number from 0 to "
                                f"{n_runs - 1}; got {repr(run)[:40]})")
+    if not isinstance(view.get("per_seed", False), bool):
+        raise SessionFileError(f"{where}.per_seed must be true or false)")
+    shown = view.get("shown_runs", [])
+    if not isinstance(shown, list) or len(shown) > n_runs or not all(
+            _is_int(r) and 0 <= r < n_runs for r in shown):
+        raise SessionFileError(f"{where}.shown_runs must be a list of run numbers from 0 to "
+                               f"{n_runs - 1})")
     return dict(view)
 
 

@@ -569,6 +569,9 @@ SESSION_CASES: list[tuple[str, Callable[[Base, Path], bytes], tuple[str, ...]]] 
     ("view-selected-negative", _view(selected_run=-1), ("view.selected_run",)),
     ("view-selected-true", _view(selected_run=True), ("view.selected_run",)),
     ("view-unknown-key", _view(colour="red"), ("unknown key 'colour'",)),
+    ("view-per-seed-text", _view(per_seed="yes"), ("view.per_seed must be true or false",)),
+    ("view-shown-runs-99", _view(shown_runs=[99]), ("view.shown_runs", "0 to 3")),
+    ("view-shown-runs-text", _view(shown_runs="0"), ("view.shown_runs",)),
     ("view-unknown-estimator", _view(hidden_estimators=["magic"]),
      ("hidden_estimators", "'magic'", "allowed: plugin")),
     ("view-estimators-text", _view(hidden_estimators="score"), ("hidden_estimators",)),
@@ -772,7 +775,8 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
 # ------------------------------------------------------------- the window
 BAD_VIEWS = [{"layers": 5}, {"layers": ["nope", 3]}, {"selected_run": "zzz"},
              {"selected_run": 99}, {"selected_run": True}, {"hidden_estimators": "score"},
-             {"hidden_estimators": ["magic", None]}, [], None, {"colour": "red"}]
+             {"hidden_estimators": ["magic", None]}, [], None, {"colour": "red"},
+             {"per_seed": "yes", "shown_runs": [99, "x", None]}, {"shown_runs": 5}]
 
 
 def test_restore_view_never_raises(window):
@@ -802,3 +806,29 @@ def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
     _one_line(window.files.last_error, "seed.ganviz", "data.seed")
     window.training.send(Step(3))
     qtbot.waitUntil(lambda: window.snapshot.step == step + 3, timeout=20000)
+
+
+def test_session_view_keeps_the_seed_each_panel_shows_and_per_seed(qtbot, tmp_path):
+    """Two seeds per setting: the view names the run each panel shows and the curves'
+    per-seed toggle; a session restores both."""
+    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.gui.window import MainWindow
+    from ganviz.sessionfile import check_view, clean_view
+
+    configure_pyqtgraph()
+    w = MainWindow(small_config(seeds=[0, 1], estimators=["reparam_fixed", "reparam_learned"]))
+    w.quiet_dialogs = True
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.views is not None,
+                    timeout=20000)
+    assert w.view_state()["shown_runs"] == [0, 2] and w.view_state()["per_seed"] is False
+    w.panels.show_run(3)
+    w.state.set_per_seed(True)
+    view = w.view_state()
+    assert view["shown_runs"] == [0, 3] and view["per_seed"] is True
+    assert check_view(tmp_path, clean_view(view, 4), 4) == view
+    w.panels.show_run(2)
+    w.state.set_per_seed(False)
+    w.restore_view(view)
+    assert sorted(p.run for p in w.panels.panels) == [0, 3] and w.state.per_seed

@@ -262,10 +262,13 @@ class MainWindow(QMainWindow):
         """What the window shows, stored in a session file."""
         state = self.state
         return {"layers": sorted(state.layers), "hidden_estimators":
-                sorted(state.hidden_estimators), "selected_run": state.selected_run}
+                sorted(state.hidden_estimators), "selected_run": state.selected_run,
+                "per_seed": state.per_seed,
+                "shown_runs": sorted(p.run for p in self.panels.panels)}
 
     def restore_view(self, view: dict) -> None:
-        """Apply a session's stored layers, hidden estimators and selected run.
+        """Apply a session's stored layers, hidden estimators, selected run, the seed each
+        panel shows and whether the curves draw every seed.
 
         Never raises: names this window does not know are ignored, and a selected run that
         is not a run of the current session selects the first one.
@@ -286,6 +289,11 @@ class MainWindow(QMainWindow):
             run = 0
         self.state.select_run(run)
         self.curves.set_selected_run(self.state.selected_run)
+        self.state.set_per_seed(view.get("per_seed") is True)
+        shown = view.get("shown_runs")
+        for r in shown if isinstance(shown, list) else []:
+            if isinstance(r, int) and not isinstance(r, bool) and 0 <= r < n_runs:
+                self.panels.show_run(r)
 
     def _reset_current(self) -> None:
         self._reset(self.current_config())
