@@ -341,22 +341,26 @@ def _antithetic_eps(k: int, gen: torch.Generator, device: torch.device) -> torch
 
 def _density(mu: torch.Tensor, sigma: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor,
              floor: float) -> torch.Tensor:
-    """E_m N(x; mu_m, max(sigma_m, floor)^2 I) on the grid [R, H, W].
+    """E_m N(x; mu_m, diag(h_x^2, h_y^2)) on the grid [R, H, W], h = max(sigma_m, floor):
+    ``sigma`` [R, M] (isotropic) or [R, M, 2] (one std per axis).
 
-    The isotropic kernel factorises over the axes, so the grid is a batched matrix product
-    of per-axis kernels: O(R M (H + W)) exponentials, chunked over the draws M.
+    An axis-aligned kernel factorises over the axes, so the grid is a batched matrix
+    product of per-axis kernels: O(R M (H + W)) exponentials, chunked over the draws M.
     """
     r, m = mu.shape[0], mu.shape[1]
-    h = sigma.clamp_min(floor)[..., None]  # [R, M, 1]
-    inv = 1.0 / h
-    log_norm = -torch.log(math.sqrt(2 * math.pi) * h)
+    h = sigma.clamp_min(floor)
+    hx, hy = (h[..., None], None) if h.dim() == 2 else (h[..., 0:1], h[..., 1:2])
+    inv_x = 1.0 / hx
+    norm_x = -torch.log(math.sqrt(2 * math.pi) * hx)
+    inv_y, norm_y = (inv_x, norm_x) if hy is None else (
+        1.0 / hy, -torch.log(math.sqrt(2 * math.pi) * hy))
     out = torch.zeros(r, ys.numel(), xs.numel(), device=mu.device)
     budget = ELEMENT_BUDGET.get(mu.device.type, ELEMENT_BUDGET["cpu"])
     step = max(1, min(m, budget // (CHUNK_RUNS * (xs.numel() + ys.numel()))))
     for a in range(0, m, step):
         s = slice(a, a + step)
-        kx = _kernel(xs, mu[:, s, 0:1], inv[:, s], log_norm[:, s])  # [R, M, W]
-        ky = _kernel(ys, mu[:, s, 1:2], inv[:, s], log_norm[:, s])  # [R, M, H]
+        kx = _kernel(xs, mu[:, s, 0:1], inv_x[:, s], norm_x[:, s])  # [R, M, W]
+        ky = _kernel(ys, mu[:, s, 1:2], inv_y[:, s], norm_y[:, s])  # [R, M, H]
         out.baddbmm_(ky.transpose(1, 2), kx)
     return out / m
 
@@ -459,7 +463,9 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
             least = sig
         else:
             stds, angle = covariance.eigen(scale, form)
-            density = _density_cov(mu[:, :dd], stds[:, :dd], angle[:, :dd], xs, ys, floor)
+            density = _density(mu[:, :dd], scale[:, :dd], xs, ys, floor) \
+                if form == "diagonal" else \
+                _density_cov(mu[:, :dd], stds[:, :dd], angle[:, :dd], xs, ys, floor)
             sig = covariance.summary_stds(scale, form)
             least = stds[..., 1]
         labels = tuple(_density_label(least[r, :dd], floor) for r in range(trainer.n_runs))

@@ -172,3 +172,17 @@ def test_bad_covariance_is_one_line_naming_the_field():
         small_config(covariance="spherical").validate()
     message = str(info.value)
     assert "runs.covariance" in message and "full" in message and "\n" not in message
+
+
+def test_diagonal_density_factorised_equals_the_rotated_kernel():
+    from ganviz.probes import _density
+
+    gen = torch.Generator().manual_seed(3)
+    mu = torch.randn(2, 40, 2, generator=gen) * 0.5
+    scale = covariance.learned_scale(torch.randn(2, 40, 2, generator=gen) - 2, "diagonal", 0.01)
+    stds, angle = covariance.eigen(scale, "diagonal")
+    xs = torch.linspace(-1.5, 1.5, 31)
+    ys = torch.linspace(-1.2, 1.2, 25)
+    fast = _density(mu, scale, xs, ys, floor=0.05)
+    full = _density_cov(mu, stds, angle, xs, ys, floor=0.05)
+    torch.testing.assert_close(fast, full, rtol=1e-4, atol=1e-6)

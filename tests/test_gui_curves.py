@@ -242,7 +242,6 @@ def test_mode_plots_say_when_there_are_no_known_modes(qtbot):
 
     from ganviz.gui import theme
     from ganviz.gui.curves import CurvesPanel
-    from tests.test_seed_bands import make_snapshot
 
     theme.configure_pyqtgraph()
     panel = CurvesPanel()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ganviz.gui.panels import ELLIPSE_FAKES
-from tests.test_seed_bands import grid, make_snapshot  # noqa: F401  (fixture)
+from tests.test_gui_curves import make_snapshot
+from tests.test_seed_bands import grid  # noqa: F401  (fixture)
 
 
 def test_full_covariance_runs_draw_ellipses_and_fixed_runs_none(grid):  # noqa: F811

@@ -10,6 +10,7 @@ import pytest
 
 from ganviz.contract import RunSpec, Snapshot
 from ganviz.gui.seeds import group_key, group_runs, row_quantiles, seed_band
+from tests.test_gui_curves import make_snapshot
 
 SEEDS = [0, 1, 2]
 
@@ -79,19 +80,6 @@ def test_row_quantiles_refuse_a_wrong_shape():
 
 
 # ------------------------------------------------------------------ the window's views
-def make_snapshot(steps: int, **runs) -> Snapshot:
-    from ganviz.contract import LatestSlot
-    from ganviz.live import TrainingLoop
-    from tests.conftest import small_config
-
-    s = TrainingLoop(small_config(**runs), LatestSlot())
-    s._reset(s.cfg)
-    for _ in range(steps):
-        s._one_step(s.trainer)
-    s._refresh_probes(force=True)
-    return s.snapshot()
-
-
 @pytest.fixture(scope="module")
 def snap() -> Snapshot:
     """2 settings x 3 seeds, three evaluations."""

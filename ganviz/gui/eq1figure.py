@@ -93,16 +93,6 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.Graph
 def write_equation1_figure(groups: Sequence[GroupCurves], mode_std: float, path: Path,
                            scale: float = 2.0) -> Path:
     """Render :func:`equation1_figure` offscreen into the PNG ``path`` (atomically)."""
-    from ganviz.gui.export import export_widget_png
-    from ganviz.gui.headless import ensure_app
+    from ganviz.gui.headless import write_widget_figure
 
-    app = ensure_app()
-    view = equation1_figure(groups, mode_std)
-    try:
-        view.show()
-        for _ in range(3):
-            app.processEvents()
-        return export_widget_png(view, path, scale)
-    finally:
-        view.close()
-        app.processEvents()
+    return write_widget_figure(lambda: equation1_figure(groups, mode_std), path, scale)

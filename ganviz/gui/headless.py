@@ -30,6 +30,23 @@ def ensure_app():
     return app
 
 
+def write_widget_figure(make, path: Path, scale: float = 2.0) -> Path:
+    """Build a figure widget with ``make()`` (after the application exists), show it
+    offscreen, let it lay out and render it into the PNG ``path`` (atomically)."""
+    from ganviz.gui.export import export_widget_png
+
+    app = ensure_app()
+    view = make()
+    try:
+        view.show()
+        for _ in range(3):
+            app.processEvents()
+        return export_widget_png(view, path, scale)
+    finally:
+        view.close()
+        app.processEvents()
+
+
 def _quiet_offscreen_notice() -> None:
     """Drop the offscreen platform's harmless 'does not support propagateSizeHints()' line
     from command-line output; every other Qt message still goes to stderr."""

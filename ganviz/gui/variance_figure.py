@@ -115,16 +115,6 @@ def _draw_curve(plot: pg.PlotItem, curve: ResponseCurve, log_y: bool) -> None:
 def write_variance_figure(curves: dict[str, list[ResponseCurve]], path: Path,
                           floor: float | None = None, scale: float = 2.0) -> Path:
     """Render :func:`variance_figure` offscreen into the PNG ``path`` (atomically)."""
-    from ganviz.gui.export import export_widget_png
-    from ganviz.gui.headless import ensure_app
+    from ganviz.gui.headless import write_widget_figure
 
-    app = ensure_app()
-    view = variance_figure(curves, floor)
-    try:
-        view.show()
-        for _ in range(3):
-            app.processEvents()
-        return export_widget_png(view, path, scale)
-    finally:
-        view.close()
-        app.processEvents()
+    return write_widget_figure(lambda: variance_figure(curves, floor), path, scale)
