@@ -96,3 +96,18 @@ def test_variance_command_refuses_what_is_not_a_finished_sweep(tmp_path, capsys)
     err = capsys.readouterr().err.strip()
     assert "has no checkpoint.pt" in err and "\n" not in err
     assert sorted(p.name for p in out.iterdir()) == ["sweep.json"]  # nothing written
+
+
+def test_variance_command_refuses_data_without_a_ring(tmp_path, capsys):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text('protocols = ["default"]\nseeds = 1\nsteps = 2\n'
+                     '[overrides.runs]\nestimators = ["plugin"]\n'
+                     '[overrides.model]\ng_hidden = [8]\nd_hidden = [8]\n'
+                     '[overrides.data]\nname = "grid25"\n')
+    out = tmp_path / "grid"
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["variance", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "grid25 data" in err and "needs ring8 data" in err and "\n" not in err
+    assert not (out / "variance.md").exists()
