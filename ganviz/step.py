@@ -168,12 +168,8 @@ def generate(spec: StepSpec, g: NetParams, z: Tensor, fixed_sigma: Tensor
     from the head (:func:`ganviz.covariance.learned_scale`), the others their fixed sigma
     [R] in the same form."""
     out = mlp(g, z, spec.g_net)
-    if spec.covariance == "isotropic":
-        learned = spec.sigma_min + F.softplus(out[..., 2:])
-        fixed = fixed_sigma.view(-1, 1, 1).expand_as(learned)
-    else:
-        learned = covariance.learned_scale(out[..., 2:], spec.covariance, spec.sigma_min)
-        fixed = covariance.fixed_scale(fixed_sigma, spec.covariance, learned)
+    learned = covariance.learned_scale(out[..., 2:], spec.covariance, spec.sigma_min)
+    fixed = covariance.fixed_scale(fixed_sigma, spec.covariance, learned)
     return out[..., :2], torch.where(_flags(spec.learned, out, learned.dim()), learned, fixed)
 
 
