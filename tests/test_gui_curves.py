@@ -255,3 +255,19 @@ def test_mode_plots_say_when_there_are_no_known_modes(qtbot):
     assert "no known modes" in panel.plots()["modes"].titleLabel.text
     assert "no known modes" in panel.plots()["reverse_kl"].titleLabel.text
     assert "no known modes" not in panel.plots()["loss"].titleLabel.text
+
+
+def test_sigma_title_notes_eigen_stds_and_zero_sigma(qtbot):
+    from ganviz.gui import theme
+    from ganviz.gui.curves import CurvesPanel
+
+    theme.configure_pyqtgraph()
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.update_snapshot(make_snapshot(1, estimators=["plugin", "reparam_learned"],
+                                        covariance="full"))
+    title = panel.plots()["sigma"].titleLabel.text
+    assert "eigen-stds" in title and "σ = 0 not drawn" in title
+    panel.update_snapshot(make_snapshot(1, estimators=["reparam_fixed", "reparam_learned"]))
+    title = panel.plots()["sigma"].titleLabel.text
+    assert "eigen-stds" not in title and "not drawn" not in title

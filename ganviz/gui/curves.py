@@ -680,12 +680,17 @@ class CurvesPanel(QWidget):
                 set_title(self._plots[name], title)
 
     def _update_sigma_note(self) -> None:
-        """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)."""
+        """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)
+        and when a learned covariance is summarised by its eigen-stds."""
         title = TIME_PLOTS["sigma"][0]
-        zero = [run for run in self._runs if run.spec.index not in self._hidden
-                and not run.spec.learned_sigma and run.spec.sigma <= 0]
-        if zero:
-            title += f"  <span style='color:{DIM_COLOR}'>(σ = 0 not drawn)</span>"
+        shown = [run.spec for run in self._runs if run.spec.index not in self._hidden]
+        notes = []
+        if any(s.learned_sigma and s.covariance != "isotropic" for s in shown):
+            notes.append("learned Σ: its eigen-stds")
+        if any(not s.learned_sigma and s.sigma <= 0 for s in shown):
+            notes.append("σ = 0 not drawn")
+        if notes:
+            title += f"  <span style='color:{DIM_COLOR}'>({'; '.join(notes)})</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:
             set_title(plot, title)
