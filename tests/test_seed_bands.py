@@ -124,7 +124,7 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     assert [p.run for p in grid.panels] == [0, 3]  # the first seed of each by default
     for p in grid.panels:
         assert p.seed_box is not None and p.seed_box.count() == 3
-        assert "3 seeds" in p.plot.titleLabel.text
+        assert f"seed {p.spec.seed} of 3" in p.plot.titleLabel.text
         np.testing.assert_allclose(drawn_density(p), np.log10(np.maximum(
             snap.views.density[p.run], 1e-30)))
     # the view state chooses seed 2 of the learned group: its panel draws run 5
@@ -132,6 +132,8 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     grid.state.show_seed(learned.group, 2)
     assert learned.run == 5 and learned.seed_box.currentText() == "seed 2"
     assert grid.panels[0].run == 0
+    grid.update_snapshot(snap)
+    assert "seed 2 of 3" in learned.plot.titleLabel.text  # exports hide the selector
     np.testing.assert_allclose(drawn_density(learned), np.log10(np.maximum(
         snap.views.density[5], 1e-30)))
     assert not np.allclose(snap.views.density[5], snap.views.density[3])  # seeds differ
@@ -238,3 +240,18 @@ def test_figures_have_one_panel_per_setting(snap, tmp_path, qapp):
     paths = write_figures(snap, tmp_path, scale=1.0)
     panels = sorted(p.name for p in paths if p.name.startswith("panel-"))
     assert panels == ["panel-00-reparam_fixed.png", "panel-03-reparam_learned.png"]
+
+
+def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
+    from ganviz.gui import export
+
+    grid.set_runs(tuple(r.spec for r in snap.runs))
+    grid.update_snapshot(snap)
+    panel = grid.panels[0]
+    proxy = panel._seed_proxy
+    assert proxy.isVisible()
+    with export._printable([panel.plot.scene()]):
+        assert not proxy.isVisible()  # a figure shows "seed 0 of 3" in the title instead
+    assert proxy.isVisible()
+    image = export.plot_image(panel.plot, 1.0)
+    assert not image.isNull() and proxy.isVisible()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QAbstractGraphicsShapeItem,
     QApplication,
     QGraphicsItem,
+    QGraphicsProxyWidget,
     QGraphicsScene,
     QGraphicsView,
     QWidget,
@@ -180,6 +181,23 @@ def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
             item.setCacheMode(mode)
 
 
+@contextlib.contextmanager
+def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """A figure, not a screen: items drawn afresh (:func:`_uncached`) and the controls that
+    live in the plots (a panel's seed selector, the curves' Per seed box) hidden meanwhile;
+    the titles name what they chose."""
+    controls = [item for scene in scenes for item in scene.items()
+                if isinstance(item, QGraphicsProxyWidget) and item.isVisible()]
+    for item in controls:
+        item.setVisible(False)
+    try:
+        with _uncached(scenes):
+            yield
+    finally:
+        for item in controls:
+            item.setVisible(True)
+
+
 def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
     views = [w for w in widgets if isinstance(w, QGraphicsView)]
     for w in widgets:
@@ -219,7 +237,7 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         scenes = _scenes(widgets)
-        with _uncached(scenes), _cosmetic_pens_scaled(scenes, scale):
+        with _printable(scenes), _cosmetic_pens_scaled(scenes, scale):
             _render_stack(painter, widgets)
     finally:
         painter.end()
@@ -275,7 +293,7 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        with _uncached([scene]), _cosmetic_pens_scaled([scene], scale):
+        with _printable([scene]), _cosmetic_pens_scaled([scene], scale):
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
@@ -294,7 +312,7 @@ def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
 
     def paint(painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        with _uncached([plot_item.scene()]):
+        with _printable([plot_item.scene()]):
             plot_item.scene().render(painter, target, source)
 
     return _svg_bytes(size, path, "ganviz plot", paint)
@@ -336,7 +354,7 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
     size = _stack_size(widgets)
-    with _uncached(_scenes(widgets)):
+    with _printable(_scenes(widgets)):
         data = _svg_bytes(size, path, "ganviz comparison",
                           lambda painter: _render_stack(painter, widgets))
     return _write(path, data)

@@ -201,9 +201,10 @@ class RunPanel:
             f"{self._seed_text()}{state}</span>")
 
     def _seed_text(self) -> str:
-        """``seed 3``; ``5 seeds`` when the selector beside it says which one is shown."""
+        """``seed 3``, or ``seed 3 of 5`` when the group has more (the selector beside it
+        chooses; exports hide the selector, so the title names the seed)."""
         n = len(self.specs)
-        return f"{n} seeds" if n > 1 else f"seed {self.spec.seed}"
+        return f"seed {self.spec.seed} of {n}" if n > 1 else f"seed {self.spec.seed}"
 
     def set_extent(self, extent: float) -> None:
         """Fix the data range of the panel to [-extent, extent]^2."""
