@@ -255,3 +255,14 @@ def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
     assert proxy.isVisible()
     image = export.plot_image(panel.plot, 1.0)
     assert not image.isNull() and proxy.isVisible()
+
+
+def test_exports_keep_the_band_note_and_hide_the_per_seed_box(curves, snap):
+    from ganviz.gui import export
+
+    curves.update_snapshot(snap)
+    assert curves.per_seed_box.isVisible() and curves.band_note.isVisible()
+    with export._printable([curves.view.scene()]):
+        assert not curves.per_seed_box.isVisible()
+        assert curves.band_note.isVisible()  # "Lines: median over seeds" explains the figure
+    assert curves.per_seed_box.isVisible()

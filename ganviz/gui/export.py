@@ -20,8 +20,10 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractGraphicsShapeItem,
     QApplication,
+    QComboBox,
     QGraphicsItem,
     QGraphicsProxyWidget,
     QGraphicsScene,
@@ -34,6 +36,7 @@ from ganviz.errors import UserError
 from ganviz.gui import theme
 
 PLOT_SUFFIXES = (".png", ".svg")
+INPUTS = (QComboBox, QAbstractButton)  # controls a figure leaves out
 MAX_PIXELS = 400_000_000  # ~1.6 GB of ARGB32: beyond this QImage allocation fails or thrashes
 
 
@@ -183,19 +186,28 @@ def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """A figure, not a screen: items drawn afresh (:func:`_uncached`) and the controls that
-    live in the plots (a panel's seed selector, the curves' Per seed box) hidden meanwhile;
-    the titles name what they chose."""
-    controls = [item for scene in scenes for item in scene.items()
-                if isinstance(item, QGraphicsProxyWidget) and item.isVisible()]
-    for item in controls:
-        item.setVisible(False)
+    """A figure, not a screen: items drawn afresh (:func:`_uncached`) and the input controls
+    that live in the plots (a panel's seed selector, the curves' Per seed box) hidden
+    meanwhile; the titles name what they chose, and text beside a control stays."""
+    hidden: list[QGraphicsProxyWidget | QWidget] = []
+    for scene in scenes:
+        for item in scene.items():
+            if not isinstance(item, QGraphicsProxyWidget) or not item.isVisible():
+                continue
+            widget = item.widget()
+            if isinstance(widget, INPUTS):
+                hidden.append(item)
+            elif widget is not None:
+                hidden += [w for kind in INPUTS for w in widget.findChildren(kind)
+                           if w.isVisible()]
+    for thing in hidden:
+        thing.setVisible(False)
     try:
         with _uncached(scenes):
             yield
     finally:
-        for item in controls:
-            item.setVisible(True)
+        for thing in hidden:
+            thing.setVisible(True)
 
 
 def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
