@@ -60,17 +60,24 @@ def test_decomposition_adds_up_and_fixed_sigma_is_known(form):
     assert learned.values["modes"] == trainer.history.final(1)["modes"]
 
 
-def test_variance_command_writes_table_csv_and_figure(tmp_path, capsys):
+def _finished_sweep(tmp_path, capsys, text: str) -> object:
+    """The output folder of a small sweep of ``text`` (a sweep file), run to the end."""
     sweep = tmp_path / "s.toml"
-    sweep.write_text('protocols = ["default"]\nseeds = 2\nsteps = 6\n'
-                     '[overrides.runs]\nestimators = ["reparam_learned"]\n'
-                     '[overrides.model]\ng_hidden = [16]\nd_hidden = [16]\n'
-                     '[overrides.eval]\nevery = 3\nsamples = 200\ngrad_var_batches = 2\n'
-                     '[vary.data]\nstd = [0.05, 0.2]\n'
-                     '[vary.runs]\ncovariance = ["isotropic", "full"]\n')
+    sweep.write_text(text)
     out = tmp_path / "out"
     assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
+    return out
+
+
+def test_variance_command_writes_table_csv_and_figure(tmp_path, capsys):
+    out = _finished_sweep(tmp_path, capsys,
+                          'protocols = ["default"]\nseeds = 2\nsteps = 6\n'
+                          '[overrides.runs]\nestimators = ["reparam_learned"]\n'
+                          '[overrides.model]\ng_hidden = [16]\nd_hidden = [16]\n'
+                          '[overrides.eval]\nevery = 3\nsamples = 200\ngrad_var_batches = 2\n'
+                          '[vary.data]\nstd = [0.05, 0.2]\n'
+                          '[vary.runs]\ncovariance = ["isotropic", "full"]\n')
     assert main(["variance", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO((out / "variance.csv").read_text())))
     assert len(rows) == 2 * 2 * 2  # groups x seeds
@@ -99,14 +106,11 @@ def test_variance_command_refuses_what_is_not_a_finished_sweep(tmp_path, capsys)
 
 
 def test_variance_command_refuses_data_without_a_ring(tmp_path, capsys):
-    sweep = tmp_path / "s.toml"
-    sweep.write_text('protocols = ["default"]\nseeds = 1\nsteps = 2\n'
-                     '[overrides.runs]\nestimators = ["plugin"]\n'
-                     '[overrides.model]\ng_hidden = [8]\nd_hidden = [8]\n'
-                     '[overrides.data]\nname = "grid25"\n')
-    out = tmp_path / "grid"
-    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
-    capsys.readouterr()
+    out = _finished_sweep(tmp_path, capsys,
+                          'protocols = ["default"]\nseeds = 1\nsteps = 2\n'
+                          '[overrides.runs]\nestimators = ["plugin"]\n'
+                          '[overrides.model]\ng_hidden = [8]\nd_hidden = [8]\n'
+                          '[overrides.data]\nname = "grid25"\n')
     assert main(["variance", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "grid25 data" in err and "needs ring8 data" in err and "\n" not in err
