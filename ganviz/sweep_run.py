@@ -241,17 +241,30 @@ COMBINED_COLUMNS = ("modes", "modes_late", "hq_fraction", "reverse_kl", "grad_re
                     "eq1_bias", "eq1_pathwise_std", "eq1_score_std")
 
 
-def combined_csv(rows: dict[str, list[dict[str, Any]]]) -> str:
-    """Every group's results table in one CSV, with a ``protocol`` (group) column first."""
+def combined_csv(rows: dict[str, list[dict[str, Any]]],
+                 values: dict[str, dict[str, Any]] | None = None) -> str:
+    """Every group's results table in one CSV, with a ``protocol`` (group) column first and
+    then one column per swept field (``values``: group -> {"data.std": 0.05, ...})."""
     first = next(iter(rows.values()))
-    cols = ["protocol", *next(csv.reader([compare.results_csv(first).splitlines()[0]]))]
+    fields = list(next(iter(values.values()))) if values else []
+    cols = ["protocol", *fields,
+            *next(csv.reader([compare.results_csv(first).splitlines()[0]]))]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for name, groups in rows.items():
         for g in groups:
-            writer.writerow({"protocol": name, **g})
+            writer.writerow({"protocol": name, **(values or {}).get(name, {}), **g})
     return buf.getvalue()
+
+
+def vary_values(p: Plan) -> dict[str, dict[str, Any]]:
+    """Each group's values of the sweep's ``vary`` fields, read from its config."""
+    fields = list(p.sweep.get("vary") or {})
+    out = {}
+    for name, config in p.groups.items():
+        out[name] = {f: config[f.split(".", 1)[0]][f.split(".", 1)[1]] for f in fields}
+    return out
 
 
 def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> str:
@@ -309,6 +322,6 @@ def run_sweep(p: Plan, out: Path, executor: Any, *, command: str, progress: bool
     if not single:
         md, csv_path = out / "results.md", out / "results.csv"
         write_text_atomic(md, combined_markdown(rows, command))
-        write_text_atomic(csv_path, combined_csv(rows))
+        write_text_atomic(csv_path, combined_csv(rows, vary_values(p)))
         paths += [md, csv_path]
     return 0, paths

@@ -78,6 +78,11 @@ def test_variance_command_writes_table_csv_and_figure(tmp_path, capsys):
                           '[overrides.eval]\nevery = 3\nsamples = 200\ngrad_var_batches = 2\n'
                           '[vary.data]\nstd = [0.05, 0.2]\n'
                           '[vary.runs]\ncovariance = ["isotropic", "full"]\n')
+    combined = list(csv.DictReader(io.StringIO((out / "results.csv").read_text())))
+    assert list(combined[0])[:3] == ["protocol", "data.std", "runs.covariance"]
+    for row in combined:  # the swept values, one column each, as the group's name says
+        assert row["protocol"] == (f"default--std={float(row['data.std']):g}"
+                                   f"--covariance={row['runs.covariance']}")
     assert main(["variance", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO((out / "variance.csv").read_text())))
     assert len(rows) == 2 * 2 * 2  # groups x seeds
