@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,13 @@ class Group:
 
 
 def _label(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """A vary value as a folder-name part: 0.05, 128x128 for a list, and any character
+    other than letters, digits, '.', '_' and '-' (a path's '/', spaces) as '_'."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "x".join(_label(v) for v in value) or "none"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(value))[:40] or "_"
 
 
 def _fail(source: str, name: str, what: str) -> SweepError:
@@ -224,6 +231,11 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
         raise _fail(source, "units.checkpoint_every", f"give a whole number >= 1 (got {every!r})")
     sweep = Sweep(tuple(protocols), tuple(seeds), None if sigmas is None else tuple(sigmas),
                   tuple(steps), overrides, per_unit, every, vary)
+    names = [g.name for g in sweep.groups()]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise _fail(source, "vary", f"two groups would share the folder name {twice!r}; "
+                                    "give values that differ in letters or digits")
     for group in sweep.groups():
         try:
             sweep.group_config(group.protocol, group.steps, group.values)

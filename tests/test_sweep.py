@@ -116,6 +116,8 @@ BAD_FILES = [
      "vary.train.steps: set it with the top-level field 'steps'"),
     ('protocols = ["default"]\nseeds = 2\n[overrides.data]\nstd = 0.1\n[vary.data]\n'
      'std = [0.2]', "vary.data.std: also set in overrides.data"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [0.1, 0.1000001]\n',
+     "vary: two groups would share the folder name 'default--std=0.1'"),
 ]
 
 
@@ -321,3 +323,14 @@ def test_vary_makes_one_group_per_combination_with_its_values():
         assert cfg["runs"]["covariance"] == form.split("=")[1]
         assert [u.config["data"]["std"] for u in p.units_of(name)] == [cfg["data"]["std"]]
     assert len(p.units) == 4  # one free sigma group x one seed block each
+
+
+def test_vary_group_names_are_safe_folder_names():
+    s = sw.parse_sweep({"protocols": ["default"], "seeds": 1, "steps": 2,
+                        "vary": {"model": {"g_hidden": [[64, 64], [128]]},
+                                 "train": {"loss": ["minimax", "nonsaturating"]}}})
+    names = [g.name for g in s.groups()]
+    assert names[:2] == ["default--g_hidden=64x64--loss=minimax",
+                         "default--g_hidden=64x64--loss=nonsaturating"]
+    assert sw._label("/data/my points.csv") == "_data_my_points.csv"
+    assert all("/" not in n and " " not in n for n in names)
