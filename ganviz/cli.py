@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", type=_seconds_arg("--quit-after"), default=None,
                         metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
-    sub = parser.add_subparsers(dest="command", metavar="{train,compare,sweep,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,compare,sweep,variance,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
     src = train.add_mutually_exclusive_group()
@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "variance.md, variance.csv, variance.png in the sweep's folder")
     variance.add_argument("out", type=Path, metavar="SWEEP_OUT",
                           help="the --out folder of a finished sweep")
+    variance.add_argument("--device", default="auto",
+                          help="where to evaluate the generators: auto (CUDA when present), "
+                               "cpu, cuda or cuda:N")
 
     bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
                                           "this machine's matmul peak")
@@ -544,7 +547,7 @@ def cmd_variance(args: argparse.Namespace) -> int:
     out: Path = args.out
     if not (out / "sweep.json").is_file():
         raise UsageError(f"SWEEP_OUT: {out} is not a sweep's output folder (no sweep.json)")
-    groups = study_sweep(out)
+    groups = study_sweep(out, args.device)
     command = "python main.py " + " ".join(args.argv)
     paths = [out / "variance.md", out / "variance.csv"]
     figure = out / "variance.png"
@@ -556,9 +559,10 @@ def cmd_variance(args: argparse.Namespace) -> int:
         from ganviz.config import from_dict
         from ganviz.sweep import read_plan
 
-        first = from_dict(next(iter(read_plan(out).groups.values())))
+        floors = {from_dict(g).train.sigma_min
+                  for g in read_plan(out, "SWEEP_OUT").groups.values()}
         paths.append(write_variance_figure(response_curves(groups), figure,
-                                           floor=first.train.sigma_min))
+                                           floor=floors.pop() if len(floors) == 1 else None))
     write_text_atomic(paths[0], study_markdown(groups, command))
     write_text_atomic(paths[1], study_csv(groups))
     for path in paths:

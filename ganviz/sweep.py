@@ -244,7 +244,8 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
             name = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps",
                     "runs": "seeds/sigmas"}.get(field_name)
             if name is None:
-                name = ("vary." if field_name in vary else "overrides.") + exc.field
+                varied = any(k == field_name or k.startswith(field_name + ".") for k in vary)
+                name = ("vary." if varied else "overrides.") + exc.field
             raise SweepError(f"{source}: {name}: {str(exc).split(': ', 1)[1]} "
                              f"(group {group.name})") from None
     return sweep
@@ -269,7 +270,12 @@ def _parse_vary(source: str, raw: Any, overrides: dict[str, dict[str, Any]]
                 raise _fail(source, name, f"also set in overrides.{section}; give it once")
             if not isinstance(options, list) or not options:
                 raise _fail(source, name, f"give a non-empty list of values (got {options!r})")
-            if len({json.dumps(o, sort_keys=True) for o in options}) != len(options):
+            try:
+                distinct = {json.dumps(o, sort_keys=True) for o in options}
+            except TypeError:
+                raise _fail(source, name, "give numbers, strings, booleans or lists of them "
+                                          f"(got {options!r})") from None
+            if len(distinct) != len(options):
                 raise _fail(source, name, "each value at most once")
             vary[dotted] = options
     return vary
@@ -370,8 +376,9 @@ def save_plan(p: Plan, out: Path) -> None:
     write_text_atomic(out / PLAN_NAME, p.to_json())
 
 
-def read_plan(out: Path) -> Plan:
-    """The plan a sweep saved in ``out`` (:class:`SweepError` naming --resume if unusable)."""
+def read_plan(out: Path, field_name: str = "--resume") -> Plan:
+    """The plan a sweep saved in ``out`` (:class:`SweepError` naming ``field_name``, the
+    flag or argument that pointed at it, if unusable)."""
     path = out / PLAN_NAME
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -385,19 +392,20 @@ def read_plan(out: Path) -> Plan:
             from_dict(g)
         return Plan(raw["sweep"], raw["groups"], units)
     except OSError as exc:
-        raise SweepError(f"--resume: cannot read {path} ({exc.strerror})") from None
+        raise SweepError(f"{field_name}: cannot read {path} ({exc.strerror})") from None
     except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
-        raise SweepError(f"--resume: {path} is damaged ({str(exc).splitlines()[0]})") from None
+        raise SweepError(f"{field_name}: {path} is damaged ({str(exc).splitlines()[0]})") from None
 
 
 def plan_mismatch(sweep: Sweep, saved: Plan) -> str | None:
     """Why ``sweep`` cannot resume the saved plan (the first field that differs), or None.
     The checkpoint interval may differ: it changes no number (the plan's is kept)."""
     wanted = json.loads(json.dumps(sweep.to_dict()))
-    for key, value in wanted.items():
+    empty = {"vary": {}}  # no [vary] table and an empty one are the same sweep
+    for key in [*wanted, *(k for k in saved.sweep if k not in wanted)]:
         if key == "checkpoint_every":
             continue
-        old = saved.sweep.get(key)
+        old, value = saved.sweep.get(key, empty.get(key)), wanted.get(key, empty.get(key))
         if old != value:
             return f"{key} is {old!r} in {PLAN_NAME}, {value!r} here"
     return None

@@ -25,6 +25,7 @@ import torch
 from ganviz import covariance
 from ganviz.checkpoint import CheckpointError
 from ganviz.contract import ResponseCurve
+from ganviz.device import resolve_device
 from ganviz.draws import normal_runs
 from ganviz.errors import UserError
 from ganviz.metrics import nearest_modes
@@ -180,10 +181,12 @@ class GroupVariance:
     runs: list[RunVariance]
 
 
-def study_sweep(out: Path, device: str = "cpu") -> list[GroupVariance]:
+def study_sweep(out: Path, device: str = "auto") -> list[GroupVariance]:
     """The decomposition of every run of a finished sweep in ``out`` (its ``sweep.json`` and
-    each group's ``checkpoint.pt``), in the plan's group order."""
-    plan = read_plan(out)
+    each group's ``checkpoint.pt``), in the plan's group order, computed on ``device``
+    (a ``train.device`` value: auto, cpu, cuda, cuda:N)."""
+    on = resolve_device(device)
+    plan = read_plan(out, "SWEEP_OUT")
     vary = plan.sweep.get("vary") or {}
     groups = []
     for name, config in plan.groups.items():
@@ -192,7 +195,7 @@ def study_sweep(out: Path, device: str = "cpu") -> list[GroupVariance]:
             raise StudyError(f"{out}: group {name} has no checkpoint.pt (is the sweep "
                              "finished? continue it with --resume)")
         try:
-            trainer = Trainer.from_checkpoint(path, device)
+            trainer = Trainer.from_checkpoint(path, on)
         except CheckpointError as exc:
             raise StudyError(str(exc)) from None
         if trainer.cfg.data.name != "ring8":
@@ -269,6 +272,16 @@ def study_markdown(groups: list[GroupVariance], command: str) -> str:
 FIGURE_METRICS = ("sigma_median", "mu_width", "modes", "hq_fraction")
 
 
+def _x_value(group: GroupVariance, x_field: str) -> float:
+    """The group's x in data units: a mode std is scaled by ``data.scale`` like the learned
+    stds it is drawn against; any other field is its value as given."""
+    if x_field == "data.std" or x_field not in group.values:
+        return group.data_std_r
+    if x_field == "data.tangent_std":
+        return group.data_std_t
+    return float(group.values[x_field])
+
+
 def response_curves(groups: list[GroupVariance], x_field: str = "data.std",
                     line_field: str = "runs.covariance") -> dict[str, list[ResponseCurve]]:
     """Per metric of :data:`FIGURE_METRICS`, one curve per ``line_field`` value over the
@@ -279,10 +292,10 @@ def response_curves(groups: list[GroupVariance], x_field: str = "data.std",
         curves = []
         for label in lines:
             mine = sorted((g for g in groups if g.values.get(line_field, "") == label),
-                          key=lambda g: float(g.values.get(x_field, g.data_std_r)))
+                          key=lambda g: _x_value(g, x_field))
             q = [quantile_summary([r.values[metric] for r in g.runs]) for g in mine]
             curves.append(ResponseCurve(
-                str(label), [float(g.values.get(x_field, g.data_std_r)) for g in mine],
+                str(label), [_x_value(g, x_field) for g in mine],
                 [v["median"] for v in q], [v["p10"] for v in q], [v["p90"] for v in q]))
         out[metric] = curves
     return out

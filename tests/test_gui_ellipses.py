@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganviz.geometry import spread_indices
 from ganviz.gui.panels import ELLIPSE_FAKES
 from tests.test_gui_curves import make_snapshot
 from tests.test_seed_bands import grid  # noqa: F401  (fixture)
@@ -17,12 +18,18 @@ def test_full_covariance_runs_draw_ellipses_and_fixed_runs_none(grid):  # noqa: 
     by_name = {p.spec.estimator: p for p in grid.panels}
     learned, fixed = by_name["reparam_learned"], by_name["reparam_fixed"]
     assert learned.spec.sigma_text == "Σ learned, full"
-    x, _ = learned.ellipses.getData()
+    x, y = learned.ellipses.getData()
     assert np.isnan(x).sum() == ELLIPSE_FAKES  # one closed curve per subsampled fake
     r = learned.run
-    means = snap.fakes.fake_means[r]
-    inside = [np.nanmin(np.abs(x - m[0])) for m in means[:3]]
-    assert max(inside) < 2 * float(np.abs(snap.fakes.fake_axes[r]).max()) + 1e-6
+    means, axes = snap.fakes.fake_means[r], snap.fakes.fake_axes[r]
+    pick = spread_indices(len(means), ELLIPSE_FAKES)
+    assert len(set(pick.tolist())) == ELLIPSE_FAKES and pick[-1] == len(means) - 1
+    curves = np.stack([x, y], -1).reshape(ELLIPSE_FAKES, -1, 2)[:, :-1]  # drop the NaN breaks
+    for k in (0, ELLIPSE_FAKES // 2, ELLIPSE_FAKES - 1):
+        # each point is mean + 2 A u with |u| = 1: A^-1 (p - mean) / 2 lies on the unit circle
+        i = pick[k]
+        u = np.linalg.solve(2 * axes[i].astype(np.float64), (curves[k] - means[i]).T)
+        np.testing.assert_allclose(np.hypot(*u), 1.0, rtol=1e-4)
     fx, _ = fixed.ellipses.getData()
     assert fx is None or len(fx) == 0
     assert "eigen-σ" in learned.note.textItem.toPlainText()

@@ -118,6 +118,9 @@ BAD_FILES = [
      'std = [0.2]', "vary.data.std: also set in overrides.data"),
     ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [0.1, 0.1000001]\n',
      "vary: two groups would share the folder name 'default--std=0.1'"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [1979-05-27, 1980-01-01]',
+     "vary.data.std: give numbers, strings, booleans or lists"),
+    ('protocols = ["default"]\nseeds = 2\n[vary.nope]\nx = [1, 2]', "vary.nope: "),
 ]
 
 
@@ -323,6 +326,16 @@ def test_vary_makes_one_group_per_combination_with_its_values():
         assert cfg["runs"]["covariance"] == form.split("=")[1]
         assert [u.config["data"]["std"] for u in p.units_of(name)] == [cfg["data"]["std"]]
     assert len(p.units) == 4  # one free sigma group x one seed block each
+
+
+def test_resume_refuses_a_sweep_that_dropped_or_added_vary():
+    with_vary = sw.parse_sweep({"protocols": ["default"], "seeds": 1, "steps": 2,
+                                "vary": {"data": {"std": [0.02, 0.2]}}})
+    without = sw.parse_sweep({"protocols": ["default"], "seeds": 1, "steps": 2})
+    assert sw.plan_mismatch(with_vary, sw.plan(with_vary, workers=1)) is None
+    assert sw.plan_mismatch(without, sw.plan(without, workers=1)) is None
+    assert "vary" in sw.plan_mismatch(without, sw.plan(with_vary, workers=1))
+    assert "vary" in sw.plan_mismatch(with_vary, sw.plan(without, workers=1))
 
 
 def test_vary_group_names_are_safe_folder_names():

@@ -108,6 +108,12 @@ def test_variance_command_refuses_what_is_not_a_finished_sweep(tmp_path, capsys)
     err = capsys.readouterr().err.strip()
     assert "has no checkpoint.pt" in err and "\n" not in err
     assert sorted(p.name for p in out.iterdir()) == ["sweep.json"]  # nothing written
+    (out / "sweep.json").write_text("{")  # damaged: named as the argument, not --resume
+    assert main(["variance", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganviz: error: SWEEP_OUT: ") and "is damaged" in err
+    assert main(["variance", str(out), "--device", "tpu"]) == 2
+    assert "--device" in capsys.readouterr().err
 
 
 def test_variance_command_refuses_data_without_a_ring(tmp_path, capsys):
