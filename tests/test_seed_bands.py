@@ -114,6 +114,17 @@ def drawn_density(panel) -> np.ndarray:
     return np.asarray(panel.density.image)
 
 
+def test_panel_title_names_the_seed_and_its_place(grid):
+    few = make_snapshot(2, estimators=["plugin"], seeds=[7, 3])
+    grid.set_runs(tuple(r.spec for r in few.runs))
+    grid.update_snapshot(few)
+    (panel,) = grid.panels
+    assert "seed 7 (1 of 2)" in panel.plot.titleLabel.text  # the seeds in the config's order
+    grid.state.show_seed(panel.group, 3)
+    grid.update_snapshot(few)
+    assert "seed 3 (2 of 2)" in panel.plot.titleLabel.text
+
+
 def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     specs = tuple(r.spec for r in snap.runs)
     assert len(specs) == 6
@@ -124,7 +135,7 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     assert [p.run for p in grid.panels] == [0, 3]  # the first seed of each by default
     for p in grid.panels:
         assert p.seed_box is not None and p.seed_box.count() == 3
-        assert f"seed {p.spec.seed} of 3" in p.plot.titleLabel.text
+        assert f"seed {SEEDS[0]} (1 of 3)" in p.plot.titleLabel.text
         np.testing.assert_allclose(drawn_density(p), np.log10(np.maximum(
             snap.views.density[p.run], 1e-30)))
     # the view state chooses seed 2 of the learned group: its panel draws run 5
@@ -133,7 +144,7 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     assert learned.run == 5 and learned.seed_box.currentText() == "seed 2"
     assert grid.panels[0].run == 0
     grid.update_snapshot(snap)
-    assert "seed 2 of 3" in learned.plot.titleLabel.text  # exports hide the selector
+    assert "seed 2 (3 of 3)" in learned.plot.titleLabel.text  # exports hide the selector
     np.testing.assert_allclose(drawn_density(learned), np.log10(np.maximum(
         snap.views.density[5], 1e-30)))
     assert not np.allclose(snap.views.density[5], snap.views.density[3])  # seeds differ
@@ -251,7 +262,7 @@ def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
     proxy = panel._seed_proxy
     assert proxy.isVisible()
     with export._printable([panel.plot.scene()]):
-        assert not proxy.isVisible()  # a figure shows "seed 0 of 3" in the title instead
+        assert not proxy.isVisible()  # a figure shows "seed 0 (1 of 3)" in the title instead
     assert proxy.isVisible()
     image = export.plot_image(panel.plot, 1.0)
     assert not image.isNull() and proxy.isVisible()

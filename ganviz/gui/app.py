@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import signal
 import sys
-from pathlib import Path
 
 from ganviz.config import Config
-
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"  # package data
 
 
 def app_icon():
     """The ganviz icon (SVG, with the 256 px PNG for icon engines without SVG)."""
     from PySide6.QtGui import QIcon
+
+    from ganviz.gui.theme import ICON_DIR
 
     icon = QIcon()
     for name in ("ganviz.svg", "ganviz.png"):

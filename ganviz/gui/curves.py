@@ -85,7 +85,8 @@ PER_SEED_STYLE = (
     f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; font-size: {LEGEND_SIZE}; }}"
     f"QCheckBox::indicator {{ width: 10px; height: 10px; border: 1px solid {DIM_COLOR}; "
     f"border-radius: 2px; background: {theme.BACKGROUND}; }}"
-    f"QCheckBox::indicator:checked {{ background: {theme.FOREGROUND}; }}")
+    f"QCheckBox::indicator:checked {{ background: {theme.FOREGROUND}; "
+    f"image: url({(theme.ICON_DIR / 'check.svg').as_posix()}); }}")
 
 
 def _fmt(x: float) -> str:

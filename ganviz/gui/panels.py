@@ -201,10 +201,14 @@ class RunPanel:
             f"{self._seed_text()}{state}</span>")
 
     def _seed_text(self) -> str:
-        """``seed 3``, or ``seed 3 of 5`` when the group has more (the selector beside it
-        chooses; exports hide the selector, so the title names the seed)."""
+        """``seed 7``, or ``seed 7 (2 of 5)`` when the group has more: the seed's value,
+        then its place among the group's seeds (the selector beside it chooses; exports hide
+        the selector, so the title names the seed)."""
         n = len(self.specs)
-        return f"seed {self.spec.seed} of {n}" if n > 1 else f"seed {self.spec.seed}"
+        if n == 1:
+            return f"seed {self.spec.seed}"
+        place = 1 + [s.index for s in self.specs].index(self.spec.index)
+        return f"seed {self.spec.seed} ({place} of {n})"
 
     def set_extent(self, extent: float) -> None:
         """Fix the data range of the panel to [-extent, extent]^2."""

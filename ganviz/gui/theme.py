@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
@@ -16,6 +18,7 @@ COVARIANCE_COLORS = {  # the learned covariance forms in the response figures
     "diagonal": "#ffd166",   # yellow
     "full": "#c77dff",       # violet
 }
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"  # package data
 BACKGROUND = "#16181d"
 FOREGROUND = "#d8dde6"
 GRID_ALPHA = 0.15
