@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ganviz.contract import RunSpec, Snapshot
-from ganviz.gui.seeds import group_key, group_runs, row_quantiles, seed_band
+from ganviz.gui.seeds import group_key, group_runs, row_quantiles, seed_band, seed_title
 from tests.test_gui_curves import make_snapshot
 
 SEEDS = [0, 1, 2]
@@ -114,15 +114,13 @@ def drawn_density(panel) -> np.ndarray:
     return np.asarray(panel.density.image)
 
 
-def test_panel_title_names_the_seed_and_its_place(grid):
-    few = make_snapshot(2, estimators=["plugin"], seeds=[7, 3])
-    grid.set_runs(tuple(r.spec for r in few.runs))
-    grid.update_snapshot(few)
-    (panel,) = grid.panels
-    assert "seed 7 (1 of 2)" in panel.plot.titleLabel.text  # the seeds in the config's order
-    grid.state.show_seed(panel.group, 3)
-    grid.update_snapshot(few)
-    assert "seed 3 (2 of 2)" in panel.plot.titleLabel.text
+def test_seed_title_names_the_seed_and_its_place():
+    specs = [RunSpec(index=i, estimator="plugin", sigma=0.0, learned_sigma=False, seed=seed)
+             for i, seed in enumerate([7, 3, 11])]
+    assert seed_title(specs[0], specs[:1]) == "seed 7"
+    assert seed_title(specs[0], specs) == "seed 7 (1 of 3)"
+    assert seed_title(specs[1], specs) == "seed 3 (2 of 3)"
+    assert seed_title(specs[2], specs) == "seed 11 (3 of 3)"
 
 
 def test_one_panel_per_setting_with_a_seed_selector(grid, snap):

@@ -28,7 +28,7 @@ from ganviz.contract import (
 from ganviz.geometry import arrow_segments, circles, ellipses, polylines, spread_indices
 from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
-from ganviz.gui.seeds import group_key, group_runs
+from ganviz.gui.seeds import group_key, group_runs, seed_title
 from ganviz.gui.viewstate import ViewState
 
 FIELD_COLOR = "#7fd6ff"
@@ -201,14 +201,9 @@ class RunPanel:
             f"{self._seed_text()}{state}</span>")
 
     def _seed_text(self) -> str:
-        """``seed 7``, or ``seed 7 (2 of 5)`` when the group has more: the seed's value,
-        then its place among the group's seeds (the selector beside it chooses; exports hide
-        the selector, so the title names the seed)."""
-        n = len(self.specs)
-        if n == 1:
-            return f"seed {self.spec.seed}"
-        place = 1 + [s.index for s in self.specs].index(self.spec.index)
-        return f"seed {self.spec.seed} ({place} of {n})"
+        """The seed shown (the selector beside it chooses; exports hide the selector, so the
+        title names the seed)."""
+        return seed_title(self.spec, self.specs)
 
     def set_extent(self, extent: float) -> None:
         """Fix the data range of the panel to [-extent, extent]^2."""

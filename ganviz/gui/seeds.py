@@ -33,6 +33,15 @@ def group_runs(specs: Sequence[RunSpec]) -> list[list[int]]:
     return list(groups.values())
 
 
+def seed_title(shown: RunSpec, group: Sequence[RunSpec]) -> str:
+    """``seed 7``, or ``seed 7 (2 of 5)`` in a group of several seeds: the seed's value, then
+    its place among the group's runs."""
+    if len(group) < 2:
+        return f"seed {shown.seed}"
+    place = 1 + [s.index for s in group].index(shown.index)
+    return f"seed {shown.seed} ({place} of {len(group)})"
+
+
 def row_quantiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     """Quantiles ``qs`` of each row of ``values`` [T, k] over its finite entries, [len(qs), T].
 
