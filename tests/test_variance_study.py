@@ -126,3 +126,17 @@ def test_variance_command_refuses_data_without_a_ring(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "grid25 data" in err and "needs ring8 data" in err and "\n" not in err
     assert not (out / "variance.md").exists()
+
+
+def test_response_curves_put_the_mode_std_in_data_units():
+    from ganviz.variance_study import RUN_COLUMNS, GroupVariance, RunVariance, response_curves
+
+    def group(std: float, scale: float, learned: float) -> GroupVariance:
+        run = RunVariance({c: learned for c in RUN_COLUMNS})
+        return GroupVariance(f"g{std}", {"data.std": std, "runs.covariance": "isotropic"},
+                             std * scale, std * scale, [0], [run])
+
+    curves = response_curves([group(0.2, 3.0, 0.5), group(0.1, 3.0, 0.25)])
+    (line,) = curves["sigma_median"]
+    # the learned stds are in scaled data units, so the x axis (and the identity line) are too
+    assert line.x == pytest.approx([0.3, 0.6]) and line.median == pytest.approx([0.25, 0.5])
