@@ -174,7 +174,16 @@ def _final_table(t: Trainer) -> list[str]:
         if r is None:
             continue
         state = "diverged" if r["diverged"] else "ok"
-        lines.append(f"{spec.label:<40} {r['modes']:>5.0f} {r['hq_fraction']:>6.3f} "
-                     f"{r['reverse_kl']:>7.3f} {r['js_divergence']:>6.3f} "
-                     f"{r['energy_distance']:>7.4f} {r['sigma_mean']:>8.4f}  {state}")
+        lines.append(f"{spec.label:<40} {_num(r['modes'], 5, '.0f')} "
+                     f"{_num(r['hq_fraction'], 6, '.3f')} {_num(r['reverse_kl'], 7, '.3f')} "
+                     f"{_num(r['js_divergence'], 6, '.3f')} "
+                     f"{_num(r['energy_distance'], 7, '.4f')} {_num(r['sigma_mean'], 8, '.4f')}"
+                     f"  {state}")
+    if not t.data.has_modes:
+        lines.append("(–: no known modes; give the data's centres for modes, hq and revKL)")
     return lines
+
+
+def _num(value: float, width: int, spec: str) -> str:
+    """``value`` right-aligned in ``width``, or a dash when it is not a number (NaN)."""
+    return f"{value:>{width}{spec}}" if value == value else f"{'–':>{width}}"

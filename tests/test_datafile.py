@@ -234,3 +234,16 @@ def test_energy_distance_of_a_run_does_not_depend_on_its_batch_mates():
     y = torch.randn(250, 2, generator=g)
     alone = metrics.energy_distance(x[2:3], y)
     assert torch.equal(metrics.energy_distance(x, y)[2:3], alone)
+
+
+def test_cli_table_shows_dashes_for_mode_metrics_without_centres(tmp_path, capsys,
+                                                                 monkeypatch):
+    path = _w(tmp_path, "pts.csv", "x,y\n" + "".join(f"{i % 7},{i % 5}\n" for i in range(40)))
+    monkeypatch.chdir(tmp_path)
+    argv = ["train", "--data", str(path), "--steps", "2", "--quiet", "--out", "out",
+            "--estimators", "plugin", "--preset", "default"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("plugin"))
+    assert row.split()[3:6] == ["–", "–", "–"] and "nan" not in row
+    assert "no known modes" in out
