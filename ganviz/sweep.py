@@ -41,6 +41,7 @@ from typing import Any
 from ganviz.atomic import write_text_atomic
 from ganviz.config import (
     MAX_CONFIG_BYTES,
+    SETTINGS,
     Config,
     ConfigError,
     from_dict,
@@ -238,7 +239,7 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
                                     "give values that differ in letters or digits")
     for group in sweep.groups():
         try:
-            sweep.group_config(group.protocol, group.steps, group.values)
+            cfg = sweep.group_config(group.protocol, group.steps, group.values)
         except ConfigError as exc:
             field_name = exc.field.split("[")[0]
             name = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps",
@@ -248,7 +249,24 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
                 name = ("vary." if varied else "overrides.") + exc.field
             raise SweepError(f"{source}: {name}: {str(exc).split(': ', 1)[1]} "
                              f"(group {group.name})") from None
+        _check_applies(source, vary, cfg, group.protocol)
     return sweep
+
+
+def _check_applies(source: str, vary: dict[str, list[Any]], cfg: Config, protocol: str
+                   ) -> None:
+    """Refuse a varied field that the protocol's data ignores (``tangent_std`` on a grid, ...):
+    its groups would train the same runs. The condition is the setting's own ``shown_if``."""
+    for dotted in vary:
+        condition = SETTINGS[dotted].shown_if if dotted in SETTINGS else ()
+        if not condition:
+            continue
+        section, key = condition[0].split(".")
+        value = getattr(getattr(cfg, section), key)
+        if value not in condition[1:]:
+            raise _fail(source, f"vary.{dotted}", f"applies only when {condition[0]} is "
+                        f"{' or '.join(condition[1:])}; protocol {protocol} has {value}, so "
+                        "its groups would be the same runs")
 
 
 def _parse_vary(source: str, raw: Any, overrides: dict[str, dict[str, Any]]

@@ -121,6 +121,9 @@ BAD_FILES = [
     ('protocols = ["default"]\nseeds = 2\n[vary.data]\nstd = [1979-05-27, 1980-01-01]',
      "vary.data.std: give numbers, strings, booleans or lists"),
     ('protocols = ["default"]\nseeds = 2\n[vary.nope]\nx = [1, 2]', "vary.nope: "),
+    ('protocols = ["veegan-grid"]\nseeds = 2\n[vary.data]\ntangent_std = [0, 0.2]',
+     "vary.data.tangent_std: applies only when data.name is ring8; protocol veegan-grid has "
+     "grid25"),
 ]
 
 
