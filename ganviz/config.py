@@ -620,10 +620,16 @@ def _lookup(raw: dict[str, Any], key: str) -> Any:
     return raw[section][name]
 
 
+def condition_holds(condition: tuple[str, ...], raw: dict[str, Any]) -> bool:
+    """Whether a ``(key, value, ...)`` condition (``checked_if``, ``shown_if``) holds for the
+    config dict ``raw``: the key has one of the values. No condition always holds."""
+    return not condition or _lookup(raw, condition[0]) in condition[1:]
+
+
 def _validate(cfg: Config) -> None:
     raw = cfg.to_dict()
     for key, s in SETTINGS.items():
-        if not s.checked_if or _lookup(raw, s.checked_if[0]) in s.checked_if[1:]:
+        if condition_holds(s.checked_if, raw):
             _check_declared(cfg, s, _lookup(raw, key))
     _check_rules(cfg)
     _check_size(cfg)

@@ -44,6 +44,7 @@ from ganviz.config import (
     SETTINGS,
     Config,
     ConfigError,
+    condition_holds,
     from_dict,
     load_preset,
     preset_names,
@@ -257,16 +258,14 @@ def _check_applies(source: str, vary: dict[str, list[Any]], cfg: Config, protoco
                    ) -> None:
     """Refuse a varied field that the protocol's data ignores (``tangent_std`` on a grid, ...):
     its groups would train the same runs. The condition is the setting's own ``shown_if``."""
+    raw = cfg.to_dict()
     for dotted in vary:
         condition = SETTINGS[dotted].shown_if if dotted in SETTINGS else ()
-        if not condition:
-            continue
-        section, key = condition[0].split(".")
-        value = getattr(getattr(cfg, section), key)
-        if value not in condition[1:]:
+        if not condition_holds(condition, raw):
+            section, key = condition[0].split(".")
             raise _fail(source, f"vary.{dotted}", f"applies only when {condition[0]} is "
-                        f"{' or '.join(condition[1:])}; protocol {protocol} has {value}, so "
-                        "its groups would be the same runs")
+                        f"{' or '.join(condition[1:])}; protocol {protocol} has "
+                        f"{raw[section][key]}, so its groups would be the same runs")
 
 
 def _parse_vary(source: str, raw: Any, overrides: dict[str, dict[str, Any]]
