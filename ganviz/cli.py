@@ -556,11 +556,7 @@ def cmd_variance(args: argparse.Namespace) -> int:
     except ImportError:
         print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
     else:
-        from ganviz.config import from_dict
-        from ganviz.sweep import read_plan
-
-        floors = {from_dict(g).train.sigma_min
-                  for g in read_plan(out, "SWEEP_OUT").groups.values()}
+        floors = {g.sigma_min for g in groups}
         paths.append(write_variance_figure(response_curves(groups), figure,
                                            floor=floors.pop() if len(floors) == 1 else None))
     write_text_atomic(paths[0], study_markdown(groups, command))

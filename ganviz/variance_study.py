@@ -171,7 +171,8 @@ class StudyError(UserError):
 @dataclass(frozen=True)
 class GroupVariance:
     """One sweep group: its vary values (``data.std``, ``runs.covariance``, ...), the data's
-    own stds along the tangent and radius, and its runs' decompositions (one per seed)."""
+    own stds along the tangent and radius, its runs' decompositions (one per seed) and the
+    floor of their learned sigma."""
 
     name: str
     values: dict[str, Any]
@@ -179,6 +180,7 @@ class GroupVariance:
     data_std_r: float
     seeds: list[int]
     runs: list[RunVariance]
+    sigma_min: float  # the floor of its learned sigma (train.sigma_min)
 
 
 def study_sweep(out: Path, device: str = "auto") -> list[GroupVariance]:
@@ -210,7 +212,8 @@ def study_sweep(out: Path, device: str = "auto") -> list[GroupVariance]:
         tangent_std = float(getattr(data, "tangent_std", 0.0) or 0.0) * data.scale
         radial = data.std * data.scale
         groups.append(GroupVariance(name, values, tangent_std or radial, radial,
-                                    [r.seed for r in trainer.runs], run_variances(trainer)))
+                                    [r.seed for r in trainer.runs], run_variances(trainer),
+                                    trainer.cfg.train.sigma_min))
     return groups
 
 

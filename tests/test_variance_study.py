@@ -134,7 +134,7 @@ def test_response_curves_put_the_mode_std_in_data_units():
     def group(std: float, scale: float, learned: float) -> GroupVariance:
         run = RunVariance({c: learned for c in RUN_COLUMNS})
         return GroupVariance(f"g{std}", {"data.std": std, "runs.covariance": "isotropic"},
-                             std * scale, std * scale, [0], [run])
+                             std * scale, std * scale, [0], [run], 0.001)
 
     curves = response_curves([group(0.2, 3.0, 0.5), group(0.1, 3.0, 0.25)])
     (line,) = curves["sigma_median"]
