@@ -37,12 +37,29 @@ def compiling(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cfg():
-    """Small networks, two seeds: all four estimators (score and plugin included)."""
-    return small_config(seeds=[0, 1])
+    """Small networks, two seeds, all four estimators, and every branch the default preset
+    leaves out: batch norm in G, maxout and leaky ReLU in D, a uniform latent, the minimax
+    loss, real-data noise, SGD with momentum, a sigma schedule, a full learned covariance
+    (also for the score function). One configuration, so the module pays for one cold
+    compile (about 100 s on 2 cores), not one per branch."""
+    return small_config(seeds=[0, 1], covariance="full", score_learned_sigma=True).with_overrides({
+        "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
+                  "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
+        "train": {"loss": "minimax", "real_noise": True, "optimizer": "sgd",
+                  "momentum": 0.5, "sigma_schedule": "linear", "sigma_final": 0.02},
+    })
 
 
 def _params(trainer: Trainer) -> list[torch.Tensor]:
     return [p.detach().clone() for p in [*trainer.G.parameters(), *trainer.D.parameters()]]
+
+
+def _stepped(trainer: Trainer) -> list[torch.Tensor]:
+    """Copies of the parameters a step moves: all but G's hidden biases, whose gradient batch
+    norm's mean subtraction makes exactly zero."""
+    dead = {id(b) for b in trainer.G.biases[:-1]} if trainer.cfg.model.g_batchnorm else set()
+    return [p.detach().clone() for p in [*trainer.G.parameters(), *trainer.D.parameters()]
+            if id(p) not in dead]
 
 
 def _compiled_trainer(cfg) -> Trainer:
@@ -71,26 +88,26 @@ def test_one_compiled_step_agrees_with_eager_to_rounding(compiling, cfg):
 
 def test_compiled_path_repeats_bit_for_bit_without_recompiling(compiling, cfg):
     a, b = _compiled_trainer(cfg), _compiled_trainer(cfg)
-    start = _params(a)
+    start = _stepped(a)
     with dynamo_config.patch(error_on_recompile=True):
         for _ in range(6):
             a.step()
             b.step()
     for x, y in zip(_params(a), _params(b), strict=True):
         assert torch.equal(x, y)
-    assert not any(torch.equal(x, y) for x, y in zip(start, _params(a), strict=True))
+    assert not any(torch.equal(x, y) for x, y in zip(start, _stepped(a), strict=True))
 
 
 def test_compiled_update_keeps_paused_runs_and_freezes_a_diverging_one(compiling, cfg):
     trainer = _compiled_trainer(cfg)
     trainer.step()
     trainer.set_active(1, False)
-    before = _params(trainer)
+    before = _stepped(trainer)
     state_before = trainer.opt_g.m[0][1].clone()
     force_divergence(trainer, 2)
     trainer.step()
     trainer.step()
-    after = _params(trainer)
+    after = _stepped(trainer)
     for x, y in zip(before, after, strict=True):
         assert torch.equal(x[1], y[1])  # paused: not a bit changed
         assert not torch.equal(x[0], y[0])  # others trained
@@ -177,22 +194,3 @@ def test_switched_off_compiler_is_said_and_compile_setting_off_means_eager(cfg):
 
 def test_default_preset_compiles_on_by_default():
     assert load_preset("default").train.compile is True
-
-
-def test_every_network_option_compiles_and_agrees_with_eager(compiling):
-    """One config through the other branches: batch norm in G, maxout and leaky ReLU in D,
-    a uniform latent, the minimax loss, real-data noise, SGD with momentum, a sigma schedule,
-    a full learned covariance (also for the score function)."""
-    cfg = small_config(seeds=[3], covariance="full", score_learned_sigma=True).with_overrides({
-        "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
-                  "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
-        "train": {"loss": "minimax", "real_noise": True, "optimizer": "sgd",
-                  "momentum": 0.5, "sigma_schedule": "linear", "sigma_final": 0.02},
-    })
-    eager, fast = Trainer(cfg, "cpu"), _compiled_trainer(cfg)
-    for _ in range(2):
-        eager.step()
-        fast.step()
-    for a, b in zip(_params(eager), _params(fast), strict=True):
-        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
-    assert not any(eager.diverged_list())

@@ -292,7 +292,7 @@ def dark_palette():
 
 
 @pytest.mark.parametrize("dark", [False, True])
-def test_screenshot(qtbot, dark):
+def test_screenshot(qtbot, dark, tmp_path):
     app = QApplication.instance()
     old = app.palette()
     if dark:
@@ -305,7 +305,7 @@ def test_screenshot(qtbot, dark):
         qtbot.waitExposed(w)
         qtbot.wait(20)  # let pending layout requests run
         suffix = "-dark" if dark else ""
-        assert w.grab().save(f"/tmp/settings{suffix}.png")
+        assert w.grab().save(str(tmp_path / f"settings{suffix}.png"))
         w.hide()
         type_into(qtbot, w.field_widget("train.lr_d"), "abc")
         type_into(qtbot, w.field_widget("model.g_hidden"), "64, 64")
@@ -314,7 +314,7 @@ def test_screenshot(qtbot, dark):
         qtbot.waitExposed(w)
         qtbot.wait(20)
         assert w.error_label.isVisible() and w.reset_note.isVisible()
-        assert w.grab().save(f"/tmp/settings-error{suffix}.png")
+        assert w.grab().save(str(tmp_path / f"settings-error{suffix}.png"))
     finally:
         app.setPalette(old)
 

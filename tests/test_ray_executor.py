@@ -35,9 +35,10 @@ class DictStore:
         self.puts += 1
 
 
-def unit(key: str, seeds: list[int], steps: int, sigma: float = 0.05) -> Unit:
+def unit(key: str, seeds: list[int], steps: int, sigma: float = 0.05,
+         eval_every: int = 10) -> Unit:
     cfg = load_preset("default").with_overrides({
-        "train": {"steps": steps, "batch_size": 32}, "eval": {"every": 10},
+        "train": {"steps": steps, "batch_size": 32}, "eval": {"every": eval_every},
         "runs": {"seeds": seeds, "sigmas": [sigma]}})
     return Unit(key, "default", cfg.to_dict(), checkpoint_every=10)
 
@@ -97,7 +98,8 @@ def test_units_on_ray_equal_in_process(executor):
 
 
 def test_killed_worker_resumes_from_its_checkpoint(executor):
-    u = unit("fault", [5], 300)
+    u = unit("fault", [5], 300, eval_every=100)  # long enough to be killed mid-unit; an
+    # evaluation costs ~30 training steps, so it evaluates only at 100, 200 and 300
     store, log, killed = DictStore(), [], []
 
     def on_event(event: UnitEvent) -> None:
