@@ -1,4 +1,4 @@
-# make run: create .venv if missing, install, start ganviz.   make test: the whole suite offscreen.
+# make run: create .venv if missing, install, start ganviz.   make test: the whole suite offscreen, on two workers.
 # make media: regenerate the README pictures (docs/media) from the real window, offscreen.
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m ruff check .
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) main.py bench
