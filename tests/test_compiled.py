@@ -41,7 +41,7 @@ def cfg():
     leaves out: batch norm in G, maxout and leaky ReLU in D, a uniform latent, the minimax
     loss, real-data noise, SGD with momentum, a sigma schedule, a full learned covariance
     (also for the score function). One configuration, so the module pays for one cold
-    compile (about 100 s on 2 cores), not one per branch."""
+    compile (50-110 s on 2 cores, by the day), not one per branch."""
     return small_config(seeds=[0, 1], covariance="full", score_learned_sigma=True).with_overrides({
         "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
                   "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
