@@ -583,7 +583,7 @@ def needs_reset(old: Config, new: Config) -> list[str]:
     """Fields that differ between two configs and cannot change while training."""
     a, b = old.to_dict(), new.to_dict()
     return [key for key, s in SETTINGS.items()
-            if not s.live and _lookup(a, key) != _lookup(b, key)]
+            if not s.live and lookup(a, key) != lookup(b, key)]
 
 
 def form_settings() -> dict[str, list[Setting]]:
@@ -598,7 +598,7 @@ def limits(key: str, cfg: Config | None = None) -> tuple[float, float, bool]:
     s = SETTINGS[key]
     hi = math.inf if s.le is None else s.le
     if s.gt_field:
-        return (_lookup(cfg.to_dict(), s.gt_field) if cfg else -math.inf), hi, True
+        return (lookup(cfg.to_dict(), s.gt_field) if cfg else -math.inf), hi, True
     if s.gt is not None:
         return s.gt, hi, True
     return (-math.inf if s.ge is None else s.ge), hi, False
@@ -615,7 +615,8 @@ def range_text(key: str) -> str:
     return f"{'(' if lo_open else '['}{lo_s}, {_bound(hi)}]"
 
 
-def _lookup(raw: dict[str, Any], key: str) -> Any:
+def lookup(raw: dict[str, Any], key: str) -> Any:
+    """The value of setting ``key`` ("section.name") in the config dict ``raw``."""
     section, name = key.split(".")
     return raw[section][name]
 
@@ -623,14 +624,14 @@ def _lookup(raw: dict[str, Any], key: str) -> Any:
 def condition_holds(condition: tuple[str, ...], raw: dict[str, Any]) -> bool:
     """Whether a ``(key, value, ...)`` condition (``checked_if``, ``shown_if``) holds for the
     config dict ``raw``: the key has one of the values. No condition always holds."""
-    return not condition or _lookup(raw, condition[0]) in condition[1:]
+    return not condition or lookup(raw, condition[0]) in condition[1:]
 
 
 def _validate(cfg: Config) -> None:
     raw = cfg.to_dict()
     for key, s in SETTINGS.items():
         if condition_holds(s.checked_if, raw):
-            _check_declared(cfg, s, _lookup(raw, key))
+            _check_declared(cfg, s, lookup(raw, key))
     _check_rules(cfg)
     _check_size(cfg)
 

@@ -47,6 +47,7 @@ from ganviz.config import (
     condition_holds,
     from_dict,
     load_preset,
+    lookup,
     preset_names,
 )
 from ganviz.errors import UserError
@@ -262,10 +263,9 @@ def _check_applies(source: str, vary: dict[str, list[Any]], cfg: Config, protoco
     for dotted in vary:
         condition = SETTINGS[dotted].shown_if if dotted in SETTINGS else ()
         if not condition_holds(condition, raw):
-            section, key = condition[0].split(".")
             raise _fail(source, f"vary.{dotted}", f"applies only when {condition[0]} is "
                         f"{' or '.join(condition[1:])}; protocol {protocol} has "
-                        f"{raw[section][key]}, so its groups would be the same runs")
+                        f"{lookup(raw, condition[0])}, so its groups would be the same runs")
 
 
 def _parse_vary(source: str, raw: Any, overrides: dict[str, dict[str, Any]]
