@@ -611,9 +611,38 @@ def cmd_window(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code."""
-    argv_from_process = argv is None
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of ``python main.py`` and the ``ganviz`` command; returns the exit code.
+
+    Called for the process (no ``argv``), a Ctrl-C at any moment, even one pressed again
+    and again while the program is already ending, gives exit code 130 and no traceback.
+    """
+    if argv is not None:
+        return _dispatch(list(argv))
+    code = 130  # what an interrupt that escaped everything below means
+    try:
+        code = _dispatch(sys.argv[1:])
+    except KeyboardInterrupt:
+        pass
+    finally:  # the process ends now: a late Ctrl-C must not break its exit
+        try:
+            _ignore_interrupts()
+        except KeyboardInterrupt:  # one more, landed between two tries below
+            _ignore_interrupts()
+    return code
+
+
+def _ignore_interrupts() -> None:
+    """Ignore SIGINT from now on; an interrupt raised while installing that is retried."""
+    for _ in range(1000):
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _dispatch(argv: list[str]) -> int:
+    """Parse ``argv`` and run its command; user errors and interrupts become exit codes."""
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv
@@ -642,6 +671,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             sys.stderr.close()
         return 1
-    finally:
-        if argv_from_process:  # the process ends now: a late Ctrl-C must not break its exit
-            signal.signal(signal.SIGINT, signal.SIG_IGN)

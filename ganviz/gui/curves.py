@@ -31,6 +31,7 @@ from ganviz.config import Config
 from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
 from ganviz.gui.seeds import group_runs, seed_band
+from ganviz.gui.slots import Connections
 from ganviz.gui.viewstate import ViewState
 
 # name -> (title, y label, log y); the order is the layout order (row-major, PER_ROW a row).
@@ -321,8 +322,9 @@ class CurvesPanel(QWidget):
             eq1.addItem(item)
             self.eq1_legend.addItem(item, text)
             self._eq1[key] = item
-        eq1.vb.sigRangeChanged.connect(self._place_eq1_legend)
-        eq1.vb.sigResized.connect(self._place_eq1_legend)
+        self._connections = Connections()
+        self._connections.connect(eq1.vb.sigRangeChanged, self._place_eq1_legend)
+        self._connections.connect(eq1.vb.sigResized, self._place_eq1_legend)
         marker_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
         self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
         eq1.addItem(self._eq1_marker, ignoreBounds=True)
@@ -371,11 +373,16 @@ class CurvesPanel(QWidget):
         self._per_seed_proxy = QGraphicsProxyWidget(grid)
         self._per_seed_proxy.setWidget(controls)
         self._per_seed_proxy.setVisible(False)  # shown when a setting has several seeds
-        grid.geometryChanged.connect(self._place_per_seed_box)
-        self.legend.geometryChanged.connect(self._place_per_seed_box)
+        self._connections.connect(grid.geometryChanged, self._place_per_seed_box)
+        self._connections.connect(self.legend.geometryChanged, self._place_per_seed_box)
         self.state.subscribe(self._on_state)
 
     # ------------------------------------------------------------------ API
+    def dispose(self) -> None:
+        """Disconnect the slots Qt calls on resizes, before the plots are destroyed (a Python
+        slot called while Qt tears an item down can crash the process: pyqtgraph #1628)."""
+        self._connections.disconnect_all()
+
     def plots(self) -> dict[str, pg.PlotItem]:
         """The plots by name (see ``PLOT_NAMES``), for export and tests."""
         return dict(self._plots)

@@ -29,6 +29,7 @@ from ganviz.geometry import arrow_segments, circles, ellipses, polylines, spread
 from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.seeds import group_key, group_runs, seed_title
+from ganviz.gui.slots import Connections
 from ganviz.gui.viewstate import ViewState
 
 FIELD_COLOR = "#7fd6ff"
@@ -128,6 +129,7 @@ class RunPanel:
         self._rect = QRectF()
         self.views: ViewProbes | None = None
         self.fakes_drawn: FakeProbes | None = None
+        self._connections = Connections()
         self.seed_box = self._seed_selector() if len(self.specs) > 1 else None
         self.set_title(diverged=False, active=True)
         del layout
@@ -150,10 +152,19 @@ class RunPanel:
         proxy.setWidget(box)
         proxy.setZValue(1000)
         self._seed_proxy = proxy
-        self.plot.geometryChanged.connect(self._place_seed_selector)
-        self.plot.titleLabel.geometryChanged.connect(self._place_seed_selector)
+        self._connections.connect(self.plot.geometryChanged, self._place_seed_selector)
+        self._connections.connect(self.plot.titleLabel.geometryChanged,
+                                  self._place_seed_selector)
         self._place_seed_selector()
         return box
+
+    def dispose(self) -> None:
+        """Disconnect the slots Qt calls on this panel's items, before they are destroyed.
+
+        A Python slot called while Qt tears an item down can crash the process (pyqtgraph
+        #1628), so a panel that is replaced or closed lets go of its signals first.
+        """
+        self._connections.disconnect_all()
 
     def _place_seed_selector(self) -> None:
         """Keep the seed selector in the title row's top right corner."""
@@ -343,6 +354,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         """Create one panel per group of seeds (after a reset), each showing the seed the view
         state chose for its group (else its first)."""
         specs = tuple(specs)
+        for old in self.panels:
+            old.dispose()
         self.panels = [RunPanel([specs[i] for i in group], self.ci)
                        for group in group_runs(specs)]
         for p in self.panels:
@@ -353,6 +366,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                     lambda pos, p=p: self._on_seed_box(p, pos))
         self._real = None
         self.relayout()
+
+    def dispose(self) -> None:
+        """Let go of every panel's signals (the window is closing)."""
+        for p in self.panels:
+            p.dispose()
 
     def panel_of_run(self, run: int) -> RunPanel | None:
         """The panel of the group that run ``run`` belongs to."""

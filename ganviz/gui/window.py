@@ -44,6 +44,7 @@ FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 H
 PUBLISH_INTERVAL = 1 / 34
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
+THREAD_LEAVE_MS = 1000  # the relay thread only reads a pipe: under load, wait for it this long
 
 
 def _names(value: object) -> set[str]:
@@ -407,7 +408,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the training thread (within a second) before the window goes away."""
         self.timer.stop()
-        self.thread.stop(CLOSE_MS)  # the process gets ~0.45 s to leave, then is ended
+        if not self.thread.stop(CLOSE_MS):  # the process gets ~0.45 s to leave, then is ended
+            self.thread.wait(THREAD_LEAVE_MS)  # a QThread destroyed while running aborts
+        self.panels.dispose()
+        self.curves.dispose()
         store = settings()
         store.setValue(LAYOUT_KEY, self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())
