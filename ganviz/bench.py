@@ -93,14 +93,14 @@ def _rates(steps: dict[str, Callable[[], Any]], device: torch.device, seconds: f
             for name, r in rates.items()}
 
 
-def matmul_gflops(device: torch.device, seconds: float, size: int = MATMUL_SIZE) -> float:
-    """Measured float32 ``torch.mm`` throughput on ``size`` x ``size`` matrices, GFLOP/s."""
+def matmul_call(device: torch.device, size: int = MATMUL_SIZE
+                ) -> tuple[Callable[[], Any], int]:
+    """One float32 ``torch.mm`` of ``size`` x ``size`` matrices as a call, and its FLOPs."""
     gen = torch.Generator(device=device).manual_seed(0)
     a = torch.randn(size, size, generator=gen, device=device)
     b = torch.randn(size, size, generator=gen, device=device)
     c = torch.empty(size, size, device=device)
-    rate = _rates({"mm": lambda: torch.mm(a, b, out=c)}, device, seconds, warmup=3)["mm"]
-    return rate["best"] * 2 * size**3 / 1e9
+    return (lambda: torch.mm(a, b, out=c)), 2 * size**3
 
 
 # ------------------------------------------------------------------------------ FLOPs
@@ -302,7 +302,9 @@ def _size_entry(cfg: Config, dev: torch.device, seconds: float, warmup: int,
     fast, compile_seconds, unavailable = _compiled_trainer(cfg, dev)
     n = eager.n_runs
     flops = step_flops(eager)
-    steps: dict[str, Callable[[], Any]] = {"eager": eager.step, "optimized": fast.step}
+    mm, mm_flops = matmul_call(dev)  # the peak, timed in turn with the steps it divides
+    steps: dict[str, Callable[[], Any]] = {"mm": mm, "eager": eager.step,
+                                           "optimized": fast.step}
     separate = None
     if with_separate:
         separate = SeparateRuns(cfg, dev)
@@ -318,7 +320,10 @@ def _size_entry(cfg: Config, dev: torch.device, seconds: float, warmup: int,
         "compile_unavailable": unavailable,
         "batched_losses": {"d": _floats(fast.loss_d), "g": _floats(fast.loss_g)},
     }
+    peak = timed.pop("mm")["best"] * mm_flops / 1e9
+    entry["matmul_gflops"] = peak
     for name, rate in timed.items():
+        entry[f"{name}_matmul_fraction"] = rate["best"] * flops["total"] / 1e9 / peak
         entry[f"{name}_run_steps_per_s"] = rate["best"] * n
         entry[f"median_{name}_run_steps_per_s"] = rate["median"] * n
         entry[f"{name}_gflops"] = rate["best"] * flops["total"] / 1e9
@@ -338,7 +343,8 @@ def run_bench(device: str = "auto", quick: bool = False,
     """Measure the eager and the optimized (compiled) step against matmul throughput.
 
     For R = 4, 16 and 64 runs of the default preset: eager and optimized run-steps/s and
-    their share of this machine's measured float32 matmul throughput; the same runs as
+    their share of this machine's float32 matmul throughput, timed in turn with them (so
+    that a load that comes and goes changes both alike); the same runs as
     separate ``nn.Module`` s for information (R = 4 and 16: at 64 they only take time).
     Then the window's training loop with its probes (:mod:`ganviz.probe_share`).
     Uses every core (``torch.set_num_threads``; restored afterwards). Rates are the best
@@ -365,14 +371,8 @@ def run_bench(device: str = "auto", quick: bool = False,
                 raise RuntimeError(f"bench: the default preset gives {entry['runs']} runs, "
                                    f"not {r_target}")
             entries.append(entry)
-        # after the training figures, so its large buffers do not shape the heap they run on
-        gflops = matmul_gflops(dev, 0.5 if quick else 2.0)
         for entry in entries:
-            for name in ("eager", "optimized", "separate"):
-                if f"{name}_gflops" in entry:
-                    entry[f"{name}_matmul_fraction"] = entry[f"{name}_gflops"] / gflops
-            goal = GOALS.get(entry["runs"])
-            entry["goal_matmul_fraction"] = goal
+            entry["goal_matmul_fraction"] = GOALS.get(entry["runs"])
         probes = measure_probe_share(base, 1.0 if quick else 6.0,
                                      training_threads(base.train.threads, leave_for_gui=True))
     finally:
@@ -385,7 +385,7 @@ def run_bench(device: str = "auto", quick: bool = False,
         "blocks": blocks,
         "cpu_busy_before": busy,
         "matmul_size": MATMUL_SIZE,
-        "matmul_gflops": gflops,
+        "matmul_gflops": max(e["matmul_gflops"] for e in entries),
         "sizes": entries,
         "probes": probes,
         "seconds": time.perf_counter() - started,
@@ -398,7 +398,9 @@ def format_report(result: dict[str, Any]) -> str:
         f"ganviz bench (torch {result['torch']}, {result['device']}, "
         f"{result['threads']} threads{', quick' if result.get('quick') else ''})",
         f"matmul throughput:   {result['matmul_gflops']:.1f} GFLOP/s "
-        f"({result['matmul_size']}x{result['matmul_size']} float32 mm)",
+        f"({result['matmul_size']}x{result['matmul_size']} float32 mm; timed in turn with "
+        "each R's steps: " + " / ".join(f"{s['matmul_gflops']:.0f}" for s in result["sizes"])
+        + ")",
         f"{'R':<4} {'eager':>14} {'optimized':>14} {'opt/eager':>9} {'% of peak':>17}"
         f" {'goal':>6} {'separate':>14}",
         f"{'':<4} {'run-steps/s':>14} {'run-steps/s':>14} {'':>9} {'eager / optimized':>17}"
@@ -422,8 +424,8 @@ def format_report(result: dict[str, Any]) -> str:
         else:
             notes.append(f"R = {s['runs']}: compiled in {s['compile_seconds']:.1f} s")
     lines.append(f"(rates: best of {result['blocks']} interleaved timing blocks; % of peak: "
-                 "analytic matmul FLOPs per step / measured mm throughput; separate: the "
-                 "same runs as separate nn.Modules, for information)")
+                 "analytic matmul FLOPs per step / the mm throughput timed in turn with them; "
+                 "separate: the same runs as separate nn.Modules, for information)")
     lines.extend(notes)
     probes = result.get("probes")
     if probes:

@@ -32,6 +32,10 @@ def test_quick_bench_result_is_complete_positive_and_json():
                     "optimized_matmul_fraction", "separate_matmul_fraction",
                     "speedup_over_separate", "goal_matmul_fraction"):
             assert _positive(s[key]), key
+        assert _positive(s["matmul_gflops"]) and s["matmul_gflops"] <= result["matmul_gflops"]
+        for name in ("eager", "optimized", "separate"):  # each against its own size's peak
+            assert math.isclose(s[f"{name}_matmul_fraction"],
+                                s[f"{name}_gflops"] / s["matmul_gflops"], rel_tol=1e-9)
         assert s["flops_per_step"]["total"] == s["flops_per_step"]["d_step"] + s[
             "flops_per_step"]["g_step"]
         assert min(s["timed_steps"].values()) >= 1
