@@ -417,7 +417,7 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(
             f"{s['runs']:<4} {s['eager_run_steps_per_s']:>14.0f} "
             f"{s['optimized_run_steps_per_s']:>14.0f} {s['optimized_over_eager']:>8.2f}x "
-            f"{shares:>17} {goal_text:>6} {'' if sep is None else f'{sep:.0f}':>14}")
+            f"{shares:>17} {goal_text:>6} {'' if sep is None else f'{sep:.0f}':>14}".rstrip())
         if s["compile_unavailable"]:
             notes.append(f"R = {s['runs']}: not compiled ({s['compile_unavailable']}); "
                          "optimized = eager")
