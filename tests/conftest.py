@@ -11,10 +11,29 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # the eager functions); tests/test_compiled.py switches it back on and compiles for real.
 os.environ["TORCH_COMPILE_DISABLE"] = "1"
 
+import gc
+
 import pytest
 import torch
 
 from ganviz.config import Config, load_preset
+
+# Qt objects must be destroyed on the GUI (main) thread, but Python's automatic collection
+# runs in whichever thread allocates (pytest-xdist's receiver thread, the window's relay
+# thread): a widget tree collected there can crash the worker. As the window does
+# (pyqtgraph's GarbageCollector), the suite collects on the main thread, after every test.
+GC_THRESHOLDS = gc.get_threshold()
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    yield
+    counts = gc.get_count()
+    for generation in (2, 1, 0):
+        if counts[generation] > GC_THRESHOLDS[generation] or generation == 0:
+            gc.collect(generation)
+            break
 
 
 def small_config(**runs) -> Config:

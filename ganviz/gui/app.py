@@ -28,6 +28,7 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     ``play`` starts training at once; ``quit_after`` closes the window after that many
     seconds (for scripted demos and tests).
     """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -40,7 +41,12 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     app.setDesktopFileName("ganviz")  # resources/ganviz.desktop: the Wayland app id
     app.setWindowIcon(app_icon())
     configure_pyqtgraph()
+    # Python's automatic collection runs in whichever thread allocates (the relay thread,
+    # too), and a Qt object destroyed off the GUI thread can crash the process: collect
+    # on a timer in the GUI thread instead (pyqtgraph's well-known remedy).
+    collector = GarbageCollector(interval=1.0)
     window = MainWindow(cfg)
+    window.garbage_collector = collector
     window.setWindowIcon(app.windowIcon())
     window.resize(1600, 1000)
     window.show()
