@@ -50,7 +50,7 @@ from ganviz.probe_schedule import ProbeSchedule, ProbeTally
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError
 from ganviz.step import eager_functions
-from ganviz.trainer import CheckpointError, Trainer
+from ganviz.trainer import CheckpointError, PendingEvaluation, Trainer
 
 REAL_POINTS = 2000  # points of file data the views draw
 DENSITY_BINS = 64  # cells per axis of the histogram that gives file data's peak density
@@ -132,6 +132,7 @@ class TrainingLoop:
         self._changed = True
         self._compile: BackgroundCompile | None = None
         self.step_note = ""
+        self._evaluation: PendingEvaluation | None = None  # its pieces go between steps
 
     # ------------------------------------------------------------- commands
     def send(self, command: Command) -> None:
@@ -321,9 +322,12 @@ class TrainingLoop:
                     if wait > 0:
                         stop.wait(wait)
             else:
+                self._finish_evaluation()
                 self._wait_for_command(stop, self.frame_interval)
             if stop.is_set():  # leave at once: no probes, no last snapshot
                 break
+            if not self.running:  # stepped or paused: no frames to keep, publish it whole
+                self._finish_evaluation()
             now = time.perf_counter()
             if self._changed and now + step_cost / 2 >= deadline:
                 self._refresh_probes()
@@ -340,6 +344,7 @@ class TrainingLoop:
         self._drain()
 
     def _safe_handle(self, command: Command) -> None:
+        self._finish_evaluation()  # a command may change the data or read the history
         self._changed = True
         try:
             self._handle(command)
@@ -359,11 +364,27 @@ class TrainingLoop:
         self._take_compiled()
         trainer.step()
         if trainer.step_count % trainer.cfg.eval.every == 0:
-            trainer.evaluate()
+            self._finish_evaluation()
+            self._evaluation = trainer.begin_evaluation()
+        else:
+            self._advance_evaluation()
         now = time.perf_counter()
         self._rate_window.append((now, trainer.step_count))
         while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 2.0:
             self._rate_window.pop(0)
+
+    def _advance_evaluation(self) -> None:
+        """One piece of the pending evaluation (a few ms): a whole one (~0.1 s on a CPU) at
+        once would hold back several frames."""
+        if self._evaluation is not None and self._evaluation.advance():
+            self._evaluation = None
+
+    def _finish_evaluation(self) -> None:
+        """Every piece left of the pending evaluation, now."""
+        if self._evaluation is not None:
+            self._evaluation.finish()
+            self._evaluation = None
+            self._changed = True
 
     def _refresh_probes(self, force: bool = False) -> None:
         """Recompute the parts the schedule says are due (all of them when ``force``)."""

@@ -6,11 +6,15 @@ All functions take batched tensors (leading run dimension R) and return [R] tens
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import TypeVar
+
 import torch
 
 from ganviz.data import Mixture
 
 HQ_STDS = 3.0
+T = TypeVar("T")
 
 
 def nearest_modes(samples: torch.Tensor, mixture: Mixture) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,10 +95,17 @@ def pair_distance_mean(a: torch.Tensor, b: torch.Tensor, exclude_diagonal: bool 
                        ) -> torch.Tensor:
     """Mean Euclidean distance over all pairs (a_i, b_j) of a [n, 2] and b [m, 2], exactly
     (float64, blocks of rows); with ``exclude_diagonal`` (a is b) the n (n - 1) pairs i != j."""
+    return run_pieces(pair_distance_mean_pieces(a, b, exclude_diagonal))
+
+
+def pair_distance_mean_pieces(a: torch.Tensor, b: torch.Tensor, exclude_diagonal: bool = False
+                              ) -> Generator[None, None, torch.Tensor]:
+    """:func:`pair_distance_mean` one block of rows per ``next()``; returns the mean."""
     a, b = a.double(), b.double()
     total = torch.zeros((), dtype=torch.float64, device=a.device)
     for block in a.split(PAIR_BLOCK):
         total = total + torch.cdist(block, b, compute_mode="donot_use_mm_for_euclid_dist").sum()
+        yield
     n, m = a.shape[0], b.shape[0]
     return total / (n * (n - 1) if exclude_diagonal else n * m)
 
@@ -110,11 +121,31 @@ def energy_distance(samples: torch.Tensor, reference: torch.Tensor,
     negative) and positive otherwise; it is a metric on distributions. ``reference_term``
     is E|Y - Y'| when already known (it does not change with the model).
     """
-    yy = pair_distance_mean(reference, reference, True) if reference_term is None \
-        else reference_term
-    out = [2 * pair_distance_mean(x, reference) - pair_distance_mean(x, x, True) - yy
-           for x in samples]
+    return run_pieces(energy_distance_pieces(samples, reference, reference_term))
+
+
+def energy_distance_pieces(samples: torch.Tensor, reference: torch.Tensor,
+                           reference_term: torch.Tensor | None = None
+                           ) -> Generator[None, None, torch.Tensor]:
+    """:func:`energy_distance` one block of pairs (a few milliseconds) per ``next()``, the
+    same arithmetic in the same order (so the same numbers); returns the [R] tensor."""
+    yy = reference_term if reference_term is not None else \
+        (yield from pair_distance_mean_pieces(reference, reference, True))
+    out = []
+    for x in samples:
+        xy = yield from pair_distance_mean_pieces(x, reference)
+        xx = yield from pair_distance_mean_pieces(x, x, True)
+        out.append(2 * xy - xx - yy)
     return torch.stack(out).float()
+
+
+def run_pieces(pieces: Generator[None, None, T]) -> T:
+    """Run a generator of pieces of work to its end and return its value."""
+    while True:
+        try:
+            next(pieces)
+        except StopIteration as end:
+            return end.value
 
 
 def relative_variance(grads: torch.Tensor) -> torch.Tensor:

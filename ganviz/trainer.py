@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -279,33 +280,52 @@ class Trainer:
     def evaluate(self) -> list[dict[str, Any]]:
         """Compute the metrics of every run now, append them to ``history`` and return them
         as one row per run (the columns of ``metrics.csv``)."""
+        self.begin_evaluation().finish()
+        return self.history.last()
+
+    def begin_evaluation(self) -> PendingEvaluation:
+        """Start the metrics of the current step and return what is left of them.
+
+        What reads the model (samples, gradient estimates, losses, sigma) is taken now; the
+        rest, mostly the energy distance's blocks of pairs (~5 ms each on a CPU), runs one
+        piece per :meth:`PendingEvaluation.advance`, so a caller may train between pieces.
+        The row lands in ``history`` at the last piece, under this step and with the numbers
+        :meth:`evaluate` gives. Until then the trainer's data must not change.
+        """
+        pieces = self._evaluation_pieces()
+        next(pieces)
+        return PendingEvaluation(pieces)
+
+    def _evaluation_pieces(self) -> Generator[None, None, None]:
         e = self.cfg.eval
+        step = self.step_count
         gens = self.probe_generators(salt=1)
         samples, sigma = self.sample_model(e.samples, gens)
+        q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
+        rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gens))
+        model = {"sigma": self.fixed_sigma(), "loss_d": self.loss_d, "loss_g": self.loss_g,
+                 "sigma_mean": sigma.mean(1), "sigma_p10": q10, "sigma_p90": q90,
+                 "grad_rel_var": rel_var}
+        host = {k: v.detach().float().cpu().numpy() for k, v in model.items()}
+        learned = self.learned.view(-1).cpu().numpy()
+        diverged = self.diverged.cpu().numpy()
+        yield  # the model may train on from here
         stats = metrics.mode_stats(samples, self.data.mixture) if self.data.has_modes else \
             dict.fromkeys(("modes", "hq_fraction", "reverse_kl"),
                           torch.full((self.n_runs,), math.nan, device=self.device))
         js = metrics.grid_js_divergence(samples, self._reference, self.extent, e.js_bins)
         if self._reference_term is None:
-            self._reference_term = metrics.pair_distance_mean(self._reference, self._reference,
-                                                              exclude_diagonal=True)
-        energy = metrics.energy_distance(samples, self._reference, self._reference_term)
-        q10, q90 = metrics.quantiles(sigma, (0.1, 0.9))
-        rel_var = metrics.relative_variance(self.gradient_estimates(e.grad_var_batches, gens))
-        columns = {
-            "sigma": self.fixed_sigma(), "loss_d": self.loss_d, "loss_g": self.loss_g,
-            "modes": stats["modes"], "hq_fraction": stats["hq_fraction"],
-            "reverse_kl": stats["reverse_kl"], "js_divergence": js,
-            "energy_distance": energy,
-            "sigma_mean": sigma.mean(1), "sigma_p10": q10, "sigma_p90": q90,
-            "grad_rel_var": rel_var,
-        }
-        host = {k: v.detach().float().cpu().numpy() for k, v in columns.items()}
-        learned = self.learned.view(-1).cpu().numpy()
+            self._reference_term = yield from metrics.pair_distance_mean_pieces(
+                self._reference, self._reference, exclude_diagonal=True)
+        energy = yield from metrics.energy_distance_pieces(samples, self._reference,
+                                                           self._reference_term)
+        sample_columns = {"modes": stats["modes"], "hq_fraction": stats["hq_fraction"],
+                          "reverse_kl": stats["reverse_kl"], "js_divergence": js,
+                          "energy_distance": energy}
+        host.update({k: v.detach().float().cpu().numpy() for k, v in sample_columns.items()})
         host["sigma"] = np.where(learned, host["sigma_mean"], host["sigma"])
-        host["diverged"] = self.diverged.cpu().numpy()
-        self.history.append(self.step_count, host)
-        return self.history.last()
+        host["diverged"] = diverged
+        self.history.append(step, host)
 
     def train(self, steps: int, on_step=None, should_stop=None) -> None:
         """Run ``steps`` steps, evaluating at step 0, every ``eval.every`` steps and at the
@@ -397,3 +417,25 @@ class Trainer:
                         ) -> Trainer:
         """A trainer restored from a checkpoint file; continuing gives the same next steps."""
         return cls.from_state(read_checkpoint(path), device=device)
+
+
+class PendingEvaluation:
+    """The rest of one evaluation (:meth:`Trainer.begin_evaluation`), a piece at a time."""
+
+    def __init__(self, pieces: Generator[None, None, None]) -> None:
+        self._pieces = pieces
+        self.done = False
+
+    def advance(self) -> bool:
+        """Compute the next piece; True once the row is in the history."""
+        if not self.done:
+            try:
+                next(self._pieces)
+            except StopIteration:
+                self.done = True
+        return self.done
+
+    def finish(self) -> None:
+        """Compute every piece left."""
+        while not self.advance():
+            pass

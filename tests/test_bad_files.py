@@ -724,6 +724,8 @@ def test_live_session_keeps_training_after_damaged_opens(base, tmp_path):
         _steps(session, 2)
         _steps(twin, 2)
     assert session.trainer.step_count == twin.trainer.step_count == 3 + 2 * len(LIVE_CASES)
+    session._finish_evaluation()  # the twin's may still be pending: no command finished it
+    twin._finish_evaluation()
     assert _same(session.trainer.state_dict(), twin.trainer.state_dict())
     assert session.snapshot().step == twin.snapshot().step
 

@@ -24,6 +24,7 @@ def make_snapshot(steps: int = 60, **runs) -> Snapshot:
     s._reset(s.cfg)
     for _ in range(steps):
         s._one_step(s.trainer)
+    s._finish_evaluation()  # as when paused: the last evaluation's row is in
     s._refresh_probes(force=True)
     return s.snapshot()
 

@@ -22,6 +22,7 @@ from ganviz.contract import (
 )
 from ganviz.history import APPEND_COLUMNS, MetricHistory
 from ganviz.live import TrainingLoop
+from ganviz.trainer import Trainer
 from tests.conftest import small_config
 
 
@@ -85,6 +86,19 @@ def test_play_pause_step(live):
     assert session.trainer.step_count == paused.step
     assert snap.views is not None and snap.views.density.shape[0] == 4
     assert snap.history["modes"].shape[1] == 4
+
+
+def test_the_live_history_is_the_headless_one(live):
+    """Evaluations run in pieces between the window's steps: the rows are those of a
+    headless trainer at the same steps."""
+    session, slot = live
+    wait_for(slot, lambda s: s.views is not None)
+    session.send(Step(35))
+    snap = wait_for(slot, lambda s: s.step == 35 and s.history["step"][-1, 0] == 30)
+    headless = Trainer(small_config())
+    headless.train(35)
+    for name, column in headless.history.arrays().items():
+        assert np.array_equal(snap.history[name], column, equal_nan=True), name
 
 
 def test_paused_run_freezes_while_others_advance(live):

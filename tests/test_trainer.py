@@ -35,6 +35,27 @@ def test_same_config_and_seed_give_bit_identical_results(small_cfg):
     assert a.evaluate() == b.evaluate()
 
 
+def test_an_evaluation_in_pieces_between_steps_gives_the_row_evaluate_gives(small_cfg):
+    """The window trains between the pieces of an evaluation; its row is still the one of
+    the step it began at, bit for bit, and the training it overlaps is unchanged."""
+    whole, pieces = Trainer(small_cfg), Trainer(small_cfg)
+    for t in (whole, pieces):
+        for _ in range(10):
+            t.step()
+    expected = whole.evaluate()
+    pending = pieces.begin_evaluation()
+    n = 0
+    while not pending.advance():  # a step between every two pieces
+        pieces.step()
+        n += 1
+    assert n >= 2 * pieces.n_runs  # the energy distance: two pair sums per run, at least
+    assert pieces.history.last_step == 10 and pieces.history.last() == expected
+    for _ in range(n):
+        whole.step()
+    assert all(torch.equal(x, y) for x, y in zip(params(whole), params(pieces), strict=True))
+    assert whole.evaluate() == pieces.evaluate()
+
+
 def test_different_seeds_differ():
     a = Trainer(small_config(seeds=[0]))
     b = Trainer(small_config(seeds=[1]))

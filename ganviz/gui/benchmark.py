@@ -1,9 +1,10 @@
 """``python main.py bench --gui``: training throughput with the window drawing, as a ratio.
 
-Runs in one process: first the same runs headless (trainer steps with the same
-evaluation cadence and the same thread count the worker gets), then the window
-offscreen while training for a fixed time. Reports the window's training steps
-per second as a fraction of headless, the frames drawn per second, and the CPU time
+Runs in one process: the same runs headless (trainer steps with the same evaluation
+cadence and the same thread count the worker gets), then the window offscreen while
+training for a fixed time, then headless again. Reports the window's training steps
+per second as a fraction of the mean of the two headless rates (a machine whose speed
+wanders moves both sides alike), the frames drawn per second, and the CPU time
 the window's process (drawing, event loop, snapshot relay; not the training process)
 spends per frame drawn: the share of the machine the window takes from training.
 """
@@ -38,7 +39,7 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     from ganviz.gui.window import MainWindow
 
     threads = training_threads(cfg.train.threads, leave_for_gui=True)
-    headless, headless_path = _headless_rate(cfg, seconds, threads)
+    before, headless_path = _headless_rate(cfg, seconds, threads)
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
     window = MainWindow(cfg)
@@ -73,11 +74,14 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
     window.close()
     app.processEvents()
     gui_rate = (end_step - start_step) / elapsed
+    after, _ = _headless_rate(cfg, seconds, threads)
+    headless = (before + after) / 2
     return {
         "runs": len(window.snapshot.runs) if window.snapshot else 0,
         "seconds": round(elapsed, 2),
         "worker_threads": threads,
         "headless_steps_per_sec": round(headless, 1),
+        "headless_before_after": [round(before, 1), round(after, 1)],
         "headless_step": headless_path,
         "window_step": step_path,
         "window_steps_per_sec": round(gui_rate, 1),
@@ -90,11 +94,12 @@ def run_gui_bench(cfg: Config, seconds: float = 10.0) -> dict[str, Any]:
 
 def format_gui_report(result: dict[str, Any]) -> str:
     """A short human report of :func:`run_gui_bench`."""
+    before, after = result["headless_before_after"]
     return (
         f"ganviz bench --gui ({result['runs']} runs, {result['worker_threads']} worker thread(s),"
         f" {result['seconds']} s)\n"
         f"headless training:     {result['headless_steps_per_sec']:8.1f} steps/s  "
-        f"({result['headless_step']})\n"
+        f"({result['headless_step']}; mean of {before:.1f} before and {after:.1f} after)\n"
         f"training with window:  {result['window_steps_per_sec']:8.1f} steps/s  "
         f"({100 * result['throughput_fraction']:.0f}% of headless; {result['window_step']})\n"
         f"frames drawn:          {result['frames_per_sec']:8.1f} per second\n"
