@@ -101,6 +101,25 @@ def test_the_live_history_is_the_headless_one(live):
         assert np.array_equal(snap.history[name], column, equal_nan=True), name
 
 
+def test_the_loop_spreads_an_evaluation_over_the_next_steps():
+    """The step that reaches eval.every only begins the evaluation; the steps after it
+    compute its pieces, and the row arrives under its own step."""
+    loop = TrainingLoop(small_config(), LatestSlot())
+    loop._reset(loop.cfg)
+    every = loop.cfg.eval.every
+    for _ in range(every):
+        loop._one_step(loop.trainer)
+    assert loop._evaluation is not None and loop.trainer.history.last_step == 0
+    steps = 0
+    while loop._evaluation is not None:
+        loop._one_step(loop.trainer)
+        steps += 1
+    assert steps >= 2 * loop.trainer.n_runs and loop.trainer.history.last_step == every
+    twin = Trainer(small_config())
+    twin.train(every)
+    assert loop.trainer.history.last() == twin.history.last()
+
+
 def test_paused_run_freezes_while_others_advance(live):
     session, slot = live
     wait_for(slot, lambda s: True)
