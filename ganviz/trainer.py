@@ -437,5 +437,6 @@ class PendingEvaluation:
 
     def finish(self) -> None:
         """Compute every piece left."""
-        while not self.advance():
-            pass
+        if not self.done:
+            metrics.run_pieces(self._pieces)
+            self.done = True
