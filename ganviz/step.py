@@ -63,13 +63,32 @@ def activate(h: Tensor, net: NetSpec, fresh: bool) -> Tensor:
     if net.activation == "relu":
         return torch.relu_(h) if in_place else torch.relu(h)
     if net.activation == "tanh":
-        return torch.tanh_(h) if in_place else torch.tanh(h)
+        return tanh(h, in_place)
     if net.activation == "leaky_relu":
         if in_place and net.leaky_slope >= 0:  # backward from the output needs slope >= 0
             return F.leaky_relu_(h, net.leaky_slope)
         return F.leaky_relu(h, net.leaky_slope)
     raise ValueError(f"model activation: unknown {net.activation!r}; "
                      "allowed: relu, leaky_relu, tanh")
+
+
+def tanh(h: Tensor, in_place: bool) -> Tensor:
+    """tanh; on the CPU as 2 sigmoid(2h) - 1, the same function to float32 rounding
+    (absolute error below 2.5e-7, a test).
+
+    torch's CPU tanh is correctly rounded but slow: 3.0 ms for 20 x 1024 x 128 floats on
+    2 threads against 0.66 ms for this form (inductor's own tanh: 1.8 ms); in the VEEGAN
+    ring's step (tanh networks, R = 20) it took 18 % of the eager step. ``in_place``
+    overwrites h; where autograd records, the sigmoid's output (in h) is what the
+    backward keeps, and the result is a new tensor. On other devices torch's tanh is one
+    fast pass and stays.
+    """
+    if h.device.type != "cpu":
+        return torch.tanh_(h) if in_place else torch.tanh(h)
+    if not in_place:
+        return torch.sigmoid(h * 2) * 2 - 1
+    s = torch.sigmoid_(h.mul_(2))
+    return s.mul(2).sub_(1) if s.requires_grad else s.mul_(2).sub_(1)
 
 
 NARROW_PAD = 16  # narrow outputs are computed this wide (MKL's batched GEMM: see linear)

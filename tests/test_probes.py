@@ -316,11 +316,6 @@ def test_own_forward_and_gradient_match_d_and_autograd(model: dict[str, Any], lo
     assert all(p.grad is None for p in t.D.parameters())
 
 
-def test_own_tanh_is_torch_tanh() -> None:
-    h = torch.linspace(-30, 30, 20001)
-    np.testing.assert_allclose(probes._tanh_(h.clone()), torch.tanh(h), rtol=0, atol=3e-7)
-
-
 def test_kept_default_draws_equal_fresh_default_draws() -> None:
     t = make_trainer(steps=2)
     kept = compute_views(t)  # the default generator's draws, drawn once and kept
