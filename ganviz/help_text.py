@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ganviz.names import ESTIMATORS, FULL_NAMES
@@ -383,19 +385,49 @@ def section(section_id: str) -> Section:
         raise KeyError(f"no help section {section_id!r}; known: {', '.join(_BY_ID)}") from None
 
 
+def wrap(text: str, hint: bool = False) -> str:
+    """A tooltip as shown: each line wrapped at ``TIP_WIDTH`` characters (Qt does not wrap
+    plain-text tooltips), with the pointer to the Help page last if ``hint``."""
+    lines = [*text.split("\n"), *([HELP_HINT] if hint else [])]
+    return "\n".join(textwrap.fill(line, TIP_WIDTH, subsequent_indent="  " * line.startswith("• "))
+                     for line in lines)
+
+
 def layer_tip(name: str) -> str:
-    """Tooltip of a layer (``gui.viewstate.LAYERS`` key)."""
-    return section(LAYER_SECTIONS[name]).tip
+    """Tooltip of a layer (``gui.viewstate.LAYERS`` key), e.g. in the Layers menu; empty
+    for a layer without a section (tests/test_help.py fails then)."""
+    return _tip(LAYER_SECTIONS, name, hint=False)
 
 
 def curve_tip(name: str) -> str:
-    """Tooltip of a curve plot (``gui.curves.PLOT_NAMES`` entry)."""
-    return section(CURVE_SECTIONS[name]).tip
+    """Tooltip of a curve plot (``gui.curves.PLOT_NAMES`` entry); empty if it has no section."""
+    return _tip(CURVE_SECTIONS, name, hint=True)
 
 
 def estimator_tip(estimator: str) -> str:
-    """Tooltip of an estimator's toolbar toggle."""
-    return section(ESTIMATOR_SECTIONS[estimator]).tip
+    """Tooltip of an estimator's toolbar toggle: what it is, its gradient, what the toggle
+    does; empty if it has no section."""
+    return _tip(ESTIMATOR_SECTIONS, estimator, hint=True)
+
+
+PANEL_USE = ("Hover the plot: x, p(x), D(x) and −∇f in the status bar. Click: its equation-1 "
+             "curves; right-click: export it (custom data: add, remove a mode).")
+
+
+def panel_tip(estimator: str, state: str, layers: Iterable[str]) -> str:
+    """A run panel's tooltip: its run and state (``state``, e.g. "σ = 0.05 · seed 0 ·
+    paused"), its estimator's gradient, what each shown layer draws, how to use it."""
+    shown = [name for name in LAYER_SECTIONS if name in set(layers)]
+    lines = [f"{FULL_NAMES[estimator]} · {state}", f"Gradient: {plain(GRADIENTS[estimator])}",
+             *(["Shown:"] if shown else []),
+             *(f"• {section(LAYER_SECTIONS[n]).tip}" for n in shown), PANEL_USE]
+    return wrap("\n".join(lines), hint=True)
+
+
+def _tip(ids: dict[str, str], name: str, hint: bool) -> str:
+    """The wrapped tip of the section ``ids[name]``, or "" (no such entry: no tooltip, rather
+    than a window that fails to open over a missing text)."""
+    return wrap(section(ids[name]).tip, hint) if name in ids else ""
 
 
 def plain(text: str) -> str:
@@ -463,10 +495,12 @@ _BY_ID = {s.id: s for s in SECTIONS}
 LAYER_SECTIONS: dict[str, str] = {name: _layer_id(name) for name in _LAYERS}
 CURVE_SECTIONS: dict[str, str] = {name: _curve_id(name) for name in _CURVES}
 ESTIMATOR_SECTIONS: dict[str, str] = {est: _estimator_id(est) for est in ESTIMATORS}
-HELP_HINT = "F1: Help, What am I looking at?"
+HELP_HINT = "More: Help > What am I looking at? (F1)"
+TIP_WIDTH = 72  # characters per tooltip line
 
 
 __all__ = [
     "CURVE_SECTIONS", "ESTIMATOR_SECTIONS", "GRADIENTS", "LAYER_SECTIONS", "SECTIONS", "Section",
-    "curve_tip", "estimator_tip", "layer_tip", "plain", "section", "to_html", "to_markdown",
+    "curve_tip", "estimator_tip", "layer_tip", "panel_tip", "plain", "section", "to_html",
+    "to_markdown", "wrap",
 ]

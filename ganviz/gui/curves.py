@@ -33,6 +33,7 @@ from ganviz.gui import theme
 from ganviz.gui.seeds import group_runs, seed_band
 from ganviz.gui.slots import Connections
 from ganviz.gui.viewstate import ViewState
+from ganviz.help_text import curve_tip
 
 # name -> (title, y label, log y); the order is the layout order (row-major, PER_ROW a row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
@@ -376,6 +377,12 @@ class CurvesPanel(QWidget):
         self._connections.connect(grid.geometryChanged, self._place_per_seed_box)
         self._connections.connect(self.legend.geometryChanged, self._place_per_seed_box)
         self.state.subscribe(self._on_state)
+        self._set_tooltips()
+
+    def _set_tooltips(self) -> None:
+        """Each plot says what it shows (the Help page's text, ``ganviz.help_text``)."""
+        for name, plot in self._plots.items():
+            plot.setToolTip(curve_tip(name))
 
     # ------------------------------------------------------------------ API
     def dispose(self) -> None:

@@ -31,6 +31,7 @@ from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.seeds import group_key, group_runs, seed_title
 from ganviz.gui.slots import Connections
 from ganviz.gui.viewstate import ViewState
+from ganviz.help_text import panel_tip
 
 FIELD_COLOR = "#7fd6ff"
 SMOOTH_COLOR = "#ffd166"
@@ -210,6 +211,18 @@ class RunPanel:
             f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
             f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{spec.sigma_text} · "
             f"{self._seed_text()}{state}</span>")
+        self.update_tooltip()
+
+    def update_tooltip(self, layers: set[str] | None = None) -> None:
+        """The title's tooltip (not the plot's, which would cover the data): the run and its
+        state, its estimator's gradient and what each shown layer draws (``help_text``)."""
+        if layers is not None:
+            self._tip_layers = set(layers)
+        diverged, active = getattr(self, "_title_key", None) or (False, True)
+        state = " · diverged (frozen)" if diverged else "" if active else " · paused"
+        self.plot.titleLabel.setToolTip(panel_tip(
+            self.spec.estimator, f"{self.spec.sigma_text} · {self._seed_text()}{state}",
+            getattr(self, "_tip_layers", ())))
 
     def _seed_text(self) -> str:
         """The seed shown (the selector beside it chooses; exports hide the selector, so the
@@ -230,6 +243,7 @@ class RunPanel:
             item.setVisible(name in layers)
         self.ellipses.setVisible("fakes" in layers)
         self.disc.setOpacity(0.55 if "density" in layers else 1.0)
+        self.update_tooltip(layers)
 
     def draw_real(self, real: RealData) -> None:
         """Real-data contours: a circle (anisotropic modes: an ellipse) of two stds around

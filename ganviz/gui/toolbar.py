@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.contract import ESTIMATORS, FULL_NAMES, SHORT_NAMES
+from ganviz.contract import ESTIMATORS, SHORT_NAMES
 from ganviz.gui import theme
 from ganviz.gui.viewstate import LAYERS, ViewState
+from ganviz.help_text import estimator_tip, layer_tip
 
 SPEEDS = [("unlimited", 0), ("1 step/frame", 1), ("5 steps/frame", 5), ("20 steps/frame", 20),
           ("100 steps/frame", 100)]
@@ -81,7 +82,7 @@ class TrainingToolbar(QToolBar):
             button.setText(SHORT_NAMES[est])
             button.setCheckable(True)
             button.setChecked(True)
-            button.setToolTip(f"{FULL_NAMES[est]}: show and train (on) or hide and pause (off)")
+            button.setToolTip(estimator_tip(est))
             button.setStyleSheet(_toggle_style(theme.ESTIMATOR_COLORS[est]))
             button.toggled.connect(lambda on, e=est: self._on_estimator(e, on))
             self.estimator_buttons[est] = button
@@ -96,8 +97,10 @@ class TrainingToolbar(QToolBar):
             action = self.layers_menu.addAction(label)
             action.setCheckable(True)
             action.setChecked(name in state.layers)
+            action.setToolTip(layer_tip(name))
             action.toggled.connect(lambda on, n=name: state.set_layer(n, on))
             self.layer_actions[name] = action
+        self.layers_menu.setToolTipsVisible(True)
         self.layers_button.setMenu(self.layers_menu)
         self.addWidget(self.layers_button)
 

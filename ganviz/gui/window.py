@@ -28,6 +28,7 @@ from ganviz.contract import (
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, FileHost, settings
+from ganviz.gui.help import add_help_action
 from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import GifRecorder, stack_vertically
 from ganviz.gui.settings import SettingsPanel
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.curves_dock.toggleViewAction())
         view_menu.addAction(self.settings_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
+        self.help_action = add_help_action(help_menu, self)
         about = QAction("About ganviz", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
