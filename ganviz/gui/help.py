@@ -145,9 +145,10 @@ def show_help(parent: QWidget, section_id: str | None = None) -> HelpDialog:
     if not isinstance(dialog, HelpDialog):
         dialog = HelpDialog(parent)
         parent._help_dialog = dialog
+    if dialog.isVisible():  # already open, maybe behind the window: bring it forward
+        dialog.raise_()
+        dialog.activateWindow()
     dialog.show()
-    dialog.raise_()
-    dialog.activateWindow()
     if section_id is not None:
         dialog.show_section(section_id)
     return dialog
