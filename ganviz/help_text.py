@@ -5,8 +5,9 @@ No Qt: the docs build imports this module (``to_markdown``) as the window does (
 
 A section has an id (its anchor), a title, a text and, for an entry that a widget shows, a
 short tooltip. Texts are light Markdown that both renderers understand: paragraphs separated
-by blank lines, lines starting with ``- `` form a list, `backticks` mark code, and the inline
-HTML tags ``<b> <i> <sub> <sup>`` may be used (nothing else: a bare ``<`` is not allowed).
+by blank lines, lines starting with ``- `` form a list, `backticks` mark code, [text](#id)
+links to a section, and the inline HTML tags ``<b> <i> <sub> <sup>`` may be used (nothing
+else: a bare ``<`` is not allowed).
 The facts are those of the code: ``metrics.py`` (modes, quality, KL, JS, energy, gradient
 variance), ``estimators.py`` (the four gradients), ``probes.py`` (density, D, fields, the
 equation-1 curves); keep them in step.
@@ -24,6 +25,7 @@ from ganviz.names import ESTIMATORS, FULL_NAMES
 
 HQ_STDS = 3.0  # ganviz.metrics.HQ_STDS (not imported: it brings torch into the window)
 INLINE_TAGS = ("b", "i", "sub", "sup")
+LINK = r"\[([^\]]+)\]\(#([a-z0-9-]+)\)"  # [text](#section-id)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,9 @@ _ESTIMATOR_TEXT: dict[str, str] = {
         "D is shown μ(z) + σε with σ a hyperparameter (Settings: <i>Plug-in σ</i>; default 0, "
         "the vanilla GAN), but the generator's gradient ignores the noise: f and its gradient "
         "are taken at the mean μ(z). For σ > 0 this is biased: the generator follows the plain "
-        "field −∇f (layer <i>Field −∇f on a grid</i>) where its expected loss has the "
-        "σ-smoothed field (layer <i>σ-smoothed field</i>). Equation 1 says the two agree as "
+        "field −∇f ([Field −∇f on a grid](#layer-field)) where its expected loss has the "
+        "σ-smoothed field ([σ-smoothed field](#layer-smooth)). [Equation 1](#equation1) says "
+        "the two agree as "
         "σ → 0; the equation-1 curves show how far apart they are at each σ."),
     "reparam_fixed": (
         "The reparameterization trick with a fixed σ (Settings: <i>Fixed σ</i>, one run per "
@@ -125,9 +128,9 @@ _LAYERS: dict[str, tuple[str, str, str]] = {  # name -> (title, tip, text)
         "log σ(z)",
         "Model samples x = μ(z) + σε (Settings: <i>Fakes</i>, how many). The latents z and "
         "noises ε are fixed, so each dot follows its own z as the generator trains. Runs with "
-        "a fixed σ draw them white; learned-σ runs colour each by its log σ(z) (see "
-        "Colours). With a learned diagonal or full covariance, 40 of them, spread over the "
-        "batch, also carry the 2-std ellipse of their Gaussian N(μ(z), Σ(z))."),
+        "a fixed σ draw them in one plain colour; learned-σ runs colour each by its log σ(z) "
+        "([colours](#colour-sigma)). With a learned diagonal or full covariance, 40 of them, "
+        "spread over the batch, also carry the 2-std ellipse of their Gaussian N(μ(z), Σ(z))."),
     "field": (
         "Field −∇f on a grid",
         "−∇f on a grid: the direction the generator's loss f moves a sample at each point",
@@ -170,10 +173,10 @@ _COLOURS: tuple[tuple[str, str, str], ...] = (  # (swatch role, title, text)
     ("sigma", "Fakes coloured by log σ(z)",
      "Learned-σ runs colour each fake by log<sub>10</sub> σ(z) (a learned covariance: "
      "√(trace Σ(z) / 2)), from two decades below the data's mode std (the map's low end) "
-     "to one decade above it (high end); fixed-σ runs draw white fakes."),
+     "to one decade above it (high end); fixed-σ runs draw their fakes in one plain colour."),
     ("field", "Field arrows −∇f",
-     "−∇f on the grid; the arrows at the fakes (layer <i>Field −∇f at the fakes</i>) are "
-     "white and shorter."),
+     "−∇f on the grid; the arrows at the fakes ([Field −∇f at the fakes](#layer-fake-field)) "
+     "have a colour of their own and are shorter."),
     ("smooth", "σ-smoothed arrows",
      "−E<sub>ε</sub> ∇f(x + σε). Where they and the −∇f arrows disagree, the plug-in's "
      "gradient at the mean is biased."),
@@ -186,7 +189,7 @@ _COLOURS: tuple[tuple[str, str, str], ...] = (  # (swatch role, title, text)
      "With a learned diagonal or full covariance, the 2-std ellipse of N(μ(z), Σ(z)) around "
      "the mean of 40 fakes spread over the batch."),
     ("real", "Real-data contours",
-     "White circles (ellipses for anisotropic modes) of 2 stds around each data mode; file "
+     "Circles (ellipses for anisotropic modes) of 2 stds around each data mode; file "
      "data as crosses."),
 )
 
@@ -267,11 +270,11 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "no place on the log axis and is not drawn. Does a learned σ(z) shrink towards "
         "σ<sub>min</sub>, settle near the data's std, or grow?"),
     "equation1": (
-        "Equation 1",
+        "Equation 1 (the plot)",
         "Equation 1 for the selected run: the relative bias of ∇f at the mean, and the "
         "single-sample noise of the pathwise and score-function estimates, against σ",
         "The σ curves of the run selected by clicking its panel, for its current D and "
-        "fakes, over σ from 0.001 to 1 (log-log); see <i>Equation 1</i> below. Solid: the "
+        "fakes, over σ from 0.001 to 1 (log-log); see [Equation 1](#equation1). Solid: the "
         "relative bias of the gradient at the mean. Dashed: the pathwise estimate's "
         "single-sample std. Dotted: the score-function estimate's. The vertical dashed line "
         "is the run's own σ now (learned: the mean σ(z))."),
@@ -301,8 +304,9 @@ _OVERVIEW = (
     "long one (F1).")
 
 _EQUATION1 = (
-    "Equation 1 of Goodfellow et al. (2014): lim<sub>σ→0</sub> ∇<sub>x</sub> E<sub>ε</sub> "
-    "f(x + σε) = ∇<sub>x</sub> f(x). A generator whose samples carry noise σ has the "
+    "Equation 1 of Goodfellow et al. (2014):\n\n"
+    "<b>lim<sub>σ→0</sub> ∇<sub>x</sub> E<sub>ε</sub> f(x + σε) = ∇<sub>x</sub> f(x)</b>\n\n"
+    "A generator whose samples carry noise σ has the "
     "expected loss E<sub>ε</sub> f(μ + σε), and its true gradient is the σ-smoothed one; the "
     "plug-in estimator substitutes ∇f at the mean, which is exact only in the limit. The "
     "equation-1 plot measures this for the selected run (click a panel), for its current D, "
@@ -435,6 +439,7 @@ def plain(text: str) -> str:
     is dropped (for tooltips and plain-text uses)."""
     text = re.sub(r"<sub>(.*?)</sub>", r"_\1", text)
     text = re.sub(r"<sup>(.*?)</sup>", r"^\1", text)
+    text = re.sub(LINK, r"\1", text)
     return re.sub(r"</?(?:b|i)>", "", text).replace("`", "")
 
 
@@ -451,11 +456,13 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _inline_html(text: str) -> str:
-    """Escape a text for HTML, keeping the allowed inline tags and turning `x` into code."""
+    """Escape a text for HTML, keeping the allowed inline tags, turning `x` into code and
+    [text](#id) into a link to a section."""
     escaped = html.escape(text, quote=False)
     for tag in INLINE_TAGS:
         escaped = escaped.replace(f"&lt;{tag}&gt;", f"<{tag}>").replace(
             f"&lt;/{tag}&gt;", f"</{tag}>")
+    escaped = re.sub(LINK, r'<a href="#\2">\1</a>', escaped)
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
 
 

@@ -63,6 +63,14 @@ def test_texts_use_only_the_allowed_inline_tags():
             assert "<" not in rest, (s.id, text)  # a bare < could open a tag in Markdown
 
 
+def test_links_point_at_sections_and_render_as_links():
+    ids = {s.id for s in help_text.SECTIONS}
+    targets = [t for s in help_text.SECTIONS for _, t in re.findall(help_text.LINK, s.text)]
+    assert targets and set(targets) <= ids
+    assert '<a href="#layer-smooth">σ-smoothed field</a>' in help_text.to_html()
+    assert "](#" not in help_text.plain(help_text.section("estimator-plugin").text)
+
+
 def test_estimator_tip_says_what_it_is_its_gradient_and_what_the_toggle_does():
     tip = help_text.estimator_tip("score")
     assert names.FULL_NAMES["score"] in tip
