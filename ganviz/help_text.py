@@ -172,8 +172,9 @@ _COLOURS: tuple[tuple[str, str, str], ...] = (  # (swatch role, title, text)
      "A diverging map from D = 0 (judged fake) to D = 1 (judged real), neutral at 0.5."),
     ("sigma", "Fakes coloured by log σ(z)",
      "Learned-σ runs colour each fake by log<sub>10</sub> σ(z) (a learned covariance: "
-     "√(trace Σ(z) / 2)), from two decades below the data's mode std (the map's low end) "
-     "to one decade above it (high end); fixed-σ runs draw their fakes in one plain colour."),
+     "√(trace Σ(z) / 2)), from two decades below the data's mode std (file data: its "
+     "typical point spacing) at the map's low end to one decade above it at the high end; "
+     "fixed-σ runs draw their fakes in one plain colour."),
     ("field", "Field arrows −∇f",
      "−∇f on the grid; the arrows at the fakes ([Field −∇f at the fakes](#layer-fake-field)) "
      "have a colour of their own and are shorter."),
@@ -378,7 +379,8 @@ def _build() -> tuple[Section, ...]:
 def estimator_tip_for(estimator: str) -> str:
     """The toolbar toggle's tooltip: what the estimator is, its gradient, what the toggle does
     (plain text)."""
-    return (f"{FULL_NAMES[estimator]}\nGradient: {plain(GRADIENTS[estimator])}\n{TOGGLE_TIP}")
+    name = FULL_NAMES[estimator]
+    return f"{name[:1].upper()}{name[1:]}\nGradient: {plain(GRADIENTS[estimator])}\n{TOGGLE_TIP}"
 
 
 def section(section_id: str) -> Section:
@@ -511,3 +513,7 @@ __all__ = [
     "curve_tip", "estimator_tip", "layer_tip", "panel_tip", "plain", "section", "to_html",
     "to_markdown", "wrap",
 ]
+
+
+if __name__ == "__main__":  # python -m ganviz.help_text > help.md: the page for the docs
+    print(to_markdown())
