@@ -470,7 +470,7 @@ def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: b
         same = "--protocol, --seeds and --sigma" if steps_may_grow else "sweep file"
         raise UsageError(f"--resume: {args.out} was made with other options ({why}); give "
                          f"the same {same}")
-    return saved
+    return sw.rebuilt(sweep, saved)
 
 
 def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool,
