@@ -418,11 +418,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file: every protocol's results in its folder, plus a combined table."""
+    from ganviz.config import ConfigError
+    from ganviz.device import resolve_device
     from ganviz.sweep import load_sweep
 
     sweep = load_sweep(args.file)
     devices = {sweep.group_config(g.protocol, g.steps, g.values).train.device
                for g in sweep.groups()}
+    for name in sorted(devices):
+        try:  # refused before anything is written to --out
+            resolve_device(name)
+        except ConfigError as exc:
+            where = "vary.train.device" if "train.device" in sweep.vary \
+                else "overrides.train.device"
+            raise UsageError(f"sweep {args.file}: {where}: {str(exc).split(': ', 1)[1]}"
+                             ) from None
     return _sweep_command(args, sweep, "cuda" if "cuda" in devices else "cpu", single=False,
                           steps_may_grow=False)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ganviz.config import ConfigError
+from ganviz.regular import check_regular
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 SUFFIXES = (*TEXT_SUFFIXES, ".npy")
@@ -123,9 +124,8 @@ def _check_path(path: Path, field: str) -> Path:
         raise DataFileError(field, f"{path}: unknown kind of file {path.suffix or '(none)'!r}; "
                                    f"allowed: {', '.join(SUFFIXES)}")
     try:
+        check_regular(path)
         size = path.stat().st_size
-        with path.open("rb"):
-            pass
     except OSError as exc:
         raise DataFileError(field, f"cannot read {path} ({exc.strerror or exc})") from None
     if size == 0:

@@ -51,6 +51,7 @@ from ganviz.config import (
     preset_names,
 )
 from ganviz.errors import UserError
+from ganviz.regular import read_capped
 from ganviz.units import Unit
 
 PLAN_NAME = "sweep.json"
@@ -312,7 +313,7 @@ def load_sweep(path: Path) -> Sweep:
     try:
         if path.is_dir():
             raise SweepError(f"{source}: is a folder, not a TOML file")
-        data = path.read_bytes()[:MAX_CONFIG_BYTES + 1]
+        data = read_capped(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise SweepError(f"{source}: cannot read it ({exc.strerror})") from None
     if len(data) > MAX_CONFIG_BYTES:
