@@ -418,11 +418,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file: every protocol's results in its folder, plus a combined table."""
+    from ganviz.config import ConfigError
+    from ganviz.device import resolve_device
     from ganviz.sweep import load_sweep
 
     sweep = load_sweep(args.file)
     devices = {sweep.group_config(g.protocol, g.steps, g.values).train.device
                for g in sweep.groups()}
+    for name in sorted(devices):
+        try:  # refused before anything is written to --out
+            resolve_device(name)
+        except ConfigError as exc:
+            where = "vary.train.device" if "train.device" in sweep.vary \
+                else "overrides.train.device"
+            raise UsageError(f"sweep {args.file}: {where}: {str(exc).split(': ', 1)[1]}"
+                             ) from None
     return _sweep_command(args, sweep, "cuda" if "cuda" in devices else "cpu", single=False,
                           steps_may_grow=False)
 
@@ -470,7 +480,7 @@ def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: b
         same = "--protocol, --seeds and --sigma" if steps_may_grow else "sweep file"
         raise UsageError(f"--resume: {args.out} was made with other options ({why}); give "
                          f"the same {same}")
-    return saved
+    return sw.rebuilt(sweep, saved)
 
 
 def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool,

@@ -23,6 +23,7 @@ import tomli_w
 from ganviz.atomic import write_text_atomic
 from ganviz.errors import UserError
 from ganviz.names import ESTIMATORS
+from ganviz.regular import read_capped
 
 PRESET_DIR = Path(__file__).resolve().parent / "resources" / "presets"  # package data
 
@@ -454,8 +455,7 @@ def load(path: str | Path, field_name: str = "--config") -> Config:
     try:
         if path.is_dir():
             raise ConfigError(field_name, f"{path} is a folder, not a TOML file")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_CONFIG_BYTES + 1)
+        data = read_capped(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(field_name, f"cannot read {path} ({exc.strerror})") from None
     if len(data) > MAX_CONFIG_BYTES:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from ganviz.config import DataConfig
-from ganviz.datafile import load_points
+from ganviz.datafile import check_scale, load_points
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,9 @@ def _anisotropic(means: list[list[float]], axes: list[list[list[float]]], weight
 def file_points(cfg: DataConfig) -> torch.Tensor:
     """The points [N, 2] of ``cfg.file`` (columns ``cfg.columns``) times ``cfg.scale``, on
     the CPU; a bad file raises :class:`~ganviz.datafile.DataFileError`."""
-    points = load_points(cfg.file, cfg.columns).points
-    return torch.from_numpy(points).to(torch.float32) * cfg.scale
+    loaded = load_points(cfg.file, cfg.columns)
+    check_scale(loaded.path, loaded.points, cfg.scale)
+    return torch.from_numpy(loaded.points).to(torch.float32) * cfg.scale
 
 
 def data_extent(points: torch.Tensor, mixture: Mixture) -> float:

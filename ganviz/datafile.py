@@ -14,6 +14,7 @@ When a file has more than two numeric columns the caller picks the pair, by name
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from ganviz.config import ConfigError
+from ganviz.regular import check_regular
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 SUFFIXES = (*TEXT_SUFFIXES, ".npy")
 MAX_ROWS = 10_000_000  # points in one training set
 MIN_POINTS = 2
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_REACH = 1e4  # |coordinate| the generator's linear output layer can reach in training
+MIN_REACH = 1e-4  # below this the data is a point for the density grids and the metrics
 HEAD_BYTES = 1 << 16  # what is read to find the header, the separator and the row length
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")  # 7,000.0
 DELIMITERS = (";", "\t", ",")  # a ";" line with "1,5" numbers is not read as commas
 
 
@@ -98,6 +104,11 @@ def pick_pair(info: Columns, columns: list[str] | tuple[str, ...], field: str = 
 
 def _column_index(info: Columns, name: str, field: str) -> int:
     n = len(info.names)
+    if info.names.count(name) > 1:
+        where = [i for i, n in enumerate(info.names) if n == name]
+        raise DataFileError(field, f"{info.path.name} has {len(where)} columns named {name!r} "
+                                   f"(columns {', '.join(map(str, where))}): pick one by its "
+                                   "0-based index")
     if name in info.names:
         index = info.names.index(name)
     elif name.strip().lstrip("-").isdigit():
@@ -123,9 +134,8 @@ def _check_path(path: Path, field: str) -> Path:
         raise DataFileError(field, f"{path}: unknown kind of file {path.suffix or '(none)'!r}; "
                                    f"allowed: {', '.join(SUFFIXES)}")
     try:
+        check_regular(path)
         size = path.stat().st_size
-        with path.open("rb"):
-            pass
     except OSError as exc:
         raise DataFileError(field, f"cannot read {path} ({exc.strerror or exc})") from None
     if size == 0:
@@ -143,6 +153,28 @@ def _check_points(path: Path, field: str, points: np.ndarray) -> None:
         first = int(np.argmax(bad))
         raise DataFileError(field, f"{path}: {int(bad.sum())} of {n} rows have NaN or infinite "
                                    f"values (the first: data row {first + 1}, {points[first]})")
+    with np.errstate(over="ignore"):  # training is float32: 1e39 is finite here, not there
+        bad = ~np.isfinite(points.astype(np.float32)).all(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise DataFileError(field, f"{path}: {int(bad.sum())} of {n} rows have values beyond "
+                                   f"float32's range (±{FLOAT32_MAX:.2g}), which training uses "
+                                   f"(the first: data row {first + 1}, {points[first]})")
+
+
+def check_scale(path: Path, points: np.ndarray, scale: float,
+                field: str = "data.file") -> None:
+    """Refuse points (times ``scale``: what training sees) whose reach, the largest |x| or
+    |y|, is far from what the networks can learn: beyond :data:`MAX_REACH`, or all within
+    :data:`MIN_REACH` of the origin. The message says which ``data.scale`` fixes it."""
+    reach = float(np.abs(points).max()) * abs(scale) if points.size else 0.0
+    if MIN_REACH <= reach <= MAX_REACH:
+        return
+    fix = 1.0 / max(float(np.abs(points).max()), 1e-300)
+    raise DataFileError(field, f"{path}: its points reach {reach:.3g} from the origin (times "
+                               f"data.scale {scale:g}); the networks learn a reach from about "
+                               f"{MIN_REACH:g} to {MAX_REACH:g}: set data.scale to about "
+                               f"{fix:.3g}")
 
 
 def _too_many(path: Path, field: str, rows: int | str) -> DataFileError:
@@ -201,6 +233,11 @@ def _text_layout(path: Path, field: str) -> tuple[Columns, str | None, int]:
     first = lines[data_lines[0]].split("#", 1)[0]
     delimiter = next((d for d in DELIMITERS if d in first), None)
     fields = [f.strip() for f in first.split(delimiter)]
+    if delimiter == "," and any(len(f.split()) > 1 for f in fields) and any(
+            THOUSANDS.fullmatch(t) for t in first.split()):
+        raise DataFileError(field, f"{path}: its first data line {_clip(first)} has numbers "
+                                   "with thousands separators ('7,000.0'), which would be split "
+                                   "as columns: write them without the commas")
     header = not all(_is_number(f) for f in fields)
     skip = data_lines[0] + (1 if header else 0)
     names = tuple(f or str(i) for i, f in enumerate(fields)) if header else \

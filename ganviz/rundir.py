@@ -25,6 +25,7 @@ LOCK_NAME = ".ganviz.lock"
 # What a run writes; any of them marks a folder as holding a run.
 RUN_FILES = ("checkpoint.pt", "config.toml", "metrics.csv", "summary.json", "results.md",
              "results.csv", "sweep.json")
+TEMPORARY_DEPTH = 2  # OUT/<group>/ and OUT/units/<unit>/ hold atomic writes too
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 
 
@@ -112,15 +113,28 @@ class RunDir:
         self._lock_fd = fd
 
     def remove_stale_temporaries(self) -> list[Path]:
-        """Remove temporary files of interrupted writes (safe: this process holds the lock)."""
+        """Remove temporary files of interrupted writes (safe: this process holds the lock),
+        in the folder and in the folders ganviz makes inside it (a sweep's ``<group>/`` and
+        ``units/<unit>/``), never following a link out of it."""
         removed = []
-        for p in self.path.iterdir():
-            m = _TEMPORARY.match(p.name)
-            if m and p.is_file() and not p.name.startswith(".ganviz-write-test"):
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
-                    removed.append(p)
+        for folder in self._own_folders():
+            for p in folder.iterdir():
+                m = _TEMPORARY.match(p.name)
+                if m and p.is_file() and not p.is_symlink() \
+                        and not p.name.startswith(".ganviz-write-test"):
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+                        removed.append(p)
         return removed
+
+    def _own_folders(self, depth: int = TEMPORARY_DEPTH) -> list[Path]:
+        """The folder and its real subfolders down to ``depth`` levels (links left out)."""
+        found, level = [self.path], [self.path]
+        for _ in range(depth):
+            level = [d for parent in level for d in sorted(parent.iterdir())
+                     if d.is_dir() and not d.is_symlink()]
+            found += level
+        return found
 
     def close(self) -> None:
         """Release the lock and remove the lock file."""

@@ -51,6 +51,7 @@ from ganviz.config import (
     preset_names,
 )
 from ganviz.errors import UserError
+from ganviz.regular import read_capped
 from ganviz.units import Unit
 
 PLAN_NAME = "sweep.json"
@@ -60,6 +61,9 @@ MAX_SEEDS = 10_000
 FREE = "free"  # the sigma group of runs that do not use runs.sigmas
 TOP_KEYS = ("protocols", "sigmas", "seeds", "steps", "overrides", "vary", "units")
 UNIT_KEYS = ("seeds", "checkpoint_every")
+SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=+-]{0,199}")  # a unit's or group's folder
+MAX_GROUPS = 1000  # groups of one sweep: each costs a config, a folder and a table row
+MAX_UNITS = 10_000  # units of one plan: each is a trainer to run and a checkpoint to keep
 FIXED_BY_SWEEP = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps"}
 
 
@@ -232,6 +236,11 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
     every = units.get("checkpoint_every", 1000)
     if not _is_int(every) or not 1 <= every <= 10**9:
         raise _fail(source, "units.checkpoint_every", f"give a whole number >= 1 (got {every!r})")
+    n_groups = len(protocols) * len(steps) * math.prod(len(v) for v in vary.values())
+    if n_groups > MAX_GROUPS:
+        what = "vary" if vary else "steps"
+        raise _fail(source, what, f"{n_groups} groups (protocols x steps x every vary "
+                                  f"combination); at most {MAX_GROUPS} in one sweep")
     sweep = Sweep(tuple(protocols), tuple(seeds), None if sigmas is None else tuple(sigmas),
                   tuple(steps), overrides, per_unit, every, vary)
     names = [g.name for g in sweep.groups()]
@@ -304,7 +313,7 @@ def load_sweep(path: Path) -> Sweep:
     try:
         if path.is_dir():
             raise SweepError(f"{source}: is a folder, not a TOML file")
-        data = path.read_bytes()[:MAX_CONFIG_BYTES + 1]
+        data = read_capped(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise SweepError(f"{source}: cannot read it ({exc.strerror})") from None
     if len(data) > MAX_CONFIG_BYTES:
@@ -365,15 +374,17 @@ class Plan:
         return [u for u in self.units if u.group == group]
 
 
-def plan(sweep: Sweep, workers: int = 1) -> Plan:
-    """Cut a sweep into units: group x sigma group x seed block (see :func:`seeds_per_unit`)."""
+def plan(sweep: Sweep, workers: int = 1, *, per: int | None = None) -> Plan:
+    """Cut a sweep into units: group x sigma group x seed block of ``per`` seeds (default:
+    :func:`seeds_per_unit`)."""
     groups, configs = {}, []
     for group in sweep.groups():
         cfg = sweep.group_config(group.protocol, group.steps, group.values)
         groups[group.name] = cfg.to_dict()
         configs.append((group.name, cfg))
     n_sigma = sum(len(sigma_groups(cfg)) for _, cfg in configs)
-    per = seeds_per_unit(sweep, workers, n_sigma)
+    if per is None:
+        per = seeds_per_unit(sweep, workers, n_sigma)
     units = []
     seeds = list(sweep.seeds)
     for name, cfg in configs:
@@ -384,7 +395,12 @@ def plan(sweep: Sweep, workers: int = 1) -> Plan:
                                                     "seeds": block}})
                 seeds_key = f"{block[0]}-{block[-1]}" if len(block) > 1 else f"{block[0]}"
                 key = f"{name}--{sg}--seeds{seeds_key}"
+                if not SAFE_KEY.fullmatch(key):  # groups and keys are folder names in OUT
+                    raise SweepError(f"sweep: unit {key!r} is not a safe folder name")
                 units.append(Unit(key, name, ucfg.to_dict(), sweep.checkpoint_every))
+        if len(units) > MAX_UNITS:
+            raise SweepError(f"sweep: more than {MAX_UNITS} units; give fewer groups or "
+                             "seeds, or more seeds per unit ([units] seeds)")
     return Plan(sweep.to_dict(), groups, tuple(units))
 
 
@@ -437,3 +453,60 @@ def with_steps(saved: Plan, steps: int) -> Plan:
                   for u in saved.units)
     return Plan({**saved.sweep, "steps": [steps]},
                 {k: longer(v) for k, v in saved.groups.items()}, units)
+
+
+def _normal(config: dict[str, Any]) -> dict[str, Any]:
+    """A config dict as the code reads it today (defaults filled in, values validated)."""
+    return json.loads(json.dumps(from_dict(config).to_dict()))
+
+
+def _first_difference(old: Any, new: Any, where: str) -> str | None:
+    """The dotted path of the first value that differs between two plain-data trees."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*new, *(k for k in old if k not in new)]:
+            if key not in old or key not in new:
+                return f"{where}.{key}"
+            why = _first_difference(old[key], new[key], f"{where}.{key}")
+            if why is not None:
+                return why
+        return None
+    return None if old == new else where
+
+
+def rebuilt(sweep: Sweep, saved: Plan, field_name: str = "--resume") -> Plan:
+    """The plan of ``sweep`` cut into the seed blocks of ``saved`` (its checkpoint interval
+    kept), after checking that ``saved`` says nothing else: a resumed sweep trains what
+    its sweep file says, never what an edited ``sweep.json`` says, and its unit folders come
+    from validated names, never from the file's text. :class:`SweepError` names the first
+    field that differs."""
+    sizes = [len(u.config.get("runs", {}).get("seeds", ())) if isinstance(u.config, dict)
+             else 0 for u in saved.units]
+    if not sizes or min(sizes) < 1:
+        raise SweepError(f"{field_name}: {PLAN_NAME} lists no units, or a unit without seeds")
+    fresh = plan(sweep, per=max(sizes))
+    every = {u.checkpoint_every for u in saved.units}
+    if len(every) != 1 or not all(_is_int(e) and e >= 1 for e in every):
+        raise SweepError(f"{field_name}: {PLAN_NAME}: units[].checkpoint_every differ or are "
+                         "not whole numbers >= 1")
+    if len(fresh.units) != len(saved.units):
+        raise SweepError(f"{field_name}: {PLAN_NAME} lists {len(saved.units)} units, the "
+                         f"sweep has {len(fresh.units)}")
+    if list(fresh.groups) != list(saved.groups):
+        raise SweepError(f"{field_name}: {PLAN_NAME}: its groups are not the sweep's")
+    for name, config in fresh.groups.items():
+        why = _first_difference(_normal(saved.groups[name]), _normal(config), "")
+        if why is not None:
+            raise SweepError(f"{field_name}: {PLAN_NAME}: groups.{name}{why} is not what "
+                             "the sweep file gives")
+    for k, (old, new) in enumerate(zip(saved.units, fresh.units, strict=True)):
+        if (old.key, old.group) != (new.key, new.group):
+            raise SweepError(f"{field_name}: {PLAN_NAME}: units[{k}] is {old.key!r}, the "
+                             f"sweep's is {new.key!r}")
+        why = _first_difference(_normal(old.config), _normal(new.config), "")
+        if why is not None:
+            raise SweepError(f"{field_name}: {PLAN_NAME}: units[{k}].config{why} is not "
+                             "what the sweep file gives")
+    return Plan(fresh.sweep | {"checkpoint_every": saved.sweep.get("checkpoint_every",
+                                                                   sweep.checkpoint_every)},
+                fresh.groups,
+                tuple(Unit(u.key, u.group, u.config, next(iter(every))) for u in fresh.units))

@@ -23,17 +23,19 @@ from tqdm import tqdm
 
 from ganviz import compare
 from ganviz.atomic import write_atomic, write_text_atomic
-from ganviz.checkpoint import checkpoint_config, parse_checkpoint
+from ganviz.checkpoint import CheckpointError, checkpoint_config, parse_checkpoint
 from ganviz.config import from_dict
 from ganviz.device import training_threads
 from ganviz.outputs import write_run_outputs
 from ganviz.probes import compute_sigma_curves
 from ganviz.runs import expand_runs
-from ganviz.sweep import Plan, SweepError
+from ganviz.sweep import SAFE_KEY, Plan, SweepError
 from ganviz.trainer import Trainer
 from ganviz.units import CHECKPOINT_STATE, CheckpointStore, Unit, UnitResult, run_unit
 
 UNITS_DIR = "units"
+UNIT_FREE = ("steps", "compile", "threads")  # train settings a resumed unit may change: its
+# length (compare --resume --steps), and two that change no number of the eager step
 LOG_NAME = "sweep.log"
 Figures = Callable[[Trainer, Path], list[Path]]
 
@@ -45,7 +47,10 @@ class DirectoryStore:
         self.root = Path(out) / UNITS_DIR
 
     def path(self, key: str) -> Path:
-        """Where unit ``key``'s checkpoint lives."""
+        """Where unit ``key``'s checkpoint lives (a key that is not a plain folder name is
+        refused: nothing outside ``OUT/units`` is ever read or written)."""
+        if not isinstance(key, str) or not SAFE_KEY.fullmatch(key):
+            raise SweepError(f"unit {key!r}: not a plain folder name")
         return self.root / key / "checkpoint.pt"
 
     def get(self, key: str) -> bytes | None:
@@ -63,6 +68,31 @@ class DirectoryStore:
 def checkpoint_step(data: bytes, key: str) -> int:
     """The step a unit's checkpoint bytes were saved at."""
     return int(parse_checkpoint(data, f"checkpoint of unit {key}")["step"])
+
+
+def unit_checkpoint_step(unit: Unit, data: bytes) -> int:
+    """The step of ``unit``'s stored checkpoint, after checking that it is this unit's: the
+    same config (its steps may be fewer: ``compare --resume --steps`` trains on), so the
+    runs and seeds of another sweep's unit of the same name are never resumed.
+    :class:`CheckpointError` names the unit and the first field that differs."""
+    label = f"checkpoint of unit {unit.key}"
+    state = parse_checkpoint(data, label)
+    step = int(state["step"])
+    stored = checkpoint_config(state).to_dict()
+    wanted = from_dict(unit.config).to_dict()
+    for section, values in wanted.items():
+        for key, value in values.items():
+            if section == "train" and key in UNIT_FREE:
+                continue
+            if stored.get(section, {}).get(key) != value:
+                raise CheckpointError(f"{label}: {section}.{key} is "
+                                      f"{stored.get(section, {}).get(key)!r}, the unit's is "
+                                      f"{value!r}; it belongs to another sweep (use another "
+                                      "--out, or remove that unit's folder)")
+    if step > wanted["train"]["steps"]:
+        raise CheckpointError(f"{label}: at step {step}, past the unit's "
+                              f"{wanted['train']['steps']} steps")
+    return step
 
 
 def unit_steps(unit: Unit) -> int:
@@ -112,7 +142,7 @@ class Progress:
         self.done: dict[str, int] = {}
         for u in units:
             data = store.get(u.key)
-            self.done[u.key] = 0 if data is None else checkpoint_step(data, u.key)
+            self.done[u.key] = 0 if data is None else unit_checkpoint_step(u, data)
         self.lock = threading.Lock()
         self.bar = tqdm(total=sum(unit_steps(u) for u in units), initial=sum(self.done.values()),
                         unit="step", disable=not enabled, file=sys.stderr, dynamic_ncols=True,

@@ -252,3 +252,27 @@ def test_a_run_that_fails_after_its_first_checkpoint_keeps_it(small_toml, tmp_pa
                         "--checkpoint-every", "10"], capsys)
     assert code == 2 and "No space left on device" in err and err.count("\n") == 1
     assert (out / "checkpoint.pt").is_file()  # 20 steps of work are not thrown away
+
+
+def test_stale_temporaries_in_group_and_unit_folders_are_removed(tmp_path):
+    out = tmp_path / "sweep"
+    (out / "units" / "g--free--seeds0").mkdir(parents=True)
+    (out / "g").mkdir()
+    (out / "sweep.json").write_text("{}")
+    stale = [out / "units" / "g--free--seeds0" / ".checkpoint.pt.ab12cd34.tmp",
+             out / "g" / ".results.md.zz12cd34.tmp", out / ".sweep.json.q1w2e3r4.tmp"]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    far = outside / ".checkpoint.pt.ab12cd34.tmp"  # reached only through a link: kept
+    (out / "g" / "link").symlink_to(outside, target_is_directory=True)
+    deep = out / "g" / "a" / "b"
+    deep.mkdir(parents=True)
+    for p in [*stale, far, deep / ".x.ab12cd34.tmp"]:
+        p.write_bytes(b"half")
+    keep = out / "units" / "g--free--seeds0" / "checkpoint.pt"
+    keep.write_bytes(b"whole")
+    run = RunDir(out, resume=True, resume_file="sweep.json").open()
+    run.close()
+    assert not any(p.exists() for p in stale)
+    assert far.exists() and keep.read_bytes() == b"whole"
+    assert (deep / ".x.ab12cd34.tmp").exists()  # deeper than ganviz writes: not its own
