@@ -134,8 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _ray_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        type=_ray_address,
                         help="run the units on Ray: alone, a local Ray on all cores; with "
                              "ADDRESS (e.g. ray://head:10001 or auto), join that cluster")
+
+
+def _ray_address(text: str) -> str:
+    """An argparse type: a Ray address (``--ray`` alone, with no value, means a local Ray)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a cluster address (e.g. ray://head:10001 or "
+                                         "auto), or --ray alone for a local Ray")
+    return text.strip()
 
 
 def _int_arg(name: str, high: int):

@@ -140,7 +140,9 @@ class RunDir:
         """Release the lock and remove the lock file."""
         if self._lock_fd is None:
             return
-        with contextlib.suppress(FileNotFoundError):
+        # the lock is released with its descriptor; a lock file that cannot be removed (the
+        # folder became read-only, say) is harmless, and must not hide the run's own error
+        with contextlib.suppress(OSError):
             os.unlink(self.path / LOCK_NAME)
         os.close(self._lock_fd)
         self._lock_fd = None

@@ -224,6 +224,10 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
                             f"set it with the top-level field "
                             f"{FIXED_BY_SWEEP[f'{section}.{key}']!r}")
     vary = _parse_vary(source, raw.get("vary", {}), overrides)
+    if overrides.get("train", {}).get("compile") or "train.compile" in vary:
+        name = "vary.train.compile" if "train.compile" in vary else "overrides.train.compile"
+        raise _fail(source, name, "a sweep's units always train on the eager step (a run's "
+                                  "numbers then do not depend on its batch-mates); remove it")
     units = raw.get("units", {})
     if not isinstance(units, dict):
         raise _fail(source, "units", "give a table, e.g. [units] seeds = 5")
@@ -248,9 +252,14 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
         twice = next(n for n in names if names.count(n) > 1)
         raise _fail(source, "vary", f"two groups would share the folder name {twice!r}; "
                                     "give values that differ in letters or digits")
+    checked_files: set[tuple[str, tuple[str, ...], float]] = set()
     for group in sweep.groups():
         try:
             cfg = sweep.group_config(group.protocol, group.steps, group.values)
+            file_key = (cfg.data.file, tuple(cfg.data.columns), cfg.data.scale)
+            if cfg.data.name == "file" and file_key not in checked_files:  # before training
+                _check_data_file(cfg)
+                checked_files.add(file_key)
         except ConfigError as exc:
             field_name = exc.field.split("[")[0]
             name = {"runs.seeds": "seeds", "runs.sigmas": "sigmas", "train.steps": "steps",
@@ -262,6 +271,14 @@ def parse_sweep(raw: dict[str, Any], source: str = "sweep") -> Sweep:
                              f"(group {group.name})") from None
         _check_applies(source, vary, cfg, group.protocol)
     return sweep
+
+
+def _check_data_file(cfg: Config) -> None:
+    """Read a group's data file as training will (DataFileError on anything wrong)."""
+    from ganviz.datafile import check_scale, load_points
+
+    loaded = load_points(cfg.data.file, cfg.data.columns)
+    check_scale(loaded.path, loaded.points, cfg.data.scale)
 
 
 def _check_applies(source: str, vary: dict[str, list[Any]], cfg: Config, protocol: str

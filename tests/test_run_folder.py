@@ -276,3 +276,20 @@ def test_stale_temporaries_in_group_and_unit_folders_are_removed(tmp_path):
     assert not any(p.exists() for p in stale)
     assert far.exists() and keep.read_bytes() == b"whole"
     assert (deep / ".x.ab12cd34.tmp").exists()  # deeper than ganviz writes: not its own
+
+
+def test_a_lock_file_that_cannot_be_removed_hides_nothing(tmp_path, monkeypatch):
+    import errno
+
+    run = RunDir(tmp_path / "ro", resume=False).open()
+    real_unlink = os.unlink
+
+    def read_only(path, *args, **kwargs):
+        if str(path).endswith(LOCK_NAME):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", read_only)
+    run.close()  # no error: the lock goes with its descriptor
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    RunDir(tmp_path / "ro", resume=False).open().close()  # and the folder is free again

@@ -85,3 +85,31 @@ def test_a_sweep_asking_for_cuda_without_it_is_refused_before_writing(tmp_path, 
     _refused_quickly(["sweep", str(path), "--out", str(out)], capsys,
                      f"sweep {path}: overrides.train.device: cuda requested but no CUDA")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ('[overrides.data]\nname = "file"\nfile = "{missing}"\n',
+     "overrides.data.file: cannot read"),
+    ('[overrides.data]\nname = "file"\nfile = "{big}"\n', "overrides.data.file: "),
+    ('[overrides.train]\ncompile = true\n', "overrides.train.compile: a sweep's units always"),
+    ('[vary.train]\ncompile = [false, true]\n', "vary.train.compile: a sweep's units always"),
+])
+def test_sweep_settings_that_would_fail_later_are_refused_first(tmp_path, capsys, extra,
+                                                                expected):
+    big = tmp_path / "big.csv"
+    big.write_text("x,y\n" + "\n".join(f"{1e30 * (k + 1)},{k}" for k in range(5)) + "\n")
+    path = tmp_path / "s.toml"
+    path.write_text(SWEEP + extra.format(missing=tmp_path / "none.csv", big=big))
+    out = tmp_path / "out"
+    _refused_quickly(["sweep", str(path), "--out", str(out)], capsys, expected)
+    assert not out.exists()
+
+
+def test_an_empty_ray_address_is_refused(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(SWEEP)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "out"), "--ray", ""])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0, err
+    assert "argument --ray: give a cluster address" in err, err
+    assert not (tmp_path / "out").exists()
