@@ -381,11 +381,30 @@ def check_state(state: dict[str, Any]) -> int:
     for key in STATE_TENSORS:
         _tensor(state.get(key), key, dtypes[key], (n,))
     _counts(state["run_steps"], "run_steps")
+    history = state.get("history")
+    evaluations = (len(history) // max(n, 1) if isinstance(history, list) else
+                   _evaluation_count(history))
+    if evaluations > max_evaluations(step):
+        _fail("history", f"holds {evaluations} evaluations for a run at step {step}; "
+                         f"training makes at most {max_evaluations(step)} (one per step, the "
+                         "first and a repeated last one)")
     if state["version"] == 1:
-        _check_history_rows(state.get("history"), runs, step)
+        _check_history_rows(history, runs, step)
     else:
-        _check_history_columns(state.get("history"), n, step)
+        _check_history_columns(history, n, step)
     return n
+
+
+def max_evaluations(step: int) -> int:
+    """The most metric evaluations a run at ``step`` can have recorded: training evaluates
+    at most once per step, plus step 0; a resumed or reset run may repeat its last one."""
+    return 2 * (step + 1)
+
+
+def _evaluation_count(history: Any) -> int:
+    """The evaluations a version-2 history claims (0 if it is not shaped to say)."""
+    steps = history.get("step") if isinstance(history, dict) else None
+    return int(steps.shape[0]) if isinstance(steps, torch.Tensor) and steps.dim() == 1 else 0
 
 
 class Restorable(Protocol):

@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ganviz.atomic import write_text_atomic
 from ganviz.config import Config, ConfigError, load_preset
 from ganviz.contract import GroupCurves, RunSpec
@@ -94,7 +96,7 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
     positive = sorted({s for s in sigmas.values() if s > 0 and math.isfinite(s)})
     curves = compute_sigma_curves(trainer, sigmas=positive) if positive else None
     out: dict[int, dict[str, float]] = {}
-    trained = trainer.history.steps > 0
+    trained = scheduled(trainer) & (trainer.history.steps > 0)
     rel_var = trainer.history.column("grad_rel_var")[trained]
     for spec in trainer.runs:
         r = spec.index
@@ -109,12 +111,21 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
     return out
 
 
+def scheduled(trainer: Trainer) -> np.ndarray:
+    """Which evaluations of the history a fresh run of this length makes too: every
+    ``eval.every`` steps and at its last step. A run resumed to more steps (``compare
+    --resume --steps``) also holds one at its earlier end, which the summaries leave out,
+    so they equal those of a run trained to the new length at once."""
+    steps = trainer.history.steps
+    return (steps % trainer.cfg.eval.every == 0) | (steps == trainer.step_count)
+
+
 def late_modes(trainer: Trainer) -> dict[int, dict[str, float]]:
     """Per run, ``modes_late``: modes captured averaged over the evaluations in the last
     :data:`LATE_FRACTION` of the iterations (GAN training oscillates; one step can mislead)."""
     start = (1 - LATE_FRACTION) * trainer.step_count
     steps = trainer.history.steps
-    modes = trainer.history.column("modes")[(steps >= start) & (steps > 0)]
+    modes = trainer.history.column("modes")[(steps >= start) & (steps > 0) & scheduled(trainer)]
     out = {}
     for spec in trainer.runs:
         values = modes[:, spec.index].tolist()

@@ -191,6 +191,11 @@ def _steps_backwards(s: dict) -> None:
     s["history"]["step"] = s["history"]["step"].flip(0)
 
 
+def _many_evaluations(s: dict) -> None:
+    """Every history column 500 times as long: far more evaluations than 12 steps make."""
+    s["history"] = {k: v.repeat(500, *([1] * (v.dim() - 1))) for k, v in s["history"].items()}
+
+
 def _garbage_noise(s: dict) -> None:
     gen = torch.Generator().manual_seed(3)
     s["noise"][0] = torch.randint(0, 255, s["noise"][0].shape, dtype=torch.uint8, generator=gen)
@@ -273,6 +278,8 @@ STATE_CASES: list[tuple[str, Callable[[dict], None], tuple[str, ...]]] = [
     ("history-mixed-steps", _first_row("step", 0, row=5), ("history[5].step", "must be 10")),
     ("history-steps-backwards", _v1(lambda s: s["history"].sort(key=lambda r: -r["step"])),
      ("history[4].step", "must not come before", "10")),
+    ("history-too-many-rows", _v1(lambda s: s["history"].extend(s["history"] * 20)),
+     ("history holds 42 evaluations for a run at step 12", "at most 26")),
     # version 2: the history by column
     ("columns-list", _set("history", [1, 2, 3]), ("history must be a table of metric columns",
                                                    "list")),
@@ -296,6 +303,8 @@ STATE_CASES: list[tuple[str, Callable[[dict], None], tuple[str, ...]]] = [
     ("columns-diverged-float", _column("diverged", lambda v: v.double()),
      ("history.diverged", "bool")),
     ("columns-sparse", _column("reverse_kl", lambda v: v.to_sparse()), ("history.reverse_kl",)),
+    ("columns-too-many-evaluations", _many_evaluations,
+     ("history holds 1000 evaluations for a run at step 12", "at most 26")),
 ]
 STATE_IDS = [c[0] for c in STATE_CASES]
 
