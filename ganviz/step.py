@@ -211,7 +211,13 @@ def d_losses(spec: StepSpec, g: NetParams, d: NetParams, noise: Tensor, real: Te
             real = real + std.mean(1, keepdim=True) * noise[..., k + 2:]
     logits = mlp(d, torch.cat([real, fake], dim=1), spec.d_net)[..., 0]
     b = real.shape[1]
-    return F.softplus(-logits[:, :b]).mean(1) + F.softplus(logits[:, b:]).mean(1)
+    return discriminator_loss(logits[:, :b], logits[:, b:])
+
+
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """D's binary cross-entropy per run [R] from its logits [R, B]: the mean of -log D(x)
+    on real x plus the mean of -log(1 - D(x)) on fakes (softplus keeps both exact)."""
+    return F.softplus(-real_logits).mean(1) + F.softplus(fake_logits).mean(1)
 
 
 def g_terms(spec: StepSpec, g: NetParams, d: NetParams, noise: Tensor, fixed_sigma: Tensor
