@@ -36,7 +36,9 @@ LOSSES = ("nonsaturating", "minimax")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("constant", "linear", "exponential")
 DEVICES = ("auto", "cpu", "cuda")
-INITS = ("default", "normal")
+INITS = ("default", "normal", "orthogonal")
+UPDATES = ("alternating", "simultaneous")
+SCORE_BASELINES = ("leave_one_out", "at_mean")
 
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 256  # runs in one batched trainer
@@ -221,11 +223,15 @@ class ModelConfig:
     leaky_slope: float = setting(0.2, "Leaky slope", "Negative slope of the leaky_relu activation.",
                                  ge=0, le=1)
     init: str = setting("default", "Init",
-                        "Weight initialisation: PyTorch's default, or normal with Init std.",
+                        "Weight initialisation: PyTorch's default, normal with Init std, or "
+                        "orthogonal with Init gain (biases 0; as the VEEGAN reimplementation).",
                         choices=INITS)
     init_std: float = setting(0.02, "Init std",
                               "Standard deviation of the weights with the normal init.",
                               gt=0, le=10)
+    init_gain: float = setting(1.0, "Init gain",
+                               "Gain of the orthogonal init (the VEEGAN reimplementation: 1.4).",
+                               gt=0, le=10)
 
 
 @dataclass
@@ -275,6 +281,12 @@ class TrainConfig:
         0, "Over", "Steps over which the schedule runs; 0 uses the total number of training steps.",
         ge=0, le=100_000_000, live=True, group="Estimators & σ", row=9, special="= total steps",
         enabled_if=("train.sigma_schedule", "linear", "exponential"))
+    update: str = setting(
+        "alternating", "Update",
+        "alternating: D steps, then G steps against the updated D; simultaneous: D and G "
+        "take their gradients at the same point, on one batch of z and eps (needs k_D = "
+        "k_G = 1), as the VEEGAN reimplementation does.",
+        choices=UPDATES)
     real_noise: bool = setting(
         False, "Real-data noise",
         "Add the fakes' mean σ as Gaussian noise to the real samples D sees (instance noise).",
@@ -329,6 +341,18 @@ class RunsConfig:
         "Form of the learned conditional covariance: isotropic σ(z)² I, diagonal (one σ per "
         "axis) or full (x = μ(z) + L(z) ε, L lower-triangular). Fixed-σ runs stay σ I.",
         choices=COVARIANCES, group="Estimators & σ", row=4)
+    score_baseline: str = setting(
+        "leave_one_out", "Score baseline",
+        "Baseline b of the score-function estimator (f(x) − b) ∇ log p(x): leave_one_out, "
+        "the mean f over the rest of the batch; at_mean, f(μ(z)) at each sample's own mean "
+        "(detached), which stays bounded as σ → 0.",
+        choices=SCORE_BASELINES)
+    sigma_entropy: float = setting(
+        0.0, "σ entropy λ",
+        "Weight λ of an entropy bonus on learned σ(z): the generator's loss gains "
+        "−λ E log σ(z) (for a diagonal or full Σ(z), −λ E ½ log det Σ(z)), as PresGAN "
+        "(Dieng et al. 2019) does; 0 turns it off.",
+        ge=0, le=100)
     score_learned_sigma: bool = setting(
         False, "Score uses learned σ(z)",
         "The score-function estimator learns σ(z) like reparam learned, instead of using "
@@ -689,6 +713,9 @@ def _check_rules(cfg: Config) -> None:
                 raise ConfigError(f"runs.sigmas[{i}]", "the score estimator needs sigma > 0")
         if t.sigma_schedule != "constant" and t.sigma_final <= 0:
             raise ConfigError("train.sigma_final", "the score estimator needs sigma_final > 0")
+    if t.update == "simultaneous" and (t.k_d != 1 or t.k_g != 1):
+        raise ConfigError("train.update", f"simultaneous updates need k_D = k_G = 1 (got "
+                                          f"k_D = {t.k_d}, k_G = {t.k_g})")
     if t.sigma_schedule == "exponential":
         if t.sigma_final <= 0:
             raise ConfigError("train.sigma_final", "exponential decay needs sigma_final > 0")

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from ganviz.contract import ESTIMATORS
 
-BASELINES: tuple[str, ...] = ("leave_one_out", "none")
+BASELINES: tuple[str, ...] = ("leave_one_out", "none", "at_mean")
 
 Names = str | Sequence[str]
 Sigma = float | Tensor
@@ -140,6 +140,19 @@ def _loo_baseline(fx: Tensor) -> Tensor:
     return (fx.sum(dim=-1, keepdim=True) - fx) / (n - 1)
 
 
+def _baseline(f: Callable[[Tensor], Tensor], f_det: Tensor, mu: Tensor, baseline: str
+              ) -> Tensor | float:
+    """The score function's baseline b, detached: the leave-one-out batch mean of f(x)
+    (``leave_one_out``), f(mu(z)) at each sample's own mean (``at_mean``: a second call of
+    f, which keeps the estimate bounded as sigma -> 0), or 0 (``none``)."""
+    if baseline == "leave_one_out":
+        return _loo_baseline(f_det)
+    if baseline == "at_mean":
+        with torch.no_grad():
+            return f(mu.detach())
+    return 0.0
+
+
 def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: Tensor,
                     is_plugin: Tensor, is_score: Tensor, baseline: str,
                     has_score: bool) -> Tensor:
@@ -166,7 +179,7 @@ def estimator_terms(f: Callable[[Tensor], Tensor], mu: Tensor, s: Tensor, eps: T
                          torch.ones_like(s) * unit)
     logp = log_density(x_det, mu, s_safe, full)
     f_det = fx.detach()
-    w = f_det - _loo_baseline(f_det) if baseline == "leave_one_out" else f_det
+    w = f_det - _baseline(f, f_det, mu, baseline)
     score_term = f_det + w * (logp - logp.detach())
     terms = torch.where(is_score[..., 0] if is_score.dim() else is_score, score_term, fx)
     return terms.mean(dim=-1) + zero

@@ -33,6 +33,7 @@ class BatchedMLP(nn.Module):
         maxout: int = 1,
         init: str = "default",
         init_std: float = 0.02,
+        init_gain: float = 1.0,
         salt: int = 0,
     ) -> None:
         super().__init__()
@@ -59,6 +60,9 @@ class BatchedMLP(nn.Module):
                 gen = torch.Generator().manual_seed(_mix_seed(seed, salt, i))
                 if init == "normal":
                     w[r].normal_(0.0, init_std, generator=gen)
+                    b[r].zero_()
+                elif init == "orthogonal":  # rows or columns orthonormal, times the gain
+                    nn.init.orthogonal_(w[r], gain=init_gain, generator=gen)
                     b[r].zero_()
                 else:  # PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
                     bound = 1.0 / math.sqrt(fan_in)
@@ -104,7 +108,8 @@ def build_generator(cfg: ModelConfig, seeds: Sequence[int], sigma_init: float,
     net = BatchedMLP(
         [cfg.latent_dim, *cfg.g_hidden, 2 + HEAD_COLUMNS[covariance]], seeds,
         activation_name=cfg.g_activation, leaky_slope=cfg.leaky_slope,
-        batchnorm=cfg.g_batchnorm, init=cfg.init, init_std=cfg.init_std, salt=1,
+        batchnorm=cfg.g_batchnorm, init=cfg.init, init_std=cfg.init_std,
+        init_gain=cfg.init_gain, salt=1,
     )
     target = max(sigma_init - sigma_min, 1e-6)
     positive = slice(2, 2 + POSITIVE_COLUMNS[covariance])
@@ -120,5 +125,6 @@ def build_discriminator(cfg: ModelConfig, seeds: Sequence[int]) -> BatchedMLP:
     return BatchedMLP(
         [2, *cfg.d_hidden, 1], seeds,
         activation_name=cfg.d_activation, leaky_slope=cfg.leaky_slope,
-        maxout=cfg.d_maxout, init=cfg.init, init_std=cfg.init_std, salt=2,
+        maxout=cfg.d_maxout, init=cfg.init, init_std=cfg.init_std,
+        init_gain=cfg.init_gain, salt=2,
     )

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganviz import covariance
-from ganviz.estimators import estimator_terms, spread
+from ganviz.estimators import estimator_terms, positive_scale, spread
 
 BN_EPS = 1e-5
 
@@ -161,6 +161,7 @@ class StepSpec:
     learned: tuple[bool, ...]  # per run: sigma(z) learned (else the fixed schedule)
     baseline: str = "leave_one_out"
     covariance: str = "isotropic"  # form of the learned sigma (ganviz.covariance)
+    sigma_entropy: float = 0.0  # lambda of the -lambda E log sigma(z) bonus of learned runs
 
     @property
     def noise_width(self) -> int:
@@ -230,8 +231,23 @@ def g_terms(spec: StepSpec, g: NetParams, d: NetParams, noise: Tensor, fixed_sig
     def f(x: Tensor) -> Tensor:
         return generator_loss(mlp(d, x, spec.d_net)[..., 0], spec.loss)
 
-    return estimator_terms(f, mu, sigma, noise[..., k:], _flags(spec.plugin, mu, 3),
-                           _flags(spec.score, mu, 3), spec.baseline, any(spec.score))
+    terms = estimator_terms(f, mu, sigma, noise[..., k:], _flags(spec.plugin, mu, 3),
+                            _flags(spec.score, mu, 3), spec.baseline, any(spec.score))
+    if spec.sigma_entropy > 0:
+        terms = terms - spec.sigma_entropy * mean_log_sigma(spec, sigma)
+    return terms
+
+
+def mean_log_sigma(spec: StepSpec, sigma: Tensor) -> Tensor:
+    """Per run [R], the batch mean of log sigma(z) for learned runs (0 for the others): for
+    a diagonal or full Sigma(z), the log of its geometric-mean std, (1 / D) * 1/2 log det
+    Sigma, so every form means the same. The entropy of N(mu, Sigma) grows with it."""
+    full = spec.covariance == "full"
+    scale = positive_scale(sigma, full)  # sigma, or L's diagonal: [R, N, 1 or D]
+    learned = _flags(spec.learned, scale, scale.dim())
+    safe = torch.where(learned, scale, torch.ones_like(scale))
+    log_sigma = torch.log(safe).mean(-1).mean(-1)
+    return torch.where(learned.view(-1), log_sigma, torch.zeros_like(log_sigma))
 
 
 Update = Callable[..., Tensor]

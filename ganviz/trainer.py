@@ -128,7 +128,8 @@ class Trainer:
             plugin=tuple(n == "plugin" for n in self.names),
             score=tuple(n == "score" for n in self.names),
             learned=tuple(r.learned_sigma for r in self.runs),
-            covariance=self.cfg.runs.covariance)
+            baseline=self.cfg.runs.score_baseline, covariance=self.cfg.runs.covariance,
+            sigma_entropy=self.cfg.runs.sigma_entropy)
 
     def use_functions(self, functions: StepFunctions) -> bool:
         """Take ``functions`` (e.g. the compiled step) for the next steps; False (and
@@ -203,9 +204,14 @@ class Trainer:
         g, d = self.G.params(), self.D.params()
         fixed = self.fixed_sigma()
         b = t.batch_size
+        simultaneous = t.update == "simultaneous"  # then k_d = k_g = 1 (the config says so)
+        g_noise = d_at_start = None
         for _ in range(t.k_d):
             noise = self._normal(b, spec.noise_width)
             real = self._real(b)
+            if simultaneous:  # G's step takes its gradient at this D, on this batch's z, eps
+                g_noise = noise[..., :spec.latent_dim + 2].contiguous()
+                d_at_start = d.with_flat([p.detach().clone() for p in d.flat()])
             if fns.d_step is not None:
                 loss, finite = fns.d_step(g, d, noise, real, fixed, *self.opt_d.pure_state(),
                                           mask, self.opt_d.hyper())
@@ -215,12 +221,13 @@ class Trainer:
             mask = self._settle(finite, mask)
             self.loss_d = torch.where(mask, loss.detach(), self.loss_d)
         for _ in range(t.k_g):
-            noise = self._normal(b, spec.latent_dim + 2)
+            noise = self._normal(b, spec.latent_dim + 2) if g_noise is None else g_noise
+            d_g = d if d_at_start is None else d_at_start
             if fns.g_step is not None:
-                terms, finite = fns.g_step(g, d, noise, fixed, *self.opt_g.pure_state(), mask,
-                                           self.opt_g.hyper())
+                terms, finite = fns.g_step(g, d_g, noise, fixed, *self.opt_g.pure_state(),
+                                           mask, self.opt_g.hyper())
             else:
-                terms = fns.g_terms(g, d, noise, fixed)
+                terms = fns.g_terms(g, d_g, noise, fixed)
                 finite = self._eager_update(self.opt_g, terms, mask)
             mask = self._settle(finite, mask)
             self.loss_g = torch.where(mask, terms.detach(), self.loss_g)

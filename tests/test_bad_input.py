@@ -148,6 +148,17 @@ TOML_CASES = [
     ("[train]\nbatch_size = 1000000", "train.batch_size: 4 runs at batch 1000000"),
     ("[train]\nbatch_size = 1", "train.batch_size: must be a finite number in [2,"),
     ("[train]\nk_g = 0", "train.k_g: must be a finite number in [1, 100]"),
+    ('[train]\nupdate = "together"', "train.update: unknown value 'together'; allowed: "
+                                      "alternating, simultaneous"),
+    ('[train]\nupdate = "simultaneous"\nk_d = 2',
+     "train.update: simultaneous updates need k_D = k_G = 1 (got k_D = 2, k_G = 1)"),
+    ('[model]\ninit = "orth"', "model.init: unknown value 'orth'; allowed: default, normal, "
+                               "orthogonal"),
+    ("[model]\ninit_gain = 0", "model.init_gain: must be a finite number in (0, 10]"),
+    ('[runs]\nscore_baseline = "mean"', "runs.score_baseline: unknown value 'mean'; allowed: "
+                                        "leave_one_out, at_mean"),
+    ("[runs]\nsigma_entropy = -0.1", "runs.sigma_entropy: must be a finite number in [0, 100]"),
+    ("[runs]\nsigma_entropy = nan", "runs.sigma_entropy: must be a finite number in [0, 100]"),
     ("[train]\nk_d = 101", "train.k_d: must be a finite number in [0, 100]"),
     ('[train]\noptimizer = "rmsprop"', "train.optimizer: unknown value 'rmsprop'; allowed: adam"),
     ('[train]\nloss = "wasserstein"', "train.loss: unknown value 'wasserstein'; allowed:"),

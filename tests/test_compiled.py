@@ -40,13 +40,17 @@ def cfg():
     """Small networks, two seeds, all four estimators, and every branch the default preset
     leaves out: batch norm in G, maxout and leaky ReLU in D, a uniform latent, the minimax
     loss, real-data noise, SGD with momentum, a sigma schedule, a full learned covariance
-    (also for the score function). One configuration, so the module pays for one cold
-    compile (50-110 s on 2 cores, by the day), not one per branch."""
-    return small_config(seeds=[0, 1], covariance="full", score_learned_sigma=True).with_overrides({
+    (also for the score function), and the study's options: simultaneous updates,
+    orthogonal init, the at-mean baseline, the entropy bonus. One configuration, so the
+    module pays for one cold compile, not one per branch."""
+    return small_config(seeds=[0, 1], covariance="full", score_learned_sigma=True,
+                        score_baseline="at_mean", sigma_entropy=0.1).with_overrides({
         "model": {"g_batchnorm": True, "d_maxout": 2, "d_activation": "leaky_relu",
-                  "g_activation": "tanh", "latent": "uniform", "latent_dim": 3},
+                  "g_activation": "tanh", "latent": "uniform", "latent_dim": 3,
+                  "init": "orthogonal", "init_gain": 1.4},
         "train": {"loss": "minimax", "real_noise": True, "optimizer": "sgd",
-                  "momentum": 0.5, "sigma_schedule": "linear", "sigma_final": 0.02},
+                  "momentum": 0.5, "sigma_schedule": "linear", "sigma_final": 0.02,
+                  "update": "simultaneous"},
     })
 
 
