@@ -23,7 +23,17 @@ import numpy as np
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QPainter,
+    QPixmap,
+)
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
 
 from ganviz.atomic import write_atomic
 from ganviz.gui import theme
@@ -35,6 +45,7 @@ DEFAULT_FPS = 10
 MAX_FPS = 50  # GIF delays are whole centiseconds, and viewers slow delays under 20 ms
 SUFFIXES = {".gif": "GIF", ".webp": "WebP", ".png": "APNG", ".apng": "APNG", ".mp4": "MP4"}
 RAMP_COLORS = 128  # GIF palette entries kept for the density colour map
+REC_RED = "#e53935"
 WEBP_QUALITY = 90  # lossy WebP: smooth gradients, far smaller than lossless
 
 
@@ -305,3 +316,45 @@ def save_filter() -> str:
         types.append("MP4 (*.mp4)")
     return ";;".join(types)
 
+
+# ------------------------------------------------------------------ window controls
+def fps_menu(parent: QWidget, toolbar: QToolBar, action: QAction, current: int,
+             choose: Callable[[int], None]) -> tuple[QMenu, dict[int, QAction]]:
+    """The frame-rate menu (one checkable entry per choice in FPS_CHOICES, ``current``
+    checked, or DEFAULT_FPS when it is not a choice), also shown from the arrow beside
+    ``action``'s toolbar button; picking an entry calls ``choose`` with its rate."""
+    menu = QMenu("Recording &Frame Rate", parent)
+    group = QActionGroup(menu)
+    actions: dict[int, QAction] = {}
+    for fps in FPS_CHOICES:
+        entry = menu.addAction(f"{fps} frames/s")
+        entry.setCheckable(True)
+        entry.setChecked(fps == (current if current in FPS_CHOICES else DEFAULT_FPS))
+        entry.triggered.connect(lambda _on=False, f=fps: choose(f))
+        group.addAction(entry)
+        actions[fps] = entry
+    button = toolbar.widgetForAction(action)
+    if isinstance(button, QToolButton):
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+    return menu, actions
+
+
+def dot_icon(recording: bool) -> QIcon:
+    """The Record button's icon: a filled circle, red while recording, grey otherwise."""
+    pix = QPixmap(16, 16)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(REC_RED if recording else "#8a8a8a"))
+    painter.drawEllipse(2, 2, 12, 12)
+    painter.end()
+    return QIcon(pix)
+
+
+def indicator_text(recorder: GifRecorder) -> str:
+    """The status bar's live "REC" text: frames so far, seconds, rate (rich text, red dot)."""
+    full = " · full, capture stopped" if recorder.full else ""
+    return (f'<span style="color:{REC_RED}">●</span> <b>REC</b> {len(recorder)} frames · '
+            f"{recorder.seconds():.1f} s · {recorder.fps:g} fps{full}")
