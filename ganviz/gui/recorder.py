@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QPainter,
     QPixmap,
 )
-from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QToolBar, QToolButton, QWidget
 
 from ganviz.atomic import write_atomic
 from ganviz.gui import theme
@@ -147,20 +147,32 @@ class GifRecorder:
             self._packer.shutdown(wait=True)
             self._packer = None
 
+    def timeline(self) -> list[tuple[Frame, int, int]]:
+        """(frame, first period, period after its last) of each frame to write. A frame equal
+        to the one before it lengthens that one instead: a paused view costs no bytes."""
+        shown: list[tuple[Frame, int, int]] = []
+        frames = self.frames
+        for k, (frame, slot) in enumerate(zip(frames, self.slots, strict=True)):
+            end = self.slots[k + 1] if k + 1 < len(self.slots) else slot + 1
+            if shown and shown[-1][0] == frame:
+                shown[-1] = (shown[-1][0], shown[-1][1], end)
+            else:
+                shown.append((frame, slot, end))
+        return shown
+
     def durations_ms(self, fps: float | None = None, tick_ms: int = 1) -> list[int]:
-        """How long each frame shows, in ms, in whole ``tick_ms``; rounded on the running
-        total so the file's length stays exact (15 frames/s in GIF: 70, 60, 70, ... ms)."""
+        """How long each frame of ``timeline()`` shows, in ms, in whole ``tick_ms``; rounded on
+        the running total so the length stays exact (15 frames/s in GIF: 70, 60, 70, ... ms)."""
         period = 1000 / check_fps(fps or self.fps)
-        ends = [*self.slots[1:], self.slots[-1] + 1] if self.slots else []
-        starts = [round(s * period / tick_ms) * tick_ms for s in self.slots]
-        stops = [round(e * period / tick_ms) * tick_ms for e in ends]
-        return [max(tick_ms, b - a) for a, b in zip(starts, stops, strict=True)]
+        return [max(tick_ms, round(end * period / tick_ms) * tick_ms
+                    - round(start * period / tick_ms) * tick_ms)
+                for _, start, end in self.timeline()]
 
     def images(self) -> Iterator[Image.Image]:
-        """The frames as Pillow RGB images, the first one's size each."""
-        frames = self.frames
-        size = frames[0].size if frames else (0, 0)
-        for frame in frames:
+        """The frames of ``timeline()`` as Pillow RGB images, the first one's size each."""
+        shown = self.timeline()
+        size = shown[0][0].size if shown else (0, 0)
+        for frame, _, _ in shown:
             im = frame.image()
             yield im if im.size == size else im.resize(size, Image.Resampling.LANCZOS)
 
@@ -196,7 +208,7 @@ class GifRecorder:
         first, *rest = list(self.images())
         durations = self.durations_ms(fps)
         if kind == "WebP":
-            options = {"format": "WEBP", "quality": WEBP_QUALITY, "method": 4}
+            options = {"format": "WEBP", "quality": WEBP_QUALITY, "method": 2}
         else:
             options = {"format": "PNG", "compress_level": 6}
         return lambda fh: first.save(fh, save_all=True, append_images=rest,
@@ -213,10 +225,10 @@ class GifRecorder:
             raise OSError("no MP4 encoder: install ffmpeg, or save as GIF, WebP or APNG")
         path = Path(path)
         rate = check_fps(fps or self.fps)
-        size = self.frames[0].size
-        ends = [*self.slots[1:], self.slots[-1] + 1]
-        raw = b"".join(im.tobytes() * (end - slot)
-                       for im, slot, end in zip(self.images(), self.slots, ends, strict=True))
+        shown = self.timeline()
+        size = shown[0][0].size
+        raw = b"".join(im.tobytes() * (end - start)
+                       for im, (_, start, end) in zip(self.images(), shown, strict=True))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")
         cmd = [ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                "-s", f"{size[0]}x{size[1]}", "-r", f"{rate:g}", "-i", "-",
@@ -358,3 +370,13 @@ def indicator_text(recorder: GifRecorder) -> str:
     full = " · full, capture stopped" if recorder.full else ""
     return (f'<span style="color:{REC_RED}">●</span> <b>REC</b> {len(recorder)} frames · '
             f"{recorder.seconds():.1f} s · {recorder.fps:g} fps{full}")
+
+
+@contextlib.contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while a recording is encoded (long recordings take seconds)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()

@@ -32,6 +32,7 @@ from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import (
     GifRecorder,
     RecordingError,
+    busy,
     dot_icon,
     fps_menu,
     indicator_text,
@@ -451,8 +452,11 @@ class MainWindow(QMainWindow):
     def save_recording(self, recorder: GifRecorder, path) -> None:
         """Write the recorded frames (GIF, WebP or APNG by the suffix); a dialog says what
         went wrong, naming the file."""
+        self.statusBar().showMessage(f"saving {len(recorder)} frames to {path} …")
+        self.statusBar().repaint()
         try:
-            recorder.save(path)
+            with busy():
+                recorder.save(path)
         except (OSError, RecordingError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             self.files.fail(f"cannot write {path}: {reason}")
