@@ -80,6 +80,16 @@ def test_frame_count_cap_and_repeated_frames(qapp, tmp_path):
     assert sum(read_durations(tmp_path / "t.webp")) == 500
 
 
+def test_hold_keeps_time_without_capturing(qapp):
+    rec = GifRecorder(fps=10)
+    assert not rec.hold(0.0)  # nothing to hold yet
+    rec.add(plain(0), step=7, at=0.0)
+    assert rec.hold(0.1) and rec.hold(0.31)
+    rec.add(plain(1), step=8, at=0.4)
+    assert len(rec) == 4 and rec.steps == [7, 7, 7, 8] and rec.slots == [0, 1, 3, 4]
+    assert rec.durations_ms() == [400, 100] and rec.seconds() == pytest.approx(0.5)
+
+
 def test_fifteen_fps_gif_keeps_its_length(qapp):
     rec = GifRecorder(fps=15)
     for k in range(30):

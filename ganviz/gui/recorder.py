@@ -137,6 +137,19 @@ class GifRecorder:
         self.slots.append(slot)
         return True
 
+    def hold(self, at: float | None = None) -> bool:
+        """Show the last frame again at ``at`` (as ``add`` times it) without capturing: the
+        cheap way to keep time while the view has not changed. False beyond the cap."""
+        if not self._frames or self.full:
+            return False
+        slot = self.slots[-1] + 1
+        if at is not None and self._start is not None:
+            slot = max(slot, round((at - self._start) * self.fps))
+        self._frames.append(self._frames[-1])
+        self.steps.append(self.steps[-1])
+        self.slots.append(slot)
+        return True
+
     def _count(self, job: Future[Frame]) -> None:
         if job.exception() is None:
             self._stored += len(job.result().data)

@@ -46,6 +46,7 @@ from ganviz.remote import TrainingProcess
 
 RECORD_FPS = 10  # frames per second of wall time captured, and played back (real time)
 RECORD_FPS_KEY = "record/fps"
+REGRAB_S = 1.0  # while recording an unchanged view, grab it again this often (hover, docks)
 LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 Hz
@@ -398,6 +399,9 @@ class MainWindow(QMainWindow):
         self.record_timer = QTimer(self)
         self.record_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.record_timer.timeout.connect(self.capture_frame)
+        self._view_changes = 0  # layer, estimator, seed toggles: the view changed, grab it
+        self.state.subscribe(lambda _what: setattr(self, "_view_changes", self._view_changes + 1))
+        self._grabbed: tuple[tuple[int, int], float] = ((-1, -1), 0.0)  # (what, when)
         self.record_indicator = QLabel()
         self.record_indicator.setObjectName("record-indicator")
         self.record_indicator.setVisible(False)
@@ -421,6 +425,7 @@ class MainWindow(QMainWindow):
         self.record_action.setIcon(self._rec_icons[on])
         if on:
             self.recorder = GifRecorder(fps=self.record_fps)
+            self._grabbed = ((-1, -1), 0.0)
             self.record_timer.start(round(1000 / self.record_fps))
             self.capture_frame()
             return
@@ -442,10 +447,14 @@ class MainWindow(QMainWindow):
             self.record_timer.stop()
             self.record_indicator.setVisible(False)
             return
-        if not recorder.full:
-            recorder.add(stack_vertically([self.panels.grab().toImage(),
-                                           self.curves.grab().toImage()]),
-                         self.shown_step(), at=time.perf_counter())
+        now = time.perf_counter()
+        drawn = (self.frames, self._view_changes)
+        if drawn == self._grabbed[0] and now - self._grabbed[1] < REGRAB_S:
+            recorder.hold(now)  # no new snapshot or view change since the last grab
+        elif recorder.add(stack_vertically([self.panels.grab().toImage(),
+                                            self.curves.grab().toImage()]),
+                          self.shown_step(), at=now):
+            self._grabbed = (drawn, now)
         self.record_indicator.setText(indicator_text(recorder))
         self.record_indicator.setVisible(True)
 
