@@ -62,6 +62,7 @@ class Frame:
 
     @classmethod
     def from_image(cls, image: Image.Image) -> Frame:
+        """Compress ``image`` (RGB); fast (level 1) because it runs while recording."""
         return cls(image.size, zlib.compress(image.tobytes(), 1))
 
     def image(self) -> Image.Image:
