@@ -72,7 +72,7 @@ def test_recording_writes_an_animated_gif(window, qtbot, tmp_path):
 
     window.record_action.setChecked(True)
     window.toolbar.play.trigger()
-    qtbot.waitUntil(lambda: len(window.recorder) >= 3, timeout=20000)
+    qtbot.waitUntil(lambda: len(set(window.recorder.steps)) >= 3, timeout=20000)
     recorder = window.recorder
     window.recorder = None
     window.record_action.blockSignals(True)

@@ -298,11 +298,10 @@ class FileActions:
         self._run_export(path, lambda: export_curve_plot(self.host.figure.curves, name, path))
 
     def ask_gif_path(self) -> Path | None:
-        """Ask where to save a recorded GIF."""
-        from ganviz.gui.recorder import mp4_available
+        """Ask where to save a recording (GIF, WebP or APNG by the suffix)."""
+        from ganviz.gui.recorder import save_filter
 
-        pattern = "GIF (*.gif);;MP4 (*.mp4)" if mp4_available() else "GIF (*.gif)"
-        return self._ask("Save recording", self._name("training", ".gif"), pattern)
+        return self._ask("Save recording", self._name("training", ".gif"), save_filter())
 
     def fail(self, message: str) -> None:
         """Report a failed file operation (dialog and status bar); the app keeps running."""

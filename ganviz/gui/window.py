@@ -30,15 +30,24 @@ from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, FileHost, settings
 from ganviz.gui.help import add_help_action
 from ganviz.gui.panels import PanelGrid
-from ganviz.gui.recorder import GifRecorder, stack_vertically
+from ganviz.gui.recorder import (
+    GifRecorder,
+    RecordingError,
+    busy,
+    dot_icon,
+    fps_menu,
+    indicator_text,
+    stack_vertically,
+)
 from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from ganviz.gui.worker import TrainingThread
 from ganviz.remote import TrainingProcess
 
-RECORD_EVERY_FRAMES = 3  # ~10 frames per second of training in the GIF
-RECORD_FPS = 10
+RECORD_FPS = 10  # frames per second of wall time captured, and played back (real time)
+RECORD_FPS_KEY = "record/fps"
+REGRAB_S = 1.0  # while recording an unchanged view, grab it again this often (hover, docks)
 LAYOUT_KEY = "window/state"
 GEOMETRY_KEY = "window/geometry"
 FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 Hz
@@ -88,14 +97,13 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.quiet_dialogs = False  # tests set True: failures go to the status bar only
         self.recorder: GifRecorder | None = None
-        self.record_action = QAction("&Record GIF", self)
+        self.record_action = QAction("&Record", self)
         self.record_action.setCheckable(True)
         self.record_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.record_action.setToolTip("Capture frames while training; off asks where to save "
-                                      "the animated GIF")
         self.record_action.toggled.connect(self._on_record)
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.record_action)
+        self._build_recording()
         self.files = FileActions(FileHost(
             parent=self, send=self.training.send, step=self.shown_step,
             view_state=self.view_state, restore_view=self.restore_view,
@@ -136,6 +144,7 @@ class MainWindow(QMainWindow):
         self.files.build(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.record_action)
+        file_menu.addMenu(self.record_fps_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -198,9 +207,6 @@ class MainWindow(QMainWindow):
             if isinstance(snap.notice, Opened):  # the session's hidden estimators now rule
                 self._send_paused()
         self.frames += 1
-        if self.recorder is not None and self.frames % RECORD_EVERY_FRAMES == 0:
-            self.recorder.add(stack_vertically([self.panels.grab().toImage(),
-                                                self.curves.grab().toImage()]), snap.step)
         now = time.perf_counter()
         self._frame_times.append(now)
         while self._frame_times and now - self._frame_times[0] > 2.0:
@@ -381,26 +387,94 @@ class MainWindow(QMainWindow):
         self.settings.set_config(cfg)
         self.settings.mark_applied(cfg)
 
+    # ------------------------------------------------------------- recording
+    def _build_recording(self) -> None:
+        """The Record button's frame-rate menu, its red-dot icon, the capture timer and the
+        status bar's "REC" indicator."""
+        stored = settings().value(RECORD_FPS_KEY, RECORD_FPS)
+        self.record_fps = int(stored) if str(stored).isdigit() else RECORD_FPS
+        self.record_fps_menu, self.record_fps_actions = fps_menu(
+            self, self.toolbar, self.record_action, self.record_fps, self.set_record_fps)
+        self.record_fps = next(f for f, a in self.record_fps_actions.items() if a.isChecked())
+        self._rec_icons = {on: dot_icon(on) for on in (False, True)}
+        self.record_action.setIcon(self._rec_icons[False])
+        self.record_timer = QTimer(self)
+        self.record_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.record_timer.timeout.connect(self.capture_frame)
+        self._view_changes = 0  # layer, estimator, seed toggles: the view changed, grab it
+        self.state.subscribe(lambda _what: setattr(self, "_view_changes", self._view_changes + 1))
+        self._grabbed: tuple[tuple[int, int], float] = ((-1, -1), 0.0)  # (what, when)
+        self.record_indicator = QLabel()
+        self.record_indicator.setObjectName("record-indicator")
+        self.record_indicator.setVisible(False)
+        self.statusBar().addPermanentWidget(self.record_indicator)
+        self._update_record_tooltip()
+
+    def set_record_fps(self, fps: int) -> None:
+        """Frames per second for the next recording (captured and played back: real time)."""
+        self.record_fps = fps
+        self.record_fps_actions[fps].setChecked(True)
+        settings().setValue(RECORD_FPS_KEY, fps)
+        self._update_record_tooltip()
+
+    def _update_record_tooltip(self) -> None:
+        self.record_action.setToolTip(
+            f"Record the panels and curves at {self.record_fps} frames/s (Ctrl+Shift+R); it "
+            "plays back in real time. The arrow picks the frame rate. Stopping asks where to "
+            "save: GIF, WebP (smaller, smoother colours) or APNG, by the file's suffix")
+
     def _on_record(self, on: bool) -> None:
+        self.record_action.setIcon(self._rec_icons[on])
         if on:
-            self.recorder = GifRecorder()
-            self.statusBar().showMessage("recording: frames are captured while training", 4000)
+            self.recorder = GifRecorder(fps=self.record_fps)
+            self._grabbed = ((-1, -1), 0.0)
+            self.record_timer.start(round(1000 / self.record_fps))
+            self.capture_frame()
             return
+        self.record_timer.stop()
+        self.record_indicator.setVisible(False)
         recorder, self.recorder = self.recorder, None
         if recorder is None or not len(recorder):
             return
+        recorder.finish()
         path = self.files.ask_gif_path()
         if path is not None:
             self.save_recording(recorder, path)
 
-    def save_recording(self, recorder: GifRecorder, path) -> None:
-        """Write the recorded frames as an animated GIF; a dialog says what went wrong."""
-        try:
-            recorder.save_any(path, fps=RECORD_FPS)
-        except OSError as exc:
-            self.files.fail(f"cannot write {path}: {exc.strerror or exc}")
+    def capture_frame(self) -> None:
+        """Timer slot while recording: add the panels and curves as they are now, timed by
+        the wall clock, and update the indicator."""
+        recorder = self.recorder
+        if recorder is None:  # recording ended
+            self.record_timer.stop()
+            self.record_indicator.setVisible(False)
             return
-        self.statusBar().showMessage(f"saved {path} ({len(recorder)} frames)", 6000)
+        now = time.perf_counter()
+        drawn = (self.frames, self._view_changes)
+        if drawn == self._grabbed[0] and now - self._grabbed[1] < REGRAB_S:
+            recorder.hold(now)  # no new snapshot or view change since the last grab
+        elif recorder.add(stack_vertically([self.panels.grab().toImage(),
+                                            self.curves.grab().toImage()]),
+                          self.shown_step(), at=now):
+            self._grabbed = (drawn, now)
+        self.record_indicator.setText(indicator_text(recorder))
+        self.record_indicator.setVisible(True)
+
+    def save_recording(self, recorder: GifRecorder, path) -> None:
+        """Write the recorded frames (GIF, WebP or APNG by the suffix); a dialog says what
+        went wrong, naming the file."""
+        self.statusBar().showMessage(f"saving {len(recorder)} frames to {path} …")
+        self.statusBar().repaint()
+        try:
+            with busy():
+                recorder.save(path)
+        except (OSError, RecordingError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.files.fail(f"cannot write {path}: {reason}")
+            return
+        self.statusBar().showMessage(
+            f"saved {path}: {len(recorder)} frames, {recorder.seconds():.1f} s at "
+            f"{recorder.fps:g} frames/s", 6000)
 
     def _on_failed(self, message: str) -> None:
         self.toolbar.play.setChecked(False)
@@ -427,3 +501,4 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+
