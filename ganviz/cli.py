@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="where to evaluate the generators: auto (CUDA when present), "
                                "cpu, cuda or cuda:N")
 
+    analyse = sub.add_parser("analyse", aliases=["analyze"],
+                             help="the study's endpoints of finished sweep or compare folders, "
+                                  "with intervals: runs.csv (one row per run), endpoints.csv "
+                                  "and endpoints.md")
+    analyse.add_argument("folders", type=Path, nargs="+", metavar="SWEEP_OUT",
+                         help="--out folders of finished sweeps or compares")
+    analyse.add_argument("--out", type=_out_arg, required=True,
+                         help="folder for runs.csv, endpoints.csv and endpoints.md")
+
     bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
                                           "this machine's matmul peak")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -553,6 +562,27 @@ def _figure_writer():
     return draw
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """The pre-registered endpoints of finished folders, written into ``--out``."""
+    from ganviz.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
+    from ganviz.atomic import write_text_atomic
+
+    runs, rows = analyse(args.folders)  # everything is read before anything is written
+    if not runs:
+        raise UsageError("SWEEP_OUT: the folders hold no runs")
+    texts = {"runs.csv": runs_csv(runs), "endpoints.csv": endpoints_csv(rows),
+             "endpoints.md": endpoints_markdown(rows, "python main.py " + " ".join(args.argv))}
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, text in texts.items():
+            write_text_atomic(args.out / name, text)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write into {args.out} ({exc.strerror or exc})"
+                         ) from None
+    print(texts["endpoints.md"], end="")
+    return 0
+
+
 def cmd_variance(args: argparse.Namespace) -> int:
     """The learned-variance study of a finished sweep, written beside its results."""
     from ganviz.atomic import write_text_atomic
@@ -679,6 +709,8 @@ def _dispatch(argv: list[str]) -> int:
             return cmd_bench(args)
         if args.command == "variance":
             return cmd_variance(args)
+        if args.command in ("analyse", "analyze"):
+            return cmd_analyse(args)
         return cmd_window(args)
     except UserError as exc:
         print(f"ganviz: error: {exc}", file=sys.stderr)
