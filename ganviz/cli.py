@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", type=_seconds_arg("--quit-after"), default=None,
                         metavar="SECONDS",
                         help="close the window after SECONDS (scripted demos)")
-    sub = parser.add_subparsers(dest="command", metavar="{train,compare,sweep,variance,bench}")
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{train,compare,sweep,variance,analyse,bench}")
 
     train = sub.add_parser("train", help="train headless and write metrics, summary, checkpoint")
     src = train.add_mutually_exclusive_group()
