@@ -47,3 +47,15 @@ def test_the_cli_reference_has_every_command():
     page = render()["reference/cli.md"]
     for command in ("train", "compare", "sweep", "variance", "analyse", "bench"):
         assert f"\n## {command}\n" in page and f"usage: ganviz {command}" in page, command
+
+
+def test_the_readme_is_a_front_page_whose_links_resolve():
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 300
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    assert links, "the README links to the docs"
+    missing = [link for link in links if not link.startswith("http")
+               and not (ROOT / link).exists()]
+    assert not missing, missing
