@@ -76,10 +76,11 @@ DIM_COLOR = "#8a919e"
 AXIS_OVERHANG = 10
 DASH = 4
 EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
-EQ1_LEGEND_TWO_COLUMNS = 300  # plot width (px) from which its legend uses two columns
+EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
 MIN_PLOT_WIDTH = 170  # a training plot never gets narrower: fewer plots per row instead
 MIN_ROW_HEIGHT = 80  # per row of plots, so wrapped rows stay readable
-EQ1_WIDTH = 1.25  # the equation-1 column, in training-plot widths
+EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
+GRID_SLACK = 40  # the grid's margins and column spacing (px)
 ELLIPSIS = "…"
 EQ1_NONE = "no run shown: every estimator is hidden"
 LOG_DECADES_AS_POWERS = 3.5
@@ -278,6 +279,8 @@ def plot_item() -> pg.PlotItem:
         pg.LabelItem.updateMin(label)
         label.setMinimumWidth(0)
         label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
+        # nor a long title its column wider than its stretch gives
+        label._sizeHint[Qt.SizeHint.PreferredSize] = (0.0, label.minimumHeight())
         label.updateGeometry()
 
     def resize_event(ev) -> None:
@@ -381,6 +384,8 @@ class CurvesPanel(QWidget):
             self._eq1[key] = item
         self._connections = Connections()
         self._connections.connect(eq1.vb.sigResized, self._fit_eq1_legend)
+        for plot in self._plots.values():
+            self._connections.connect(plot.vb.sigResized, self._fit_axis_labels)
         marker_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
         self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
         eq1.addItem(self._eq1_marker, ignoreBounds=True)
@@ -389,13 +394,8 @@ class CurvesPanel(QWidget):
         self.eq1_legend.addItem(self._marker_sample, "run σ")
         self._fit_eq1_legend()
 
-        gl = grid.layout
-        gl.setColumnStretchFactor(0, 0)
-        for col in (1, 2, 3):
-            gl.setColumnStretchFactor(col, 4)
-        gl.setColumnStretchFactor(4, 5)
-        for row in (0, 1):
-            gl.setRowStretchFactor(row, 1)
+        self.per_row = PER_ROW
+        self._arrange(PER_ROW)
 
         self._runs: list[_RunItems] = []
         self._specs: tuple[RunSpec, ...] = ()
@@ -435,6 +435,58 @@ class CurvesPanel(QWidget):
         self._connections.connect(grid.geometryChanged, self._place_per_seed_box)
         self._connections.connect(self.legend.geometryChanged, self._place_per_seed_box)
         self.state.subscribe(self._on_state)
+
+    # --------------------------------------------------------------- layout
+    def plots_per_row(self, width: float) -> int:
+        """How many training plots fit a row of a dock ``width`` px wide, with the legend at
+        the left and the equation-1 plot at the right: at most ``PER_ROW``, at least 2, and
+        none narrower than ``MIN_PLOT_WIDTH`` while that can be kept."""
+        free = width - self.legend.width() - GRID_SLACK
+        fit = int(free / MIN_PLOT_WIDTH - EQ1_WIDTH)
+        return max(2, min(PER_ROW, fit))
+
+    def _arrange(self, per_row: int) -> None:
+        """Place the training plots ``per_row`` to a row (row-major), the legend at the left
+        and the equation-1 plot at the right over all rows."""
+        gl = self.view.ci.layout
+        rows = math.ceil(len(TIME_PLOTS) / per_row)
+        items = [self.legend, *self._plots.values()]
+        for item in items:
+            gl.removeItem(item)
+        gl.addItem(self.legend, 0, 0, rows, 1)
+        gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        for i, name in enumerate(TIME_PLOTS):
+            gl.addItem(self._plots[name], i // per_row, 1 + i % per_row)
+        gl.addItem(self._plots[EQ1], 0, 1 + per_row, rows, 1)
+        gl.setColumnStretchFactor(0, 0)
+        for col in range(1, 2 + PER_ROW):
+            stretch = 4 if col <= per_row else round(4 * EQ1_WIDTH) if col == 1 + per_row else 0
+            gl.setColumnStretchFactor(col, stretch)
+        n_rows = math.ceil(len(TIME_PLOTS) / 2)
+        for row in range(n_rows):
+            gl.setRowStretchFactor(row, 1 if row < rows else 0)
+        self.per_row = per_row
+        self.view.setMinimumHeight(max(200, rows * MIN_ROW_HEIGHT))
+
+    def _fit_axis_labels(self, *_) -> None:
+        """Hide a y-axis label that is longer than its plot is tall (it would run into the
+        title); the title still names what is plotted."""
+        for plot in self._plots.values():
+            axis = plot.getAxis("left")
+            fits = axis.label.boundingRect().width() <= plot.vb.height()
+            if axis.label.isVisible() != fits:
+                axis.showLabel(fits)
+
+    def _reflow(self) -> None:
+        """Re-arrange the plots when the width calls for another number per row."""
+        per_row = self.plots_per_row(self.width())  # the view is resized after this
+        if per_row != self.per_row:
+            self._arrange(per_row)
+
+    def resizeEvent(self, event) -> None:
+        """Fewer plots per row when the dock gets narrow (they wrap into more rows)."""
+        super().resizeEvent(event)
+        self._reflow()
 
     # ------------------------------------------------------------------ API
     def dispose(self) -> None:
@@ -834,6 +886,7 @@ class CurvesPanel(QWidget):
         size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         self.legend.setFixedWidth(max(size.width(), 1.0))
         self.legend.setFixedHeight(max(size.height(), 1.0))
+        self._reflow()  # a wider legend leaves less room for the plots
 
     def eq1_run(self) -> int | None:
         """The run the equation-1 plot shows: the selected one, or the first shown run when
@@ -901,7 +954,8 @@ class CurvesPanel(QWidget):
         size = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         if abs(legend.maximumHeight() - size.height()) > 0.5:
             legend.setFixedHeight(max(size.height(), 1.0))
-        legend.setMinimumWidth(0)
+        legend.setMinimumWidth(0)  # the column's width comes from its stretch, not the legend
+        legend.setPreferredWidth(0)
         legend.setMaximumWidth(size.width())
 
     def _current_sigma(self, index: int) -> float | None:
