@@ -81,6 +81,8 @@ MIN_PLOT_WIDTH = 170  # a training plot never gets narrower: fewer plots per row
 MIN_ROW_HEIGHT = 80  # per row of plots, so wrapped rows stay readable
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
+TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
+TICK_GAP = 14  # at least this much room between two step labels (px)
 ELLIPSIS = "…"
 EQ1_NONE = "no run shown: every estimator is hidden"
 LOG_DECADES_AS_POWERS = 3.5
@@ -98,6 +100,12 @@ PER_SEED_STYLE = (
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _next_nice(x: float) -> float:
+    """The next of 1, 2, 5, 10, 20, ... (times a power of ten) above ``x``."""
+    unit = 10.0 ** math.floor(math.log10(x))
+    return next(f * unit for f in (1, 2, 5, 10) if f * unit > x * (1 + 1e-9))
 
 
 def _power_of_ten(k: int) -> str:
@@ -191,6 +199,22 @@ class _Axis(pg.AxisItem):
             else:
                 out.append("")
         return out
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's spacing, widened on a short bottom axis until the labels (steps, as
+        "1200") no longer run into each other; the old major ticks become the minor ones."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if self.orientation != "bottom" or self.logMode or not levels or span <= 0 or size <= 0:
+            return levels
+        def need(step: float) -> float:  # px between two labels' centres
+            ends = (math.floor(v / step) * step for v in (minVal, maxVal))
+            return max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP
+
+        major = levels[0][0]
+        while major / span * size < need(major):
+            major = _next_nice(major)
+        return levels if major == levels[0][0] else [(major, 0), levels[0]]
 
     def boundingRect(self) -> QRectF:
         rect = super().boundingRect()
