@@ -385,3 +385,20 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
             for b in names[i + 1:]:
                 overlap = rects[a].intersected(rects[b])
                 assert overlap.width() * overlap.height() < 1, (width, a, b)
+
+
+def test_step_labels_do_not_run_together_on_short_axes(panel):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.gui.curves import TICK_POINTS
+
+    font = QFont()
+    font.setPointSize(TICK_POINTS)
+    metrics = QFontMetricsF(font)
+    axis = panel.plots()["loss"].getAxis("bottom")
+    for lo, hi, size in ((0, 900, 100), (0, 12000, 130), (0, 60, 90), (1000, 51000, 400)):
+        (major, _), *_ = axis.tickSpacing(lo, hi, size)
+        ticks = np.arange(np.ceil(lo / major), np.floor(hi / major) + 1) * major
+        widest = max(metrics.horizontalAdvance(s) for s in axis.tickStrings(ticks, 1, major))
+        assert major / (hi - lo) * size >= widest + 4, (lo, hi, size, major)
+        assert len(ticks) >= 1
