@@ -373,7 +373,7 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
             shown = label.item.toPlainText()
             assert QFontMetricsF(font).horizontalAdvance(shown) <= rects[name].width(), name
             assert label.sceneBoundingRect().width() <= rects[name].width() + 0.5
-            assert 0 <= rects[name].left() and rects[name].right() <= width
+            assert rects[name].left() >= 0 and rects[name].right() <= width
         assert panel.plots()["sigma"].titleLabel.text.startswith(TIME_PLOTS["sigma"][0])
         if per_row < 4:  # narrow: some title had to be cut, and says so
             assert any(p.titleLabel.item.toPlainText().endswith("…")

@@ -1,10 +1,16 @@
 """The curves dock: training curves per run and the equation-1 sigma curves of one run.
 
 Eight small plots over training steps (loss, modes, high-quality fraction, reverse KL, JS
-divergence, energy distance, gradient relative variance, sigma) in two rows of four, the
-equation-1 plot (log-log) beside them at double height, and one shared legend of the runs at
-the left (a legend inside every small plot would cover its data; ``set_plot_legends(True)``
-adds them for exporting single plots).
+divergence, energy distance, gradient relative variance, sigma) in two rows of four (three or
+two to a row in a narrow dock, so no plot gets narrower than ``MIN_PLOT_WIDTH``), the
+equation-1 plot (log-log, its legend below it) beside them over all rows, and one shared
+legend of the runs at the left (a legend inside every small plot would cover its data;
+``set_plot_legends(True)`` adds them for exporting single plots). Titles too long for their
+plot are cut with an ellipsis.
+
+The y axes follow the data: modes 0..n_modes and reverse KL 0..log(1 / min weight) of the
+current mixture, the other plots fitted to their lines; a reset or a new run set fits them
+afresh.
 
 Runs that differ only by seed form a group (``seeds.group_runs``). A group of two or more
 seeds is drawn as one line, the median over its seeds at each evaluation, in a 10-90 % band
@@ -260,7 +266,7 @@ def elide_title(label: pg.LabelItem) -> None:
     key = (label.text, repr(sorted(label.opts.items())))
     full = getattr(label, "_full_title", None)
     if full is None or full[0] != key:  # setText has just drawn the full text
-        full = (key, label.item.document().clone(label.item))
+        full = (key, label.item.document().clone())  # no parent: freed when replaced
         label._full_title = full
     doc = full[1]
     width = label.rect().width()
