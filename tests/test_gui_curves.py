@@ -402,3 +402,17 @@ def test_step_labels_do_not_run_together_on_short_axes(panel):
         widest = max(metrics.horizontalAdvance(s) for s in axis.tickStrings(ticks, 1, major))
         assert major / (hi - lo) * size >= widest + 4, (lo, hi, size, major)
         assert len(ticks) >= 1
+
+
+def test_value_labels_do_not_overlap_on_short_axes(panel):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.gui.curves import TICK_POINTS
+
+    font = QFont()
+    font.setPointSize(TICK_POINTS)
+    line = QFontMetricsF(font).height()
+    axis = panel.plots()["hq_fraction"].getAxis("left")
+    for lo, hi, size in ((0, 1, 55), (0.62, 0.65, 50), (0, 25, 60), (-2, 3, 200)):
+        (major, _), *_ = axis.tickSpacing(lo, hi, size)
+        assert major / (hi - lo) * size >= line, (lo, hi, size, major)

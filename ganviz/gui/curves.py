@@ -89,6 +89,7 @@ EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
 TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
 TICK_GAP = 14  # at least this much room between two step labels (px)
+TICK_LINE_PX = 16  # a tick label's line at TICK_POINTS and a little room (px)
 ELLIPSIS = "…"
 EQ1_NONE = "no run shown: every estimator is hidden"
 LOG_DECADES_AS_POWERS = 3.5
@@ -207,13 +208,17 @@ class _Axis(pg.AxisItem):
         return out
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
-        """pyqtgraph's spacing, widened on a short bottom axis until the labels (steps, as
-        "1200") no longer run into each other; the old major ticks become the minor ones."""
+        """pyqtgraph's spacing, widened on a short axis until the labels (steps as "1200"
+        side by side, values one above the other) no longer run into each other; the old
+        major ticks become the minor ones."""
         levels = super().tickSpacing(minVal, maxVal, size)
         span = abs(maxVal - minVal)
-        if self.orientation != "bottom" or self.logMode or not levels or span <= 0 or size <= 0:
+        if self.logMode or not levels or span <= 0 or size <= 0:
             return levels
+
         def need(step: float) -> float:  # px between two labels' centres
+            if self.orientation in ("left", "right"):
+                return TICK_LINE_PX
             ends = (math.floor(v / step) * step for v in (minVal, maxVal))
             return max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP
 
