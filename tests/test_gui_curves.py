@@ -361,7 +361,8 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
     panel.update_snapshot(snap)
     panel.show()
     qtbot.waitExposed(panel)
-    for width, height, per_row in ((1600, 360, 4), (1024, 320, 3), (700, 420, 2)):
+    # wide; narrow and tall enough to wrap; narrow and short: two rows of narrower plots
+    for width, height, per_row in ((1600, 360, 4), (1024, 400, 3), (700, 420, 2), (1024, 240, 4)):
         panel.resize(width, height)
         qtbot.waitUntil(lambda: panel.per_row == per_row)  # noqa: B023
         qtbot.wait(10)
@@ -375,11 +376,13 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
             assert label.sceneBoundingRect().width() <= rects[name].width() + 0.5
             assert rects[name].left() >= 0 and rects[name].right() <= width
         assert panel.plots()["sigma"].titleLabel.text.startswith(TIME_PLOTS["sigma"][0])
-        if per_row < 4:  # narrow: some title had to be cut, and says so
+        if width < 1600:  # narrow: some title had to be cut, and says so
             assert any(p.titleLabel.item.toPlainText().endswith("…")
                        for p in panel.plots().values())
-        if width >= 1024:
+        if width >= 1024 and height >= 360:
             assert all(rects[name].width() >= MIN_PLOT_WIDTH for name in TIME_PLOTS)
+        rows = {round(rects[name].top()) for name in TIME_PLOTS}
+        assert len(rows) == -(-len(TIME_PLOTS) // per_row)
         names = list(rects)
         for i, a in enumerate(names):
             for b in names[i + 1:]:

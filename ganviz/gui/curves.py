@@ -84,7 +84,7 @@ DASH = 4
 EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
 EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
 MIN_PLOT_WIDTH = 170  # a training plot never gets narrower: fewer plots per row instead
-MIN_ROW_HEIGHT = 80  # per row of plots, so wrapped rows stay readable
+MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
 TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
@@ -472,13 +472,20 @@ class CurvesPanel(QWidget):
         self.state.subscribe(self._on_state)
 
     # --------------------------------------------------------------- layout
-    def plots_per_row(self, width: float) -> int:
-        """How many training plots fit a row of a dock ``width`` px wide, with the legend at
-        the left and the equation-1 plot at the right: at most ``PER_ROW``, at least 2, and
-        none narrower than ``MIN_PLOT_WIDTH`` while that can be kept."""
+    def plots_per_row(self, width: float, height: float) -> int:
+        """How many training plots to put in a row of a ``width`` x ``height`` px dock (the
+        legend at the left, the equation-1 plot at the right): of 4, 3 or 2 to a row, the one
+        whose plots fall least short of ``MIN_PLOT_WIDTH`` wide and ``MIN_ROW_HEIGHT`` tall
+        (more to a row on a tie). A narrow, tall dock wraps into more rows; a short one keeps
+        two rows of narrower plots rather than rows too flat to read."""
         free = width - self.legend.width() - GRID_SLACK
-        fit = int(free / MIN_PLOT_WIDTH - EQ1_WIDTH)
-        return max(2, min(PER_ROW, fit))
+
+        def fit(per_row: int) -> float:
+            rows = math.ceil(len(TIME_PLOTS) / per_row)
+            plot_width = free / (per_row + EQ1_WIDTH)
+            return min(plot_width / MIN_PLOT_WIDTH, (height - GRID_SLACK) / rows / MIN_ROW_HEIGHT)
+
+        return max(range(PER_ROW, 1, -1), key=fit)
 
     def _arrange(self, per_row: int) -> None:
         """Place the training plots ``per_row`` to a row (row-major), the legend at the left
@@ -501,7 +508,6 @@ class CurvesPanel(QWidget):
         for row in range(n_rows):
             gl.setRowStretchFactor(row, 1 if row < rows else 0)
         self.per_row = per_row
-        self.view.setMinimumHeight(max(200, rows * MIN_ROW_HEIGHT))
 
     def _fit_axis_labels(self, *_) -> None:
         """Hide a y-axis label that is longer than its plot is tall (it would run into the
@@ -514,7 +520,7 @@ class CurvesPanel(QWidget):
 
     def _reflow(self) -> None:
         """Re-arrange the plots when the width calls for another number per row."""
-        per_row = self.plots_per_row(self.width())  # the view is resized after this
+        per_row = self.plots_per_row(self.width(), self.height())  # the view follows later
         if per_row != self.per_row:
             self._arrange(per_row)
 
