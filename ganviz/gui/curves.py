@@ -2,7 +2,7 @@
 
 Eight small plots over training steps (loss, modes, high-quality fraction, reverse KL, JS
 divergence, energy distance, gradient relative variance, sigma) in two rows of four (three or
-two to a row in a narrow dock, so no plot gets narrower than ``MIN_PLOT_WIDTH``), the
+two to a row when the dock is narrow and tall enough: ``plots_per_row``), the
 equation-1 plot (log-log, its legend below it) beside them over all rows, and one shared
 legend of the runs at the left (a legend inside every small plot would cover its data;
 ``set_plot_legends(True)`` adds them for exporting single plots). Titles too long for their
