@@ -83,7 +83,7 @@ AXIS_OVERHANG = 10
 DASH = 4
 EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
 EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
-MIN_PLOT_WIDTH = 170  # a training plot never gets narrower: fewer plots per row instead
+MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a row)
 MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
@@ -213,7 +213,7 @@ class _Axis(pg.AxisItem):
         major ticks become the minor ones."""
         levels = super().tickSpacing(minVal, maxVal, size)
         span = abs(maxVal - minVal)
-        if self.logMode or not levels or span <= 0 or size <= 0:
+        if self.logMode or not levels or not 0 < span < math.inf or not 0 < size < math.inf:
             return levels
 
         def need(step: float) -> float:  # px between two labels' centres
