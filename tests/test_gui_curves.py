@@ -272,3 +272,150 @@ def test_sigma_title_notes_eigen_stds_and_zero_sigma(qtbot):
     panel.update_snapshot(make_snapshot(1, estimators=["reparam_fixed", "reparam_learned"]))
     title = panel.plots()["sigma"].titleLabel.text
     assert "eigen-stds" not in title and "not drawn" not in title
+
+
+def grid_snapshot(snap: Snapshot, rows: int = 4) -> Snapshot:
+    """``snap`` switched to 25 equal modes (as grid25) with a fresh, shorter history whose
+    modes and reverse KL lie far above ring8's limits (no training: numbers made up)."""
+    n_runs = len(snap.runs)
+    real = dataclasses.replace(snap.real, modes=np.zeros((25, 2)), stds=np.full(25, 0.05),
+                               weights=np.full(25, 1 / 25))
+    history = {k: np.array(v[:rows], dtype=float) for k, v in snap.history.items()}
+    ramp = np.linspace(0, 1, rows)[:, None] * np.ones((1, n_runs))
+    history["modes"] = 25 * ramp
+    history["reverse_kl"] = 0.99 * np.log(25) * ramp[::-1]
+    history["js_divergence"] = 5 + ramp  # far from ring8's values: an old range shows nothing
+    return dataclasses.replace(snap, real=real, history=history, seq=snap.seq + 1)
+
+
+def assert_ranges_hold_the_data(panel: CurvesPanel) -> None:
+    for name, (_, _, log) in TIME_PLOTS.items():
+        plot = panel.plots()[name]
+        lo, hi = plot.vb.viewRange()[1]
+        for item in data_items(plot):
+            y = np.asarray(item.yData if item.yData is not None else [], dtype=float)
+            y = np.log10(y[y > 0]) if log else y[np.isfinite(y)]
+            if item.isVisible() and len(y):
+                assert lo <= y.min() and y.max() <= hi, (name, lo, hi, y.min(), y.max())
+
+
+def test_axes_follow_the_dataset(panel, snap):
+    panel.update_snapshot(snap)  # ring8
+    assert panel.plots()["modes"].vb.viewRange()[1][1] < 9
+    panel.plots()["js_divergence"].setYRange(0, 0.01)  # a user's zoom, dropped by the reset
+    grid = grid_snapshot(snap)
+    panel.update_snapshot(grid)  # same runs, new data, new history (a reset)
+    modes_hi = panel.plots()["modes"].vb.viewRange()[1][1]
+    kl_hi = panel.plots()["reverse_kl"].vb.viewRange()[1][1]
+    assert 25 <= modes_hi < 26.5 and np.log(25) <= kl_hi < 1.2 * np.log(25)
+    assert_ranges_hold_the_data(panel)
+    panel.update_snapshot(dataclasses.replace(snap, seq=grid.seq + 1))  # back to ring8
+    assert panel.plots()["modes"].vb.viewRange()[1][1] < 9
+    assert_ranges_hold_the_data(panel)
+    beyond = grid_snapshot(snap)  # a value beyond the data's limit still gets room
+    beyond.history["reverse_kl"][-1] = 2 * np.log(25)
+    panel.update_snapshot(beyond)
+    assert_ranges_hold_the_data(panel)
+
+
+def test_equation1_legend_is_outside_the_data_area(panel, snap, qtbot):
+    panel.update_snapshot(snap)
+    panel.show()
+    qtbot.waitExposed(panel)
+    eq1 = panel.plots()[EQ1]
+    for width, height in ((1600, 360), (1024, 300), (800, 420)):
+        panel.resize(width, height)
+        qtbot.wait(10)
+        legend = panel.eq1_legend.sceneBoundingRect()
+        data = eq1.vb.sceneBoundingRect()
+        assert legend.height() > 0 and not legend.intersects(data), (width, legend, data)
+        assert eq1.sceneBoundingRect().contains(legend)  # part of the plot: exports keep it
+        labels = [label for _, label in panel.eq1_legend.items]
+        assert all(legend.contains(label.sceneBoundingRect()) for label in labels)
+
+
+def test_equation1_skips_hidden_runs(panel, snap):
+    panel.update_snapshot(snap)
+    eq1 = panel.plots()[EQ1]
+    panel.set_selected_run(2)
+    panel.set_run_visible(2, False)  # its estimator toggled off
+    assert panel.eq1_run() == 0
+    assert run_label(snap.runs[0].spec) in eq1.titleLabel.text
+    np.testing.assert_array_equal(data_items(eq1)[0].yData, snap.curves.bias[0])
+    for r in (0, 1, 3):
+        panel.set_run_visible(r, False)
+    assert panel.eq1_run() is None
+    assert "no run shown" in eq1.titleLabel.text
+    assert all(npoints(i) == 0 for i in data_items(eq1))
+    assert not panel._eq1_marker.isVisible()
+    panel.set_run_visible(2, True)
+    assert panel.eq1_run() == 2 and run_label(snap.runs[2].spec) in eq1.titleLabel.text
+    np.testing.assert_array_equal(data_items(eq1)[0].yData, snap.curves.bias[2])
+
+
+def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
+    from PySide6.QtGui import QFontMetricsF
+
+    from ganviz.gui.curves import MIN_PLOT_WIDTH
+
+    panel.update_snapshot(snap)
+    panel.show()
+    qtbot.waitExposed(panel)
+    # wide; narrow and tall enough to wrap; narrow and short: two rows of narrower plots
+    for width, height, per_row in ((1600, 360, 4), (1024, 400, 3), (700, 420, 2), (1024, 240, 4)):
+        panel.resize(width, height)
+        qtbot.waitUntil(lambda: panel.per_row == per_row)  # noqa: B023
+        qtbot.wait(10)
+        rects = {name: plot.sceneBoundingRect() for name, plot in panel.plots().items()}
+        for name, plot in panel.plots().items():
+            label = plot.titleLabel
+            font = label.item.font()
+            font.setPointSizeF(10)
+            shown = label.item.toPlainText()
+            assert QFontMetricsF(font).horizontalAdvance(shown) <= rects[name].width(), name
+            assert label.sceneBoundingRect().width() <= rects[name].width() + 0.5
+            assert rects[name].left() >= 0 and rects[name].right() <= width
+        assert panel.plots()["sigma"].titleLabel.text.startswith(TIME_PLOTS["sigma"][0])
+        if width < 1600:  # narrow: some title had to be cut, and says so
+            assert any(p.titleLabel.item.toPlainText().endswith("…")
+                       for p in panel.plots().values())
+        if width >= 1024 and height >= 360:
+            assert all(rects[name].width() >= MIN_PLOT_WIDTH for name in TIME_PLOTS)
+        rows = {round(rects[name].top()) for name in TIME_PLOTS}
+        assert len(rows) == -(-len(TIME_PLOTS) // per_row)
+        names = list(rects)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                overlap = rects[a].intersected(rects[b])
+                assert overlap.width() * overlap.height() < 1, (width, a, b)
+
+
+def test_step_labels_do_not_run_together_on_short_axes(panel):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.gui.curves import TICK_POINTS
+
+    font = QFont()
+    font.setPointSize(TICK_POINTS)
+    metrics = QFontMetricsF(font)
+    axis = panel.plots()["loss"].getAxis("bottom")
+    for lo, hi, size in ((0, 900, 100), (0, 12000, 130), (0, 60, 90), (1000, 51000, 400)):
+        (major, _), *_ = axis.tickSpacing(lo, hi, size)
+        ticks = np.arange(np.ceil(lo / major), np.floor(hi / major) + 1) * major
+        widest = max(metrics.horizontalAdvance(s) for s in axis.tickStrings(ticks, 1, major))
+        assert major / (hi - lo) * size >= widest + 4, (lo, hi, size, major)
+        assert len(ticks) >= 1
+
+
+def test_value_labels_do_not_overlap_on_short_axes(panel):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.gui.curves import TICK_POINTS
+
+    font = QFont()
+    font.setPointSize(TICK_POINTS)
+    line = QFontMetricsF(font).height()
+    axis = panel.plots()["hq_fraction"].getAxis("left")
+    for lo, hi, size in ((0, 1, 55), (0.62, 0.65, 50), (0, 25, 60), (-2, 3, 200)):
+        (major, _), *_ = axis.tickSpacing(lo, hi, size)
+        assert major / (hi - lo) * size >= line, (lo, hi, size, major)

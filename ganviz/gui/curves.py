@@ -1,10 +1,16 @@
 """The curves dock: training curves per run and the equation-1 sigma curves of one run.
 
 Eight small plots over training steps (loss, modes, high-quality fraction, reverse KL, JS
-divergence, energy distance, gradient relative variance, sigma) in two rows of four, the
-equation-1 plot (log-log) beside them at double height, and one shared legend of the runs at
-the left (a legend inside every small plot would cover its data; ``set_plot_legends(True)``
-adds them for exporting single plots).
+divergence, energy distance, gradient relative variance, sigma) in two rows of four (three or
+two to a row when the dock is narrow and tall enough: ``plots_per_row``), the
+equation-1 plot (log-log, its legend below it) beside them over all rows, and one shared
+legend of the runs at the left (a legend inside every small plot would cover its data;
+``set_plot_legends(True)`` adds them for exporting single plots). Titles too long for their
+plot are cut with an ellipsis.
+
+The y axes follow the data: modes 0..n_modes and reverse KL 0..log(1 / min weight) of the
+current mixture, the other plots fitted to their lines; a reset or a new run set fits them
+afresh.
 
 Runs that differ only by seed form a group (``seeds.group_runs``). A group of two or more
 seeds is drawn as one line, the median over its seeds at each evaluation, in a 10-90 % band
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QTextCursor
 from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayout, QWidget
 
 from ganviz.config import Config
@@ -48,6 +54,7 @@ TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
 }
 EQ1 = "equation1"
 MODE_PLOTS = ("modes", "hq_fraction", "reverse_kl")  # empty without known modes
+FIXED_Y = ("modes", "hq_fraction", "reverse_kl")  # y ranges from the data's limits, not fitted
 PER_ROW = 4
 LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
 SERIES_PLOTS = {"loss_d": "loss", "loss_g": "loss", "modes": "modes",
@@ -75,9 +82,17 @@ EDGE_ALPHA = 90
 DIM_COLOR = "#8a919e"
 AXIS_OVERHANG = 10
 DASH = 4
-LEGEND_MARGIN = 6
-LEGEND_CORNERS = ((-LEGEND_MARGIN, LEGEND_MARGIN), (-LEGEND_MARGIN, -LEGEND_MARGIN),
-                  (LEGEND_MARGIN, -LEGEND_MARGIN), (LEGEND_MARGIN, LEGEND_MARGIN))
+EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
+EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
+MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a row)
+MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
+EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
+GRID_SLACK = 40  # the grid's margins and column spacing (px)
+TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
+TICK_GAP = 14  # at least this much room between two step labels (px)
+TICK_LINE_PX = 16  # a tick label's line at TICK_POINTS and a little room (px)
+ELLIPSIS = "…"
+EQ1_NONE = "no run shown: every estimator is hidden"
 LOG_DECADES_AS_POWERS = 3.5
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 SEED_BAND_ALPHA = 45  # the 10-90 % band over seeds
@@ -93,6 +108,12 @@ PER_SEED_STYLE = (
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _next_nice(x: float) -> float:
+    """The next of 1, 2, 5, 10, 20, ... (times a power of ten) above ``x``."""
+    unit = 10.0 ** math.floor(math.log10(x))
+    return next(f * unit for f in (1, 2, 5, 10) if f * unit > x * (1 + 1e-9))
 
 
 def _power_of_ten(k: int) -> str:
@@ -187,6 +208,26 @@ class _Axis(pg.AxisItem):
                 out.append("")
         return out
 
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's spacing, widened on a short axis until the labels (steps as "1200"
+        side by side, values one above the other) no longer run into each other; the old
+        major ticks become the minor ones."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if self.logMode or not levels or not 0 < span < math.inf or not 0 < size < math.inf:
+            return levels
+
+        def need(step: float) -> float:  # px between two labels' centres
+            if self.orientation in ("left", "right"):
+                return TICK_LINE_PX
+            ends = (math.floor(v / step) * step for v in (minVal, maxVal))
+            return max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP
+
+        major = levels[0][0]
+        while major / span * size < need(major):
+            major = _next_nice(major)
+        return levels if major == levels[0][0] else [(major, 0), levels[0]]
+
     def boundingRect(self) -> QRectF:
         rect = super().boundingRect()
         if self.orientation in ("left", "right"):
@@ -222,20 +263,69 @@ class _GroupItems:
                 *self.bands.values()]
 
 
+def elide_title(label: pg.LabelItem) -> None:
+    """Fit ``label``'s text to its width: cut at the right with an ellipsis, colours kept.
+
+    The full text stays in ``label.text`` (what ``setTitle`` was given); only the drawn
+    document is shortened, again from the full text at every resize.
+    """
+    key = (label.text, repr(sorted(label.opts.items())))
+    full = getattr(label, "_full_title", None)
+    if full is None or full[0] != key:  # setText has just drawn the full text
+        full = (key, label.item.document().clone())  # no parent: freed when replaced
+        label._full_title = full
+    doc = full[1]
+    width = label.rect().width()
+    if doc.size().width() <= width or width <= 0:
+        if label.item.toPlainText() != doc.toPlainText():
+            label.item.setHtml(doc.toHtml())
+        return
+    plain = doc.toPlainText()
+
+    def cut(n: int):
+        part = doc.clone()
+        cursor = QTextCursor(part)
+        cursor.setPosition(n)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertText(ELLIPSIS)
+        return part
+
+    lo, hi = 0, len(plain)  # the longest kept prefix that fits: in [lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if cut(mid).size().width() <= width:
+            lo = mid
+        else:
+            hi = mid
+    while lo > 0 and plain[lo - 1] in " ·(,;:":  # no ellipsis after a separator
+        lo -= 1
+    label.item.setHtml(cut(lo).toHtml())
+
+
 def plot_item() -> pg.PlotItem:
-    """A plot whose long title is clipped rather than widening its column."""
+    """A plot whose long title is elided (cut with an ellipsis) rather than widening its
+    column or being clipped on both sides."""
     plot = pg.PlotItem(axisItems={side: _Axis(side) for side in ("left", "bottom")})
     label = plot.titleLabel
     label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
 
     def update_min() -> None:
-        """Let a long title be clipped instead of widening its column (and the dock)."""
+        """Let a long title be elided instead of widening its column (and the dock)."""
         pg.LabelItem.updateMin(label)
         label.setMinimumWidth(0)
         label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
+        # nor a long title its column wider than its stretch gives
+        label._sizeHint[Qt.SizeHint.PreferredSize] = (0.0, label.minimumHeight())
         label.updateGeometry()
 
+    def resize_event(ev) -> None:
+        """Elide to the new width, then centre as pyqtgraph does."""
+        elide_title(label)
+        pg.LabelItem.resizeEvent(label, ev)
+
     label.updateMin = update_min
+    label.resizeEvent = resize_event
     plot.layout.removeItem(label)
     plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
     return plot
@@ -313,9 +403,14 @@ class CurvesPanel(QWidget):
         eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
         grid.addItem(eq1, row=0, col=1 + PER_ROW, rowspan=2)
         self._plots[EQ1] = eq1
-        self.eq1_legend = eq1.addLegend(offset=(-6, -6), labelTextSize=LEGEND_SIZE,
-                                        sampleType=LegendSample,
-                                        brush=pg.mkBrush(theme.BACKGROUND + "d0"))
+        # the legend sits below the axis, in the plot's own layout (so exports keep it), where
+        # it covers no curve
+        self.eq1_legend = pg.LegendItem(labelTextSize=LEGEND_SIZE,
+                                        labelTextColor=theme.FOREGROUND, sampleType=LegendSample,
+                                        horSpacing=4, verSpacing=-4, frame=False)
+        eq1.layout.addItem(self.eq1_legend, EQ1_LEGEND_ROW, 0, 1, 3)
+        eq1.layout.setAlignment(self.eq1_legend, Qt.AlignmentFlag.AlignHCenter)
+        eq1.legend = self.eq1_legend
         self._eq1: dict[str, pg.PlotDataItem] = {}
         for key, (text, style) in EQ1_SERIES.items():
             item = pg.PlotDataItem(pen=pg.mkPen(theme.FOREGROUND, width=2, style=style),
@@ -324,22 +419,19 @@ class CurvesPanel(QWidget):
             self.eq1_legend.addItem(item, text)
             self._eq1[key] = item
         self._connections = Connections()
-        self._connections.connect(eq1.vb.sigRangeChanged, self._place_eq1_legend)
-        self._connections.connect(eq1.vb.sigResized, self._place_eq1_legend)
+        self._connections.connect(eq1.vb.sigResized, self._fit_eq1_legend)
+        for plot in self._plots.values():
+            self._connections.connect(plot.vb.sigResized, self._fit_axis_labels)
         marker_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
         self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
         eq1.addItem(self._eq1_marker, ignoreBounds=True)
         self._eq1_marker.setVisible(False)
         self._marker_sample = pg.PlotDataItem(pen=marker_pen)
         self.eq1_legend.addItem(self._marker_sample, "run σ")
+        self._fit_eq1_legend()
 
-        gl = grid.layout
-        gl.setColumnStretchFactor(0, 0)
-        for col in (1, 2, 3):
-            gl.setColumnStretchFactor(col, 4)
-        gl.setColumnStretchFactor(4, 5)
-        for row in (0, 1):
-            gl.setRowStretchFactor(row, 1)
+        self.per_row = PER_ROW
+        self._arrange(PER_ROW)
 
         self._runs: list[_RunItems] = []
         self._specs: tuple[RunSpec, ...] = ()
@@ -348,6 +440,8 @@ class CurvesPanel(QWidget):
         self._selected = 0
         self._history_key: tuple = ()
         self._history_ref: np.ndarray | None = None
+        self._history_rows = 0
+        self._range_key: tuple = ()
         self._eq1_key: tuple = ()
         self._legend_key: tuple = ()
         self._legend_dummies: list[pg.PlotDataItem] = []
@@ -383,6 +477,64 @@ class CurvesPanel(QWidget):
         """Each plot says what it shows (the Help page's text, ``ganviz.help_text``)."""
         for name, plot in self._plots.items():
             plot.setToolTip(curve_tip(name))
+
+    # --------------------------------------------------------------- layout
+    def plots_per_row(self, width: float, height: float) -> int:
+        """How many training plots to put in a row of a ``width`` x ``height`` px dock (the
+        legend at the left, the equation-1 plot at the right): of 4, 3 or 2 to a row, the one
+        whose plots fall least short of ``MIN_PLOT_WIDTH`` wide and ``MIN_ROW_HEIGHT`` tall
+        (more to a row on a tie). A narrow, tall dock wraps into more rows; a short one keeps
+        two rows of narrower plots rather than rows too flat to read."""
+        free = width - self.legend.width() - GRID_SLACK
+
+        def fit(per_row: int) -> float:
+            rows = math.ceil(len(TIME_PLOTS) / per_row)
+            plot_width = free / (per_row + EQ1_WIDTH)
+            return min(plot_width / MIN_PLOT_WIDTH, (height - GRID_SLACK) / rows / MIN_ROW_HEIGHT)
+
+        return max(range(PER_ROW, 1, -1), key=fit)
+
+    def _arrange(self, per_row: int) -> None:
+        """Place the training plots ``per_row`` to a row (row-major), the legend at the left
+        and the equation-1 plot at the right over all rows."""
+        gl = self.view.ci.layout
+        rows = math.ceil(len(TIME_PLOTS) / per_row)
+        items = [self.legend, *self._plots.values()]
+        for item in items:
+            gl.removeItem(item)
+        gl.addItem(self.legend, 0, 0, rows, 1)
+        gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        for i, name in enumerate(TIME_PLOTS):
+            gl.addItem(self._plots[name], i // per_row, 1 + i % per_row)
+        gl.addItem(self._plots[EQ1], 0, 1 + per_row, rows, 1)
+        gl.setColumnStretchFactor(0, 0)
+        for col in range(1, 2 + PER_ROW):
+            stretch = 4 if col <= per_row else round(4 * EQ1_WIDTH) if col == 1 + per_row else 0
+            gl.setColumnStretchFactor(col, stretch)
+        n_rows = math.ceil(len(TIME_PLOTS) / 2)
+        for row in range(n_rows):
+            gl.setRowStretchFactor(row, 1 if row < rows else 0)
+        self.per_row = per_row
+
+    def _fit_axis_labels(self, *_) -> None:
+        """Hide a y-axis label that is longer than its plot is tall (it would run into the
+        title); the title still names what is plotted."""
+        for plot in self._plots.values():
+            axis = plot.getAxis("left")
+            fits = axis.label.boundingRect().width() <= plot.vb.height()
+            if axis.label.isVisible() != fits:
+                axis.showLabel(fits)
+
+    def _reflow(self) -> None:
+        """Re-arrange the plots when the width calls for another number per row."""
+        per_row = self.plots_per_row(self.width(), self.height())  # the view follows later
+        if per_row != self.per_row:
+            self._arrange(per_row)
+
+    def resizeEvent(self, event) -> None:
+        """Fewer plots per row when the dock gets narrow (they wrap into more rows)."""
+        super().resizeEvent(event)
+        self._reflow()
 
     # ------------------------------------------------------------------ API
     def dispose(self) -> None:
@@ -428,6 +580,7 @@ class CurvesPanel(QWidget):
         self._apply_visibility()
         self._update_legend()
         self._update_sigma_note()
+        self._update_eq1()  # a hidden run's equation-1 curves give way to a shown run's
 
     def set_plot_legends(self, visible: bool) -> None:
         """Show a legend inside each training plot too (for exporting single plots)."""
@@ -448,10 +601,12 @@ class CurvesPanel(QWidget):
         self._history_ref = None
         self._eq1_key = ()
         self._snap = None
+        self._reset_ranges()
         for item in self._eq1.values():
             item.setData([], [])
         self._eq1_marker.setVisible(False)
         self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
+        self._fit_eq1_legend()
         set_title(self._plots[EQ1], "Equation 1")
         self._per_seed_proxy.setVisible(False)
         self._update_legend()
@@ -469,6 +624,7 @@ class CurvesPanel(QWidget):
         self._update_mode_note(snap.real)
         before = (self._history_key, self._eq1_key)
         self._update_history(snap.history, snap.config)
+        self._fit_mode_ranges(snap.real, snap.history)
         self._update_legend()
         self._update_eq1()
         if (self._history_key, self._eq1_key) != before:
@@ -491,11 +647,7 @@ class CurvesPanel(QWidget):
         self._history_key = ()
         self._history_ref = None
         self._eq1_key = ()
-        n_modes, kl_max = mode_limits(real)
-        self._plots["modes"].setYRange(0, n_modes + 0.5, padding=0.02)
-        self._plots["modes"].enableAutoRange(y=False)
-        self._plots["reverse_kl"].setYRange(0, kl_max * 1.05, padding=0.02)
-        self._plots["reverse_kl"].enableAutoRange(y=False)
+        self._reset_ranges()
         seeds = {(s.estimator, s.learned_sigma, s.sigma) for s in specs}
         alpha = 255 if len(seeds) == len(specs) else 200
         fixed = list(dict.fromkeys(s.estimator for s in specs if not s.learned_sigma))
@@ -628,6 +780,9 @@ class CurvesPanel(QWidget):
         key = (rows, id(base), self._specs, banded)
         if key == self._history_key:
             return
+        if rows < self._history_rows:  # a new history (a reset): forget zooms and old ranges
+            self._reset_ranges()
+        self._history_rows = rows
         self._history_key = key
         self._history_ref = base  # keeps id(base) from being reused while it is our key
         in_band = {i for g in self._groups for i in g.members} if banded else set()
@@ -683,6 +838,37 @@ class CurvesPanel(QWidget):
             low, high = group.edges[series]
             low.setData(xs, lo)
             high.setData(xs, hi)
+
+    def _reset_ranges(self) -> None:
+        """Back to the initial axes: the auto-ranged plots fit their data again (a zoom or a
+        range from the previous run set or data is dropped), the mode plots are refitted."""
+        self._range_key = ()
+        self._history_rows = 0
+        for name in TIME_PLOTS:
+            if name not in FIXED_Y:
+                self._plots[name].enableAutoRange(y=True)
+
+    def _fit_mode_ranges(self, real: RealData, history: dict[str, np.ndarray]) -> None:
+        """Fixed y ranges of the mode plots from the current data: modes 0..n_modes, reverse
+        KL 0..log(1 / min weight), both widened if a value ever lies beyond (so no line runs
+        off the top). Set only when they change, so a user's zoom survives new rows."""
+        n_modes, kl_max = mode_limits(real)
+        top = {"modes": float(n_modes), "reverse_kl": kl_max}
+        for name in top:
+            column = history.get(name)
+            if column is not None and column.size:
+                with np.errstate(all="ignore"):
+                    finite = column[np.isfinite(column)]
+                if finite.size:
+                    top[name] = max(top[name], float(finite.max()))
+        key = (top["modes"], top["reverse_kl"])
+        if key == self._range_key:
+            return
+        self._range_key = key
+        self._plots["modes"].setYRange(0, top["modes"] + 0.5, padding=0.02)
+        self._plots["reverse_kl"].setYRange(0, top["reverse_kl"] * 1.05, padding=0.02)
+        for name in top:
+            self._plots[name].enableAutoRange(y=False)
 
     def _update_mode_note(self, real: RealData) -> None:
         """Say in the titles of the mode plots when the data has no known modes (file data
@@ -748,18 +934,38 @@ class CurvesPanel(QWidget):
         size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         self.legend.setFixedWidth(max(size.width(), 1.0))
         self.legend.setFixedHeight(max(size.height(), 1.0))
+        self._reflow()  # a wider legend leaves less room for the plots
+
+    def eq1_run(self) -> int | None:
+        """The run the equation-1 plot shows: the selected one, or the first shown run when
+        the selected run's estimator is hidden; None when every run is hidden."""
+        if not self._specs:
+            return None
+        index = self._selected if 0 <= self._selected < len(self._specs) else 0
+        if index not in self._hidden:
+            return index
+        return next((i for i in range(len(self._specs)) if i not in self._hidden), None)
 
     def _update_eq1(self) -> None:
         snap = self._snap
         curves: SigmaCurves | None = snap.curves if snap is not None else None
         if not self._specs:
             return
-        index = self._selected if 0 <= self._selected < len(self._specs) else 0
+        index = self.eq1_run()
         key = (index, self._specs, id(curves), None if curves is None else curves.step,
                self._history_key)
         if key == self._eq1_key:
             return
         self._eq1_key = key
+        if index is None:
+            set_title(self._plots[EQ1], f"Equation 1 · <span style='color:{DIM_COLOR}'>"
+                                        f"{EQ1_NONE}</span>")
+            for item in self._eq1.values():
+                item.setData([], [])
+            self._eq1_marker.setVisible(False)
+            self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
+            self._fit_eq1_legend()
+            return
         spec = self._specs[index]
         color = run_color(spec, self._specs)
         seeds = sum(run_label(s) == run_label(spec) for s in self._specs) > 1
@@ -784,35 +990,21 @@ class CurvesPanel(QWidget):
         if spec.learned_sigma:
             text += " (mean)"
         self.eq1_legend.getLabel(self._marker_sample).setText(text)
-        self._place_eq1_legend()
+        self._fit_eq1_legend()
 
-    def _place_eq1_legend(self, *_) -> None:
-        """Move the equation-1 legend to the corner its curves cross least (matplotlib's 'best')."""
-        vb = self._plots[EQ1].vb
-        (x0, x1), (y0, y1) = vb.viewRange()
-        w, h = vb.width(), vb.height()
-        lw, lh = self.eq1_legend.width() + LEGEND_MARGIN, self.eq1_legend.height() + LEGEND_MARGIN
-        if w <= 0 or h <= 0 or x1 <= x0 or y1 <= y0:
-            return
-        px, py = [np.empty(0)], [np.empty(0)]
-        with np.errstate(all="ignore"):  # zeros map to -inf, which falls in no corner
-            for item in self._eq1.values():
-                if item.xData is None or len(item.xData) < 2:
-                    continue
-                x, y = np.log10(item.xData), np.log10(item.yData)
-                t = np.linspace(0, len(x) - 1, 8 * len(x))  # points along the segments too
-                px.append((np.interp(t, np.arange(len(x)), x) - x0) / (x1 - x0) * w)
-                py.append((y1 - np.interp(t, np.arange(len(y)), y)) / (y1 - y0) * h)
-        px, py = np.concatenate(px), np.concatenate(py)
-        best, fewest = LEGEND_CORNERS[0], None
-        for ox, oy in LEGEND_CORNERS:
-            left = w - lw if ox < 0 else 0.0
-            top = h - lh if oy < 0 else 0.0
-            inside = int(np.sum((px >= left) & (px <= left + lw) & (py >= top) & (py <= top + lh)))
-            if fewest is None or inside < fewest:
-                best, fewest = (ox, oy), inside
-        if self.eq1_legend.opts["offset"] != best:
-            self.eq1_legend.setOffset(best)
+    def _fit_eq1_legend(self, *_) -> None:
+        """Lay the equation-1 legend out below its plot: in two columns when the plot is wide
+        enough, else one, and give it the height that takes (pyqtgraph's legend sizes itself
+        for floating over a plot, not for a layout)."""
+        legend = self.eq1_legend
+        columns = 2 if self._plots[EQ1].width() >= EQ1_LEGEND_TWO_COLUMNS else 1
+        legend.setColumnCount(columns)
+        size = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        if abs(legend.maximumHeight() - size.height()) > 0.5:
+            legend.setFixedHeight(max(size.height(), 1.0))
+        legend.setMinimumWidth(0)  # the column's width comes from its stretch, not the legend
+        legend.setPreferredWidth(0)
+        legend.setMaximumWidth(size.width())
 
     def _current_sigma(self, index: int) -> float | None:
         """The selected run's sigma now (mean sigma(z) if learned), or None if not positive."""
