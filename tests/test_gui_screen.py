@@ -145,9 +145,8 @@ def test_window_fits_screens_hints_and_asks_before_discarding(qtbot, tmp_path):
 
     # items 8 and 9: each screen size, first launch
     for width, height in SCREENS:
-        w.restored_geometry = w.restored_layout = False
         w.settings_dock.show()
-        w.fit_to_screen(QRect(0, 0, width, height))
+        w.fit_to_screen(QRect(0, 0, width, height), first_launch=True)
         qtbot.wait(50)
         assert w.width() <= width and w.height() + 32 <= height
         central = w.centralWidget().geometry()

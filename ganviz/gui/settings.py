@@ -84,14 +84,18 @@ def field_label(field_name: str) -> str:
     if key not in SETTINGS:
         return field_name
     label = SETTINGS[key].label
-    index = rest.split("]")[0]
-    return f"{label}, item {int(index) + 1}" if index.isdigit() else label
+    index = [int(i) for i in re.findall(r"\[(\d+)\]", "[" + rest)] if rest else []
+    if index:
+        label += f", item {index[0] + 1}"
+    if len(index) > 1:  # a coordinate of a point ("data.means[2][1]" -> "Modes, item 3, y")
+        label += f", {'xy'[index[1]] if index[1] < 2 else index[1] + 1}"
+    return label
 
 
 def labelled(message: str) -> str:
     """A settings error as the GUI shows it: the leading config key ("train.lr_d: ...")
     replaced by the field's label ("LR D: ..."); other text unchanged."""
-    match = re.match(r"([a-z_]+\.[a-z_0-9]+(?:\[\d+\])?): ", message)
+    match = re.match(r"([a-z_]+\.[a-z_0-9]+(?:\[\d+\])*): ", message)
     if match is None:
         return message
     return f"{field_label(match.group(1))}: {message[match.end():]}"

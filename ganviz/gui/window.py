@@ -491,27 +491,30 @@ class MainWindow(QMainWindow):
         self.restored_layout = state is not None and self.restoreState(state)
 
     # ---------------------------------------------------------------- screen
-    def fit_to_screen(self, available: QRect | None = None) -> None:
+    def fit_to_screen(self, available: QRect | None = None, *,
+                      first_launch: bool | None = None) -> None:
         """Place the window on a screen whose available area is ``available`` (default: the
         screen the window is on). A first launch takes most of the screen, starts with the
         Settings dock hidden on a small screen (View > Settings shows it) and gives the
         curves about a third of the height; a later launch keeps its saved geometry and
-        layout, clamped to the screen."""
+        layout, clamped to the screen. ``first_launch`` forces either (default: a first
+        launch when no geometry was saved)."""
         if available is None:
             screen = self.screen()
             if screen is None:
                 return
             available = screen.availableGeometry()
         area = (available.x(), available.y(), available.width(), available.height())
-        if self.restored_geometry and self.isMaximized():
+        first = not self.restored_geometry if first_launch is None else first_launch
+        if not first and self.isMaximized():
             return
-        if self.restored_geometry:
+        if not first:
             g = self.geometry()
             rect = clamp_geometry((g.x(), g.y(), g.width(), g.height()), area)
         else:
             rect = first_geometry(area)
         self.setGeometry(QRect(*rect))
-        if not self.restored_layout:
+        if first and (first_launch or not self.restored_layout):
             self.settings_dock.setVisible(not is_small_screen(area))
             self.resizeDocks([self.curves_dock], [round(CURVES_SHARE * rect[3])],
                              Qt.Orientation.Vertical)
