@@ -34,9 +34,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ganviz.atomic import write_atomic  # noqa: E402
 from ganviz.config import load_preset  # noqa: E402
-from ganviz.gui.app import ICON_DIR, app_icon  # noqa: E402
+from ganviz.gui.app import app_icon  # noqa: E402
 from ganviz.gui.recorder import stamp  # noqa: E402
-from ganviz.gui.theme import configure_pyqtgraph  # noqa: E402
+from ganviz.gui.theme import ICON_DIR, configure_pyqtgraph  # noqa: E402
 from ganviz.gui.window import MainWindow  # noqa: E402
 
 MEDIA = ROOT / "docs" / "media"
