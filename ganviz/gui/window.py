@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from ganviz.config import Config, ConfigError
 from ganviz.contract import (
@@ -28,6 +28,7 @@ from ganviz.contract import (
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, FileHost, settings
+from ganviz.gui.hint import STARTING, CentredHint
 from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import GifRecorder, stack_vertically
 from ganviz.gui.screenfit import (
@@ -51,37 +52,6 @@ PUBLISH_INTERVAL = 1 / 34
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 THREAD_LEAVE_MS = 1000  # the relay thread only reads a pipe: under load, wait for it this long
-STARTING = "Starting the training process…"
-HINT_STYLE = ("QLabel { background: rgba(20, 20, 24, 210); color: #e6e6e6; border-radius: 6px;"
-              " padding: 10px 16px; font-size: 15px; }")
-
-
-class _CentredHint(QLabel):
-    """A message centred over another widget (the run panels) until it is hidden."""
-
-    def __init__(self, text: str, over: QWidget, parent: QWidget) -> None:
-        super().__init__(text, parent)
-        self.setStyleSheet(HINT_STYLE)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._over = over
-        over.installEventFilter(self)
-        self._place()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Follow the covered widget when it moves or resizes."""
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show):
-            self._place()
-        return False
-
-    def _place(self) -> None:
-        self.adjustSize()
-        centre = self._over.geometry().center()
-        if self._over.parentWidget() is not self.parentWidget():
-            centre = self._over.mapTo(self.parentWidget(), self._over.rect().center())
-        self.move(centre.x() - self.width() // 2, centre.y() - self.height() // 2)
-        self.raise_()
-
-
 def _names(value: object) -> set[str]:
     """The text items of a stored list (anything else: none)."""
     if not isinstance(value, list | tuple | set):
@@ -142,7 +112,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_layout()
         self._build_status()
-        self.starting_hint = _CentredHint(STARTING, self.panels, self)
+        self.starting_hint = CentredHint(STARTING, self.panels, self)
         self.statusBar().showMessage(STARTING)
 
         self.toolbar.play_toggled.connect(self._on_play)
