@@ -177,6 +177,11 @@ def test_window_fits_screens_hints_and_asks_before_discarding(qtbot, tmp_path):
     g = w.geometry()
     assert inside((g.x(), g.y(), g.width(), g.height()), (0, 0, 1366, 768))
     assert g.width() == 1366 and g.height() <= 768 - 32
+    # ... and with no layout saved for a small screen, the docks give way there too
+    w.restored_layout = False
+    w.settings_dock.show()
+    w.fit_to_screen(QRect(0, 0, 1366, 768))
+    assert not w.settings_dock.isVisible() and w.geometry() == g
 
     # item 15: Reset, Open Data and Open Session ask once training has run
     w.quiet_dialogs = False

@@ -447,16 +447,27 @@ class MainWindow(QMainWindow):
         self.panels.dispose()
         self.curves.dispose()
         store = settings()
-        store.setValue(LAYOUT_KEY, self.saveState())
+        store.setValue(self.layout_key(), self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())
         event.accept()
 
     def _restore_layout(self) -> None:
         """Dock and toolbar layout and window geometry from the last session."""
         store = settings()
-        geometry, state = store.value(GEOMETRY_KEY), store.value(LAYOUT_KEY)
+        geometry, state = store.value(GEOMETRY_KEY), store.value(self.layout_key())
         self.restored_geometry = geometry is not None and self.restoreGeometry(geometry)
         self.restored_layout = state is not None and self.restoreState(state)
+
+    def layout_key(self) -> str:
+        """Where the dock and toolbar layout is stored: one layout for small screens and one
+        for large ones, so a Settings dock opened on a desktop does not squeeze a laptop's
+        panels."""
+        screen = self.screen()
+        if screen is None:
+            return LAYOUT_KEY
+        g = screen.availableGeometry()
+        small = is_small_screen((g.x(), g.y(), g.width(), g.height()))
+        return f"{LAYOUT_KEY}-small" if small else LAYOUT_KEY
 
     # ---------------------------------------------------------------- screen
     def fit_to_screen(self, available: QRect | None = None, *,
@@ -464,9 +475,9 @@ class MainWindow(QMainWindow):
         """Place the window on a screen whose available area is ``available`` (default: the
         screen the window is on). A first launch takes most of the screen, starts with the
         Settings dock hidden on a small screen (View > Settings shows it) and gives the
-        curves about a third of the height; a later launch keeps its saved geometry and
-        layout, clamped to the screen. ``first_launch`` forces either (default: a first
-        launch when no geometry was saved)."""
+        curves about a third of the height; a later launch keeps its saved geometry, clamped
+        to the screen, and the layout last left on a screen of this size class.
+        ``first_launch`` forces either (default: a first launch when no geometry was saved)."""
         if available is None:
             screen = self.screen()
             if screen is None:
@@ -482,7 +493,7 @@ class MainWindow(QMainWindow):
         else:
             rect = first_geometry(area)
         self.setGeometry(QRect(*rect))
-        if first and (first_launch or not self.restored_layout):
+        if first_launch or not self.restored_layout:  # no layout saved for this screen size
             self.settings_dock.setVisible(not is_small_screen(area))
             self.resizeDocks([self.curves_dock], [round(CURVES_SHARE * rect[3])],
                              Qt.Orientation.Vertical)
