@@ -19,7 +19,7 @@ from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from tests.conftest import small_config
 
-SCREENS = [(1024, 700), (1366, 768), (1920, 1080)]
+SCREENS = [(960, 540), (1024, 700), (1366, 768), (1920, 1080)]  # 960 x 540: 1920 x 1080 at 2x
 
 
 def inside(inner: tuple, outer: tuple) -> bool:
