@@ -207,6 +207,7 @@ class TrainingLoop:
         """Make ``trainer`` the session's trainer and rebuild everything derived from it."""
         self.cfg, self.trainer = trainer.cfg, trainer
         self.pending_steps = 0
+        self._rate_window.clear()  # a new trainer counts steps from its own start
         self._views = self._curves = self._fakes = None
         self._history = trainer.history
         self._real = real_data(trainer)
@@ -369,6 +370,8 @@ class TrainingLoop:
         else:
             self._advance_evaluation()
         now = time.perf_counter()
+        if self._rate_window and trainer.step_count < self._rate_window[-1][1]:
+            self._rate_window.clear()  # the count went back (a reset): rates start again
         self._rate_window.append((now, trainer.step_count))
         while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 2.0:
             self._rate_window.pop(0)

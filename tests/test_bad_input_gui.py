@@ -18,6 +18,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSettings, Qt
 
+from ganviz.gui.settings import field_label
 from ganviz.gui.window import NOTHING_TO_TRAIN, MainWindow
 from tests.conftest import small_config
 
@@ -59,7 +60,7 @@ FIELD_CASES = [
     ("runs.sigmas", "0.1, x", "comma-separated"),
     ("runs.sigmas", "0.1, 0.1", "each once"),
     ("runs.seeds", "", "at least one"),
-    ("runs.seeds", "-1", "runs.seeds[0]"),
+    ("runs.seeds", "-1", "Seeds, item 1"),
     ("runs.seeds", HUGE, "2^63"),
     ("runs.seeds", "0, 0", "each once"),
     ("runs.seeds", MANY_SEEDS, "each once"),
@@ -161,7 +162,7 @@ def assert_refused(window, qtbot, field: str, fragment: str) -> None:
             press()
         message = settings.error_label.text()
         assert settings.error_label.isVisibleTo(settings)
-        assert field in message and fragment in message, message
+        assert message.startswith(field_label(field)) and fragment in message, message
         assert "\n" not in message and len(message) < 200, message
     steps_once(window, qtbot)
     assert window.snapshot.config == running
@@ -233,7 +234,7 @@ def test_clicking_a_mode_at_a_bad_place_is_refused(window, qtbot, x, y):
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "custom", timeout=20000)
     running = window.snapshot.config
     window.panels.add_mode.emit(x, y)
-    assert "data.means" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().startswith(field_label("data.means"))
     steps_once(window, qtbot)
     assert window.snapshot.config == running
 

@@ -127,7 +127,7 @@ def test_window_layout_is_remembered(qtbot):
     first.show()
     first.settings_dock.close()
     first.close()
-    assert settings().value("window/state") is not None
+    assert settings().value(first.layout_key()) is not None  # the layout of this screen size
     second = MainWindow(small_config())
     qtbot.addWidget(second)
     second.show()

@@ -301,3 +301,22 @@ def test_latest_slot_keeps_the_messages_of_dropped_snapshots():
     slot.put(replace(snap, seq=4, notice=Saved("x")))
     slot.put(replace(snap, seq=5, notice=Exported("y")))
     assert slot.take().notice == Exported("y")  # the newer message wins
+
+
+def test_rate_after_a_reset_is_never_negative():
+    """A reset counts steps from 0 again: the rate the status bar shows starts afresh
+    instead of dividing a fall of thousands of steps by the last two seconds."""
+    loop = TrainingLoop(small_config(), LatestSlot())
+    loop._reset(loop.cfg)
+    loop.running = True
+    for _ in range(6):
+        loop._one_step(loop.trainer)
+    assert loop.steps_per_sec() > 0
+    loop._reset(loop.cfg)
+    assert loop.steps_per_sec() == 0.0
+    for _ in range(3):
+        loop._one_step(loop.trainer)
+    assert loop.steps_per_sec() > 0
+    loop.trainer.step_count = 0  # a count that goes back without a new trainer, too
+    loop._one_step(loop.trainer)
+    assert loop.steps_per_sec() == 0.0  # one point since the fall: no rate yet, not < 0

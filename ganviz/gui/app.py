@@ -48,7 +48,7 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     window = MainWindow(cfg)
     window.garbage_collector = collector
     window.setWindowIcon(app.windowIcon())
-    window.resize(1600, 1000)
+    window.fit_to_screen()  # first launch: most of the screen; later: the saved size, clamped
     window.show()
     if play:
         window.toolbar.play.setChecked(True)

@@ -63,6 +63,8 @@ class FileHost:
     # train on a data file (path, the two columns or none): sets the data settings and
     # resets training; raises ConfigError (one line) when the settings refuse it
     use_data: Callable[[str, list[str]], None] | None = None
+    # whether to go on with an action (its name) that throws the training so far away
+    confirm_discard: Callable[[str], bool] = lambda action: True
 
 
 def ask_columns(parent: QWidget, info: Columns) -> list[str] | None:
@@ -197,7 +199,10 @@ class FileActions:
         self.host.send(SaveSession(str(path), self.host.view_state()))
 
     def open_session_from(self, path: Path) -> None:
-        """Open the session in ``path`` (the training process loads it)."""
+        """Open the session in ``path`` (the training process loads it) once the user agrees
+        to lose the training so far."""
+        if not self.host.confirm_discard("Open Session"):
+            return
         self.host.before_open()
         self.host.send(OpenSession(str(path)))
 
@@ -214,6 +219,8 @@ class FileActions:
                 if columns is None:
                     return False
             points = load_points(path, columns or [])
+            if not self.host.confirm_discard("Open Data"):
+                return False
             self.host.use_data(str(Path(path).absolute()), list(columns or []))
         except ConfigError as exc:
             self._fail(str(exc))

@@ -15,6 +15,7 @@ import html
 import math
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,30 @@ INVALID_STYLE = "border: 2px solid #e5484d; border-radius: 3px;"
 INT_MAX = 2**31 - 1
 CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
 EXAMPLES = {"floats": "e.g. 0.05, 0.1", "ints": "e.g. 128, 128"}  # list placeholders
+
+
+def field_label(field_name: str) -> str:
+    """How the GUI names a config field: its declared label ("train.lr_d" -> "LR D"), with the
+    item of a list ("runs.seeds[0]" -> "Seeds, item 1"); unknown names stay as they are."""
+    key, _, rest = field_name.partition("[")
+    if key not in SETTINGS:
+        return field_name
+    label = SETTINGS[key].label
+    index = [int(i) for i in re.findall(r"\[(\d+)\]", "[" + rest)] if rest else []
+    if index:
+        label += f", item {index[0] + 1}"
+    if len(index) > 1:  # a coordinate of a point ("data.means[2][1]" -> "Modes, item 3, y")
+        label += f", {'xy'[index[1]] if index[1] < 2 else index[1] + 1}"
+    return label
+
+
+def labelled(message: str) -> str:
+    """A settings error as the GUI shows it: the leading config key ("train.lr_d: ...")
+    replaced by the field's label ("LR D: ..."); other text unchanged."""
+    match = re.match(r"([a-z_]+\.[a-z_0-9]+(?:\[\d+\])*): ", message)
+    if match is None:
+        return message
+    return f"{field_label(match.group(1))}: {message[match.end():]}"
 
 
 def kind(s: Setting) -> Any:
@@ -235,6 +260,8 @@ class SettingsPanel(QWidget):
         self._marked: dict[str, str] = {}
         self._presets = {name: load_preset(name).to_dict() for name in preset_names()}
         self._preset_origin: str | None = None  # the preset the form last matched
+        # asked before the reset button throws training away (the window sets it)
+        self.confirm_reset: Callable[[], bool] = lambda: True
         self._build()
         self.set_config(cfg)
 
@@ -355,6 +382,7 @@ class SettingsPanel(QWidget):
             widget.setPlaceholderText(s.hint or EXAMPLES.get(what, ""))
             widget.textChanged.connect(lambda _=None, k=key: self._edited(k))
             widget.returnPressed.connect(self._on_return)
+            widget.editingFinished.connect(lambda k=key: self._check_field(k))
         widget.setToolTip(tip)
         if what == "bool":
             form.addRow(widget)
@@ -499,7 +527,8 @@ class SettingsPanel(QWidget):
         """Ask whether to reset now (tests replace this)."""
         answer = QMessageBox.question(
             self, "Reset needed",
-            f"Changes to {self._names(fields)} need a reset.\n\nReset now with the new settings?",
+            f"Changes to {self._names(fields)} need a reset.\n\nReset now with the new settings? "
+            "Training starts again from step 0.",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
@@ -529,8 +558,14 @@ class SettingsPanel(QWidget):
 
     def _on_reset(self) -> None:
         cfg = self._validated()
-        if cfg is not None:
+        if cfg is not None and self.confirm_reset():
             self._emit_reset(cfg)
+
+    def _check_field(self, key: str) -> None:
+        """A field the user leaves (or presses Return in) says at once why it is refused."""
+        message = self._marked.get(key)
+        if message is not None:
+            self._show_message(key, message, focus=False)
 
     def _emit_reset(self, cfg: Config) -> None:
         self.reset_requested.emit(cfg)
@@ -546,12 +581,12 @@ class SettingsPanel(QWidget):
     def _refresh(self) -> None:
         """Live validation, the reset note and the dirty indicator."""
         raw, errors = self._collect()
-        marks = {self._widget_key(e.field): str(e) for e in errors}
+        marks = {self._widget_key(e.field): labelled(str(e)) for e in errors}
         if not errors:
             try:
                 from_dict(raw)
             except ConfigError as exc:
-                marks.setdefault(self._widget_key(exc.field), str(exc))
+                marks.setdefault(self._widget_key(exc.field), labelled(str(exc)))
         self._mark(marks)
         if not marks:
             self._clear_error()
@@ -605,12 +640,16 @@ class SettingsPanel(QWidget):
         self._marked = {k: v for k, v in marks.items() if k in self._fields}
 
     def _show_error(self, exc: ConfigError) -> None:
-        self._error_key = exc.field
-        self.error_label.setText(str(exc))
+        self._show_message(exc.field, labelled(str(exc)), focus=True)
+
+    def _show_message(self, field_name: str, message: str, focus: bool) -> None:
+        """The error banner and the field's mark; ``focus`` also takes the user to it."""
+        self._error_key = field_name
+        self.error_label.setText(message)
         self.error_label.show()
-        self._mark({**self._marked, self._widget_key(exc.field): str(exc)})
-        f = self._fields.get(self._widget_key(exc.field))
-        if f is not None:
+        self._mark({**self._marked, self._widget_key(field_name): message})
+        f = self._fields.get(self._widget_key(field_name))
+        if f is not None and focus:
             self._scroll.ensureWidgetVisible(f.widget)
             f.widget.setFocus()
 

@@ -1,4 +1,9 @@
-"""The training toolbar: play/pause, step, reset, speed, one toggle per estimator, layers."""
+"""The training toolbar: play/pause, step, reset, speed, one toggle per estimator, layers.
+
+On a narrow window it turns compact (:meth:`TrainingToolbar.set_compact`): icon-only Step
+and Reset, no "Speed"/"Estimators" captions, so every action stays on the bar instead of
+behind Qt's overflow button.
+"""
 
 from __future__ import annotations
 
@@ -72,10 +77,11 @@ class TrainingToolbar(QToolBar):
             self.speed.addItem(label, value)
         self.speed.currentIndexChanged.connect(
             lambda i: self.speed_changed.emit(int(self.speed.itemData(i))))
-        self.addWidget(QLabel("  Speed "))
+        self.captions = [QLabel("  Speed "), QLabel(" Estimators ")]
+        self._caption_actions = [self.addWidget(self.captions[0])]
         self.addWidget(self.speed)
         self.addSeparator()
-        self.addWidget(QLabel(" Estimators "))
+        self._caption_actions.append(self.addWidget(self.captions[1]))
         self.estimator_buttons: dict[str, QToolButton] = {}
         for est in ESTIMATORS:
             button = QToolButton()
@@ -103,6 +109,46 @@ class TrainingToolbar(QToolBar):
         self.layers_menu.setToolTipsVisible(True)
         self.layers_button.setMenu(self.layers_menu)
         self.addWidget(self.layers_button)
+        self.compact = False
+        self._full_width = 0  # the bar's width when not compact (measured when first needed)
+        self._fix_play_width()
+
+    def _fix_play_width(self) -> None:
+        """Size the Play/Pause button for the wider of its two texts, so toggling it does not
+        shift the buttons after it."""
+        button = self.widgetForAction(self.play)
+        if button is None:
+            return
+        text = self.play.text()
+        widths = []
+        for candidate in ("Play", "Pause"):
+            self.play.setText(candidate)
+            widths.append(button.sizeHint().width())
+        self.play.setText(text)
+        button.setFixedWidth(max(widths))
+
+    def full_width(self) -> int:
+        """The width the bar needs with its captions and button texts (not compact)."""
+        if not self.compact:
+            self._full_width = self.sizeHint().width()
+        return self._full_width
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact: Step and Reset show their icons only and the "Speed" and "Estimators"
+        captions hide (tooltips keep the names), so the bar fits about 900 px."""
+        if compact == self.compact:
+            return
+        if compact:
+            self.full_width()
+        self.compact = compact
+        style = (Qt.ToolButtonStyle.ToolButtonIconOnly if compact
+                 else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.step, self.reset):
+            button = self.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(style)
+        for action in self._caption_actions:
+            action.setVisible(not compact)
 
     def _on_play(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Play")

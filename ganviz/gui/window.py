@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from ganviz.config import Config, ConfigError
@@ -29,6 +29,7 @@ from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, FileHost, settings
 from ganviz.gui.help import add_help_action
+from ganviz.gui.hint import STARTING, CentredHint
 from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import (
     GifRecorder,
@@ -39,7 +40,13 @@ from ganviz.gui.recorder import (
     indicator_text,
     stack_vertically,
 )
-from ganviz.gui.settings import SettingsPanel
+from ganviz.gui.screenfit import (
+    CURVES_SHARE,
+    clamp_geometry,
+    first_geometry,
+    is_small_screen,
+)
+from ganviz.gui.settings import SettingsPanel, labelled
 from ganviz.gui.toolbar import TrainingToolbar
 from ganviz.gui.viewstate import ViewState
 from ganviz.gui.worker import TrainingThread
@@ -55,8 +62,6 @@ PUBLISH_INTERVAL = 1 / 34
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
 THREAD_LEAVE_MS = 1000  # the relay thread only reads a pipe: under load, wait for it this long
-
-
 def _names(value: object) -> set[str]:
     """The text items of a stored list (anything else: none)."""
     if not isinstance(value, list | tuple | set):
@@ -104,15 +109,20 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.record_action)
         self._build_recording()
+        self.confirm_question = self._ask_yes_no  # tests replace it (no modal dialog)
+        self.settings.confirm_reset = lambda: self.confirm_discard("Reset")
         self.files = FileActions(FileHost(
             parent=self, send=self.training.send, step=self.shown_step,
             view_state=self.view_state, restore_view=self.restore_view,
             before_open=lambda: self.toolbar.play.setChecked(False),
             status=lambda text: self.statusBar().showMessage(text, 8000),
-            quiet=lambda: self.quiet_dialogs, figure=self, use_data=self.use_data))
+            quiet=lambda: self.quiet_dialogs, figure=self, use_data=self.use_data,
+            confirm_discard=self.confirm_discard))
         self._build_menus()
         self._restore_layout()
         self._build_status()
+        self.starting_hint = CentredHint(STARTING, self.panels, self)
+        self.statusBar().showMessage(STARTING)
 
         self.toolbar.play_toggled.connect(self._on_play)
         self.toolbar.step_requested.connect(self._on_step)
@@ -182,6 +192,10 @@ class MainWindow(QMainWindow):
         snap = self.slot.take()
         if snap is None:
             return
+        if self.snapshot is None:  # the training process is up: the hint has done its job
+            self.starting_hint.hide()
+            if self.statusBar().currentMessage() == STARTING:
+                self.statusBar().clearMessage()
         self.snapshot = snap
         key = tuple(r.spec for r in snap.runs)
         if key != self._runs_key:
@@ -201,7 +215,7 @@ class MainWindow(QMainWindow):
             self.curves.set_run_visible(run.spec.index, not hidden)
         self._update_status(snap)
         if snap.error:
-            self.statusBar().showMessage(snap.error, 8000)
+            self.statusBar().showMessage(labelled(snap.error), 8000)
         if snap.notice is not None:
             self.files.handle_notice(snap.notice)
             if isinstance(snap.notice, Opened):  # the session's hidden estimators now rule
@@ -305,7 +319,26 @@ class MainWindow(QMainWindow):
                 self.panels.show_run(r)
 
     def _reset_current(self) -> None:
-        self._reset(self.current_config())
+        if self.confirm_discard("Reset"):
+            self._reset(self.current_config())
+
+    def confirm_discard(self, action: str) -> bool:
+        """Whether to go on with ``action`` (Reset, Open Data, Open Session), which throws the
+        training so far away: asked only once training has run (the shown step > 0) and
+        never with ``quiet_dialogs``."""
+        step = self.shown_step()
+        if step == 0 or self.quiet_dialogs:
+            return True
+        return self.confirm_question(
+            f"{action}?", f"{action} discards the {step:,} training steps so far "
+            "(File > Save Session keeps them). Go on?")
+
+    def _ask_yes_no(self, title: str, text: str) -> bool:
+        """A Yes/No question; No is the default."""
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes |
+                                      QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _reset(self, cfg: Config) -> None:
         self.training.send(Reset(cfg))
@@ -366,8 +399,8 @@ class MainWindow(QMainWindow):
     def _remove_mode(self, x: float, y: float) -> None:
         d = self.current_config().data
         if len(d.means) <= 1:
-            self.statusBar().showMessage("data.means: a custom dataset keeps at least one mode",
-                                         5000)
+            self.statusBar().showMessage(
+                labelled("data.means: a custom dataset keeps at least one mode"), 5000)
             return
         k = min(range(len(d.means)), key=lambda i: (d.means[i][0] - x) ** 2 +
                 (d.means[i][1] - y) ** 2)
@@ -381,7 +414,7 @@ class MainWindow(QMainWindow):
         try:
             cfg = self.current_config().with_overrides({"data": values})
         except ConfigError as exc:
-            self.statusBar().showMessage(str(exc), 8000)
+            self.statusBar().showMessage(labelled(str(exc)), 8000)
             return
         self.training.send(Apply(cfg))
         self.settings.set_config(cfg)
@@ -477,6 +510,7 @@ class MainWindow(QMainWindow):
             f"{recorder.fps:g} frames/s", 6000)
 
     def _on_failed(self, message: str) -> None:
+        self.starting_hint.hide()
         self.toolbar.play.setChecked(False)
         QMessageBox.critical(self, "ganviz", message)
 
@@ -489,16 +523,64 @@ class MainWindow(QMainWindow):
         self.panels.dispose()
         self.curves.dispose()
         store = settings()
-        store.setValue(LAYOUT_KEY, self.saveState())
+        store.setValue(self.layout_key(), self.saveState())
         store.setValue(GEOMETRY_KEY, self.saveGeometry())
         event.accept()
 
     def _restore_layout(self) -> None:
         """Dock and toolbar layout and window geometry from the last session."""
         store = settings()
-        geometry, state = store.value(GEOMETRY_KEY), store.value(LAYOUT_KEY)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        geometry, state = store.value(GEOMETRY_KEY), store.value(self.layout_key())
+        self.restored_geometry = geometry is not None and self.restoreGeometry(geometry)
+        self.restored_layout = state is not None and self.restoreState(state)
 
+    def layout_key(self) -> str:
+        """Where the dock and toolbar layout is stored: one layout for small screens and one
+        for large ones, so a Settings dock opened on a desktop does not squeeze a laptop's
+        panels."""
+        screen = self.screen()
+        if screen is None:
+            return LAYOUT_KEY
+        g = screen.availableGeometry()
+        small = is_small_screen((g.x(), g.y(), g.width(), g.height()))
+        return f"{LAYOUT_KEY}-small" if small else LAYOUT_KEY
+
+    # ---------------------------------------------------------------- screen
+    def fit_to_screen(self, available: QRect | None = None, *,
+                      first_launch: bool | None = None) -> None:
+        """Place the window on a screen whose available area is ``available`` (default: the
+        screen the window is on). A first launch takes most of the screen, starts with the
+        Settings dock hidden on a small screen (View > Settings shows it) and gives the
+        curves about a third of the height; a later launch keeps its saved geometry, clamped
+        to the screen, and the layout last left on a screen of this size class.
+        ``first_launch`` forces either (default: a first launch when no geometry was saved)."""
+        if available is None:
+            screen = self.screen()
+            if screen is None:
+                return
+            available = screen.availableGeometry()
+        area = (available.x(), available.y(), available.width(), available.height())
+        first = not self.restored_geometry if first_launch is None else first_launch
+        if not first and self.isMaximized():
+            return
+        if not first:
+            g = self.geometry()
+            rect = clamp_geometry((g.x(), g.y(), g.width(), g.height()), area)
+        else:
+            rect = first_geometry(area)
+        self.setGeometry(QRect(*rect))
+        if first_launch or not self.restored_layout:  # no layout saved for this screen size
+            self.settings_dock.setVisible(not is_small_screen(area))
+            self.resizeDocks([self.curves_dock], [round(CURVES_SHARE * rect[3])],
+                             Qt.Orientation.Vertical)
+        self._fit_toolbar()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A narrow window makes the toolbar compact rather than hide actions."""
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        margins = self.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - 8
+        self.toolbar.set_compact(self.toolbar.full_width() > room)
