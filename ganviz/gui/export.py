@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -33,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from ganviz.atomic import write_atomic
 from ganviz.errors import UserError
-from ganviz.gui import theme
+from ganviz.gui import svgdoc, theme
+from ganviz.gui.items import DotsItem
 
 PLOT_SUFFIXES = (".png", ".svg")
 INPUTS = (QComboBox, QAbstractButton)  # controls a figure leaves out
@@ -210,6 +212,114 @@ def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
             thing.setVisible(True)
 
 
+class _VectorDots(QGraphicsItem):
+    """A :class:`DotsItem`'s dots as circles, for vector output: its pixmap fragments come
+    out of QSvgGenerator as the whole sprite strip squeezed into each dot."""
+
+    def __init__(self, dots: DotsItem) -> None:
+        super().__init__(dots.parentItem())
+        self._dots = dots
+        self.setTransform(dots.transform())
+        self.setPos(dots.pos())
+        self.setZValue(dots.zValue())
+
+    def boundingRect(self) -> QRectF:
+        return self._dots.boundingRect()
+
+    def paint(self, painter: QPainter, *args) -> None:
+        xy, color = self._dots.points(), self._dots.colors()
+        if not len(xy):
+            return
+        t = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(Qt.PenStyle.NoPen)
+        # DotsItem keeps its style private (items.py is not ours to widen); read it here only
+        r = self._dots._size / 2
+        for k, brush in enumerate(self._dots._brushes):
+            pick = color == k
+            if not pick.any():
+                continue
+            painter.setBrush(brush)
+            for x, y in xy[pick]:
+                painter.drawEllipse(t.map(QPointF(float(x), float(y))), r, r)
+        painter.restore()
+
+
+@contextlib.contextmanager
+def _vector_dots(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """Dots drawn as circles (:class:`_VectorDots`) meanwhile; the pixmap dots come back."""
+    swapped: list[tuple[DotsItem, _VectorDots]] = []
+    for scene in scenes:
+        for item in scene.items():
+            if isinstance(item, DotsItem) and item.isVisible():
+                swapped.append((item, _VectorDots(item)))
+    for dots, _ in swapped:
+        dots.setVisible(False)
+    try:
+        yield
+    finally:
+        for dots, vector in swapped:
+            vector.setParentItem(None)
+            if vector.scene() is not None:
+                vector.scene().removeItem(vector)
+            dots.setVisible(True)
+
+
+class _ClipRefresher(QGraphicsItem):
+    """Draws nothing; states the painter's current clip afresh to the paint engine.
+
+    QSvgGenerator keeps the last clip it was given when the painter restores an outer clip
+    (for example a plot's, after a label inside it clipped its own text), so whatever is drawn
+    next is cut by the label's rectangle and vanishes. One of these right after every item
+    hands the generator the clip QPainter really has.
+    """
+
+    def __init__(self, after: QGraphicsItem) -> None:
+        parent = after.parentItem()
+        super().__init__(parent)
+        self._rect = (parent.boundingRect() if parent is not None
+                      else after.sceneBoundingRect())
+        self.setZValue(after.zValue())
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        if painter.hasClipping():
+            painter.setClipPath(painter.clipPath())
+        else:
+            painter.setClipping(False)
+
+
+@contextlib.contextmanager
+def _clips_restated(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """A :class:`_ClipRefresher` after every visible item meanwhile (vector output only)."""
+    added: list[_ClipRefresher] = []
+    for scene in scenes:
+        items = [i for i in scene.items(Qt.SortOrder.AscendingOrder) if i.isVisible()]
+        for item in items:
+            siblings = (item.parentItem().childItems() if item.parentItem() is not None
+                        else [i for i in items if i.parentItem() is None])
+            refresher = _ClipRefresher(item)
+            if refresher.scene() is None:
+                scene.addItem(refresher)
+            later = [s for s in siblings if s is not item and s.zValue() == item.zValue()]
+            order = siblings.index(item)
+            for s in later:
+                if siblings.index(s) > order:
+                    refresher.stackBefore(s)
+                    break
+            added.append(refresher)
+    try:
+        yield
+    finally:
+        for refresher in added:
+            scene = refresher.scene()
+            if scene is not None:
+                scene.removeItem(refresher)
+
+
 def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
     views = [w for w in widgets if isinstance(w, QGraphicsView)]
     for w in widgets:
@@ -256,6 +366,13 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
     return _png_bytes(image, path)
 
 
+def _screen_dpi() -> int:
+    """The logical dpi text was laid out for (96 on most screens, and offscreen)."""
+    app = QApplication.instance()
+    screen = app.primaryScreen() if app is not None else None
+    return round(screen.logicalDotsPerInch()) if screen is not None else 96
+
+
 def _svg_bytes(size: QSize, path: Path, title: str,
                paint: Callable[[QPainter], None]) -> bytes:
     """Paint into a QSvgGenerator of ``size`` (on the window background) and return the SVG."""
@@ -267,6 +384,7 @@ def _svg_bytes(size: QSize, path: Path, title: str,
     gen.setSize(size)
     gen.setViewBox(QRect(0, 0, size.width(), size.height()))
     gen.setTitle(title)
+    gen.setResolution(_screen_dpi())  # point sizes as the window laid the text out
     painter = QPainter()
     if not painter.begin(gen):
         buf.close()
@@ -312,22 +430,44 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     return image
 
 
-def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
-    """One plot as SVG via QSvgGenerator.
-
-    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), so the
-    plot's part of the scene is rendered straight into the generator instead.
-    """
-    source = plot_item.sceneBoundingRect()
-    size = QSize(max(1, round(source.width())), max(1, round(source.height())))
-    target = QRectF(0, 0, size.width(), size.height())
-
+def _widget_svg(widget: QWidget, path: Path) -> bytes:
+    """``widget`` drawn at the origin of its own QSvgGenerator (see :mod:`svgdoc` for why
+    never at an offset)."""
     def paint(painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        with _printable([plot_item.scene()]):
-            plot_item.scene().render(painter, target, source)
+        QWidget.render(widget, painter, QPoint(0, 0))
 
-    return _svg_bytes(size, path, "ganviz plot", paint)
+    return _svg_bytes(widget.size(), path, "part", paint)
+
+
+def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
+                 crop: QRect | None = None) -> bytes:
+    """The widgets one below the other as one portable SVG (:func:`svgdoc.stack`); ``crop``:
+    only this rectangle of the stack."""
+    size = _stack_size(widgets)
+    crop = crop or QRect(QPoint(0, 0), size)
+    scenes = _scenes(widgets)
+    parts, y = [], 0
+    with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+        for w in widgets:
+            parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
+            y += w.height()
+    try:
+        return svgdoc.stack(parts, crop.width(), crop.height(), title, theme.BACKGROUND)
+    except ET.ParseError as exc:
+        raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
+
+
+def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
+    """One plot as SVG: its view drawn whole, the plot's rectangle cut out by the viewBox.
+
+    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), and
+    rendering part of a scene into QSvgGenerator misplaces axes; the view renders cleanly.
+    """
+    view = plot_item.scene().views()[0]
+    rect = view.mapFromScene(plot_item.sceneBoundingRect()).boundingRect()
+    rect = rect.intersected(QRect(QPoint(0, 0), view.size()))
+    return _stacked_svg([view], path, "ganviz plot", rect)
 
 
 def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
@@ -365,11 +505,7 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     widgets = _shown(_comparison_widgets(window))
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
-    size = _stack_size(widgets)
-    with _printable(_scenes(widgets)):
-        data = _svg_bytes(size, path, "ganviz comparison",
-                          lambda painter: _render_stack(painter, widgets))
-    return _write(path, data)
+    return _write(path, _stacked_svg(widgets, path, "ganviz comparison"))
 
 
 def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
