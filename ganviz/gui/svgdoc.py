@@ -67,7 +67,7 @@ def _map_pairs(text: str, m: Matrix) -> str:
 def _flattenable(group: ET.Element) -> bool:
     """A scaled group whose children are all shapes drawn with cosmetic pens (or unstroked),
     whose coordinates are all absolute pairs: its scale can move into the points."""
-    if len(group) == 0 or group.text and group.text.strip():
+    if len(group) == 0 or (group.text and group.text.strip()):
         return False
     unstroked = group.get("stroke") == "none"
     for child in group:
@@ -75,10 +75,8 @@ def _flattenable(group: ET.Element) -> bool:
             return False
         if not unstroked and child.get("vector-effect") != "non-scaling-stroke":
             return False
-        if _local(child.tag) == "path" and re.search(r"[^MLCZmlcz\d\s,.eE+-]", child.get("d", "")):
+        if _local(child.tag) == "path" and re.search(r"[^MLCZ\d\s,.eE+-]", child.get("d", "")):
             return False  # arcs or relative commands: keep the group as Qt wrote it
-        if _local(child.tag) == "path" and re.search(r"[mlcz]", child.get("d", "")):
-            return False
     return True
 
 
