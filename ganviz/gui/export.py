@@ -17,8 +17,20 @@ from pathlib import Path
 from typing import Protocol
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+)
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -458,6 +470,39 @@ def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
         raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
 
 
+def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
+    """The widgets one below the other as a one-page vector PDF the size of the stack (at the
+    window's dpi, so text keeps the window's layout); images inside stay raster."""
+    size = _stack_size(widgets)
+    dpi = _screen_dpi()
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setTitle(title)
+    writer.setCreator("ganviz")
+    writer.setResolution(dpi)
+    points = QSizeF(size.width() * 72 / dpi, size.height() * 72 / dpi)
+    writer.setPageSize(QPageSize(points, QPageSize.Unit.Point, "figure"))
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+    painter = QPainter()
+    if not painter.begin(writer):
+        buf.close()
+        raise ExportError(f"cannot write {path}: the PDF writer failed to start")
+    scenes = _scenes(widgets)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(QRect(QPoint(0, 0), size), QColor(theme.BACKGROUND))
+        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+            _render_stack(painter, widgets)
+    finally:
+        painter.end()
+        buf.close()
+    if data.isEmpty():
+        raise ExportError(f"cannot write {path}: PDF generation produced nothing")
+    return bytes(data.data())
+
+
 def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
     """One plot as SVG: its view drawn whole, the plot's rectangle cut out by the viewBox.
 
@@ -508,6 +553,18 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     return _write(path, _stacked_svg(widgets, path, "ganviz comparison"))
 
 
+def export_comparison_pdf(window: ComparisonWindow, path: str | os.PathLike) -> Path:
+    """The panels above the curves as one vector PDF page (text and lines vector, images
+    raster), drawn as the SVG is."""
+    path = Path(path)
+    _check_suffix(path, (".pdf",))
+    _settle()
+    widgets = _shown(_comparison_widgets(window))
+    if not widgets:
+        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
+    return _write(path, _pdf_bytes(widgets, path, "ganviz comparison"))
+
+
 def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
     """One panel or curve plot with its title, as PNG or SVG by the suffix of ``path``."""
     path = Path(path)
@@ -542,6 +599,7 @@ def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float =
 __all__ = [
     "ExportError",
     "default_export_name",
+    "export_comparison_pdf",
     "export_comparison_png",
     "export_comparison_svg",
     "export_curve_plot",

@@ -144,13 +144,19 @@ class TrainingDrawings:
 def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
     """comparison.png, comparison.svg and one PNG per panel (one per group of seeds, showing
     its first seed, as the window does) into ``out``."""
-    from ganviz.gui.export import export_comparison_png, export_comparison_svg, export_plot
+    from ganviz.gui.export import (
+        export_comparison_pdf,
+        export_comparison_png,
+        export_comparison_svg,
+        export_plot,
+    )
 
     view = ComparisonView()
     try:
         view.show(snap)
         paths = [export_comparison_png(view, out / "comparison.png", scale=scale),
-                 export_comparison_svg(view, out / "comparison.svg")]
+                 export_comparison_svg(view, out / "comparison.svg"),
+                 export_comparison_pdf(view, out / "comparison.pdf")]
         for panel in view.panels.panels:
             name = f"panel-{panel.spec.index:02d}-{panel.spec.estimator}.png"
             paths.append(export_plot(panel.plot, out / name, scale=scale))
