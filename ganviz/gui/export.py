@@ -358,13 +358,27 @@ def _blank_image(path: Path, size: QSize, scale: float, fill: QColor) -> QImage:
     return image
 
 
-def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
+def _background(widgets: Sequence[QWidget]) -> str:
+    """The figure's background: its theme's (a PanelGrid, CurvesPanel or ComparisonView
+    knows its theme), else the window's."""
+    for w in widgets:
+        while w is not None:
+            look = getattr(w, "theme", None)
+            if isinstance(look, theme.Theme):
+                return look.background
+            w = w.parentWidget()
+    return theme.BACKGROUND
+
+
+def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
+            background: str | None = None) -> bytes:
     widgets = _shown(widgets)
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
     if not scale > 0:
         raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
-    image = _blank_image(path, _stack_size(widgets), scale, QColor(theme.BACKGROUND))
+    fill = QColor(background or _background(widgets))
+    image = _blank_image(path, _stack_size(widgets), scale, fill)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -386,7 +400,7 @@ def _screen_dpi() -> int:
 
 
 def _svg_bytes(size: QSize, path: Path, title: str,
-               paint: Callable[[QPainter], None]) -> bytes:
+               paint: Callable[[QPainter], None], background: str = theme.BACKGROUND) -> bytes:
     """Paint into a QSvgGenerator of ``size`` (on the window background) and return the SVG."""
     data = QByteArray()
     buf = QBuffer(data)
@@ -402,7 +416,7 @@ def _svg_bytes(size: QSize, path: Path, title: str,
         buf.close()
         raise ExportError(f"cannot write {path}: the SVG generator failed to start")
     try:
-        painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(theme.BACKGROUND))
+        painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(background))
         paint(painter)
     finally:
         painter.end()
@@ -449,7 +463,7 @@ def _widget_svg(widget: QWidget, path: Path) -> bytes:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         QWidget.render(widget, painter, QPoint(0, 0))
 
-    return _svg_bytes(widget.size(), path, "part", paint)
+    return _svg_bytes(widget.size(), path, "part", paint, _background([widget]))
 
 
 def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
@@ -465,7 +479,7 @@ def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
             parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
             y += w.height()
     try:
-        return svgdoc.stack(parts, crop.width(), crop.height(), title, theme.BACKGROUND)
+        return svgdoc.stack(parts, crop.width(), crop.height(), title, _background(widgets))
     except ET.ParseError as exc:
         raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
 
@@ -492,7 +506,7 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     scenes = _scenes(widgets)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(QRect(QPoint(0, 0), size), QColor(theme.BACKGROUND))
+        painter.fillRect(QRect(QPoint(0, 0), size), QColor(_background(widgets)))
         with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
             _render_stack(painter, widgets)
     finally:
@@ -525,12 +539,14 @@ def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
 
 
 # ---------------------------------------------------------------- writers
-def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``."""
+def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0,
+                      background: str | None = None) -> Path:
+    """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``
+    (on ``background``, default its theme's)."""
     path = Path(path)
     _check_suffix(path, (".png",))
     _settle()
-    return _write(path, _raster([widget], path, scale))
+    return _write(path, _raster([widget], path, scale, background))
 
 
 def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
