@@ -538,6 +538,15 @@ def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
     return widgets
 
 
+def comparison_pixels(window: ComparisonWindow, scale: float) -> QSize:
+    """The pixel size of the comparison PNG at ``scale``: what export_comparison_png writes."""
+    widgets = _shown(_comparison_widgets(window))
+    if not widgets:
+        return QSize(0, 0)
+    size = _stack_size(widgets)
+    return QSize(round(size.width() * scale), round(size.height() * scale))
+
+
 # ---------------------------------------------------------------- writers
 def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0,
                       background: str | None = None) -> Path:
@@ -614,6 +623,7 @@ def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float =
 
 __all__ = [
     "ExportError",
+    "comparison_pixels",
     "default_export_name",
     "export_comparison_pdf",
     "export_comparison_png",

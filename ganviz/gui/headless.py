@@ -6,7 +6,9 @@ exactly like the window (one rendering path).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from ganviz.contract import Snapshot
@@ -95,6 +97,11 @@ class ComparisonView:
         self.widget.resize(width, height)
         self._runs: tuple = ()
 
+    @property
+    def curves_dock(self):
+        """The curves (hidden: the comparison exports leave them out, as the window's dock)."""
+        return self.curves
+
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap`` and let the layout settle."""
         runs = tuple(r.spec for r in snap.runs)
@@ -152,6 +159,36 @@ class TrainingDrawings:
         if self.figures:
             paths.extend(write_figures(snapshot, out, theme=self.theme))
         return paths
+
+
+@contextlib.contextmanager
+def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
+    """A copy of the window's comparison in ``theme`` (dark or paper), offscreen: the same
+    snapshot, view state (layers, hidden estimators, seeds) and sizes, for an export."""
+    from ganviz.gui.theme import theme_named, using
+
+    look = theme_named(theme)
+    snap = window.snapshot
+    if snap is None:
+        raise ValueError("nothing to export yet: no snapshot")
+    state = window.state
+    panels, curves = window.panels.size(), window.curves.size()
+    with using(look):
+        view = ComparisonView(max(panels.width(), curves.width()),
+                              panels.height() + curves.height(), theme=look)
+        try:
+            view.state.layers = set(state.layers)  # read when drawing; no listener to tell
+            view.state.hidden_estimators = set(state.hidden_estimators)
+            view.state.selected_run = state.selected_run
+            view.state.per_seed = state.per_seed
+            view.state.panel_seeds = dict(state.panel_seeds)
+            view.panels.setFixedSize(panels)
+            view.curves.setFixedSize(curves)
+            view.curves.setHidden(window.curves_dock.isHidden())
+            view.show(snap)
+            yield view
+        finally:
+            view.close()
 
 
 def write_figures(snap: Snapshot, out: Path, scale: float = 2.0,
