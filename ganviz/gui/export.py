@@ -30,7 +30,16 @@ from PySide6.QtCore import (
     QSizeF,
     Qt,
 )
-from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontInfo,
+    QImage,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -466,6 +475,12 @@ def _widget_svg(widget: QWidget, path: Path) -> bytes:
     return _svg_bytes(widget.size(), path, "part", paint, _background([widget]))
 
 
+def _font_families() -> dict[str, str]:
+    """Qt's name of the default font (an alias such as "Sans Serif") -> the family it draws."""
+    font = QFont()
+    return {font.family(): QFontInfo(font).family()}
+
+
 def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
                  crop: QRect | None = None) -> bytes:
     """The widgets one below the other as one portable SVG (:func:`svgdoc.stack`); ``crop``:
@@ -479,7 +494,8 @@ def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
             parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
             y += w.height()
     try:
-        return svgdoc.stack(parts, crop.width(), crop.height(), title, _background(widgets))
+        return svgdoc.stack(parts, crop.width(), crop.height(), title, _background(widgets),
+                            _font_families())
     except ET.ParseError as exc:
         raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
 

@@ -9,7 +9,10 @@
 - a cosmetic (1-pixel) pen inside a scaled group is written as ``vector-effect:
   non-scaling-stroke``, which librsvg and resvg ignore: a 1-px line under a x60 plot scale
   becomes 60 px wide and the panels drown in filled shapes. Such groups get their points
-  mapped to the page here and their scale dropped, so the stroke is 1 px in every renderer.
+  mapped to the page here and their scale dropped, so the stroke is 1 px in every renderer;
+- text names Qt's alias for the default font ("Sans Serif"), which no other renderer knows
+  (resvg then draws no text at all): the family Qt really used is named instead, then the
+  generic ``sans-serif``.
 
 Plain XML work (no Qt), so it is testable on its own.
 """
@@ -98,6 +101,15 @@ def _flatten(group: ET.Element, m: Matrix) -> None:
     del group.attrib["transform"]
 
 
+def drop_empty_paths(root: ET.Element) -> None:
+    """Remove ``<path d="">`` (Qt writes them for empty shapes; its own reader then warns
+    "Invalid path data"); an empty path draws nothing, and a clip path left empty still clips
+    everything away, as before."""
+    for parent in root.iter():
+        for child in [c for c in parent if _local(c.tag) == "path" and not c.get("d", "").strip()]:
+            parent.remove(child)
+
+
 def flatten_cosmetic(root: ET.Element) -> int:
     """Map the points of every scaled group of cosmetic strokes to the page (see the module
     docstring); returns how many groups changed."""
@@ -110,6 +122,15 @@ def flatten_cosmetic(root: ET.Element) -> int:
             _flatten(group, m)
             changed += 1
     return changed
+
+
+def name_fonts(root: ET.Element, families: dict[str, str]) -> None:
+    """Every ``font-family``: the family Qt drew with (``families`` maps Qt's names to real
+    ones), then the generic sans-serif as a fallback."""
+    for el in root.iter():
+        family = el.get("font-family")
+        if family and "," not in family:
+            el.set("font-family", f"'{families.get(family, family)}', sans-serif")
 
 
 def _rename_ids(root: ET.Element, prefix: str) -> None:
@@ -126,9 +147,10 @@ def _rename_ids(root: ET.Element, prefix: str) -> None:
 
 
 def stack(parts: Sequence[tuple[bytes, float, float]], width: int, height: int, title: str,
-          background: str) -> bytes:
+          background: str, families: dict[str, str] | None = None) -> bytes:
     """One SVG of ``width`` x ``height`` px on ``background``: each part (an SVG of
-    QSvgGenerator, with its offset x, y) moved into place, its cosmetic strokes flattened."""
+    QSvgGenerator, with its offset x, y) moved into place, its cosmetic strokes flattened, its
+    fonts named (``families``: Qt's font names to the families drawn)."""
     root = ET.Element(_tag("svg"), {"width": f"{width}px", "height": f"{height}px",
                                     "viewBox": f"0 0 {width} {height}", "version": "1.1"})
     ET.SubElement(root, _tag("title")).text = title
@@ -138,7 +160,9 @@ def stack(parts: Sequence[tuple[bytes, float, float]], width: int, height: int, 
     for i, (data, dx, dy) in enumerate(parts):
         part = ET.fromstring(data)
         _rename_ids(part, f"p{i}-")
+        drop_empty_paths(part)
         flatten_cosmetic(part)
+        name_fonts(part, families or {})
         group = ET.SubElement(root, _tag("g"), {"transform": f"translate({_fmt(dx)},{_fmt(dy)})"})
         for child in part:
             kind = _local(child.tag)
