@@ -139,3 +139,17 @@ def test_stack_flattens_cosmetic_strokes_and_moves_clips():
     assert moved == ["translate(0,0)", "translate(0,100)"]
     fonts = {el.get("font-family") for el in root.iter() if el.get("font-family")}
     assert fonts == {"'DejaVu Sans', sans-serif"}
+
+
+def test_train_figures_take_the_theme(small_toml, tmp_path, capsys, monkeypatch):
+    """--theme reaches the figures (the drawing itself is tested in test_export_render)."""
+    from ganviz.gui import headless
+
+    seen = []
+    monkeypatch.setattr(headless, "write_figures",
+                        lambda snap, out, theme="dark": seen.append(theme) or [])
+    code, stdout, _ = run_cli(["train", "--config", small_toml, "--steps", "2", "--out",
+                               tmp_path / "o", "--quiet", "--figures", "--theme", "paper"],
+                              capsys)
+    assert code == 0, stdout
+    assert seen == ["paper"]

@@ -86,7 +86,6 @@ class ComparisonView:
         width = width or self.theme.figure_size[0]
         height = height or self.theme.figure_size[1]
         self.widget = QWidget()
-        self.widget.setStyleSheet(f"background: {self.theme.background};")
         layout = QVBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
         self.state = ViewState.default()
