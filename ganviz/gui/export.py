@@ -209,9 +209,10 @@ def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """A figure, not a screen: items drawn afresh (:func:`_uncached`) and the input controls
-    that live in the plots (a panel's seed selector, the curves' Per seed box) hidden
-    meanwhile; the titles name what they chose, and text beside a control stays."""
+    """A figure, not a screen: items drawn afresh (:func:`_uncached`), images interpolated,
+    and the input controls that live in the plots (a panel's seed selector, the curves' Per
+    seed box) hidden meanwhile; the titles name what they chose, and text beside a control
+    stays."""
     hidden: list[QGraphicsProxyWidget | QWidget] = []
     for scene in scenes:
         for item in scene.items():
@@ -225,12 +226,18 @@ def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
                            if w.isVisible()]
     for thing in hidden:
         thing.setVisible(False)
+    smooth = QPainter.RenderHint.SmoothPixmapTransform
+    views = [v for scene in scenes for v in scene.views() if not v.renderHints() & smooth]
+    for view in views:  # density maps interpolated, not cells: in the PNG, SVG and PDF alike
+        view.setRenderHint(smooth, True)
     try:
         with _uncached(scenes):
             yield
     finally:
         for thing in hidden:
             thing.setVisible(True)
+        for view in views:
+            view.setRenderHint(smooth, False)
 
 
 class _VectorDots(QGraphicsItem):
