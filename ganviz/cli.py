@@ -22,6 +22,7 @@ from ganviz.names import ESTIMATORS
 EXIT_USAGE = 2
 MAX_STEPS = int(SETTINGS["train.steps"].le)  # the config's own limit for train.steps
 MAX_COMPARE_SEEDS = MAX_RUNS // len(ESTIMATORS)  # every estimator x seeds within the limit
+THEMES = ("dark", "paper")  # the figures' looks (ganviz.gui.theme.THEMES; no Qt here)
 
 
 class UsageError(UserError):
@@ -76,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "steps (default 1000)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--figures", action="store_true",
-                       help="also write comparison.png/.svg and one PNG per panel (offscreen)")
+                       help="also write comparison.png/.svg/.pdf and one PNG per panel "
+                            "(offscreen)")
+    _theme_arg(train, "--figures")
     train.add_argument("--gif", action="store_true",
                        help="also write training.gif, a frame every --gif-every steps")
     train.add_argument("--gif-every", type=_int_arg("--gif-every", MAX_STEPS), default=None,
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                          default=500, help="save each unit's checkpoint every N steps "
                                            "(default 500)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    _theme_arg(compare, "the figures")
     _ray_arg(compare)
 
     sweep = sub.add_parser("sweep", help="protocols x sigma values x seeds x steps from a TOML "
@@ -109,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true",
                        help="continue the sweep in OUT from its units' checkpoints")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _theme_arg(sweep, "the figures")
     _ray_arg(sweep)
 
     variance = sub.add_parser("variance", help="where a finished sweep's generators put each "
@@ -119,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     variance.add_argument("--device", default="auto",
                           help="where to evaluate the generators: auto (CUDA when present), "
                                "cpu, cuda or cuda:N")
+    _theme_arg(variance, "variance.png")
 
     analyse = sub.add_parser("analyse", aliases=["analyze"],
                              help="the study's endpoints of finished sweep or compare folders, "
@@ -386,7 +392,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             from ganviz.gui.headless import TrainingDrawings
 
             gif_every = (args.gif_every or max(1, cfg.train.steps // 50)) if args.gif else 0
-            drawings = TrainingDrawings(figures=args.figures, gif_every=gif_every)
+            drawings = TrainingDrawings(figures=args.figures, gif_every=gif_every,
+                                        theme=args.theme)
         return run_training(cfg, device, out, resume=args.resume,
                             checkpoint_every=args.checkpoint_every, progress=not args.quiet,
                             drawings=drawings, state=state)
@@ -527,7 +534,7 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
             sw.save_plan(p, args.out)
             code, paths = run_sweep(p, args.out, executor, command=compare.command_line(
                 args.argv), progress=not args.quiet, single=single,
-                figures=_figure_writer(), device=device)
+                figures=_figure_writer(getattr(args, "theme", "dark")), device=device)
         except CheckpointError as exc:
             _give_up(run_dir, exc)
             raise UsageError(f"--resume: {exc}" if args.resume else str(exc)) from None
@@ -543,8 +550,16 @@ def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool
     return 0
 
 
-def _figure_writer():
-    """What draws a group's figures (densities.png, equation1.png), or None without Qt."""
+def _theme_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    """--theme: the look of ``what``, the window's dark one or a light one for print."""
+    parser.add_argument("--theme", choices=THEMES, default="dark",
+                        help=f"look of {what}: dark (as the window) or paper (white, for "
+                             "print); default dark")
+
+
+def _figure_writer(theme: str = "dark"):
+    """What draws a group's figures (densities.png, equation1.png) in ``theme``, or None
+    without Qt."""
     try:
         from ganviz.gui.eq1figure import write_equation1_figure
         from ganviz.gui.headless import write_density_figure
@@ -556,9 +571,10 @@ def _figure_writer():
 
     def draw(trainer, folder: Path) -> list[Path]:
         return [write_density_figure(snapshot_of(trainer), compare.best_and_worst(trainer),
-                                     folder / "densities.png"),
+                                     folder / "densities.png", theme=theme),
                 write_equation1_figure(compare.equation1_by_group(trainer),
-                                       trainer.cfg.data.std, folder / "equation1.png")]
+                                       trainer.cfg.data.std, folder / "equation1.png",
+                                       theme=theme)]
 
     return draw
 
@@ -608,7 +624,8 @@ def cmd_variance(args: argparse.Namespace) -> int:
     else:
         floors = {g.sigma_min for g in groups}
         paths.append(write_variance_figure(response_curves(groups), figure,
-                                           floor=floors.pop() if len(floors) == 1 else None))
+                                           floor=floors.pop() if len(floors) == 1 else None,
+                                           theme=args.theme))
     write_text_atomic(paths[0], study_markdown(groups, command))
     write_text_atomic(paths[1], study_csv(groups))
     for path in paths:

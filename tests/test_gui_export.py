@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -152,3 +153,43 @@ def test_default_export_name():
     assert export.default_export_name("comparison", 1200, "png") == \
         "ganviz-comparison-step1200.png"
     assert export.default_export_name("loss", 0, ".SVG") == "ganviz-loss-step0.svg"
+
+
+def test_resolution_labels_state_the_written_size(window, tmp_path):
+    """Each choice of the PNG dialog names the exact size the export then writes (the curves
+    dock is wider than the panels, so a label from the panels' width was wrong)."""
+    seen = {}
+
+    def pick(scales):
+        seen["scales"] = scales
+        return scales[1][1], "dark"
+
+    files = window.files
+    files.pick_export = pick
+    files._ask = lambda *args, **kwargs: tmp_path / "c.png"
+    files.export_png()
+    assert [s for _, s in seen["scales"]] == [1.0, 2.0, 3.0, 4.0]
+    label = seen["scales"][1][0]
+    width, height = map(int, re.search(r"\((\d+) × (\d+) px\)", label).groups())
+    with Image.open(tmp_path / "c.png") as im:
+        assert im.size == (width, height)
+    for text, scale in seen["scales"]:
+        size = export.comparison_pixels(window, scale)
+        assert f"({size.width()} × {size.height()} px)" in text
+
+
+def test_window_exports_in_the_paper_theme(window, tmp_path):
+    import pyqtgraph as pg
+
+    from ganviz.gui.theme import DARK, PAPER
+
+    window.files.export_figure_to(tmp_path / "p.png", scale=1.0, theme="paper")
+    window.files.export_figure_to(tmp_path / "p.pdf", theme="paper")
+    assert window.files.last_error == ""
+    px = _pixels(tmp_path / "p.png")
+    assert (px[0, 0] == 255).all() and (px >= 250).all(axis=-1).mean() > 0.6
+    for estimator, color in ESTIMATOR_COLORS.items():
+        assert _has_color(px, color), estimator
+    assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+    assert window.panels.theme is DARK and PAPER.background != DARK.background
+    assert pg.getConfigOption("background") == DARK.background  # the window keeps its look

@@ -38,6 +38,7 @@ from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
 from ganviz.gui.seeds import group_runs, seed_band
 from ganviz.gui.slots import Connections
+from ganviz.gui.theme import DARK, Theme
 from ganviz.gui.viewstate import ViewState
 from ganviz.help_text import curve_tip
 
@@ -79,7 +80,7 @@ LEFT_AXIS_WIDTH = 52
 BOTTOM_AXIS_HEIGHT = 32
 BAND_ALPHA = 55
 EDGE_ALPHA = 90
-DIM_COLOR = "#8a919e"
+DIM_COLOR = DARK.dim
 AXIS_OVERHANG = 10
 DASH = 4
 EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
@@ -338,18 +339,22 @@ def set_title(plot: pg.PlotItem, title: str) -> None:
     plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
 
 
-def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str) -> None:
-    """The curves' look: title, grid, tick font and axis labels."""
+def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str,
+               theme: Theme = DARK) -> None:
+    """The curves' look: title, grid, tick font and axis labels, in ``theme``'s colours."""
     font = QFont()
     font.setPointSize(TICK_POINTS)
+    plot.titleLabel.opts["color"] = theme.foreground  # kept by every later set_title
     set_title(plot, title)
-    plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     plot.hideButtons()
     for side, text in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(side)
         # maxTickLevel 1: no sub-minor ticks, so no dense grids (each grid line costs paint time)
         axis.setStyle(tickFont=font, tickTextOffset=3, tickLength=-4, maxTickLevel=1)
-        axis.setLabel(text, **{"font-size": LABEL_SIZE, "color": theme.FOREGROUND})
+        axis.setLabel(text, **{"font-size": LABEL_SIZE, "color": theme.foreground})
+        axis.setPen(theme.foreground)
+        axis.setTextPen(theme.foreground)
     plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)
@@ -365,10 +370,13 @@ class CurvesPanel(QWidget):
     keeps its own.
     """
 
-    def __init__(self, parent: QWidget | None = None, *, state: ViewState | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: ViewState | None = None,
+                 theme: Theme = DARK) -> None:
         super().__init__(parent)
+        self.theme = theme
         self.state = state if state is not None else ViewState.default()
         self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(theme.background)
         self.view.setMinimumHeight(200)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -378,7 +386,7 @@ class CurvesPanel(QWidget):
         grid.layout.setHorizontalSpacing(6)
         grid.layout.setVerticalSpacing(2)
 
-        self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+        self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.foreground,
                                     sampleType=LegendSample, horSpacing=4, verSpacing=-2,
                                     frame=False)
         grid.addItem(self.legend, row=0, col=0, rowspan=2)
@@ -386,19 +394,20 @@ class CurvesPanel(QWidget):
         self._plots: dict[str, pg.PlotItem] = {}
         for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
             plot = plot_item()
-            style_plot(plot, title, ylabel, "step")
+            style_plot(plot, title, ylabel, "step", theme)
             plot.setLogMode(x=False, y=log)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=LegendSample,
-                           brush=pg.mkBrush(theme.BACKGROUND + "d0")).setVisible(False)
+                           brush=pg.mkBrush(theme.background + "d0"),
+                           labelTextColor=theme.foreground).setVisible(False)
             grid.addItem(plot, row=i // PER_ROW, col=1 + i % PER_ROW)
             self._plots[name] = plot
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
 
         eq1 = plot_item()
-        style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)")
+        style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)", theme)
         eq1.setLogMode(x=True, y=True)
         eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
         grid.addItem(eq1, row=0, col=1 + PER_ROW, rowspan=2)
@@ -406,14 +415,14 @@ class CurvesPanel(QWidget):
         # the legend sits below the axis, in the plot's own layout (so exports keep it), where
         # it covers no curve
         self.eq1_legend = pg.LegendItem(labelTextSize=LEGEND_SIZE,
-                                        labelTextColor=theme.FOREGROUND, sampleType=LegendSample,
+                                        labelTextColor=theme.foreground, sampleType=LegendSample,
                                         horSpacing=4, verSpacing=-4, frame=False)
         eq1.layout.addItem(self.eq1_legend, EQ1_LEGEND_ROW, 0, 1, 3)
         eq1.layout.setAlignment(self.eq1_legend, Qt.AlignmentFlag.AlignHCenter)
         eq1.legend = self.eq1_legend
         self._eq1: dict[str, pg.PlotDataItem] = {}
         for key, (text, style) in EQ1_SERIES.items():
-            item = pg.PlotDataItem(pen=pg.mkPen(theme.FOREGROUND, width=2, style=style),
+            item = pg.PlotDataItem(pen=pg.mkPen(theme.foreground, width=2, style=style),
                                    connect="finite")
             eq1.addItem(item)
             self.eq1_legend.addItem(item, text)
@@ -422,7 +431,7 @@ class CurvesPanel(QWidget):
         self._connections.connect(eq1.vb.sigResized, self._fit_eq1_legend)
         for plot in self._plots.values():
             self._connections.connect(plot.vb.sigResized, self._fit_axis_labels)
-        marker_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        marker_pen = pg.mkPen(theme.dim, width=1, style=Qt.PenStyle.DashLine)
         self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
         eq1.addItem(self._eq1_marker, ignoreBounds=True)
         self._eq1_marker.setVisible(False)
@@ -454,7 +463,7 @@ class CurvesPanel(QWidget):
         self.per_seed_box.setStyleSheet(PER_SEED_STYLE)
         self.per_seed_box.toggled.connect(self.state.set_per_seed)
         self.band_note = QLabel(BAND_NOTE)
-        self.band_note.setStyleSheet(f"color: {DIM_COLOR}; background: transparent; "
+        self.band_note.setStyleSheet(f"color: {theme.dim}; background: transparent; "
                                      f"font-size: {LEGEND_SIZE};")
         self.band_note.setVisible(not self.state.per_seed)
         controls = QWidget()
@@ -873,7 +882,7 @@ class CurvesPanel(QWidget):
     def _update_mode_note(self, real: RealData) -> None:
         """Say in the titles of the mode plots when the data has no known modes (file data
         without centres): they stay empty by design, not by a fault."""
-        note = f"  <span style='color:{DIM_COLOR}'>(no known modes)</span>" \
+        note = f"  <span style='color:{self.theme.dim}'>(no known modes)</span>" \
             if not len(real.weights) else ""
         for name in MODE_PLOTS:
             title = TIME_PLOTS[name][0] + note
@@ -891,7 +900,7 @@ class CurvesPanel(QWidget):
         if any(not s.learned_sigma and s.sigma <= 0 for s in shown):
             notes.append("σ = 0 not drawn")
         if notes:
-            title += f"  <span style='color:{DIM_COLOR}'>({'; '.join(notes)})</span>"
+            title += f"  <span style='color:{self.theme.dim}'>({'; '.join(notes)})</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:
             set_title(plot, title)
@@ -929,7 +938,8 @@ class CurvesPanel(QWidget):
                 text += " (diverged)" if n_div == len(idx) else f" ({n_div}/{len(idx)} diverged)"
             for legend in legends:
                 legend.addItem(dummy, text)
-                legend.items[-1][1].setText(text, color=DIM_COLOR if hidden else theme.FOREGROUND)
+                legend.items[-1][1].setText(text, color=self.theme.dim if hidden
+                                            else self.theme.foreground)
             self._legend_dummies.append(dummy)
         size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         self.legend.setFixedWidth(max(size.width(), 1.0))
@@ -958,7 +968,7 @@ class CurvesPanel(QWidget):
             return
         self._eq1_key = key
         if index is None:
-            set_title(self._plots[EQ1], f"Equation 1 · <span style='color:{DIM_COLOR}'>"
+            set_title(self._plots[EQ1], f"Equation 1 · <span style='color:{self.theme.dim}'>"
                                         f"{EQ1_NONE}</span>")
             for item in self._eq1.values():
                 item.setData([], [])

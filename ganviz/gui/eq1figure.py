@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt
 from ganviz.contract import GroupCurves, legend_text
 from ganviz.gui import theme
 from ganviz.gui.curves import (
-    DIM_COLOR,
     EQ1_SERIES,
     LEFT_AXIS_WIDTH,
     LEGEND_SIZE,
@@ -27,6 +26,7 @@ from ganviz.gui.curves import (
     plot_item,
     style_plot,
 )
+from ganviz.gui.theme import DARK, Theme
 
 PANELS_PER_ROW = 4
 PANEL_SIZE = (400, 330)
@@ -43,9 +43,12 @@ def _title(group: GroupCurves) -> str:
     return f"<span style='color:{color}'>{text}</span>"
 
 
-def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.GraphicsLayoutWidget:
-    """The figure as a widget: one equation-1 panel per group, its own sigma marked."""
+def equation1_figure(groups: Sequence[GroupCurves], mode_std: float,
+                     look: Theme = DARK) -> pg.GraphicsLayoutWidget:
+    """The figure as a widget, in ``look``'s colours: one equation-1 panel per group, its own
+    sigma marked."""
     view = pg.GraphicsLayoutWidget()
+    view.setBackground(look.background)
     grid = view.ci
     grid.setContentsMargins(6, 4, 6, 4)
     grid.layout.setHorizontalSpacing(8)
@@ -53,14 +56,14 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.Graph
     rows = max(1, math.ceil(len(groups) / PANELS_PER_ROW))
     cols = min(len(groups), PANELS_PER_ROW) or 1
     view.resize(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + LEGEND_HEIGHT)
-    sigma_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
-    std_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DotLine)
-    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+    sigma_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DashLine)
+    std_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DotLine)
+    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=look.foreground,
                            sampleType=LegendSample, horSpacing=4, verSpacing=-2, frame=False)
     grid.addItem(legend, row=rows, col=0, colspan=cols)
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
     for text, style in EQ1_SERIES.values():
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(theme.FOREGROUND, width=2, style=style)),
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(look.foreground, width=2, style=style)),
                        text)
     legend.addItem(pg.PlotDataItem(pen=sigma_pen), "the row's σ")
     legend.addItem(pg.PlotDataItem(pen=std_pen), f"mode std ({mode_std:g})")
@@ -69,7 +72,7 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.Graph
     first: pg.PlotItem | None = None
     for i, group in enumerate(groups):
         plot = plot_item()
-        style_plot(plot, _title(group), "relative to mean |∇f|", "σ (smoothing scale)")
+        style_plot(plot, _title(group), "relative to mean |∇f|", "σ (smoothing scale)", look)
         plot.setLogMode(x=True, y=True)
         plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
         grid.addItem(plot, row=i // PANELS_PER_ROW, col=i % PANELS_PER_ROW)
@@ -91,8 +94,10 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float) -> pg.Graph
 
 
 def write_equation1_figure(groups: Sequence[GroupCurves], mode_std: float, path: Path,
-                           scale: float = 2.0) -> Path:
-    """Render :func:`equation1_figure` offscreen into the PNG ``path`` (atomically)."""
+                           scale: float = 2.0, theme: str = "dark") -> Path:
+    """Render :func:`equation1_figure` offscreen into the PNG ``path`` (atomically) in
+    ``theme`` (dark or paper)."""
     from ganviz.gui.headless import write_widget_figure
 
-    return write_widget_figure(lambda: equation1_figure(groups, mode_std), path, scale)
+    return write_widget_figure(lambda look: equation1_figure(groups, mode_std, look), path,
+                               scale, theme)

@@ -11,13 +11,35 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMarginsF,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontInfo,
+    QImage,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -33,7 +55,8 @@ from PySide6.QtWidgets import (
 
 from ganviz.atomic import write_atomic
 from ganviz.errors import UserError
-from ganviz.gui import theme
+from ganviz.gui import svgdoc, theme
+from ganviz.gui.items import DotsItem
 
 PLOT_SUFFIXES = (".png", ".svg")
 INPUTS = (QComboBox, QAbstractButton)  # controls a figure leaves out
@@ -186,9 +209,10 @@ def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """A figure, not a screen: items drawn afresh (:func:`_uncached`) and the input controls
-    that live in the plots (a panel's seed selector, the curves' Per seed box) hidden
-    meanwhile; the titles name what they chose, and text beside a control stays."""
+    """A figure, not a screen: items drawn afresh (:func:`_uncached`), images interpolated,
+    and the input controls that live in the plots (a panel's seed selector, the curves' Per
+    seed box) hidden meanwhile; the titles name what they chose, and text beside a control
+    stays."""
     hidden: list[QGraphicsProxyWidget | QWidget] = []
     for scene in scenes:
         for item in scene.items():
@@ -202,12 +226,126 @@ def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
                            if w.isVisible()]
     for thing in hidden:
         thing.setVisible(False)
+    smooth = QPainter.RenderHint.SmoothPixmapTransform
+    views = [v for scene in scenes for v in scene.views() if not v.renderHints() & smooth]
+    for view in views:  # density maps interpolated, not cells: in the PNG, SVG and PDF alike
+        view.setRenderHint(smooth, True)
     try:
         with _uncached(scenes):
             yield
     finally:
         for thing in hidden:
             thing.setVisible(True)
+        for view in views:
+            view.setRenderHint(smooth, False)
+
+
+class _VectorDots(QGraphicsItem):
+    """A :class:`DotsItem`'s dots as circles, for vector output: its pixmap fragments come
+    out of QSvgGenerator as the whole sprite strip squeezed into each dot."""
+
+    def __init__(self, dots: DotsItem) -> None:
+        super().__init__(dots.parentItem())
+        self._dots = dots
+        self.setTransform(dots.transform())
+        self.setPos(dots.pos())
+        self.setZValue(dots.zValue())
+
+    def boundingRect(self) -> QRectF:
+        return self._dots.boundingRect()
+
+    def paint(self, painter: QPainter, *args) -> None:
+        xy, color = self._dots.points(), self._dots.colors()
+        if not len(xy):
+            return
+        t = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(Qt.PenStyle.NoPen)
+        # DotsItem keeps its style private (items.py is not ours to widen); read it here only
+        r = self._dots._size / 2
+        for k, brush in enumerate(self._dots._brushes):
+            pick = color == k
+            if not pick.any():
+                continue
+            painter.setBrush(brush)
+            for x, y in xy[pick]:
+                painter.drawEllipse(t.map(QPointF(float(x), float(y))), r, r)
+        painter.restore()
+
+
+@contextlib.contextmanager
+def _vector_dots(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """Dots drawn as circles (:class:`_VectorDots`) meanwhile; the pixmap dots come back."""
+    swapped: list[tuple[DotsItem, _VectorDots]] = []
+    for scene in scenes:
+        for item in scene.items():
+            if isinstance(item, DotsItem) and item.isVisible():
+                swapped.append((item, _VectorDots(item)))
+    for dots, _ in swapped:
+        dots.setVisible(False)
+    try:
+        yield
+    finally:
+        for dots, vector in swapped:
+            vector.setParentItem(None)
+            if vector.scene() is not None:
+                vector.scene().removeItem(vector)
+            dots.setVisible(True)
+
+
+class _ClipRefresher(QGraphicsItem):
+    """Draws nothing; states the painter's current clip afresh to the paint engine.
+
+    QSvgGenerator keeps the last clip it was given when the painter restores an outer clip
+    (for example a plot's, after a label inside it clipped its own text), so whatever is drawn
+    next is cut by the label's rectangle and vanishes. One of these right after every item
+    hands the generator the clip QPainter really has.
+    """
+
+    def __init__(self, after: QGraphicsItem) -> None:
+        parent = after.parentItem()
+        super().__init__(parent)
+        self._rect = (parent.boundingRect() if parent is not None
+                      else after.sceneBoundingRect())
+        self.setZValue(after.zValue())
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        if painter.hasClipping():
+            painter.setClipPath(painter.clipPath())
+        else:
+            painter.setClipping(False)
+
+
+@contextlib.contextmanager
+def _clips_restated(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """A :class:`_ClipRefresher` after every visible item meanwhile (vector output only)."""
+    added: list[_ClipRefresher] = []
+    for scene in scenes:
+        items = [i for i in scene.items(Qt.SortOrder.AscendingOrder) if i.isVisible()]
+        for item in items:
+            siblings = (item.parentItem().childItems() if item.parentItem() is not None
+                        else [i for i in items if i.parentItem() is None])
+            refresher = _ClipRefresher(item)
+            if refresher.scene() is None:
+                scene.addItem(refresher)
+            later = [s for s in siblings if s is not item and s.zValue() == item.zValue()]
+            order = siblings.index(item)
+            for s in later:
+                if siblings.index(s) > order:
+                    refresher.stackBefore(s)
+                    break
+            added.append(refresher)
+    try:
+        yield
+    finally:
+        for refresher in added:
+            scene = refresher.scene()
+            if scene is not None:
+                scene.removeItem(refresher)
 
 
 def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
@@ -236,13 +374,27 @@ def _blank_image(path: Path, size: QSize, scale: float, fill: QColor) -> QImage:
     return image
 
 
-def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
+def _background(widgets: Sequence[QWidget]) -> str:
+    """The figure's background: its theme's (a PanelGrid, CurvesPanel or ComparisonView
+    knows its theme), else the window's."""
+    for w in widgets:
+        while w is not None:
+            look = getattr(w, "theme", None)
+            if isinstance(look, theme.Theme):
+                return look.background
+            w = w.parentWidget()
+    return theme.BACKGROUND
+
+
+def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
+            background: str | None = None) -> bytes:
     widgets = _shown(widgets)
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
     if not scale > 0:
         raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
-    image = _blank_image(path, _stack_size(widgets), scale, QColor(theme.BACKGROUND))
+    fill = QColor(background or _background(widgets))
+    image = _blank_image(path, _stack_size(widgets), scale, fill)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -256,8 +408,15 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float) -> bytes:
     return _png_bytes(image, path)
 
 
+def _screen_dpi() -> int:
+    """The logical dpi text was laid out for (96 on most screens, and offscreen)."""
+    app = QApplication.instance()
+    screen = app.primaryScreen() if app is not None else None
+    return round(screen.logicalDotsPerInch()) if screen is not None else 96
+
+
 def _svg_bytes(size: QSize, path: Path, title: str,
-               paint: Callable[[QPainter], None]) -> bytes:
+               paint: Callable[[QPainter], None], background: str = theme.BACKGROUND) -> bytes:
     """Paint into a QSvgGenerator of ``size`` (on the window background) and return the SVG."""
     data = QByteArray()
     buf = QBuffer(data)
@@ -267,12 +426,13 @@ def _svg_bytes(size: QSize, path: Path, title: str,
     gen.setSize(size)
     gen.setViewBox(QRect(0, 0, size.width(), size.height()))
     gen.setTitle(title)
+    gen.setResolution(_screen_dpi())  # point sizes as the window laid the text out
     painter = QPainter()
     if not painter.begin(gen):
         buf.close()
         raise ExportError(f"cannot write {path}: the SVG generator failed to start")
     try:
-        painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(theme.BACKGROUND))
+        painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(background))
         paint(painter)
     finally:
         painter.end()
@@ -312,22 +472,84 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     return image
 
 
-def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
-    """One plot as SVG via QSvgGenerator.
-
-    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), so the
-    plot's part of the scene is rendered straight into the generator instead.
-    """
-    source = plot_item.sceneBoundingRect()
-    size = QSize(max(1, round(source.width())), max(1, round(source.height())))
-    target = QRectF(0, 0, size.width(), size.height())
-
+def _widget_svg(widget: QWidget, path: Path) -> bytes:
+    """``widget`` drawn at the origin of its own QSvgGenerator (see :mod:`svgdoc` for why
+    never at an offset)."""
     def paint(painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        with _printable([plot_item.scene()]):
-            plot_item.scene().render(painter, target, source)
+        QWidget.render(widget, painter, QPoint(0, 0))
 
-    return _svg_bytes(size, path, "ganviz plot", paint)
+    return _svg_bytes(widget.size(), path, "part", paint, _background([widget]))
+
+
+def _font_families() -> dict[str, str]:
+    """Qt's name of the default font (an alias such as "Sans Serif") -> the family it draws."""
+    font = QFont()
+    return {font.family(): QFontInfo(font).family()}
+
+
+def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
+                 crop: QRect | None = None) -> bytes:
+    """The widgets one below the other as one portable SVG (:func:`svgdoc.stack`); ``crop``:
+    only this rectangle of the stack."""
+    size = _stack_size(widgets)
+    crop = crop or QRect(QPoint(0, 0), size)
+    scenes = _scenes(widgets)
+    parts, y = [], 0
+    with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+        for w in widgets:
+            parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
+            y += w.height()
+    try:
+        return svgdoc.stack(parts, crop.width(), crop.height(), title, _background(widgets),
+                            _font_families())
+    except ET.ParseError as exc:
+        raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
+
+
+def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
+    """The widgets one below the other as a one-page vector PDF the size of the stack (at the
+    window's dpi, so text keeps the window's layout); images inside stay raster."""
+    size = _stack_size(widgets)
+    dpi = _screen_dpi()
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setTitle(title)
+    writer.setCreator("ganviz")
+    writer.setResolution(dpi)
+    points = QSizeF(size.width() * 72 / dpi, size.height() * 72 / dpi)
+    writer.setPageSize(QPageSize(points, QPageSize.Unit.Point, "figure"))
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+    painter = QPainter()
+    if not painter.begin(writer):
+        buf.close()
+        raise ExportError(f"cannot write {path}: the PDF writer failed to start")
+    scenes = _scenes(widgets)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(QRect(QPoint(0, 0), size), QColor(_background(widgets)))
+        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+            _render_stack(painter, widgets)
+    finally:
+        painter.end()
+        buf.close()
+    if data.isEmpty():
+        raise ExportError(f"cannot write {path}: PDF generation produced nothing")
+    return bytes(data.data())
+
+
+def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
+    """One plot as SVG: its view drawn whole, the plot's rectangle cut out by the viewBox.
+
+    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), and
+    rendering part of a scene into QSvgGenerator misplaces axes; the view renders cleanly.
+    """
+    view = plot_item.scene().views()[0]
+    rect = view.mapFromScene(plot_item.sceneBoundingRect()).boundingRect()
+    rect = rect.intersected(QRect(QPoint(0, 0), view.size()))
+    return _stacked_svg([view], path, "ganviz plot", rect)
 
 
 def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
@@ -339,13 +561,24 @@ def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
     return widgets
 
 
+def comparison_pixels(window: ComparisonWindow, scale: float) -> QSize:
+    """The pixel size of the comparison PNG at ``scale``: what export_comparison_png writes."""
+    widgets = _shown(_comparison_widgets(window))
+    if not widgets:
+        return QSize(0, 0)
+    size = _stack_size(widgets)
+    return QSize(round(size.width() * scale), round(size.height() * scale))
+
+
 # ---------------------------------------------------------------- writers
-def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``."""
+def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0,
+                      background: str | None = None) -> Path:
+    """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``
+    (on ``background``, default its theme's)."""
     path = Path(path)
     _check_suffix(path, (".png",))
     _settle()
-    return _write(path, _raster([widget], path, scale))
+    return _write(path, _raster([widget], path, scale, background))
 
 
 def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
@@ -365,11 +598,19 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     widgets = _shown(_comparison_widgets(window))
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
-    size = _stack_size(widgets)
-    with _printable(_scenes(widgets)):
-        data = _svg_bytes(size, path, "ganviz comparison",
-                          lambda painter: _render_stack(painter, widgets))
-    return _write(path, data)
+    return _write(path, _stacked_svg(widgets, path, "ganviz comparison"))
+
+
+def export_comparison_pdf(window: ComparisonWindow, path: str | os.PathLike) -> Path:
+    """The panels above the curves as one vector PDF page (text and lines vector, images
+    raster), drawn as the SVG is."""
+    path = Path(path)
+    _check_suffix(path, (".pdf",))
+    _settle()
+    widgets = _shown(_comparison_widgets(window))
+    if not widgets:
+        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
+    return _write(path, _pdf_bytes(widgets, path, "ganviz comparison"))
 
 
 def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
@@ -405,7 +646,9 @@ def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float =
 
 __all__ = [
     "ExportError",
+    "comparison_pixels",
     "default_export_name",
+    "export_comparison_pdf",
     "export_comparison_png",
     "export_comparison_svg",
     "export_curve_plot",

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -36,9 +35,12 @@ from ganviz.contract import (
     SaveSession,
 )
 from ganviz.datafile import Columns, inspect_columns, load_points
-from ganviz.gui.export import default_export_name
+from ganviz.gui.export import comparison_pixels, default_export_name
 
 FOLDER_KEY = "files/last_folder"
+SCALES = (1, 2, 3, 4)  # the PNG export's resolutions, times the window's size
+DEFAULT_SCALE = 2
+EXPORT_THEMES = (("dark", "Dark (as the window)"), ("paper", "Paper (white, for print)"))
 DATA_PATTERN = "2-D points (*.csv *.tsv *.txt *.dat *.npy);;All files (*)"
 
 
@@ -91,6 +93,44 @@ def ask_columns(parent: QWidget, info: Columns) -> list[str] | None:
     return [box.currentText() for box in boxes]
 
 
+def resolution_choices(figure: Any) -> list[tuple[str, float]]:
+    """The PNG export's resolutions as (label, scale); each label states the exact pixel size
+    that export writes at that scale."""
+    out = []
+    for k in SCALES:
+        px = comparison_pixels(figure, k)
+        out.append((f"{k}x  ({px.width()} × {px.height()} px)", float(k)))
+    return out
+
+
+def ask_export_options(parent: QWidget, scales: list[tuple[str, float]] | None
+                       ) -> tuple[float, str] | None:
+    """A small dialog: the theme (and for PNG, ``scales``: the resolution); None: cancelled."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Export comparison")
+    form = QFormLayout(dialog)
+    size_box = None
+    if scales:
+        size_box = QComboBox(dialog)
+        for label, scale in scales:
+            size_box.addItem(label, scale)
+        size_box.setCurrentIndex(min(SCALES.index(DEFAULT_SCALE), len(scales) - 1))
+        form.addRow("Resolution", size_box)
+    theme_box = QComboBox(dialog)
+    for name, label in EXPORT_THEMES:
+        theme_box.addItem(label, name)
+    form.addRow("Theme", theme_box)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                               QDialogButtonBox.StandardButton.Cancel, parent=dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    scale = float(size_box.currentData()) if size_box is not None else 1.0
+    return scale, str(theme_box.currentData())
+
+
 class FileActions:
     """Builds the File menu and carries out its actions for one window."""
 
@@ -100,6 +140,10 @@ class FileActions:
         # which two columns of a file with more than two (tests replace the dialog)
         self.pick_columns: Callable[[Columns], list[str] | None] = \
             lambda info: ask_columns(self.host.parent, info)
+        # the export's theme and, for PNG, resolution (tests replace the dialog)
+        self.pick_export: Callable[[list[tuple[str, float]] | None],
+                                   tuple[float, str] | None] = \
+            lambda scales: ask_export_options(self.host.parent, scales)
 
     # ----------------------------------------------------------------- menu
     def build(self, menu: QMenu) -> None:
@@ -112,6 +156,7 @@ class FileActions:
             None,
             ("Export Comparison as &PNG…", QKeySequence("Ctrl+E"), self.export_png),
             ("Export Comparison as S&VG…", None, self.export_svg),
+            ("Export Comparison as P&DF…", None, self.export_pdf),
             ("Export &Metrics (CSV)…", None, self.export_metrics),
             ("Export S&ummary (JSON)…", None, self.export_summary),
         ]
@@ -162,24 +207,33 @@ class FileActions:
         return path is not None and self.open_data_from(path)
 
     def export_png(self) -> None:
-        """Ask for a file and export all visible panels and curves as PNG (2x the screen)."""
+        """Ask for a file, the resolution and the theme, and export all visible panels and
+        curves as PNG."""
         path = self._ask("Export comparison (PNG)", self._name("comparison", ".png"),
                          "PNG images (*.png)")
         if path is None:
             return
-        size = self.host.figure.panels.size()
-        choices = [f"{k}x  ({k * size.width()} px wide)" for k in (1, 2, 3, 4)]
-        choice, ok = QInputDialog.getItem(self.host.parent, "Resolution", "Export at", choices, 1,
-                                          False)
-        if ok:
-            self.export_figure_to(path, scale=float(choice.split("x")[0]))
+        options = self.pick_export(resolution_choices(self.host.figure))
+        if options is not None:
+            scale, theme = options
+            self.export_figure_to(path, scale=scale, theme=theme)
 
     def export_svg(self) -> None:
-        """Ask for a file and export all visible panels and curves as SVG."""
-        path = self._ask("Export comparison (SVG)", self._name("comparison", ".svg"),
-                         "SVG drawings (*.svg)")
-        if path is not None:
-            self.export_figure_to(path)
+        """Ask for a file and the theme, and export all visible panels and curves as SVG."""
+        self._export_vector(".svg", "SVG drawings (*.svg)")
+
+    def export_pdf(self) -> None:
+        """Ask for a file and the theme, and export all visible panels and curves as PDF."""
+        self._export_vector(".pdf", "PDF documents (*.pdf)")
+
+    def _export_vector(self, suffix: str, pattern: str) -> None:
+        path = self._ask(f"Export comparison ({suffix[1:].upper()})",
+                         self._name("comparison", suffix), pattern)
+        if path is None:
+            return
+        options = self.pick_export(None)
+        if options is not None:
+            self.export_figure_to(path, theme=options[1])
 
     def export_metrics(self) -> None:
         """Ask for a file and export the metrics history as CSV (the headless columns)."""
@@ -230,15 +284,37 @@ class FileActions:
                          f"(x = {x}, y = {y})")
         return True
 
-    def export_figure_to(self, path: Path, scale: float = 2.0) -> None:
-        """Export the comparison as PNG or SVG by suffix; a dialog says what went wrong."""
-        from ganviz.gui.export import export_comparison_png, export_comparison_svg
+    def export_figure_to(self, path: Path, scale: float = 2.0, theme: str = "dark") -> None:
+        """Export the comparison as PNG, SVG or PDF by suffix, in ``theme`` (dark: as shown;
+        paper: an offscreen copy in the light theme); a dialog says what went wrong."""
+        from ganviz.gui.export import (
+            export_comparison_pdf,
+            export_comparison_png,
+            export_comparison_svg,
+        )
+        from ganviz.gui.headless import themed_copy
 
-        if path.suffix.lower() == ".svg":
-            self._run_export(path, lambda: export_comparison_svg(self.host.figure, path))
-        else:
-            self._run_export(path, lambda: export_comparison_png(self.host.figure, path,
-                                                                 scale=scale))
+        def write(figure) -> Path:
+            match path.suffix.lower():
+                case ".svg":
+                    return export_comparison_svg(figure, path)
+                case ".pdf":
+                    return export_comparison_pdf(figure, path)
+                case _:
+                    return export_comparison_png(figure, path, scale=scale)
+
+        def themed() -> Path:
+            if theme == "dark":
+                return write(self.host.figure)
+            try:
+                with themed_copy(self.host.figure, theme) as copy:
+                    return write(copy)
+            except ValueError as exc:
+                from ganviz.gui.export import ExportError
+
+                raise ExportError(f"cannot write {path}: {exc}") from exc
+
+        self._run_export(path, themed)
 
     def _run_export(self, path: Path, write) -> None:
         """Run one export; a failure goes to a dialog, success to the status bar."""

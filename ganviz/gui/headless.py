@@ -6,7 +6,9 @@ exactly like the window (one rendering path).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from ganviz.contract import Snapshot
@@ -30,21 +32,25 @@ def ensure_app():
     return app
 
 
-def write_widget_figure(make, path: Path, scale: float = 2.0) -> Path:
-    """Build a figure widget with ``make()`` (after the application exists), show it
-    offscreen, let it lay out and render it into the PNG ``path`` (atomically)."""
+def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark") -> Path:
+    """Build a figure widget with ``make(theme)`` (after the application exists) in ``theme``
+    (dark or paper), show it offscreen, let it lay out and render it into the PNG ``path``
+    (atomically), on the theme's background."""
     from ganviz.gui.export import export_widget_png
+    from ganviz.gui.theme import theme_named, using
 
     app = ensure_app()
-    view = make()
-    try:
-        view.show()
-        for _ in range(3):
+    look = theme_named(theme)
+    with using(look):
+        view = make(look)
+        try:
+            view.show()
+            for _ in range(3):
+                app.processEvents()
+            return export_widget_png(view, path, scale, background=look.background)
+        finally:
+            view.close()
             app.processEvents()
-        return export_widget_png(view, path, scale)
-    finally:
-        view.close()
-        app.processEvents()
 
 
 def _quiet_offscreen_notice() -> None:
@@ -64,24 +70,36 @@ def _quiet_offscreen_notice() -> None:
 class ComparisonView:
     """The run panels above the curves, as in the window, fed with snapshots."""
 
-    def __init__(self, width: int = 1600, height: int = 1000) -> None:
+    def __init__(self, width: int | None = None, height: int | None = None, *,
+                 theme=None) -> None:
+        """``theme``: a ``ganviz.gui.theme.Theme`` (default the window's, DARK); the size
+        defaults to the theme's figure size."""
         from PySide6.QtWidgets import QVBoxLayout, QWidget
 
         from ganviz.gui.curves import CurvesPanel
         from ganviz.gui.panels import PanelGrid
+        from ganviz.gui.theme import DARK
         from ganviz.gui.viewstate import ViewState
 
         self.app = ensure_app()
+        self.theme = theme if theme is not None else DARK
+        width = width or self.theme.figure_size[0]
+        height = height or self.theme.figure_size[1]
         self.widget = QWidget()
         layout = QVBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
         self.state = ViewState.default()
-        self.panels = PanelGrid(self.state)
-        self.curves = CurvesPanel(state=self.state)
+        self.panels = PanelGrid(self.state, theme=self.theme)
+        self.curves = CurvesPanel(state=self.state, theme=self.theme)
         layout.addWidget(self.panels, 3)
         layout.addWidget(self.curves, 2)
         self.widget.resize(width, height)
         self._runs: tuple = ()
+
+    @property
+    def curves_dock(self):
+        """The curves (hidden: the comparison exports leave them out, as the window's dock)."""
+        return self.curves
 
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap`` and let the layout settle."""
@@ -111,10 +129,11 @@ class TrainingDrawings:
     ``session.Drawings``): a GIF frame every ``frame_every`` steps, and at the end
     training.gif and/or the figures, all drawn by the window's own views."""
 
-    def __init__(self, *, figures: bool, gif_every: int) -> None:
+    def __init__(self, *, figures: bool, gif_every: int, theme: str = "dark") -> None:
         from ganviz.gui.recorder import GifRecorder
 
         self.figures = figures
+        self.theme = theme  # of the figures; the GIF keeps the window's look
         self.frame_every = gif_every
         self.view = ComparisonView() if gif_every > 0 else None
         self.recorder = GifRecorder() if gif_every > 0 else None
@@ -137,20 +156,64 @@ class TrainingDrawings:
             paths.append(self.recorder.save(out / "training.gif"))
             self.view.close()
         if self.figures:
-            paths.extend(write_figures(snapshot, out))
+            paths.extend(write_figures(snapshot, out, theme=self.theme))
         return paths
 
 
-def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
-    """comparison.png, comparison.svg and one PNG per panel (one per group of seeds, showing
-    its first seed, as the window does) into ``out``."""
-    from ganviz.gui.export import export_comparison_png, export_comparison_svg, export_plot
+@contextlib.contextmanager
+def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
+    """A copy of the window's comparison in ``theme`` (dark or paper), offscreen: the same
+    snapshot, view state (layers, hidden estimators, seeds) and sizes, for an export."""
+    from ganviz.gui.theme import theme_named, using
 
-    view = ComparisonView()
+    look = theme_named(theme)
+    snap = window.snapshot
+    if snap is None:
+        raise ValueError("nothing to export yet: no snapshot")
+    state = window.state
+    panels, curves = window.panels.size(), window.curves.size()
+    with using(look):
+        view = ComparisonView(max(panels.width(), curves.width()),
+                              panels.height() + curves.height(), theme=look)
+        try:
+            view.state.layers = set(state.layers)  # read when drawing; no listener to tell
+            view.state.hidden_estimators = set(state.hidden_estimators)
+            view.state.selected_run = state.selected_run
+            view.state.per_seed = state.per_seed
+            view.state.panel_seeds = dict(state.panel_seeds)
+            view.panels.setFixedSize(panels)
+            view.curves.setFixedSize(curves)
+            view.curves.setHidden(window.curves_dock.isHidden())
+            view.show(snap)
+            yield view
+        finally:
+            view.close()
+
+
+def write_figures(snap: Snapshot, out: Path, scale: float = 2.0,
+                  theme: str = "dark") -> list[Path]:
+    """comparison.png, .svg and .pdf and one PNG per panel (one per group of seeds, showing
+    its first seed, as the window does) into ``out``, in ``theme`` (dark or paper)."""
+    from ganviz.gui.theme import theme_named, using
+
+    look = theme_named(theme)
+    with using(look):
+        return _write_figures(ComparisonView(theme=look), snap, out, scale)
+
+
+def _write_figures(view: ComparisonView, snap: Snapshot, out: Path, scale: float) -> list[Path]:
+    from ganviz.gui.export import (
+        export_comparison_pdf,
+        export_comparison_png,
+        export_comparison_svg,
+        export_plot,
+    )
+
     try:
         view.show(snap)
         paths = [export_comparison_png(view, out / "comparison.png", scale=scale),
-                 export_comparison_svg(view, out / "comparison.svg")]
+                 export_comparison_svg(view, out / "comparison.svg"),
+                 export_comparison_pdf(view, out / "comparison.pdf")]
         for panel in view.panels.panels:
             name = f"panel-{panel.spec.index:02d}-{panel.spec.estimator}.png"
             paths.append(export_plot(panel.plot, out / name, scale=scale))
@@ -160,15 +223,15 @@ def write_figures(snap: Snapshot, out: Path, scale: float = 2.0) -> list[Path]:
 
 
 def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], path: Path,
-                         scale: float = 2.0) -> Path:
+                         scale: float = 2.0, theme: str = "dark") -> Path:
     """A grid of final-density panels: one column per (label, best run, worst run), the best
-    seed on top and the worst below, drawn by the window's panel class."""
+    seed on top and the worst below, drawn by the window's panel class in ``theme``."""
     from PySide6.QtCore import QBuffer, QIODevice, QPoint
     from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
     from ganviz.atomic import write_atomic
     from ganviz.gui.export import plot_image
-    from ganviz.gui.theme import BACKGROUND, FOREGROUND
+    from ganviz.gui.theme import theme_named, using
 
     def panel_image(run: int) -> QImage:
         view.panels.show_run(run)  # the group's panel draws this seed
@@ -185,23 +248,26 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     groups = len(group_runs([r.spec for r in snap.runs]))
     rows = -(-groups // MAX_COLUMNS)  # one panel per group, four per row
     columns = min(groups, MAX_COLUMNS)  # a lone group keeps the panel's shape, not 1700 wide
-    view = ComparisonView(width=425 * columns, height=int(rows * 430 * 5 / 3))  # panels: 3/5
-    view.state.layers = set(DENSITY_FIGURE_LAYERS)
-    try:
-        view.show(snap)
-        tiles = [[panel_image(best), panel_image(worst)]
-                 for _, best, worst in choices]
-    finally:
-        view.close()
+    look = theme_named(theme)
+    with using(look):
+        view = ComparisonView(width=425 * columns, height=int(rows * 430 * 5 / 3),  # panels 3/5
+                              theme=look)
+        view.state.layers = set(DENSITY_FIGURE_LAYERS)
+        try:
+            view.show(snap)
+            tiles = [[panel_image(best), panel_image(worst)]
+                     for _, best, worst in choices]
+        finally:
+            view.close()
     w, h = tiles[0][0].width(), tiles[0][0].height()
     label_h = int(26 * scale)
     grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
-    grid.fill(QColor(BACKGROUND))
+    grid.fill(QColor(look.background))
     painter = QPainter(grid)
     font = QFont()
     font.setPixelSize(int(14 * scale))
     painter.setFont(font)
-    painter.setPen(QColor(FOREGROUND))
+    painter.setPen(QColor(look.foreground))
     for col, ((label, best, worst), pair) in enumerate(zip(choices, tiles, strict=True)):
         for row, (run, image) in enumerate(zip((best, worst), pair, strict=True)):
             y = row * (h + label_h)

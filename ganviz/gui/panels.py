@@ -30,22 +30,23 @@ from ganviz.gui import theme
 from ganviz.gui.items import DotsItem, RasterImageItem
 from ganviz.gui.seeds import group_key, group_runs, seed_title
 from ganviz.gui.slots import Connections
+from ganviz.gui.theme import DARK, ESTIMATOR_COLORS, Theme
 from ganviz.gui.viewstate import ViewState
 from ganviz.help_text import panel_tip
 
-FIELD_COLOR = "#7fd6ff"
-SMOOTH_COLOR = "#ffd166"
-FAKE_FIELD_COLOR = "#f2f2f2"
-REAL_COLOR = "#ffffff"
-MANIFOLD_COLOR = (235, 235, 235, 110)
+FIELD_COLOR = DARK.field  # the window's colours; a panel draws with its theme's
+SMOOTH_COLOR = DARK.smooth
+FAKE_FIELD_COLOR = DARK.fake_field
+REAL_COLOR = DARK.real
+MANIFOLD_COLOR = DARK.manifold
 DENSITY_DECADES = 3.0
 MAX_COLUMNS = 4
-PANEL_BACKGROUND = "#000004"  # inferno's lowest colour
+PANEL_BACKGROUND = DARK.panel_background
 SIGMA_LEVELS = 32  # fakes of learned-sigma runs: brushes prepared once, indexed per frame
 FAKE_SIZE = 3.5  # pixels
-FAKE_COLOR = (255, 255, 255, 170)
+FAKE_COLOR = DARK.fake
 ELLIPSE_FAKES = 40  # fakes of a learned covariance drawn with their 2-std ellipse (readable)
-ELLIPSE_COLOR = (190, 255, 140, 130)  # apart from the field arrows (cyan) and real data (white)
+ELLIPSE_COLOR = DARK.ellipse
 CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
 # only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
 SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top right corner
@@ -78,7 +79,9 @@ class RunPanel:
     """The plot of one group of seeds, drawing one of its runs (``spec``), and its layer items
     (no maths beyond display mapping)."""
 
-    def __init__(self, specs: RunSpec | Sequence[RunSpec], layout: pg.GraphicsLayout) -> None:
+    def __init__(self, specs: RunSpec | Sequence[RunSpec], layout: pg.GraphicsLayout,
+                 theme: Theme = DARK) -> None:
+        self.theme = theme
         self.specs: tuple[RunSpec, ...] = (specs,) if isinstance(specs, RunSpec) else tuple(specs)
         self.spec = self.specs[0]
         self.group = group_key(self.spec)
@@ -90,26 +93,28 @@ class RunPanel:
         self.plot.showGrid(x=False, y=False)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setStyle(tickLength=-4)
+            self.plot.getAxis(axis).setPen(theme.foreground)
+            self.plot.getAxis(axis).setTextPen(theme.foreground)
         vb = self.plot.getViewBox()
-        vb.setBorder(pg.mkPen(theme.ESTIMATOR_COLORS[self.spec.estimator], width=3))
-        vb.setBackgroundColor(PANEL_BACKGROUND)
-        self.density = RasterImageItem(colorMap=pg.colormap.get(theme.DENSITY_CMAP))
-        self.disc = RasterImageItem(colorMap=pg.colormap.get(theme.DISC_CMAP))
-        self.real = pg.PlotDataItem(pen=pg.mkPen(REAL_COLOR, width=1), connect="finite")
-        self.manifold = pg.PlotCurveItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
+        vb.setBorder(pg.mkPen(ESTIMATOR_COLORS[self.spec.estimator], width=3))
+        vb.setBackgroundColor(theme.panel_background)
+        self.density = RasterImageItem(colorMap=pg.colormap.get(theme.density_cmap))
+        self.disc = RasterImageItem(colorMap=pg.colormap.get(theme.disc_cmap))
+        self.real = pg.PlotDataItem(pen=pg.mkPen(theme.real, width=1), connect="finite")
+        self.manifold = pg.PlotCurveItem(pen=pg.mkPen(theme.manifold, width=1),
                                          connect="finite")
-        self.field = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR + "b0", width=1),
+        self.field = pg.PlotCurveItem(pen=pg.mkPen(theme.field + "b0", width=1),
                                       connect="pairs")
-        self.smooth = pg.PlotCurveItem(pen=pg.mkPen(SMOOTH_COLOR, width=1), connect="pairs")
-        self.fake_field = pg.PlotCurveItem(pen=pg.mkPen(FAKE_FIELD_COLOR, width=1),
+        self.smooth = pg.PlotCurveItem(pen=pg.mkPen(theme.smooth, width=1), connect="pairs")
+        self.fake_field = pg.PlotCurveItem(pen=pg.mkPen(theme.fake_field, width=1),
                                            connect="pairs")
-        cmap = pg.colormap.get(theme.SIGMA_CMAP)
+        cmap = pg.colormap.get(theme.sigma_cmap)
         sigma_brushes = [pg.mkBrush(cmap.map(k / (SIGMA_LEVELS - 1), mode="byte"))
                          for k in range(SIGMA_LEVELS)]  # learned sigma: colour index 1 + bin
-        self.fakes = DotsItem(FAKE_SIZE, [pg.mkBrush(FAKE_COLOR), *sigma_brushes])
-        self.ellipses = pg.PlotCurveItem(pen=pg.mkPen(ELLIPSE_COLOR, width=1),
+        self.fakes = DotsItem(FAKE_SIZE, [pg.mkBrush(theme.fake), *sigma_brushes])
+        self.ellipses = pg.PlotCurveItem(pen=pg.mkPen(theme.ellipse, width=1),
                                          connect="finite")
-        self.note = pg.TextItem(anchor=(0, 0), color=theme.FOREGROUND)
+        self.note = pg.TextItem(anchor=(0, 0), color=theme.foreground)
         self.items = {
             "density": self.density, "disc": self.disc, "manifold": self.manifold,
             "real": self.real, "field": self.field, "smooth": self.smooth,
@@ -209,7 +214,8 @@ class RunPanel:
             state = " · <i>paused</i>"
         self.plot.setTitle(
             f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
-            f"</span><br><span style='color:{theme.FOREGROUND}; font-size:9pt'>{spec.sigma_text} · "
+            f"</span><br><span style='color:{self.theme.foreground}; font-size:9pt'>"
+            f"{spec.sigma_text} · "
             f"{self._seed_text()}{state}</span>")
         self.update_tooltip()
 
@@ -350,15 +356,23 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     context_requested = Signal(int, QPoint)  # panel position in ``panels``, global position
     # (not in custom mode)
 
-    def __init__(self, state: ViewState, parent=None) -> None:
+    def __init__(self, state: ViewState, parent=None, *, theme: Theme = DARK) -> None:
         super().__init__(parent)
+        self.theme = theme
+        self.setBackground(theme.background)
         self.state = state
         self.panels: list[RunPanel] = []
         self.edit_modes = False
         self._real: RealData | None = None
         self._snap: Snapshot | None = None
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(
-            theme.DENSITY_CMAP), interactive=False, label="log₁₀ p(x)", width=14)
+            theme.density_cmap), interactive=False, label="log₁₀ p(x)", width=14)
+        for side in ("left", "bottom", "right", "top"):  # the scale's axis and the label's
+            axis = self.colorbar.getAxis(side)
+            axis.setPen(theme.foreground)
+            axis.setTextPen(theme.foreground)
+            if axis.labelText:
+                axis.setLabel(axis.labelText, color=theme.foreground)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
         state.subscribe(self._on_state)
@@ -370,7 +384,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         specs = tuple(specs)
         for old in self.panels:
             old.dispose()
-        self.panels = [RunPanel([specs[i] for i in group], self.ci)
+        self.panels = [RunPanel([specs[i] for i in group], self.ci, self.theme)
                        for group in group_runs(specs)]
         for p in self.panels:
             p.apply_layers(self.state.layers)

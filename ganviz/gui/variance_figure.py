@@ -20,16 +20,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ganviz.contract import ResponseCurve
-from ganviz.gui import theme
 from ganviz.gui.curves import (
     BAND_ALPHA,
-    DIM_COLOR,
     LEFT_AXIS_WIDTH,
     LEGEND_SIZE,
     LegendSample,
     plot_item,
     style_plot,
 )
+from ganviz.gui.theme import DARK, Theme
 
 PANEL_SIZE = (380, 340)
 LEGEND_HEIGHT = 30
@@ -41,8 +40,8 @@ PANELS = {  # metric: (title, y label, log y, identity line)
 }
 
 
-def _color(label: str) -> str:
-    return theme.COVARIANCE_COLORS.get(label, theme.FOREGROUND)
+def _color(label: str, look: Theme = DARK) -> str:
+    return look.covariance_color(label)
 
 
 def _positive(values: Sequence[float], log: bool) -> np.ndarray:
@@ -51,24 +50,26 @@ def _positive(values: Sequence[float], log: bool) -> np.ndarray:
     return np.where(a > 0, a, np.nan) if log else a
 
 
-def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None = None
-                    ) -> pg.GraphicsLayoutWidget:
-    """The figure as a widget (``floor``: sigma_min, drawn dotted on the std panels)."""
+def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None = None,
+                    look: Theme = DARK) -> pg.GraphicsLayoutWidget:
+    """The figure as a widget in ``look``'s colours (``floor``: sigma_min, drawn dotted on
+    the std panels)."""
     view = pg.GraphicsLayoutWidget()
+    view.setBackground(look.background)
     grid = view.ci
     grid.setContentsMargins(6, 4, 6, 4)
     grid.layout.setHorizontalSpacing(10)
     view.resize(PANEL_SIZE[0] * len(PANELS), PANEL_SIZE[1] + LEGEND_HEIGHT)
-    identity_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DashLine)
-    floor_pen = pg.mkPen(DIM_COLOR, width=1, style=Qt.PenStyle.DotLine)
-    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.FOREGROUND,
+    identity_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DashLine)
+    floor_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DotLine)
+    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=look.foreground,
                            sampleType=LegendSample, horSpacing=6, verSpacing=-2, frame=False)
     grid.addItem(legend, row=1, col=0, colspan=len(PANELS))
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
     grid.layout.setRowFixedHeight(1, LEGEND_HEIGHT)
     labels = [c.label for c in next(iter(curves.values()), [])]
     for label in labels:
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(_color(label), width=2)),
+        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(_color(label, look), width=2)),
                        f"{label} Σ(z)")
     legend.addItem(pg.PlotDataItem(pen=identity_pen), "identity (= data std)")
     if floor is not None:
@@ -76,12 +77,12 @@ def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None 
     legend.setColumnCount(len(labels) + 2)
     for col, (metric, (title, left, log_y, identity)) in enumerate(PANELS.items()):
         plot = plot_item()
-        style_plot(plot, title, left, "mode std s of the data")
+        style_plot(plot, title, left, "mode std s of the data", look)
         plot.setLogMode(x=True, y=log_y)
         plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
         grid.addItem(plot, row=0, col=col)
         for curve in curves.get(metric, []):
-            _draw_curve(plot, curve, log_y)
+            _draw_curve(plot, curve, log_y, look)
         xs = [x for c in curves.get(metric, []) for x in c.x if x > 0]
         if identity and xs:
             lo, hi = min(xs), max(xs)
@@ -94,9 +95,10 @@ def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None 
     return view
 
 
-def _draw_curve(plot: pg.PlotItem, curve: ResponseCurve, log_y: bool) -> None:
+def _draw_curve(plot: pg.PlotItem, curve: ResponseCurve, log_y: bool,
+                look: Theme = DARK) -> None:
     """The median as a line with dots, the 10-90 % band shaded, in the form's colour."""
-    color = _color(curve.label)
+    color = _color(curve.label, look)
     x = np.asarray(curve.x, dtype=np.float64)
     lo, hi = _positive(curve.p10, log_y), _positive(curve.p90, log_y)
     fill = QColor(color)
@@ -113,8 +115,11 @@ def _draw_curve(plot: pg.PlotItem, curve: ResponseCurve, log_y: bool) -> None:
 
 
 def write_variance_figure(curves: dict[str, list[ResponseCurve]], path: Path,
-                          floor: float | None = None, scale: float = 2.0) -> Path:
-    """Render :func:`variance_figure` offscreen into the PNG ``path`` (atomically)."""
+                          floor: float | None = None, scale: float = 2.0,
+                          theme: str = "dark") -> Path:
+    """Render :func:`variance_figure` offscreen into the PNG ``path`` (atomically) in
+    ``theme`` (dark or paper)."""
     from ganviz.gui.headless import write_widget_figure
 
-    return write_widget_figure(lambda: variance_figure(curves, floor), path, scale)
+    return write_widget_figure(lambda look: variance_figure(curves, floor, look), path, scale,
+                               theme)
