@@ -201,6 +201,36 @@ def write_figures(snap: Snapshot, out: Path, scale: float = 2.0,
         return _write_figures(ComparisonView(theme=look), snap, out, scale)
 
 
+def write_comparison_figure(snap: Snapshot, path: Path, *, theme: str = "dark",
+                            scale: float = 2.0) -> Path:
+    """The comparison (run panels above the curves) of ``snap`` as one PNG, SVG or PDF,
+    chosen by ``path``'s suffix, in ``theme`` (dark or paper)."""
+    from ganviz.gui.export import (
+        ExportError,
+        export_comparison_pdf,
+        export_comparison_png,
+        export_comparison_svg,
+    )
+    from ganviz.gui.theme import theme_named, using
+
+    path = Path(path)
+    writers = {".png": lambda v: export_comparison_png(v, path, scale=scale),
+               ".svg": lambda v: export_comparison_svg(v, path),
+               ".pdf": lambda v: export_comparison_pdf(v, path)}
+    write = writers.get(path.suffix.lower())
+    if write is None:
+        raise ExportError(f"cannot write {path}: unsupported file type "
+                          f"{path.suffix or '(none)'!r}; use .png, .svg or .pdf")
+    look = theme_named(theme)
+    with using(look):
+        view = ComparisonView(theme=look)
+        try:
+            view.show(snap)
+            return write(view)
+        finally:
+            view.close()
+
+
 def _write_figures(view: ComparisonView, snap: Snapshot, out: Path, scale: float) -> list[Path]:
     from ganviz.gui.export import (
         export_comparison_pdf,
