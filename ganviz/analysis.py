@@ -71,6 +71,19 @@ class RunEndpoints:
                 for c, v in ((c, getattr(self, c)) for c in RUN_COLUMNS)}
 
 
+@dataclass(frozen=True)
+class RunSeries:
+    """One run's modes over training (for the figures): ``steps`` [T], ``modes`` [T]."""
+
+    protocol: str
+    estimator: str
+    sigma: str
+    seed: int
+    n_modes: int
+    steps: np.ndarray
+    modes: np.ndarray
+
+
 # ---------------------------------------------------------------------------- reading
 
 
@@ -105,6 +118,11 @@ def _sigma_label(estimator: str, sigma: str, cfg: Config) -> str:
 
 def read_runs(protocol: str, folder: Path) -> list[RunEndpoints]:
     """Every run's endpoints from a group folder's metrics.csv."""
+    return [run for run, _ in read_group(protocol, folder)]
+
+
+def read_group(protocol: str, folder: Path) -> list[tuple[RunEndpoints, RunSeries]]:
+    """Every run's endpoints and modes over training from a group folder's metrics.csv."""
     from ganviz.data import build_mixture
 
     cfg = _group_config(folder)
@@ -117,7 +135,7 @@ def read_runs(protocol: str, folder: Path) -> list[RunEndpoints]:
                 rows[int(row["run"])].append(row)
     except (OSError, KeyError, ValueError) as exc:
         raise AnalysisError(f"{path}: cannot read it ({exc})") from None
-    out = []
+    out: list[tuple[RunEndpoints, RunSeries]] = []
     for run in sorted(rows):
         evals = sorted(rows[run], key=lambda r: int(r["step"]))
         last = evals[-1]
@@ -126,15 +144,19 @@ def read_runs(protocol: str, folder: Path) -> list[RunEndpoints]:
                 and int(r["step"]) > 0]
         late_modes = [float(r["modes"]) for r in late]
         covered = [m >= n_modes for m in late_modes]
-        out.append(RunEndpoints(
-            protocol=protocol, estimator=last["estimator"],
-            sigma=_sigma_label(last["estimator"], last["sigma"], cfg), seed=int(last["seed"]),
-            steps=steps, n_modes=n_modes, modes=float(last["modes"]),
+        sigma = _sigma_label(last["estimator"], last["sigma"], cfg)
+        endpoints = RunEndpoints(
+            protocol=protocol, estimator=last["estimator"], sigma=sigma,
+            seed=int(last["seed"]), steps=steps, n_modes=n_modes, modes=float(last["modes"]),
             covers_final=float(last["modes"]) >= n_modes,
             covers_late=bool(covered) and sum(covered) >= len(covered) / 2,
             modes_late=float(np.mean(late_modes)) if late_modes else math.nan,
             hq_fraction=float(last["hq_fraction"]), reverse_kl=float(last["reverse_kl"]),
-            sigma_mean=float(last["sigma_mean"]), diverged=last["diverged"] == "True"))
+            sigma_mean=float(last["sigma_mean"]), diverged=last["diverged"] == "True")
+        series = RunSeries(protocol, last["estimator"], sigma, int(last["seed"]), n_modes,
+                           np.array([int(r["step"]) for r in evals]),
+                           np.array([float(r["modes"]) for r in evals]))
+        out.append((endpoints, series))
     return out
 
 
@@ -256,9 +278,12 @@ def setting_rows(runs: list[RunEndpoints]) -> list[dict[str, Any]]:
     return rows
 
 
-def analyse(folders: list[Path]) -> tuple[list[RunEndpoints], list[dict[str, Any]]]:
-    """Every run's endpoints from the folders, and the per-setting table."""
+def analyse(folders: list[Path]
+            ) -> tuple[list[RunEndpoints], list[dict[str, Any]], list[RunSeries]]:
+    """Every run's endpoints from the folders, the per-setting table, and every run's
+    modes over training."""
     runs: list[RunEndpoints] = []
+    series: list[RunSeries] = []
     seen: set[str] = set()
     for out in folders:
         for protocol, folder in group_folders(out):
@@ -266,8 +291,10 @@ def analyse(folders: list[Path]) -> tuple[list[RunEndpoints], list[dict[str, Any
                 raise AnalysisError(f"{folder}: the group {protocol!r} appears twice; give "
                                     "each folder once")
             seen.add(protocol)
-            runs += read_runs(protocol, folder)
-    return runs, setting_rows(runs)
+            for endpoints, one in read_group(protocol, folder):
+                runs.append(endpoints)
+                series.append(one)
+    return runs, setting_rows(runs), series
 
 
 def runs_csv(runs: list[RunEndpoints]) -> str:

@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("folders", type=Path, nargs="+", metavar="SWEEP_OUT",
                          help="--out folders of finished sweeps or compares")
     analyse.add_argument("--out", type=_out_arg, required=True,
-                         help="folder for runs.csv, endpoints.csv and endpoints.md")
+                         help="folder for runs.csv, endpoints.csv, endpoints.md and "
+                              "endpoints.png")
+    _theme_arg(analyse, "endpoints.png")
 
     bench = sub.add_parser("bench", help="measure the training step (eager and compiled) against "
                                           "this machine's matmul peak")
@@ -584,7 +586,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from ganviz.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
     from ganviz.atomic import write_text_atomic
 
-    runs, rows = analyse(args.folders)  # everything is read before anything is written
+    runs, rows, series = analyse(args.folders)  # all is read before anything is written
     if not runs:
         raise UsageError("SWEEP_OUT: the folders hold no runs")
     texts = {"runs.csv": runs_csv(runs), "endpoints.csv": endpoints_csv(rows),
@@ -596,6 +598,14 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"--out: cannot write into {args.out} ({exc.strerror or exc})"
                          ) from None
+    try:
+        from ganviz.gui.headless import write_widget_figure
+        from ganviz.gui.study_figures import study_figure
+    except ImportError:
+        print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
+    else:
+        write_widget_figure(lambda look: study_figure(rows, series, look),
+                            args.out / "endpoints.png", theme=args.theme)
     print(texts["endpoints.md"], end="")
     return 0
 

@@ -88,7 +88,7 @@ def _group(folder: Path, outcomes: dict[tuple[str, int], list[float]]) -> Path:
     return folder
 
 
-def test_analyse_writes_every_runs_endpoints_and_the_paired_table(tmp_path, capsys):
+def test_analyse_writes_every_runs_endpoints_and_the_paired_table(tmp_path, capsys, qapp):
     late = [8] * 3  # steps 800, 900, 1000: the last fifth
     outcomes = {
         ("plugin", 0): [1] * 8 + late, ("plugin", 1): [1] * 8 + [8, 8, 7],
@@ -118,6 +118,11 @@ def test_analyse_writes_every_runs_endpoints_and_the_paired_table(tmp_path, caps
     md = (out / "endpoints.md").read_text()
     assert "| ring | reparam_fixed | 0.05 | 3 | 67 [" in md
     assert capsys.readouterr().out == md
+    from PIL import Image
+
+    with Image.open(out / "endpoints.png") as im:  # four plots in a row, at 2x
+        assert im.size[0] >= 4 * 300 * 2 and im.size[1] >= 200 * 2
+        assert im.getpixel((2, 2))[:3] == (0x16, 0x18, 0x1D)  # the dark theme's background
 
 
 def test_analyse_refuses_a_folder_without_results(tmp_path, capsys):
