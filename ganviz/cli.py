@@ -151,10 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _ray_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+    parser.add_argument("--ray", nargs="?", const=LOCAL_RAY, default=None, metavar="ADDRESS",
                         type=_ray_address,
                         help="run the units on Ray: alone, a local Ray on all cores; with "
                              "ADDRESS (e.g. ray://head:10001 or auto), join that cluster")
+
+
+class _LocalRay:
+    """``--ray`` given alone: a local Ray (not a string, so argparse leaves it as it is)."""
+
+    def __repr__(self) -> str:
+        return "a local Ray"
+
+
+LOCAL_RAY = _LocalRay()
 
 
 def _ray_address(text: str) -> str:
@@ -478,7 +488,7 @@ def _executor(args: argparse.Namespace, stop, device: str):
     except ImportError as exc:
         raise UsageError(f"--ray: Ray is not available ({exc}); install it with the "
                          "README's commands, or run without --ray") from None
-    return RayExecutor(args.ray or None)
+    return RayExecutor(None if args.ray is LOCAL_RAY else args.ray)
 
 
 def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: bool):
