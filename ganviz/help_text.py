@@ -1,5 +1,5 @@
 """What the window shows, written once: the Help page's sections and the tooltips derived from
-them, for the window (``ganviz.gui.help``) and for the documentation site alike.
+them, for the window (its Help page, gui/help.py) and for the documentation site alike.
 
 No Qt: the docs build imports this module (``to_markdown``) as the window does (``to_html``).
 
@@ -33,7 +33,7 @@ class Section:
     """One part of the Help page: a chapter (level 1) or an entry under it (level 2).
 
     ``swatch`` names the colour (or colour map) the window draws beside an entry's title
-    (see ``ganviz.gui.help``), empty for none; ``tip`` is the entry's tooltip, empty for
+    (see gui/help.py), empty for none; ``tip`` is the entry's tooltip, empty for
     sections no widget shows.
     """
 
