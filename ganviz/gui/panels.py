@@ -380,12 +380,16 @@ class RunPanel:
         if not self._caption:
             self.note.setVisible(False)
             return
-        room = self.plot.getViewBox().width() - 16  # the text box adds its own margins
-        text = self._caption
-        if room > 0:
-            text = QFontMetricsF(self.note.textItem.font()).elidedText(
-                text, Qt.TextElideMode.ElideRight, room)
-        self.note.setText(text)
+        room = self.plot.getViewBox().width() - 4  # the box's margins included
+        metrics = QFontMetricsF(self.note.textItem.font())
+        text, width = self._caption, room
+        for _ in range(4):  # the text layout measures a little wider than the font metrics
+            self.note.setText(text)
+            excess = self.note.textItem.boundingRect().width() - room
+            if excess <= 0 or room <= 0:
+                break
+            width -= excess
+            text = metrics.elidedText(self._caption, Qt.TextElideMode.ElideRight, width)
         self.note.setVisible(True)
 
     def contains(self, scene_pos: QPointF) -> bool:
@@ -533,9 +537,12 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self._unfix_cells()
         if text is not None or not shown:
             self.message.setText(text or "")
-            self.ci.layout.setContentsMargins(0, 0, 0, 0)
-            self.ci.addItem(self.message, row=0, col=0)
+            if self.message.scene() is None:
+                self.scene().addItem(self.message)
+            self._place_message()
             return
+        if self.message.scene() is not None:
+            self.message.scene().removeItem(self.message)
         cols, _ = self.choose_columns()
         rows = -(-len(shown) // cols)
         for k, p in enumerate(shown):
@@ -545,6 +552,10 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self._columns = cols
         self._update_keys()
         self.fit()
+
+    def _place_message(self) -> None:
+        """The message fills the visible area, its text centred."""
+        self.message.setGeometry(self.mapToScene(self.viewport().rect()).boundingRect())
 
     # ------------------------------------------------------------- sizes
     def _unfix_cells(self) -> None:
@@ -627,8 +638,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     def resizeEvent(self, event) -> None:
         """Refit the grid: the number of columns and the panel size follow the widget."""
         super().resizeEvent(event)
-        if getattr(self, "_columns", 0) and not self.closed:  # not while the base class is
-            self.fit()  # built, nor after close() destroyed the scene's items
+        if not hasattr(self, "_columns") or self.closed:  # while the base class is built, or
+            return  # after close() destroyed the scene's items
+        if self.message.scene() is not None:
+            self._place_message()
+        self.fit()
 
     # -------------------------------------------------------------- keys
     def _build_keys(self) -> None:
