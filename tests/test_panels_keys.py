@@ -98,7 +98,7 @@ def test_captions_are_one_short_line_that_does_not_repeat_the_title(grid):
     text = captions(grid)
     assert text["plugin"] == "p(x): KDE, h = 0.25"  # "σ = 0" is the title's second line
     assert text["reparam_fixed"] == "" and text["score"] == ""
-    assert text["reparam_learned"].startswith("σ(z) 0.05 [0.03, 0.08]")
+    assert text["reparam_learned"] == "σ(z) 0.05 [0.03, 0.08] · p(x) floored: 46%"
     learned = next(p for p in grid.panels if p.spec.learned_sigma)
     assert "46% of draws" in learned.note.toolTip()
     for p in grid.panels:

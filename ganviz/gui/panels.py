@@ -107,8 +107,8 @@ def caption_text(spec: RunSpec, views: ViewProbes, r: int) -> tuple[str, str]:
     parts, tips = [], []
     if spec.learned_sigma:
         name = "Σ(z) eigen-σ" if views.fake_axes is not None else "σ(z)"
-        parts.append(f"{name} {mean:.3g} [{p10:.2g}, {p90:.2g}]")
-        what = ("the standard deviations along both axes of Σ(z)"
+        parts.append(f"{name} {mean:.2g} [{p10:.2g}, {p90:.2g}]")
+        what = ("both eigen-standard-deviations of Σ(z)"
                 if views.fake_axes is not None else "σ(z)")
         tips.append(f"{name}: mean {mean:.3g} of {what} over the probe batch; "
                     f"10th to 90th percentile in brackets.")
@@ -119,7 +119,7 @@ def caption_text(spec: RunSpec, views: ViewProbes, r: int) -> tuple[str, str]:
             parts.append(f"p(x): KDE, h = {floor}")
         else:
             share = label.rsplit(" for ", 1)[1].split(" of ")[0] if " for " in label else "all"
-            parts.append(f"p(x): σ floored at {floor} ({share} of draws)")
+            parts.append(f"p(x) floored: {share}")
         tips.append("p(x): " + label.replace("sigma", "σ") + " (h is one grid cell: a "
                     "narrower Gaussian cannot be drawn on the view grid).")
     return " · ".join(parts), "\n".join(tips)

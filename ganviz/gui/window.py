@@ -28,7 +28,7 @@ from ganviz.contract import (
 from ganviz.gui import theme
 from ganviz.gui.curves import CurvesPanel
 from ganviz.gui.files import FileActions, FileHost, settings
-from ganviz.gui.panels import PanelGrid
+from ganviz.gui.panels import STARTING_MESSAGE, PanelGrid
 from ganviz.gui.recorder import GifRecorder, stack_vertically
 from ganviz.gui.settings import SettingsPanel
 from ganviz.gui.toolbar import TrainingToolbar
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self._runs_key: tuple = ()
 
         self.panels = PanelGrid(self.state)
+        self.panels.set_message(STARTING_MESSAGE)  # until the first snapshot's runs arrive
         self.setCentralWidget(self.panels)
         self.curves = CurvesPanel(state=self.state)
         self.curves_dock = QDockWidget("Curves", self)
