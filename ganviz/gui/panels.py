@@ -192,6 +192,7 @@ class RunPanel:
         self.views: ViewProbes | None = None
         self.fakes_drawn: FakeProbes | None = None
         self._connections = Connections()
+        self._connections.connect(vb.sigResized, self.elide_note)  # the caption fits the box
         self.seed_box = self._seed_selector() if len(self.specs) > 1 else None
         self.set_title(diverged=False, active=True)
         del layout
@@ -375,7 +376,7 @@ class RunPanel:
         self._caption = caption
         self.elide_note()
 
-    def elide_note(self) -> None:
+    def elide_note(self, *_: object) -> None:
         """Fit the caption on one line inside the plot area (elided with … when narrow)."""
         if not self._caption:
             self.note.setVisible(False)
