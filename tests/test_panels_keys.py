@@ -40,7 +40,7 @@ def shown_keys(grid: PanelGrid) -> set[str]:
              id(grid.sigma_bar): "sigma", id(grid.arrow_key): "arrows"}
     keys = {names[id(k)] for k in grid.key_items()}
     for k in grid.key_items():  # shown means: in the scene, visible, with room
-        assert k.scene() is grid.scene() and k.isVisible() and k.size().height() > 20
+        assert k.scene() is grid.scene() and k.isVisible() and k.size().height() > 12
     return keys
 
 

@@ -195,3 +195,28 @@ def test_hidden_estimators_and_start_show_a_centred_message(grid):
     grid.state.set_estimator_visible("score", True)
     settle()
     assert grid.message_text() is None and len(scene_rects(grid)) == 1
+
+
+def test_the_minimum_grid_size_gives_panels_of_the_minimum_width(grid):
+    show(grid, fake_snapshot(EXTENT, GRID))
+    size = grid.minimum_grid_size()
+    grid.resize(size)
+    settle()
+    rects = scene_rects(grid)
+    assert min(r.width() for r in rects) >= MIN_PANEL_WIDTH
+    assert len({round(r.top()) for r in rects}) == 2  # four panels: the squarest grid, 2 x 2
+    grid.resize(size.width() - 20, size.height() - 20)
+    settle()
+    assert min(r.width() for r in scene_rects(grid)) < MIN_PANEL_WIDTH
+
+
+def test_a_very_short_grid_keeps_the_density_key_first(grid):
+    grid.state.set_layer("disc", True)
+    grid.resize(1366, 130)
+    show(grid, fake_snapshot(EXTENT, GRID))
+    keys = grid.key_items()
+    assert keys and keys[0] is grid.colorbar
+    assert sum(k.size().height() for k in keys) <= grid.viewport().height()
+    grid.resize(1366, 700)
+    settle()
+    assert grid.key_items()[:3] == [grid.colorbar, grid.disc_bar, grid.sigma_bar]

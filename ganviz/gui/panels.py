@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QGraphicsProxyWidget
 
@@ -70,6 +70,7 @@ AXIS_WIDTH = 30  # pixels of the left axis (fixed, so every panel has the same o
 AXIS_HEIGHT = 22  # pixels of the bottom axis
 GRID_SPACING = 6  # pixels between panels
 KEY_WIDTH = 96  # pixels of the colour-key column at the right
+KEY_BAR_MIN = 80  # pixels of height a colour bar needs to be read
 SMOOTH_PIXELS = 384  # the density and D(x) images are upsampled (bilinear) to at least this
 MAX_SMOOTH_FACTOR = 16  # ... but by no more than this factor per axis
 NOTE_POINT_SIZE = 8
@@ -441,6 +442,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(
             theme.DENSITY_CMAP), interactive=False, label="log₁₀ p(x)", width=14)
         self._build_keys()
+        self._keys_room = math.inf  # pixels of height the keys column has
+        self._keys_shown: list[pg.GraphicsWidget] = []
         self.message = pg.LabelItem("", justify="center", size="11pt", color=theme.FOREGROUND)
         self._message: str | None = None
         self._columns = 0
@@ -533,6 +536,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         right; or the message alone."""
         self.ci.clear()
         self._columns = 0
+        self._keys_shown = []  # (clearing the grid took the keys column's items out too)
         text = self.message_text()
         shown = self.visible_panels()
         self._unfix_cells()
@@ -599,6 +603,20 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                 best = (cols, side)
         return best[0], max(math.floor(best[1]), 1)
 
+    def minimum_grid_size(self, side: float = MIN_PANEL_WIDTH) -> QSize:
+        """The smallest widget size at which the shown panels are ``side`` pixels wide, in the
+        squarest grid: what the window's docks should leave the panels (a hint; nothing here
+        enforces it)."""
+        n = len(self.visible_panels())
+        if not n:
+            return QSize(0, 0)
+        ow, oh = self.plot_overhead()
+        cols = math.ceil(math.sqrt(n))
+        rows = -(-n // cols)
+        frame = self.size() - self.viewport().size()
+        return QSize(math.ceil(cols * (side + ow + GRID_SPACING) + KEY_WIDTH) + frame.width(),
+                     math.ceil(rows * (side + oh) + (rows - 1) * GRID_SPACING) + frame.height())
+
     def fit(self) -> None:
         """Give every shown plot the same size with a square view box, centred in the widget
         (after a resize, or when the panels change)."""
@@ -632,6 +650,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                                   max(height - used_h - top, 0))
         self.keys.setMinimumHeight(used_h)
         self.keys.setMaximumHeight(used_h)
+        self._keys_room = used_h
+        self._update_keys()
         for p in shown:
             p.fit_title(w)
             p.elide_note()
@@ -664,7 +684,24 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             "follows on average; at fakes: −∇f at the fake samples.")
 
     def key_items(self) -> list[pg.GraphicsWidget]:
-        """The keys shown now, top to bottom."""
+        """The keys shown now, top to bottom: those of the layers shown that fit in the
+        column's height (a bar needs ``KEY_BAR_MIN`` pixels; in a very short grid the last
+        ones give way, the density's first)."""
+        room = self._keys_room
+        keys = []
+        for item in self._wanted_keys():
+            need = KEY_BAR_MIN if item is not self.arrow_key else self._arrow_key_height()
+            if need > room:
+                break
+            keys.append(item)
+            room -= need
+        return keys
+
+    def _arrow_key_height(self) -> float:
+        return 6 + 14 * len(self._arrow_lines())
+
+    def _wanted_keys(self) -> list[pg.GraphicsWidget]:
+        """The keys of the layers shown, top to bottom."""
         layers = self.state.layers
         keys: list[pg.GraphicsWidget] = []
         if "density" in layers:
@@ -689,10 +726,16 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         return lines
 
     def _update_keys(self) -> None:
-        """Show the keys of the layers shown, stacked in the keys column."""
-        self.keys.clear()
+        """Show the keys of the layers shown, stacked in the keys column (placed anew only
+        when they change)."""
         self.arrow_key.setText("<br>".join(self._arrow_lines()), color=theme.FOREGROUND)
-        for k, item in enumerate(self.key_items()):
+        self.arrow_key.setFixedHeight(self._arrow_key_height())
+        keys = self.key_items()
+        if keys == self._keys_shown:
+            return
+        self.keys.clear()
+        self._keys_shown = keys
+        for k, item in enumerate(keys):
             self.keys.addItem(item, row=k, col=0)
 
     # ---------------------------------------------------------------- draw
