@@ -58,6 +58,6 @@ def test_replaced_panels_are_disconnected_and_survive_being_collected(qtbot):
         qtbot.wait(1)
         gc.collect()
     assert len(first._connections) == 0
-    assert len(grid.panels[0]._connections) == 2
+    assert len(grid.panels[0]._connections) == 3
     grid.dispose()
     assert all(len(p._connections) == 0 for p in grid.panels)
