@@ -71,3 +71,33 @@ def spread_indices(total: int, count: int) -> np.ndarray:
     if total <= count:
         return np.arange(total)
     return np.linspace(0, total - 1, count).round().astype(int)
+
+
+def _bilinear_axis(n: int, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """For ``factor * n`` fine cells over the span of ``n`` coarse cells: the coarse index
+    left of each fine centre and the weight of its right neighbour (held beyond the outer
+    centres)."""
+    u = (np.arange(n * factor) + 0.5) / factor - 0.5  # fine centres in coarse-index units
+    left = np.clip(np.floor(u), 0, max(n - 2, 0)).astype(np.intp)
+    weight = np.clip(u - left, 0.0, 1.0).astype(np.float32)
+    return left, weight
+
+
+def upsample_cells(a: np.ndarray, factor: int) -> np.ndarray:
+    """Bilinear upsampling of cell-centred values [H, W] to [factor H, factor W] finer cells
+    over the same square (a fresh float32 array).
+
+    Each fine cell takes the bilinear interpolation of the four coarse cell centres around
+    its own centre, so a peak stays where it was and a smooth field is drawn smoothly, not
+    as blocks; beyond the outermost centres the edge values are held.
+    """
+    a = np.asarray(a, dtype=np.float32)
+    if factor <= 1:
+        return a.copy()
+    h, w = a.shape
+    if h < 2 or w < 2:
+        return np.repeat(np.repeat(a, factor, axis=0), factor, axis=1)
+    rows, t = _bilinear_axis(h, factor)
+    cols, s = _bilinear_axis(w, factor)
+    tall = a[rows] * (1 - t)[:, None] + a[rows + 1] * t[:, None]  # [fH, W]
+    return tall[:, cols] * (1 - s) + tall[:, cols + 1] * s

@@ -51,13 +51,13 @@ def test_replaced_panels_are_disconnected_and_survive_being_collected(qtbot):
     grid.show()
     grid.set_runs(_specs([0, 1, 2]))
     first = grid.panels[0]
-    assert first.seed_box is not None and len(first._connections) == 2
+    assert first.seed_box is not None and len(first._connections) == 3  # caption, selector x2
     for k in range(4):
         grid.set_runs(_specs([0, 1, 2]))
         grid.resize(600 + 10 * k, 400)
         qtbot.wait(1)
         gc.collect()
     assert len(first._connections) == 0
-    assert len(grid.panels[0]._connections) == 2
+    assert len(grid.panels[0]._connections) == 3
     grid.dispose()
     assert all(len(p._connections) == 0 for p in grid.panels)

@@ -111,7 +111,14 @@ def curves(qtbot):
 
 
 def drawn_density(panel) -> np.ndarray:
+    """The log-density image the panel draws (upsampled smoothly from its run's grid)."""
     return np.asarray(panel.density.image)
+
+
+def smooth_image(a: np.ndarray) -> np.ndarray:
+    from ganviz.gui.panels import smooth_image
+
+    return smooth_image(a)
 
 
 def test_seed_title_names_the_seed_and_its_place():
@@ -134,8 +141,8 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     for p in grid.panels:
         assert p.seed_box is not None and p.seed_box.count() == 3
         assert f"seed {SEEDS[0]} (1 of 3)" in p.plot.titleLabel.text
-        np.testing.assert_allclose(drawn_density(p), np.log10(np.maximum(
-            snap.views.density[p.run], 1e-30)))
+        np.testing.assert_allclose(drawn_density(p), smooth_image(np.log10(np.maximum(
+            snap.views.density[p.run], 1e-30))))
     # the view state chooses seed 2 of the learned group: its panel draws run 5
     learned = grid.panels[1]
     grid.state.show_seed(learned.group, 2)
@@ -143,8 +150,8 @@ def test_one_panel_per_setting_with_a_seed_selector(grid, snap):
     assert grid.panels[0].run == 0
     grid.update_snapshot(snap)
     assert "seed 2 (3 of 3)" in learned.plot.titleLabel.text  # exports hide the selector
-    np.testing.assert_allclose(drawn_density(learned), np.log10(np.maximum(
-        snap.views.density[5], 1e-30)))
+    np.testing.assert_allclose(drawn_density(learned), smooth_image(np.log10(np.maximum(
+        snap.views.density[5], 1e-30))))
     assert not np.allclose(snap.views.density[5], snap.views.density[3])  # seeds differ
     # the combo box (a user's choice) goes through the view state
     grid.state.select_run(3)  # the equation-1 curves showed this group: they follow

@@ -4,6 +4,8 @@
   data change, to the raster engine's own pixel format. pyqtgraph keeps an 8-bit indexed
   image, which Qt converts again at every paint (measured: ~8x the cost of drawing the
   converted image, about a millisecond per panel per frame at window size).
+* :class:`TitleLabel`: a plot title that does not widen its plot (the panel grid sizes the
+  plots; the panel shortens its title instead).
 * :class:`DotsItem`: round dots of a fixed pixel size, one colour index per dot, drawn from a
   strip of pre-rendered dots exactly as ScatterPlotItem draws from its atlas; new positions
   cost one array copy instead of ScatterPlotItem's per-point records and styles.
@@ -36,6 +38,30 @@ class RasterImageItem(pg.ImageItem):
             return
         fmt = NATIVE_FORMATS[1] if image.hasAlphaChannel() else NATIVE_FORMATS[0]
         self.qimage = image.convertToFormat(fmt)
+
+
+class TitleLabel(pg.LabelItem):
+    """A LabelItem without a minimum width: a long title cannot force its plot wider than
+    the grid made it (a plain LabelItem raises its minimum to its text at every resize)."""
+
+    def updateMin(self) -> None:
+        """Keep the text's height as the minimum height, and no minimum width."""
+        super().updateMin()
+        self.setMinimumWidth(0)
+        self._sizeHint[Qt.SizeHint.MinimumSize] = (0, self._sizeHint[Qt.SizeHint.MinimumSize][1])
+
+
+def use_title_label(plot: pg.PlotItem) -> TitleLabel:
+    """Replace ``plot``'s title label by a :class:`TitleLabel` in the same place."""
+    old = plot.titleLabel
+    plot.layout.removeItem(old)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    old.setParentItem(None)
+    label = TitleLabel("", size="11pt", parent=plot)
+    plot.layout.addItem(label, 0, 1)
+    plot.titleLabel = label
+    return label
 
 
 class DotsItem(pg.GraphicsObject):

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QGraphicsProxyWidget
 
 from ganviz.contract import (
@@ -25,9 +26,16 @@ from ganviz.contract import (
     Snapshot,
     ViewProbes,
 )
-from ganviz.geometry import arrow_segments, circles, ellipses, polylines, spread_indices
+from ganviz.geometry import (
+    arrow_segments,
+    circles,
+    ellipses,
+    polylines,
+    spread_indices,
+    upsample_cells,
+)
 from ganviz.gui import theme
-from ganviz.gui.items import DotsItem, RasterImageItem
+from ganviz.gui.items import DotsItem, RasterImageItem, use_title_label
 from ganviz.gui.seeds import group_key, group_runs, seed_title
 from ganviz.gui.slots import Connections
 from ganviz.gui.theme import DARK, ESTIMATOR_COLORS, Theme
@@ -58,6 +66,37 @@ SEED_BOX_STYLE = (f"QComboBox {{ color: {theme.FOREGROUND}; background: {theme.B
                   f"background: {theme.BACKGROUND}; selection-background-color: #3a4050; "
                   "border: 1px solid #4a505c; }")
 
+# Panel geometry: every panel is the same square of data, [-extent, extent]^2 at one scale.
+MIN_PANEL_WIDTH = 160  # pixels of plot area: below this the grid wraps into more rows
+AXIS_WIDTH = 30  # pixels of the left axis (fixed, so every panel has the same overhead)
+AXIS_HEIGHT = 22  # pixels of the bottom axis
+GRID_SPACING = 6  # pixels between panels
+KEY_WIDTH = 96  # pixels of the colour-key column at the right
+KEY_BAR_MIN = 80  # pixels of height a colour bar needs to be read
+SMOOTH_PIXELS = 384  # the density and D(x) images are upsampled (bilinear) to at least this
+MAX_SMOOTH_FACTOR = 16  # ... but by no more than this factor per axis
+NOTE_POINT_SIZE = 8
+NOTE_ALPHA = 185  # the caption's background: the panel's own colour, semi-opaque
+ALL_HIDDEN_MESSAGE = "every estimator is off: switch one on in the toolbar"
+STARTING_MESSAGE = "starting the training process…"
+
+
+def theme_colorbar(bar: pg.ColorBarItem, look: Theme) -> None:
+    """A colour bar's scale and label in ``look``'s foreground."""
+    for side in ("left", "bottom", "right", "top"):  # the scale's axis and the label's
+        axis = bar.getAxis(side)
+        axis.setPen(look.foreground)
+        axis.setTextPen(look.foreground)
+        if axis.labelText:
+            axis.setLabel(axis.labelText, color=look.foreground)
+
+
+def note_fill(look: Theme) -> QColor:
+    """The caption's background: the panel's background colour, semi-opaque."""
+    color = QColor(look.panel_background)
+    color.setAlpha(NOTE_ALPHA)
+    return color
+
 
 def sigma_color_range(real: RealData) -> tuple[float, float]:
     """log10 sigma range of the fake-sample colours: two decades below to one above the
@@ -75,6 +114,37 @@ def crosses(points: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def smooth_image(a: np.ndarray) -> np.ndarray:
+    """A view grid [H, W] upsampled bilinearly to at least ``SMOOTH_PIXELS`` per side, so the
+    window and the exports (an SVG embeds the raster) show a smooth map, not square cells."""
+    factor = min(MAX_SMOOTH_FACTOR, max(1, math.ceil(SMOOTH_PIXELS / max(min(a.shape), 1))))
+    return upsample_cells(a, factor)
+
+
+def caption_text(spec: RunSpec, views: ViewProbes, r: int) -> tuple[str, str]:
+    """The panel caption (one short line, nothing the title says already) and its tooltip."""
+    mean, p10, p90 = views.sigma_stats[r]
+    parts, tips = [], []
+    if spec.learned_sigma:
+        name = "Σ(z) eigen-σ" if views.fake_axes is not None else "σ(z)"
+        parts.append(f"{name} {mean:.2g} [{p10:.2g}, {p90:.2g}]")
+        what = ("both eigen-standard-deviations of Σ(z)"
+                if views.fake_axes is not None else "σ(z)")
+        tips.append(f"{name}: mean {mean:.3g} of {what} over the probe batch; "
+                    f"10th to 90th percentile in brackets.")
+    label = views.density_label[r]
+    if label != "mixture":
+        floor = f"{views.density_floor:.3g}"
+        if label.startswith("KDE"):
+            parts.append(f"p(x): KDE, h = {floor}")
+        else:
+            share = label.rsplit(" for ", 1)[1].split(" of ")[0] if " for " in label else "all"
+            parts.append(f"p(x) floored: {share}")
+        tips.append("p(x): " + label.replace("sigma", "σ") + " (h is one grid cell: a "
+                    "narrower Gaussian cannot be drawn on the view grid).")
+    return " · ".join(parts), "\n".join(tips)
+
+
 class RunPanel:
     """The plot of one group of seeds, drawing one of its runs (``spec``), and its layer items
     (no maths beyond display mapping)."""
@@ -89,12 +159,16 @@ class RunPanel:
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setAspectLocked(True)
+        use_title_label(self.plot)
+        self.plot.setAspectLocked(False)  # a locked aspect widens the range of a non-square
+        # box; the grid keeps the box square instead (PanelGrid.fit), so the range stays exact
         self.plot.showGrid(x=False, y=False)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setStyle(tickLength=-4)
             self.plot.getAxis(axis).setPen(theme.foreground)
             self.plot.getAxis(axis).setTextPen(theme.foreground)
+        self.plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self.plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
         vb = self.plot.getViewBox()
         vb.setBorder(pg.mkPen(ESTIMATOR_COLORS[self.spec.estimator], width=3))
         vb.setBackgroundColor(theme.panel_background)
@@ -114,7 +188,13 @@ class RunPanel:
         self.fakes = DotsItem(FAKE_SIZE, [pg.mkBrush(theme.fake), *sigma_brushes])
         self.ellipses = pg.PlotCurveItem(pen=pg.mkPen(theme.ellipse, width=1),
                                          connect="finite")
-        self.note = pg.TextItem(anchor=(0, 0), color=theme.foreground)
+        self.note = pg.TextItem(anchor=(0, 0), color=theme.foreground,
+                                fill=pg.mkBrush(note_fill(theme)))
+        font = QFont()
+        font.setPointSize(NOTE_POINT_SIZE)
+        self.note.setFont(font)
+        self.note.setVisible(False)
+        self._caption = ""  # the note's full one-line text, elided to the panel's width
         self.items = {
             "density": self.density, "disc": self.disc, "manifold": self.manifold,
             "real": self.real, "field": self.field, "smooth": self.smooth,
@@ -136,6 +216,7 @@ class RunPanel:
         self.views: ViewProbes | None = None
         self.fakes_drawn: FakeProbes | None = None
         self._connections = Connections()
+        self._connections.connect(vb.sigResized, self.elide_note)  # the caption fits the box
         self.seed_box = self._seed_selector() if len(self.specs) > 1 else None
         self.set_title(diverged=False, active=True)
         del layout
@@ -201,7 +282,9 @@ class RunPanel:
     def set_title(self, diverged: bool, active: bool) -> None:
         """Two-line title: the estimator's full name; sigma, seed (or the number of seeds, beside
         the selector) and state when not training."""
-        key = (diverged, active)
+        self._title_state = (diverged, active)
+        full = getattr(self, "_full_title", True)
+        key = (diverged, active, full)
         if key == getattr(self, "_title_key", None):
             return
         self._title_key = key
@@ -212,8 +295,9 @@ class RunPanel:
             state = " · <span style='color:#ff6b6b'><b>DIVERGED (frozen)</b></span>"
         elif not active:
             state = " · <i>paused</i>"
+        name = (FULL_NAMES if full else SHORT_NAMES)[spec.estimator]
         self.plot.setTitle(
-            f"<span style='color:{color}; font-size:10pt'><b>{FULL_NAMES[spec.estimator]}</b>"
+            f"<span style='color:{color}; font-size:10pt'><b>{name}</b>"
             f"</span><br><span style='color:{self.theme.foreground}; font-size:9pt'>"
             f"{spec.sigma_text} · "
             f"{self._seed_text()}{state}</span>")
@@ -229,6 +313,17 @@ class RunPanel:
         self.plot.titleLabel.setToolTip(panel_tip(
             self.spec.estimator, f"{self.spec.sigma_text} · {self._seed_text()}{state}",
             getattr(self, "_tip_layers", ())))
+
+    def fit_title(self, width: float) -> None:
+        """Name the estimator in full when that fits in ``width`` pixels, else briefly."""
+        font = QFont()
+        font.setPointSize(10)
+        font.setBold(True)
+        name = FULL_NAMES[self.spec.estimator]
+        full = QFontMetricsF(font).horizontalAdvance(name) <= width - 8
+        if full != getattr(self, "_full_title", True):
+            self._full_title = full
+            self.set_title(*self._title_state)
 
     def _seed_text(self) -> str:
         """The seed shown (the selector beside it chooses; exports hide the selector, so the
@@ -269,10 +364,12 @@ class RunPanel:
         if "density" in layers:
             hi = math.log10(max(real.peak_density, 1e-12))
             logp = np.log10(np.maximum(views.density[r], 1e-30))
-            self.density.setImage(logp, autoLevels=False, levels=(hi - DENSITY_DECADES, hi))
+            self.density.setImage(smooth_image(logp), autoLevels=False,
+                                  levels=(hi - DENSITY_DECADES, hi))
             self.density.setRect(self._rect)  # after setImage: the rect maps image pixels
         if "disc" in layers:
-            self.disc.setImage(views.disc[r], autoLevels=False, levels=(0.0, 1.0))
+            self.disc.setImage(smooth_image(views.disc[r]), autoLevels=False,
+                               levels=(0.0, 1.0))
             self.disc.setRect(self._rect)
         arrow_len = 0.9 * 2 * views.extent / max(int(math.sqrt(len(views.field_points))), 2)
         if "field" in layers:
@@ -310,17 +407,29 @@ class RunPanel:
             self.fakes.set_points(pts)
 
     def _draw_note(self, views: ViewProbes, r: int) -> None:
-        mean, p10, p90 = views.sigma_stats[r]
-        if self.spec.learned_sigma and views.fake_axes is not None:  # diagonal or full
-            text = f"Σ(z) eigen-σ {mean:.3g} [{p10:.2g}, {p90:.2g}]"
-        elif self.spec.learned_sigma:
-            text = f"σ(z) {mean:.3g} [{p10:.2g}, {p90:.2g}]"
-        else:
-            text = f"σ = {mean:.3g}"
-        label = views.density_label[r]
-        if label != "mixture":  # two short lines, so the note stays inside the panel
-            text += "\np(x): " + label.replace("sigma", "σ").replace(" for ", "\n      for ")
-        self.note.setText(text)
+        """The caption at the top left: what the title does not say (learned sigma(z)'s spread,
+        how p(x) is drawn when it is not the exact mixture), one line; details in its tooltip."""
+        caption, tip = caption_text(self.spec, views, r)
+        self.note.setToolTip(tip)
+        self._caption = caption
+        self.elide_note()
+
+    def elide_note(self, *_: object) -> None:
+        """Fit the caption on one line inside the plot area (elided with … when narrow)."""
+        if not self._caption:
+            self.note.setVisible(False)
+            return
+        room = self.plot.getViewBox().width() - 4  # the box's margins included
+        metrics = QFontMetricsF(self.note.textItem.font())
+        text, width = self._caption, room
+        for _ in range(4):  # the text layout measures a little wider than the font metrics
+            self.note.setText(text)
+            excess = self.note.textItem.boundingRect().width() - room
+            if excess <= 0 or room <= 0:
+                break
+            width -= excess
+            text = metrics.elidedText(self._caption, Qt.TextElideMode.ElideRight, width)
+        self.note.setVisible(True)
 
     def contains(self, scene_pos: QPointF) -> bool:
         """Whether a scene position lies inside this panel's plot area."""
@@ -346,8 +455,12 @@ class RunPanel:
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):
-    """One panel per group of seeds in a grid (up to four per row) with one shared density
-    colour bar."""
+    """One panel per group of seeds in a grid with the colour keys at the right.
+
+    Every panel is the same square of data at the same scale: the grid chooses its number of
+    columns from its size so the panels are as large as they can be (wrapping into rows when
+    narrow), and gives every plot the same fixed size whose view box is square.
+    """
 
     hovered = Signal(str)
     add_mode = Signal(float, float)
@@ -367,12 +480,16 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self._snap: Snapshot | None = None
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(
             theme.density_cmap), interactive=False, label="log₁₀ p(x)", width=14)
-        for side in ("left", "bottom", "right", "top"):  # the scale's axis and the label's
-            axis = self.colorbar.getAxis(side)
-            axis.setPen(theme.foreground)
-            axis.setTextPen(theme.foreground)
-            if axis.labelText:
-                axis.setLabel(axis.labelText, color=theme.foreground)
+        theme_colorbar(self.colorbar, theme)
+        self._build_keys()
+        self._keys_room = math.inf  # pixels of height the keys column has
+        self._keys_shown: list[pg.GraphicsWidget] = []
+        self.message = pg.LabelItem("", justify="center", size="11pt", color=theme.foreground)
+        self._message: str | None = None
+        self._columns = 0
+        self._side = 0.0
+        self._overhead: tuple[float, float] | None = None  # plot size minus view box size
+        self.ci.setSpacing(GRID_SPACING)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
         state.subscribe(self._on_state)
@@ -393,6 +510,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                 p.seed_box.currentIndexChanged.connect(
                     lambda pos, p=p: self._on_seed_box(p, pos))
         self._real = None
+        self._message = None
         self.relayout()
 
     def dispose(self) -> None:
@@ -435,17 +553,234 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         """Panels of estimators that are not hidden, in run order."""
         return [p for p in self.panels if p.spec.estimator not in self.state.hidden_estimators]
 
+    def set_message(self, text: str | None) -> None:
+        """Show ``text`` centred in the panel area instead of the panels (None: the panels).
+
+        For the window's states without panels to draw, e.g. "starting the training
+        process…" before the first snapshot; :meth:`set_runs` clears it.
+        """
+        if text != self._message:
+            self._message = text
+            self.relayout()
+
+    def message_text(self) -> str | None:
+        """The text shown in place of the panels, if any (also when every estimator is off)."""
+        if self._message is not None:
+            return self._message
+        if self.panels and not self.visible_panels():
+            return ALL_HIDDEN_MESSAGE
+        return None
+
     def relayout(self) -> None:
-        """Place the visible panels in a grid and the colour bar at the right."""
+        """Place the visible panels in the grid that suits the widget's size, the keys at the
+        right; or the message alone."""
         self.ci.clear()
+        self._columns = 0
+        self._keys_shown = []  # (clearing the grid took the keys column's items out too)
+        text = self.message_text()
         shown = self.visible_panels()
-        cols = min(MAX_COLUMNS, max(1, len(shown)))
+        self._unfix_cells()
+        if text is not None or not shown:
+            self.message.setText(text or "")
+            if self.message.scene() is None:
+                self.scene().addItem(self.message)
+            self._place_message()
+            return
+        if self.message.scene() is not None:
+            self.message.scene().removeItem(self.message)
+        cols, _ = self.choose_columns()
+        rows = -(-len(shown) // cols)
         for k, p in enumerate(shown):
             self.ci.addItem(p.plot, row=k // cols, col=k % cols)
-        if shown:
-            rows = (len(shown) + cols - 1) // cols
-            self.ci.addItem(self.colorbar, row=0, col=cols, rowspan=rows)
-            self.colorbar.setImageItem([p.density for p in self.panels])
+        self.ci.addItem(self.keys, row=0, col=cols, rowspan=rows)
+        self.colorbar.setImageItem([p.density for p in self.panels])
+        self._columns = cols
+        self._update_keys()
+        self.fit()
+
+    def _place_message(self) -> None:
+        """The message fills the visible area, its text centred."""
+        self.message.setGeometry(self.mapToScene(self.viewport().rect()).boundingRect())
+
+    # ------------------------------------------------------------- sizes
+    def _unfix_cells(self) -> None:
+        """Let go of the fixed column widths and row heights of an earlier grid."""
+        layout = self.ci.layout
+        for k in range(max(layout.columnCount(), MAX_COLUMNS + 1, len(self.panels) + 1)):
+            layout.setColumnMinimumWidth(k, 0)
+            layout.setColumnMaximumWidth(k, 1e6)
+            layout.setRowMinimumHeight(k, 0)
+            layout.setRowMaximumHeight(k, 1e6)
+
+    def plot_overhead(self) -> tuple[float, float]:
+        """Width and height a panel's plot adds around its view box (axes, title, margins):
+        the same for every panel, measured once on a laid-out panel."""
+        if self._overhead is None:
+            plot = self.panels[0].plot
+            plot.resize(QSizeF(400, 400))
+            plot.layout.activate()
+            vb = plot.getViewBox().size()
+            self._overhead = (400 - vb.width(), 400 - vb.height())
+        return self._overhead
+
+    def _area(self) -> tuple[float, float]:
+        """The width and height the panels may fill (the widget less the keys column)."""
+        size = self.viewport().size()
+        keys = KEY_WIDTH + GRID_SPACING
+        return max(size.width() - keys, 1.0), max(size.height(), 1.0)
+
+    def choose_columns(self) -> tuple[int, float]:
+        """The number of columns that makes the panels largest, and that view-box side."""
+        n = max(len(self.visible_panels()), 1)
+        width, height = self._area()
+        ow, oh = self.plot_overhead()
+        best = (1, -math.inf)
+        for cols in range(1, n + 1):
+            rows = -(-n // cols)
+            side = min((width - (cols - 1) * GRID_SPACING) / cols - ow,
+                       (height - (rows - 1) * GRID_SPACING) / rows - oh)
+            if side > best[1] + 0.5:  # a tie keeps fewer columns
+                best = (cols, side)
+        return best[0], max(math.floor(best[1]), 1)
+
+    def minimum_grid_size(self, side: float = MIN_PANEL_WIDTH) -> QSize:
+        """The smallest widget size at which the shown panels are ``side`` pixels wide, in the
+        squarest grid: what the window's docks should leave the panels (a hint; nothing here
+        enforces it)."""
+        n = len(self.visible_panels())
+        if not n:
+            return QSize(0, 0)
+        ow, oh = self.plot_overhead()
+        cols = math.ceil(math.sqrt(n))
+        rows = -(-n // cols)
+        frame = self.size() - self.viewport().size()
+        return QSize(math.ceil(cols * (side + ow + GRID_SPACING) + KEY_WIDTH) + frame.width(),
+                     math.ceil(rows * (side + oh) + (rows - 1) * GRID_SPACING) + frame.height())
+
+    def fit(self) -> None:
+        """Give every shown plot the same size with a square view box, centred in the widget
+        (after a resize, or when the panels change)."""
+        shown = self.visible_panels()
+        if not self._columns or not shown:
+            return
+        cols, side = self.choose_columns()
+        if cols != self._columns:
+            self.relayout()
+            return
+        ow, oh = self.plot_overhead()
+        self._side = side
+        w, h = side + ow, side + oh
+        layout = self.ci.layout
+        rows = -(-len(shown) // cols)
+        for c in range(cols):
+            layout.setColumnFixedWidth(c, w)
+        layout.setColumnFixedWidth(cols, KEY_WIDTH)
+        for r in range(rows):
+            layout.setRowFixedHeight(r, h)
+        for p in shown:
+            p.plot.setMinimumSize(w, h)
+            p.plot.setMaximumSize(w, h)
+        width = self.viewport().width()
+        height = self.viewport().height()
+        used_w = cols * w + KEY_WIDTH + cols * GRID_SPACING
+        used_h = rows * h + (rows - 1) * GRID_SPACING
+        left = max((width - used_w) // 2, 0)
+        top = max((height - used_h) // 2, 0)
+        layout.setContentsMargins(left, top, max(width - used_w - left, 0),
+                                  max(height - used_h - top, 0))
+        self.keys.setMinimumHeight(used_h)
+        self.keys.setMaximumHeight(used_h)
+        self._keys_room = used_h
+        self._update_keys()
+        for p in shown:
+            p.fit_title(w)
+            p.elide_note()
+
+    def resizeEvent(self, event) -> None:
+        """Refit the grid: the number of columns and the panel size follow the widget."""
+        super().resizeEvent(event)
+        if not hasattr(self, "_columns") or self.closed:  # while the base class is built, or
+            return  # after close() destroyed the scene's items
+        if self.message.scene() is not None:
+            self._place_message()
+        self.fit()
+
+    # -------------------------------------------------------------- keys
+    def _build_keys(self) -> None:
+        """The colour keys beside the panels: p(x) always; D(x), log10 sigma(z) and the arrow
+        colours when their layers are shown."""
+        self.keys = pg.GraphicsLayout()
+        self.keys.setContentsMargins(0, 0, 0, 0)
+        self.keys.setSpacing(4)
+        look = self.theme
+        self.disc_bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(
+            look.disc_cmap), interactive=False, label="D(x)", width=14)
+        lo, hi = -3.0, 0.0
+        self.sigma_bar = pg.ColorBarItem(values=(lo, hi), colorMap=pg.colormap.get(
+            look.sigma_cmap), interactive=False, label="log₁₀ σ(z)", width=14)
+        for bar in (self.disc_bar, self.sigma_bar):
+            theme_colorbar(bar, look)
+        self.arrow_key = pg.LabelItem("", justify="left", size="8pt")
+        self.arrow_key.setToolTip(
+            "Arrows: −∇f(x), the direction the generator's loss f pushes a fake at x; "
+            "σ-smoothed: −∇ E f(x + σε), the gradient the reparameterized estimator "
+            "follows on average; at fakes: −∇f at the fake samples.")
+
+    def key_items(self) -> list[pg.GraphicsWidget]:
+        """The keys shown now, top to bottom: those of the layers shown that fit in the
+        column's height (a bar needs ``KEY_BAR_MIN`` pixels; in a very short grid the last
+        ones give way, the density's first)."""
+        room = self._keys_room
+        keys = []
+        for item in self._wanted_keys():
+            need = KEY_BAR_MIN if item is not self.arrow_key else self._arrow_key_height()
+            if need > room:
+                break
+            keys.append(item)
+            room -= need
+        return keys
+
+    def _arrow_key_height(self) -> float:
+        return 6 + 14 * len(self._arrow_lines())
+
+    def _wanted_keys(self) -> list[pg.GraphicsWidget]:
+        """The keys of the layers shown, top to bottom."""
+        layers = self.state.layers
+        keys: list[pg.GraphicsWidget] = []
+        if "density" in layers:
+            keys.append(self.colorbar)
+        if "disc" in layers:
+            keys.append(self.disc_bar)
+        if "fakes" in layers and any(p.spec.learned_sigma for p in self.visible_panels()):
+            keys.append(self.sigma_bar)
+        if self._arrow_lines():
+            keys.append(self.arrow_key)
+        return keys
+
+    def _arrow_lines(self) -> list[str]:
+        """One line of the arrow key per arrow layer shown."""
+        layers = self.state.layers
+        lines = []
+        look = self.theme
+        for name, color, text in (("field", look.field, "−∇f(x)"),
+                                  ("smooth", look.smooth, "σ-smoothed"),
+                                  ("fake_field", look.fake_field, "at fakes")):
+            if name in layers:
+                lines.append(f"<span style='color:{color}'>→</span> {text}")
+        return lines
+
+    def _update_keys(self) -> None:
+        """Show the keys of the layers shown, stacked in the keys column (placed anew only
+        when they change)."""
+        self.arrow_key.setText("<br>".join(self._arrow_lines()), color=self.theme.foreground)
+        self.arrow_key.setFixedHeight(self._arrow_key_height())
+        keys = self.key_items()
+        if keys == self._keys_shown:
+            return
+        self.keys.clear()
+        self._keys_shown = keys
+        for k, item in enumerate(keys):
+            self.keys.addItem(item, row=k, col=0)
 
     # ---------------------------------------------------------------- draw
     def update_snapshot(self, snap: Snapshot) -> None:
@@ -459,6 +794,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             self._real = snap.real
             hi = math.log10(max(snap.real.peak_density, 1e-12))
             self.colorbar.setLevels((hi - DENSITY_DECADES, hi))
+            self.sigma_bar.setLevels(sigma_color_range(snap.real))
             for p in self.panels:
                 p.draw_real(snap.real)
         for p in self.panels:
@@ -482,6 +818,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         if what == "layers":
             for p in self.panels:
                 p.apply_layers(self.state.layers)
+            if self._columns:
+                self._update_keys()
             self.redraw()
         elif what == "estimators":
             self.relayout()
