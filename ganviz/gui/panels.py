@@ -308,7 +308,7 @@ class RunPanel:
         state, its estimator's gradient and what each shown layer draws (``help_text``)."""
         if layers is not None:
             self._tip_layers = set(layers)
-        diverged, active = getattr(self, "_title_key", None) or (False, True)
+        diverged, active = getattr(self, "_title_state", None) or (False, True)
         state = " · diverged (frozen)" if diverged else "" if active else " · paused"
         self.plot.titleLabel.setToolTip(panel_tip(
             self.spec.estimator, f"{self.spec.sigma_text} · {self._seed_text()}{state}",
