@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ganviz.contract import Snapshot
 
+FIGURE_MARGIN = 6  # pixels above and below the panels of a headless comparison figure
 DENSITY_FIGURE_LAYERS = ("real", "density", "fakes")
 
 
@@ -111,6 +112,20 @@ class ComparisonView:
         self.panels.update_snapshot(snap)
         self.curves.update_snapshot(snap)
         self.widget.show()
+        for _ in range(3):
+            self.app.processEvents()
+        self._trim_panels()
+
+    def _trim_panels(self) -> None:
+        """A figure has no empty band above and below its panels: the panel area shrinks to
+        the square panels' height (plus a margin), the curves keep theirs."""
+        used = self.panels.used_height
+        target = used + 2 * FIGURE_MARGIN
+        if not used or target >= self.panels.height() - 2:
+            return
+        curves = self.curves.height()
+        self.panels.setFixedHeight(target)
+        self.widget.resize(self.widget.width(), target + curves)
         for _ in range(3):
             self.app.processEvents()
 

@@ -643,6 +643,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
                 best = (cols, side)
         return best[0], max(math.floor(best[1]), 1)
 
+    used_height = 0  # pixels the grid of panels takes (with the frame), after fit()
+
     def minimum_grid_size(self, side: float = MIN_PANEL_WIDTH) -> QSize:
         """The smallest widget size at which the shown panels are ``side`` pixels wide, in the
         squarest grid: what the window's docks should leave the panels (a hint; nothing here
@@ -684,6 +686,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         height = self.viewport().height()
         used_w = cols * w + KEY_WIDTH + cols * GRID_SPACING
         used_h = rows * h + (rows - 1) * GRID_SPACING
+        self.used_height = int(used_h + self.height() - self.viewport().height())
         left = max((width - used_w) // 2, 0)
         top = max((height - used_h) // 2, 0)
         layout.setContentsMargins(left, top, max(width - used_w - left, 0),
