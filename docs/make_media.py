@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from ganviz.atomic import write_atomic  # noqa: E402
 from ganviz.config import load_preset  # noqa: E402
 from ganviz.gui.app import app_icon  # noqa: E402
+from ganviz.gui.headless import write_comparison_figure  # noqa: E402
 from ganviz.gui.recorder import stamp  # noqa: E402
 from ganviz.gui.theme import ICON_DIR, configure_pyqtgraph  # noqa: E402
 from ganviz.gui.window import MainWindow  # noqa: E402
@@ -204,13 +205,19 @@ def main(argv: list[str] | None = None) -> int:
         save_png(shot, args.out / "window.png")
         save_gif(images, args.out / "training.gif")
         screens = [p.name for p in save_screens(app, window, args.out)]
+        snap = window.snapshot
+        figures = []
+        for look in ("dark", "paper"):  # the exported comparison figure, as train --figures
+            path = args.out / f"comparison-{look}.png"
+            write_comparison_figure(snap, path, theme=look, scale=1.0)
+            figures.append(path.name)
     finally:
         window.close()
         settings_dir.cleanup()
     env = {**os.environ, "QT_SCALE_FACTOR": str(SCALED[2])}
     subprocess.run([sys.executable, __file__, "--scaled-only", "--out", str(args.out)],
                    env=env, check=True)
-    for name in ("window.png", *screens, "window-2x.png", "training.gif"):
+    for name in ("window.png", *screens, "window-2x.png", "training.gif", *figures):
         path = args.out / name
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
               f"{path.stat().st_size // 1024} KiB")
