@@ -183,6 +183,20 @@ def test_window_records_at_the_chosen_rate_with_a_live_indicator(window, qtbot, 
         window.save_recording(rec, path)
         assert str(path) in window.files.last_error and "\n" not in window.files.last_error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.webp"]
+    # closing while recording: cancel keeps recording; save writes it first
+    window.record_action.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.recorder) >= 1, timeout=20000)
+    window.quiet_dialogs = False
+    asked: list[int] = []
+    try:
+        window.recording_question = lambda n: asked.append(n) or "cancel"
+        assert not window._settle_recording() and window.recorder is not None
+        window.files.ask_gif_path = lambda: tmp_path / "on-close.gif"
+        window.recording_question = lambda n: "save"
+        assert window._settle_recording() and window.recorder is None
+    finally:
+        window.quiet_dialogs = True
+    assert asked and asked[0] >= 1 and (tmp_path / "on-close.gif").is_file()
 
 
 # --------------------------------------------------------------- bad input

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.record_action)
         self._build_recording()
         self.confirm_question = self._ask_yes_no  # tests replace it (no modal dialog)
+        self.recording_question = self._ask_recording  # likewise
         self.settings.confirm_reset = lambda: self.confirm_discard("Reset")
         self.files = FileActions(FileHost(
             parent=self, send=self.training.send, step=self.shown_step,
@@ -509,6 +510,30 @@ class MainWindow(QMainWindow):
             f"saved {path}: {len(recorder)} frames, {recorder.seconds():.1f} s at "
             f"{recorder.fps:g} frames/s", 6000)
 
+    def _settle_recording(self) -> bool:
+        """Before the user's close: a recording with frames is saved (its file asked for),
+        discarded, or the close is cancelled (False). Tests replace ``recording_question``."""
+        recorder = self.recorder
+        if recorder is None or not len(recorder) or self.quiet_dialogs:
+            return True
+        answer = self.recording_question(len(recorder))
+        if answer == "cancel":
+            return False
+        if answer == "save":
+            self.record_action.setChecked(False)  # stops, asks for the file and saves
+        else:
+            self.recorder = None
+            self.record_action.setChecked(False)
+        return True
+
+    def _ask_recording(self, frames: int) -> str:
+        """Save, discard or cancel: what to do with a recording of ``frames`` frames."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Recording", f"A recording of {frames} frames is under way. Save it before "
+            "closing?", buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
     def _on_failed(self, message: str) -> None:
         self.starting_hint.hide()
         self.toolbar.play.setChecked(False)
@@ -516,7 +541,11 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop the training thread (within a second) before the window goes away."""
+        """Stop the training thread (within a second) before the window goes away; a
+        recording under way is offered for saving first (when the user closes)."""
+        if event.spontaneous() and not self._settle_recording():
+            event.ignore()
+            return
         self.timer.stop()
         if not self.thread.stop(CLOSE_MS):  # the process gets ~0.45 s to leave, then is ended
             self.thread.wait(THREAD_LEAVE_MS)  # a QThread destroyed while running aborts
