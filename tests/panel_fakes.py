@@ -68,3 +68,33 @@ def fake_snapshot(extent: float = 3.0, grid: int = 24, peak: tuple[float, float]
         config=small_config(), runs=tuple(RunState(s, True, False, 10) for s in specs),
         history={}, views=views, fakes=FakeProbes(step=10, fakes=fakes, fake_sigma=sigma),
         curves=None, real=real)
+
+
+def settle() -> None:
+    """Let the layout and the paint events run."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def new_grid(qtbot):
+    """A PanelGrid shown at 1366 x 500 (the fixture of the panel tests)."""
+    from ganviz.gui import theme
+    from ganviz.gui.panels import PanelGrid
+    from ganviz.gui.viewstate import ViewState
+
+    theme.configure_pyqtgraph()
+    w = PanelGrid(ViewState.default())
+    qtbot.addWidget(w)
+    w.resize(1366, 500)
+    w.show()
+    return w
+
+
+def show(grid, snap) -> None:
+    """Give ``grid`` the snapshot's runs, draw it and let it settle."""
+    grid.set_runs([r.spec for r in snap.runs])
+    grid.update_snapshot(snap)
+    settle()
+

@@ -7,32 +7,21 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ganviz.geometry import upsample_cells
-from ganviz.gui import export, theme
+from ganviz.gui import export
 from ganviz.gui.panels import FIELD_COLOR, SMOOTH_COLOR, PanelGrid, smooth_image
-from ganviz.gui.viewstate import ViewState
-from tests.panel_fakes import SPECS, fake_snapshot
+from tests.panel_fakes import SPECS, fake_snapshot, new_grid, show
 
 FIXED_ONLY = (SPECS[0], SPECS[1], SPECS[3])
 
 
 @pytest.fixture
 def grid(qtbot):
-    theme.configure_pyqtgraph()
-    w = PanelGrid(ViewState.default())
-    qtbot.addWidget(w)
-    w.resize(1366, 500)
-    w.show()
-    return w
+    return new_grid(qtbot)
 
 
-def show(grid: PanelGrid, snap) -> None:
-    grid.set_runs([r.spec for r in snap.runs])
-    grid.update_snapshot(snap)
-    for _ in range(3):
-        QApplication.processEvents()
 
 
 def shown_keys(grid: PanelGrid) -> set[str]:

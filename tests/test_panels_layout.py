@@ -9,37 +9,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QApplication
 
-from ganviz.gui import theme
 from ganviz.gui.panels import ALL_HIDDEN_MESSAGE, KEY_WIDTH, MIN_PANEL_WIDTH, PanelGrid
-from ganviz.gui.viewstate import ViewState
-from tests.panel_fakes import centres, fake_snapshot
+from tests.panel_fakes import centres, fake_snapshot, new_grid, settle, show
 
 EXTENT = 3.0
 GRID = 24
 PEAKS = ((1.5, -0.75), (-1.8, 1.2), (0.6, 2.1), (-2.0, -1.5))  # one per run, none symmetric
 
 
-def settle() -> None:
-    for _ in range(3):
-        QApplication.processEvents()
 
 
 @pytest.fixture
 def grid(qtbot):
-    theme.configure_pyqtgraph()
-    w = PanelGrid(ViewState.default())
-    qtbot.addWidget(w)
-    w.resize(1366, 500)
-    w.show()
-    return w
+    return new_grid(qtbot)
 
 
-def show(grid: PanelGrid, snap) -> None:
-    grid.set_runs([r.spec for r in snap.runs])
-    grid.update_snapshot(snap)
-    settle()
 
 
 def peaked_snapshot():

@@ -83,14 +83,19 @@ def ask_columns(parent: QWidget, info: Columns) -> list[str] | None:
         box.setCurrentIndex(default)
         form.addRow(label, box)
         boxes.append(box)
+    if not ran_ok(dialog, form):
+        return None
+    return [box.currentText() for box in boxes]
+
+
+def ran_ok(dialog: QDialog, form: QFormLayout) -> bool:
+    """Add OK and Cancel to ``form``, run ``dialog``; whether it ended with OK."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                QDialogButtonBox.StandardButton.Cancel, parent=dialog)
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form.addRow(buttons)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
-    return [box.currentText() for box in boxes]
+    return dialog.exec() == QDialog.DialogCode.Accepted
 
 
 def resolution_choices(figure: Any) -> list[tuple[str, float]]:
@@ -120,12 +125,7 @@ def ask_export_options(parent: QWidget, scales: list[tuple[str, float]] | None
     for name, label in EXPORT_THEMES:
         theme_box.addItem(label, name)
     form.addRow("Theme", theme_box)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
-                               QDialogButtonBox.StandardButton.Cancel, parent=dialog)
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    form.addRow(buttons)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if not ran_ok(dialog, form):
         return None
     scale = float(size_box.currentData()) if size_box is not None else 1.0
     return scale, str(theme_box.currentData())
