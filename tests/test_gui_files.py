@@ -80,9 +80,11 @@ def test_recording_writes_an_animated_gif(window, qtbot, tmp_path):
     window.record_action.blockSignals(False)
     path = tmp_path / "train.gif"
     window.save_recording(recorder, path)
+    window.finish_saving()
     with Image.open(path) as gif:
         assert gif.n_frames >= 3
     window.save_recording(recorder, tmp_path / "missing" / "x.gif")
+    window.finish_saving()
     assert "cannot write" in window.files.last_error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.gif"]
 

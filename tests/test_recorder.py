@@ -174,13 +174,17 @@ def test_window_records_at_the_chosen_rate_with_a_live_indicator(window, qtbot, 
     window.record_action.setChecked(False)
     assert not label.isVisible() and window.recorder is None
     assert not window.record_timer.isActive()
-    assert "25 frames/s" in window.statusBar().currentMessage()
+    assert "saving" in window.statusBar().currentMessage()  # on a thread: the window goes on
+    qtbot.waitUntil(lambda: "25 frames/s" in window.statusBar().currentMessage(),
+                    timeout=20000)
+    assert not window.save_timer.isActive()
     assert sum(read_durations(saved)) % 40 == 0
     rec = GifRecorder()
     rec.add(plain(0), 0)
     for path in (tmp_path / "clip.bmp", tmp_path / "missing" / "clip.gif"):
         window.files.last_error = ""
         window.save_recording(rec, path)
+        window.finish_saving()
         assert str(path) in window.files.last_error and "\n" not in window.files.last_error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.webp"]
     # closing while recording: cancel keeps recording; save writes it first
@@ -194,6 +198,7 @@ def test_window_records_at_the_chosen_rate_with_a_live_indicator(window, qtbot, 
         window.files.ask_gif_path = lambda: tmp_path / "on-close.gif"
         window.recording_question = lambda n: "save"
         assert window._settle_recording() and window.recorder is None
+        window.finish_saving()
     finally:
         window.quiet_dialogs = True
     assert asked and asked[0] >= 1 and (tmp_path / "on-close.gif").is_file()

@@ -33,7 +33,7 @@ from PySide6.QtGui import (
     QPainter,
     QPixmap,
 )
-from PySide6.QtWidgets import QApplication, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
 
 from ganviz.atomic import write_atomic
 from ganviz.gui import theme
@@ -384,13 +384,3 @@ def indicator_text(recorder: GifRecorder) -> str:
     full = " · full, capture stopped" if recorder.full else ""
     return (f'<span style="color:{REC_RED}">●</span> <b>REC</b> {len(recorder)} frames · '
             f"{recorder.seconds():.1f} s · {recorder.fps:g} fps{full}")
-
-
-@contextlib.contextmanager
-def busy() -> Iterator[None]:
-    """A wait cursor while a recording is encoded (long recordings take seconds)."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()

@@ -6,7 +6,9 @@ a ~60 Hz timer draws the newest (older ones are dropped).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
@@ -34,7 +36,6 @@ from ganviz.gui.panels import PanelGrid
 from ganviz.gui.recorder import (
     GifRecorder,
     RecordingError,
-    busy,
     dot_icon,
     fps_menu,
     indicator_text,
@@ -61,6 +62,7 @@ FRAME_MS = 15  # the timer polls the slot at ~60 Hz; training publishes at ~40 H
 PUBLISH_INTERVAL = 1 / 34
 NOTHING_TO_TRAIN = "every estimator is off: switch one on in the toolbar to train"
 CLOSE_MS = 700  # closing stops training within this budget (+ at most ~0.1 s)
+SAVE_POLL_MS = 100  # how often the window looks whether a recording has been saved
 THREAD_LEAVE_MS = 1000  # the relay thread only reads a pipe: under load, wait for it this long
 def _names(value: object) -> set[str]:
     """The text items of a stored list (anything else: none)."""
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.record_action)
         self._build_recording()
+        self._build_recording_saver()
         self.confirm_question = self._ask_yes_no  # tests replace it (no modal dialog)
         self.recording_question = self._ask_recording  # likewise
         self.settings.confirm_reset = lambda: self.confirm_discard("Reset")
@@ -422,6 +425,14 @@ class MainWindow(QMainWindow):
         self.settings.mark_applied(cfg)
 
     # ------------------------------------------------------------- recording
+    def _build_recording_saver(self) -> None:
+        """The background saving of recordings and the timer that reports it."""
+        self._saver: ThreadPoolExecutor | None = None
+        self._saving: list[tuple[Future, GifRecorder, object]] = []
+        self.save_timer = QTimer(self)
+        self.save_timer.setInterval(SAVE_POLL_MS)
+        self.save_timer.timeout.connect(self._report_saved)
+
     def _build_recording(self) -> None:
         """The Record button's frame-rate menu, its red-dot icon, the capture timer and the
         status bar's "REC" indicator."""
@@ -494,21 +505,42 @@ class MainWindow(QMainWindow):
         self.record_indicator.setText(indicator_text(recorder))
         self.record_indicator.setVisible(True)
 
-    def save_recording(self, recorder: GifRecorder, path) -> None:
-        """Write the recorded frames (GIF, WebP or APNG by the suffix); a dialog says what
-        went wrong, naming the file."""
+    def save_recording(self, recorder: GifRecorder, path) -> Future:
+        """Write the recorded frames (GIF, WebP or APNG by the suffix) on a background
+        thread, so the window keeps drawing; the status bar says when it is done, a dialog
+        what went wrong, naming the file. :meth:`finish_saving` waits for it."""
         self.statusBar().showMessage(f"saving {len(recorder)} frames to {path} …")
-        self.statusBar().repaint()
-        try:
-            with busy():
-                recorder.save(path)
-        except (OSError, RecordingError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self.files.fail(f"cannot write {path}: {reason}")
-            return
-        self.statusBar().showMessage(
-            f"saved {path}: {len(recorder)} frames, {recorder.seconds():.1f} s at "
-            f"{recorder.fps:g} frames/s", 6000)
+        if self._saver is None:
+            self._saver = ThreadPoolExecutor(1, thread_name_prefix="save-recording")
+        job = self._saver.submit(recorder.save, path)
+        self._saving.append((job, recorder, path))
+        self.save_timer.start()
+        return job
+
+    def finish_saving(self, timeout: float | None = None) -> None:
+        """Wait for the recordings being saved and report each (tests; closing)."""
+        for job, _, _ in list(self._saving):
+            with contextlib.suppress(Exception):
+                job.result(timeout)
+        self._report_saved()
+
+    def _report_saved(self) -> None:
+        """Timer slot: report the recordings whose saving has ended."""
+        for item in [item for item in self._saving if item[0].done()]:
+            self._saving.remove(item)
+            job, recorder, path = item
+            exc = job.exception()
+            if exc is None:
+                self.statusBar().showMessage(
+                    f"saved {path}: {len(recorder)} frames, {recorder.seconds():.1f} s at "
+                    f"{recorder.fps:g} frames/s", 6000)
+            elif isinstance(exc, OSError | RecordingError):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                self.files.fail(f"cannot write {path}: {reason}")
+            else:
+                self.files.fail(f"cannot write {path}: {type(exc).__name__}: {exc}")
+        if not self._saving:
+            self.save_timer.stop()
 
     def _settle_recording(self) -> bool:
         """Before the user's close: a recording with frames is saved (its file asked for),
@@ -547,6 +579,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.timer.stop()
+        if self._saving:  # a recording being written is finished, not cut off
+            self.finish_saving()
         if not self.thread.stop(CLOSE_MS):  # the process gets ~0.45 s to leave, then is ended
             self.thread.wait(THREAD_LEAVE_MS)  # a QThread destroyed while running aborts
         self.panels.dispose()
