@@ -29,7 +29,7 @@ def kind_of(mode: int) -> str:
 
 def check_regular(path: str | Path) -> None:
     """Refuse ``path`` unless it is (a link to) a regular file; never blocks."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # Windows has no FIFOs
     try:
         mode = os.fstat(fd).st_mode
     finally:
