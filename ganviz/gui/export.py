@@ -594,11 +594,8 @@ def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> 
     """The panels above the curves as one SVG (text and lines vector, images raster)."""
     path = Path(path)
     _check_suffix(path, (".svg",))
-    _settle()
-    widgets = _shown(_comparison_widgets(window))
-    if not widgets:
-        raise ExportError(f"cannot write {path}: nothing to export (empty window)")
-    return _write(path, _stacked_svg(widgets, path, "ganviz comparison"))
+    return _write(path, _stacked_svg(_comparison_shown(window, path), path,
+                                     "ganviz comparison"))
 
 
 def export_comparison_pdf(window: ComparisonWindow, path: str | os.PathLike) -> Path:
@@ -606,11 +603,17 @@ def export_comparison_pdf(window: ComparisonWindow, path: str | os.PathLike) -> 
     raster), drawn as the SVG is."""
     path = Path(path)
     _check_suffix(path, (".pdf",))
+    return _write(path, _pdf_bytes(_comparison_shown(window, path), path, "ganviz comparison"))
+
+
+def _comparison_shown(window: ComparisonWindow, path: Path) -> list[QWidget]:
+    """The comparison's widgets that have a size, after the layout has run (ExportError
+    naming ``path`` when there are none)."""
     _settle()
     widgets = _shown(_comparison_widgets(window))
     if not widgets:
         raise ExportError(f"cannot write {path}: nothing to export (empty window)")
-    return _write(path, _pdf_bytes(widgets, path, "ganviz comparison"))
+    return widgets
 
 
 def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
