@@ -19,9 +19,11 @@ medians of the secondary endpoints with percentile-bootstrap intervals.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import tomllib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,11 +116,6 @@ def _sigma_label(estimator: str, sigma: str, cfg: Config) -> str:
     learned = estimator == "reparam_learned" or (estimator == "score"
                                                  and cfg.runs.score_learned_sigma)
     return "learned" if learned else f"{float(sigma):g}"
-
-
-def read_runs(protocol: str, folder: Path) -> list[RunEndpoints]:
-    """Every run's endpoints from a group folder's metrics.csv."""
-    return [run for run, _ in read_group(protocol, folder)]
 
 
 def read_group(protocol: str, folder: Path) -> list[tuple[RunEndpoints, RunSeries]]:
@@ -297,28 +294,22 @@ def analyse(folders: list[Path]
     return runs, setting_rows(runs), series
 
 
+def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
 def runs_csv(runs: list[RunEndpoints]) -> str:
     """``runs.csv``: one row per run."""
-    import io
-
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=RUN_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for r in runs:
-        writer.writerow(r.row())
-    return buf.getvalue()
+    return _csv_text(RUN_COLUMNS, [r.row() for r in runs])
 
 
 def endpoints_csv(rows: list[dict[str, Any]]) -> str:
     """``endpoints.csv``: one row per setting, every column."""
-    import io
-
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow(r)
-    return buf.getvalue()
+    return _csv_text(list(rows[0]), rows)
 
 
 def _interval(value: float, lo: float, hi: float, percent: bool = False) -> str:
