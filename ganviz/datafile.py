@@ -167,10 +167,11 @@ def check_scale(path: Path, points: np.ndarray, scale: float,
     """Refuse points (times ``scale``: what training sees) whose reach, the largest |x| or
     |y|, is far from what the networks can learn: beyond :data:`MAX_REACH`, or all within
     :data:`MIN_REACH` of the origin. The message says which ``data.scale`` fixes it."""
-    reach = float(np.abs(points).max()) * abs(scale) if points.size else 0.0
+    largest = float(np.abs(points).max()) if points.size else 0.0
+    reach = largest * abs(scale)
     if MIN_REACH <= reach <= MAX_REACH:
         return
-    fix = 1.0 / max(float(np.abs(points).max()), 1e-300)
+    fix = 1.0 / max(largest, 1e-300)
     raise DataFileError(field, f"{path}: its points reach {reach:.3g} from the origin (times "
                                f"data.scale {scale:g}); the networks learn a reach from about "
                                f"{MIN_REACH:g} to {MAX_REACH:g}: set data.scale to about "

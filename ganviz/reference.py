@@ -5,6 +5,7 @@ DOCS`` writes them; a test fails when a committed page differs from what this ma
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -99,21 +100,17 @@ def config_page() -> str:
              "sweep's `[overrides]` and `[vary]`, and the window's Settings dock. *Live* "
              "settings apply at the next step; the others need a reset. The window names "
              "each by its label.", ""]
-    section = ""
-    for key, s in SETTINGS.items():
-        head, name = key.split(".", 1)
-        if head != section:
-            section = head
-            lines += [f"## [{section}]", "", "| setting | type | default | allowed | live "
-                      "| label | what it does |", "|---|---|---|---|---|---|---|"]
-        type_name = getattr(s.type, "__name__", None) or str(s.type)
-        type_name = str(s.type).replace("typing.", "") if "[" in str(s.type) else type_name
-        cells = [f"`{name}`", type_name, f"`{_value(defaults[head][name])}`", _range(s),
-                 "yes" if s.live else "reset", s.label, s.help]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        next_key = list(SETTINGS)[list(SETTINGS).index(key) + 1:][:1]
-        if not next_key or next_key[0].split(".", 1)[0] != head:
-            lines.append("")
+    for section, keys in itertools.groupby(SETTINGS, key=lambda k: k.split(".", 1)[0]):
+        lines += [f"## [{section}]", "", "| setting | type | default | allowed | live "
+                  "| label | what it does |", "|---|---|---|---|---|---|---|"]
+        for key in keys:
+            s, name = SETTINGS[key], key.split(".", 1)[1]
+            type_name = str(s.type).replace("typing.", "") if "[" in str(s.type) else \
+                getattr(s.type, "__name__", None) or str(s.type)
+            cells = [f"`{name}`", type_name, f"`{_value(defaults[section][name])}`",
+                     _range(s), "yes" if s.live else "reset", s.label, s.help]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -135,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     """Write the generated pages under the docs folder given (default ``docs``)."""
     from ganviz.atomic import write_text_atomic
 
-    docs = Path((argv if argv is not None else sys.argv[1:])[0] if (
-        argv if argv is not None else sys.argv[1:]) else "docs")
+    args = sys.argv[1:] if argv is None else argv
+    docs = Path(args[0] if args else "docs")
     for path, text in render().items():
         target = docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
