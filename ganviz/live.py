@@ -370,8 +370,6 @@ class TrainingLoop:
         else:
             self._advance_evaluation()
         now = time.perf_counter()
-        if self._rate_window and trainer.step_count < self._rate_window[-1][1]:
-            self._rate_window.clear()  # the count went back (a reset): rates start again
         self._rate_window.append((now, trainer.step_count))
         while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 2.0:
             self._rate_window.pop(0)
