@@ -14,6 +14,12 @@ def _steps(window, qtbot, n):
     qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
 
 
+def _read(window, qtbot, path):
+    """Open Data on ``path`` and wait until its read (on the worker thread) has ended."""
+    window.files.open_data_from(path)
+    qtbot.waitUntil(lambda: not window.files.reading(), timeout=20000)
+
+
 def _ring(n=300):
     rng = np.random.default_rng(0)
     a = rng.uniform(0, 2 * np.pi, n)
@@ -28,7 +34,7 @@ def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp
     asked = []
     window.files.pick_columns = lambda info: asked.append(info.names) or ["x", "y"]
     _steps(window, qtbot, 3)
-    assert window.files.open_data_from(path)
+    _read(window, qtbot, path)
     assert asked == [("i", "x", "y", "zero")]  # four numeric columns: the user picks two
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file"
                     and window.snapshot.step == 0, timeout=20000)
@@ -54,12 +60,12 @@ def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
     before = window.snapshot.config
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\nnan,3\n")
-    assert not window.files.open_data_from(bad)
+    _read(window, qtbot, bad)
     message = window.files.last_error
     assert "bad.csv" in message and "NaN" in message and "\n" not in message
     lone = tmp_path / "lone.npy"
     np.save(lone, np.array([[1.0, 2.0]]))
-    assert not window.files.open_data_from(lone)
+    _read(window, qtbot, lone)
     assert "1 point" in window.files.last_error
     _steps(window, qtbot, 2)  # still training the same runs from where it was
     assert window.snapshot.step == 6 and window.snapshot.config == before
