@@ -2,10 +2,13 @@
 and changes nothing (settings, runs and training untouched)."""
 
 import math
+import threading
+import time
 
 import numpy as np
 
 from ganviz.contract import Step
+from ganviz.datafile import ReadCancelled
 
 
 def _steps(window, qtbot, n):
@@ -88,3 +91,25 @@ def test_choosing_file_in_the_dataset_box_asks_for_the_file(window, qtbot, tmp_p
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file", timeout=20000)
     assert window.snapshot.config.data.file == str(path)
     assert box.currentText() == "file"
+    _close_mid_read(window, qtbot, path)
+
+
+def _close_mid_read(window, qtbot, path):
+    """Closing the window while a data file is read: the read ends with it, promptly."""
+    release = threading.Event()
+
+    def endless(path, columns, stop):  # a read that only ends when told to
+        while not release.wait(0.01):
+            if stop(0.5):
+                raise ReadCancelled
+
+    window.files.read_job = endless
+    window.files.open_data_from(path)
+    read = window.files.read
+    qtbot.wait(100)
+    assert read.running() and window.files.read_indicator.isVisible()
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 2.0  # training stops within ~0.7 s; the read at once
+    assert not read.running() and not window.files.reading()
+    release.set()
