@@ -40,8 +40,10 @@ MIN_REACH = 1e-4  # below this the data is a point for the density grids and the
 HEAD_BYTES = 1 << 16  # what is read to find the header, the separator and the row length
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")  # 7,000.0
 DELIMITERS = (";", "\t", ",")  # a ";" line with "1,5" numbers is not read as commas
-BLOCK_LINES = 1 << 16  # a text read asks ``stop`` after this many lines
-BLOCK_ROWS = 1 << 20  # a .npy read asks ``stop`` after copying this many rows
+# a read asks ``stop`` after each block; small blocks also hand the GIL back often, so a
+# window drawing beside a read on another thread is never held up for long
+BLOCK_LINES = 1 << 12  # text lines
+BLOCK_ROWS = 1 << 16  # .npy rows
 Stop = Callable[[float], bool]  # the fraction read so far -> whether to end the read now
 
 

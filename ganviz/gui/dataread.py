@@ -35,6 +35,7 @@ class BackgroundRead(QObject):
         self._on_done = on_done
         self._on_progress = on_progress
         self._stop = threading.Event()
+        self._percent = -1  # the last whole percent reported
         # both are emitted on the worker thread and received here, on the GUI thread: queued
         self._finished.connect(self._deliver)
         self._progressed.connect(self._report)
@@ -66,7 +67,10 @@ class BackgroundRead(QObject):
     def _should_stop(self, fraction: float) -> bool:
         if self._stop.is_set():
             return True
-        self._progressed.emit(float(fraction))
+        percent = int(100 * fraction)
+        if percent != self._percent:  # at most ~100 signals, however small the blocks
+            self._percent = percent
+            self._progressed.emit(float(fraction))
         return False
 
     def _run(self) -> None:
