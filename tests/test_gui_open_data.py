@@ -41,6 +41,7 @@ def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp
     assert asked == [("i", "x", "y", "zero")]  # four numeric columns: the user picks two
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file"
                     and window.snapshot.step == 0, timeout=20000)
+    qtbot.waitUntil(lambda: not window.files.read_indicator.isVisible(), timeout=5000)
     data = window.snapshot.config.data
     assert data.file == str(path) and data.columns == ["x", "y"]
     assert window.settings.applied_config().data.file == str(path)

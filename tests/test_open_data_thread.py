@@ -85,18 +85,24 @@ def test_the_window_keeps_running_while_a_read_is_pending(host, qtbot, tmp_path)
     assert host.files.reading() and not host.used
     qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=3000)  # the event loop runs meanwhile
     indicator = host.files.read_indicator
-    assert indicator.isVisible() and "points.csv" in indicator.label.text()
+    assert indicator.isVisible() and indicator.label.text() == "reading points.csv …"
+    assert indicator.toolTip() == str(path) and indicator.cancel_button.isVisible()
     assert host.window.cursor().shape() == Qt.CursorShape.BusyCursor
-    assert host.status[-1].startswith("reading ") and "points.csv" in host.status[-1]
     assert host.files.reading() and not host.used  # still waiting for the release
     release.set()
     qtbot.waitUntil(lambda: bool(host.used), timeout=5000)
     timer.stop()
     assert host.used == [(str(path.absolute()), [], True)]  # taken on the GUI thread
     assert host.ended == [True] and not host.files.reading()
-    assert not indicator.isVisible()
     assert host.window.cursor().shape() == Qt.CursorShape.ArrowCursor
     assert "training on points.csv: 50 points (x = x, y = y)" in host.status[-1]
+    # handed to training: the indicator stays, busy, until a snapshot on that file is drawn
+    assert indicator.isVisible() and "loading points.csv" in indicator.label.text()
+    assert not indicator.cancel_button.isVisible() and indicator.bar.maximum() == 0
+    host.files.snapshot_drawn("", "")  # still the old data
+    assert indicator.isVisible()
+    host.files.snapshot_drawn(str(path.absolute()), "")
+    assert not indicator.isVisible()
 
 
 def test_the_columns_are_picked_between_two_reads(host, qtbot, tmp_path):

@@ -93,7 +93,8 @@ class BackgroundRead(QObject):
 
 
 class ReadIndicator(QWidget):
-    """In the status bar while a file is read: its name, how much is read, and Cancel."""
+    """In the status bar while a file is read: its name, how much is read, and Cancel; then,
+    while the training process loads the file it was given, a busy bar alone."""
 
     def __init__(self, on_cancel: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,10 +114,20 @@ class ReadIndicator(QWidget):
             row.addWidget(w)
         self.setVisible(False)
 
-    def begin(self, name: str) -> None:
-        """Show the indicator for the file ``name``, at 0 %."""
+    def begin(self, path: str, name: str) -> None:
+        """Show the indicator for the file ``name`` (at ``path``), at 0 %."""
         self.label.setText(f"reading {name} …")
+        self.setToolTip(path)
+        self.bar.setRange(0, 100)
         self.bar.setValue(0)
+        self.cancel_button.setVisible(True)
+        self.setVisible(True)
+
+    def loading(self, name: str) -> None:
+        """The file ``name`` is checked and handed over: training loads it (no Cancel)."""
+        self.label.setText(f"loading {name} for training …")
+        self.bar.setRange(0, 0)  # busy: the training process says nothing until it is done
+        self.cancel_button.setVisible(False)
         self.setVisible(True)
 
     def set_fraction(self, fraction: float) -> None:

@@ -164,6 +164,7 @@ class FileActions:
         self.read: BackgroundRead | None = None
         self.read_job = read_data
         self.read_indicator = ReadIndicator(self.cancel_read)  # the window adds it
+        self.loading: str | None = None  # the file handed to training, until it is drawn
         # told whether an Open Data ended with training on the file (False: refused, cancelled)
         self.data_ended: Callable[[bool], None] = lambda taken: None
 
@@ -294,9 +295,9 @@ class FileActions:
         if self.read is not None:  # the newest choice wins
             self.read.cancel()
         path = Path(path)
-        self.read_indicator.begin(path.name)
+        self.loading = None
+        self.read_indicator.begin(str(path), path.name)
         self.host.parent.setCursor(Qt.CursorShape.BusyCursor)
-        self.host.status(f"reading {path} …")
         job = self.read_job
         self.read = BackgroundRead(
             lambda stop: job(path, columns, stop),
@@ -374,6 +375,8 @@ class FileActions:
         except ConfigError as exc:
             self._fail(str(exc))
             return False
+        self.loading = str(path.absolute())
+        self.read_indicator.loading(path.name)
         x, y = points.names
         self.host.status(f"training on {points.path.name}: {len(points.points):,} points "
                          f"(x = {x}, y = {y})")
@@ -421,6 +424,14 @@ class FileActions:
             self._fail(str(exc))
             return
         self.host.status(f"exported {path}")
+
+    def snapshot_drawn(self, data_file: str, error: str) -> None:
+        """The window drew a snapshot training on ``data_file`` ("" if none), with ``error``:
+        the file handed to training is loaded (or refused), so its indicator goes."""
+        if self.loading is not None and (data_file == self.loading or error):
+            self.loading = None
+            if self.read is None:
+                self.read_indicator.end()
 
     def handle_notice(self, notice: Notice) -> None:
         """The training process's answer to a file command."""

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
             hidden = run.spec.estimator in self.state.hidden_estimators
             self.curves.set_run_visible(run.spec.index, not hidden)
         self._update_status(snap)
+        self.files.snapshot_drawn(snap.config.data.file or "", snap.error or "")
         if snap.error:
             self.statusBar().showMessage(labelled(snap.error), 8000)
         if snap.notice is not None:
