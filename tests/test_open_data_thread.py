@@ -182,6 +182,15 @@ def test_a_bad_file_is_one_line_in_a_dialog(host, qtbot, tmp_path, monkeypatch):
     assert not host.files.read_indicator.isVisible()
 
 
+def test_points_training_cannot_learn_are_refused_before_training(host, qtbot, tmp_path):
+    far = tmp_path / "far.csv"
+    far.write_text("x,y\n" + "".join(f"{3e5 * i},{i}\n" for i in range(5)))
+    host.files.open_data_from(far)
+    qtbot.waitUntil(lambda: bool(host.ended), timeout=5000)
+    assert host.ended == [False] and not host.used
+    assert "far.csv" in host.files.last_error and "data.scale" in host.files.last_error
+
+
 def test_an_unexpected_failure_of_the_reader_is_one_line(host, qtbot, tmp_path):
     def broken(path, columns, stop):
         raise MemoryError

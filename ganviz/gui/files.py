@@ -39,7 +39,7 @@ from ganviz.contract import (
     Saved,
     SaveSession,
 )
-from ganviz.datafile import Columns, Points, inspect_columns, load_points
+from ganviz.datafile import Columns, Points, check_scale, inspect_columns, load_points
 from ganviz.gui.dataread import BackgroundRead, ReadIndicator
 from ganviz.gui.export import comparison_pixels, default_export_name
 
@@ -83,6 +83,8 @@ class FileHost:
     use_data: Callable[[str, list[str]], None] | None = None
     # whether to go on with an action (its name) that throws the training so far away
     confirm_discard: Callable[[str], bool] = lambda action: True
+    # data.scale that training multiplies a data file's points by (checked before it trains)
+    data_scale: Callable[[], float] = lambda: 1.0
 
 
 def ask_columns(parent: QWidget, info: Columns) -> list[str] | None:
@@ -145,6 +147,14 @@ def ask_export_options(parent: QWidget, scales: list[tuple[str, float]] | None
         return None
     scale = float(size_box.currentData()) if size_box is not None else 1.0
     return scale, str(theme_box.currentData())
+
+
+def _scale_checked(outcome: Columns | Points, scale: float) -> Columns | Points:
+    """Points whose reach times ``scale`` training can learn, as training checks them
+    (raises DataFileError naming data.scale); anything else as it is."""
+    if isinstance(outcome, Points):
+        check_scale(outcome.path, outcome.points, scale)
+    return outcome
 
 
 class FileActions:
@@ -298,9 +308,9 @@ class FileActions:
         self.loading = None
         self.read_indicator.begin(str(path), path.name)
         self.host.parent.setCursor(Qt.CursorShape.BusyCursor)
-        job = self.read_job
+        job, scale = self.read_job, self.host.data_scale()
         self.read = BackgroundRead(
-            lambda stop: job(path, columns, stop),
+            lambda stop: _scale_checked(job(path, columns, stop), scale),
             lambda outcome: self._data_read(path, columns, outcome),
             self.read_indicator.set_fraction, name="open-data").start()
         return True

@@ -121,7 +121,8 @@ class MainWindow(QMainWindow):
             before_open=lambda: self.toolbar.play.setChecked(False),
             status=lambda text: self.statusBar().showMessage(text, 8000),
             quiet=lambda: self.quiet_dialogs, figure=self, use_data=self.use_data,
-            confirm_discard=self.confirm_discard))
+            confirm_discard=self.confirm_discard,
+            data_scale=lambda: self.current_config().data.scale))
         self.files.data_ended = self._data_ended
         self._build_menus()
         self._restore_layout()
