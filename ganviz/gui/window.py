@@ -127,7 +127,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_layout()
         self._build_status()
-        self.statusBar().insertPermanentWidget(0, self.files.read_indicator)
+        # rightmost: the training labels left of it change width, its Cancel must not move
+        self.statusBar().addPermanentWidget(self.files.read_indicator)
         self.starting_hint = CentredHint(STARTING, self.panels, self)
         self.statusBar().showMessage(STARTING)
 
