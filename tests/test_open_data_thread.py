@@ -27,8 +27,9 @@ class Host:
         self.status: list[str] = []
         self.used: list[tuple[str, list[str], bool]] = []  # (path, columns, on the GUI thread)
         self.quiet = True
+        self.sent: list = []
         self.files = FileActions(FileHost(
-            parent=self.window, send=lambda c: None, step=lambda: 0, view_state=dict,
+            parent=self.window, send=self.sent.append, step=lambda: 0, view_state=dict,
             restore_view=lambda v: None, before_open=lambda: None,
             status=self.status.append, quiet=lambda: self.quiet, figure=None,
             use_data=self._use))
@@ -159,6 +160,19 @@ def test_a_second_open_data_cancels_the_first(host, qtbot, tmp_path):
     qtbot.wait(50)
     assert host.used == [(str(second.absolute()), [], True)] and host.ended == [True]
     assert "second.csv: 7 points" in host.status[-1]
+
+
+def test_opening_a_session_cancels_the_read(host, qtbot, tmp_path):
+    release = threading.Event()
+    host.files.read_job = _gated(release)
+    host.files.open_data_from(_csv(tmp_path / "points.csv"))
+    read = host.files.read
+    host.files.open_session_from(tmp_path / "saved.ganviz")
+    assert [type(c).__name__ for c in host.sent] == ["OpenSession"]
+    assert not host.files.reading() and read.wait(1.0) and host.ended == [False]
+    release.set()
+    qtbot.wait(50)
+    assert not host.used
 
 
 def test_a_bad_file_is_one_line_in_a_dialog(host, qtbot, tmp_path, monkeypatch):
