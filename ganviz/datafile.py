@@ -9,13 +9,19 @@ read through a memory map, so a huge file is refused from its header alone).
 When a file has more than two numeric columns the caller picks the pair, by name or by
 0-based index; by default the first two numeric columns are used. Every problem is one
 :class:`DataFileError` line naming the field and the file; nothing is kept from a refused file.
+
+A caller that reads on a worker thread (the window's File > Open Data) passes ``stop``: it is
+called between blocks with the fraction read so far, and True ends the read at once with
+:class:`ReadCancelled`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +40,23 @@ MIN_REACH = 1e-4  # below this the data is a point for the density grids and the
 HEAD_BYTES = 1 << 16  # what is read to find the header, the separator and the row length
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")  # 7,000.0
 DELIMITERS = (";", "\t", ",")  # a ";" line with "1,5" numbers is not read as commas
+# a read asks ``stop`` after each block; small blocks also hand the GIL back often, so a
+# window drawing beside a read on another thread is never held up for long
+BLOCK_LINES = 1 << 12  # text lines
+BLOCK_ROWS = 1 << 16  # .npy rows
+Stop = Callable[[float], bool]  # the fraction read so far -> whether to end the read now
 
 
 class DataFileError(ConfigError):
     """A data file that cannot be used; ``str()`` is one line naming the field and the file."""
+
+
+class ReadCancelled(Exception):
+    """A read ended by its caller's ``stop`` (not an error in the file)."""
+
+
+def _never(_done: float) -> bool:
+    return False
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,21 +88,23 @@ def inspect_columns(path: str | Path, field: str = "data.file") -> Columns:
 
 
 def load_points(path: str | Path, columns: list[str] | tuple[str, ...] = (),
-                field: str = "data.file", columns_field: str = "data.columns") -> Points:
+                field: str = "data.file", columns_field: str = "data.columns",
+                stop: Stop | None = None) -> Points:
     """The points of ``path`` in the two ``columns`` (names or 0-based indices; default the
     first two numeric columns), checked: finite, at least :data:`MIN_POINTS`, at most
-    :data:`MAX_ROWS`."""
+    :data:`MAX_ROWS`. ``stop`` (see the module's docstring) can end the read early."""
     path = _check_path(Path(path), field)
+    stop = stop or _never
     if path.suffix.lower() == ".npy":
         arr = _open_npy(path, field)
         info = Columns(path, tuple(str(i) for i in range(arr.shape[1])),
                        tuple(range(arr.shape[1])))
         pair = pick_pair(info, columns, columns_field)
-        points = np.asarray(arr[:, list(pair)], dtype=np.float64)
+        points = _copy_pair(arr, pair, stop)
     else:
         info, delimiter, skip = _text_layout(path, field)
         pair = pick_pair(info, columns, columns_field)
-        points = _read_text(path, field, delimiter, skip, pair, info)
+        points = _read_text(path, field, delimiter, skip, pair, info, stop)
     _check_points(path, field, points)
     return Points(path, np.ascontiguousarray(points), (info.names[pair[0]], info.names[pair[1]]))
 
@@ -213,6 +234,19 @@ def _open_npy(path: Path, field: str) -> np.ndarray:
     return arr
 
 
+def _copy_pair(arr: np.ndarray, pair: tuple[int, int], stop: Stop) -> np.ndarray:
+    """Columns ``pair`` of the memory-mapped ``arr`` as float64, copied in blocks of rows
+    (``stop`` is asked after each)."""
+    n = arr.shape[0]
+    out = np.empty((n, 2), dtype=np.float64)
+    for start in range(0, n, BLOCK_ROWS):
+        end = min(start + BLOCK_ROWS, n)
+        out[start:end] = arr[start:end][:, list(pair)]
+        if stop(end / n):
+            raise ReadCancelled
+    return out
+
+
 # ------------------------------------------------------------------- text
 def _text_layout(path: Path, field: str) -> tuple[Columns, str | None, int]:
     """The columns of a text file, its separator (None: whitespace) and the lines before its
@@ -276,15 +310,26 @@ def _round_rows(n: float) -> str:
     return f"{n / 10**exp:.1f}e{exp}"
 
 
+def _lines(path: Path, stop: Stop) -> Iterator[str]:
+    """The lines of a text file, read in blocks of :data:`BLOCK_LINES`; ``stop`` is asked
+    after each (numpy parses lines from an iterator as fast as from the file itself)."""
+    size = max(path.stat().st_size, 1)
+    with path.open(encoding="utf-8-sig") as fh:
+        while block := list(itertools.islice(fh, BLOCK_LINES)):
+            yield from block
+            if stop(min(fh.buffer.tell() / size, 1.0)):
+                raise ReadCancelled
+
+
 def _read_text(path: Path, field: str, delimiter: str | None, skip: int,
-               pair: tuple[int, int], info: Columns) -> np.ndarray:
+               pair: tuple[int, int], info: Columns, stop: Stop) -> np.ndarray:
     """The two columns ``pair`` of a text file's data rows (at most :data:`MAX_ROWS`)."""
     try:
         with warnings.catch_warnings():  # numpy says blank lines do not count as rows: fine
             warnings.filterwarnings("ignore", "Input line", UserWarning)
-            points = np.loadtxt(path, delimiter=delimiter, comments="#", skiprows=skip,
-                                usecols=pair, ndmin=2, max_rows=MAX_ROWS + 1,
-                                dtype=np.float64, encoding="utf-8-sig")
+            points = np.loadtxt(_lines(path, stop), delimiter=delimiter, comments="#",
+                                skiprows=skip, usecols=pair, ndmin=2, max_rows=MAX_ROWS + 1,
+                                dtype=np.float64)
     except UnicodeDecodeError:
         raise DataFileError(field, f"{path} is not UTF-8 text (past its first "
                                    f"{HEAD_BYTES >> 10} KiB)") from None

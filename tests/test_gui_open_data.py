@@ -2,16 +2,25 @@
 and changes nothing (settings, runs and training untouched)."""
 
 import math
+import threading
+import time
 
 import numpy as np
 
 from ganviz.contract import Step
+from ganviz.datafile import ReadCancelled
 
 
 def _steps(window, qtbot, n):
     target = window.snapshot.step + n
     window.training.send(Step(n))
     qtbot.waitUntil(lambda: window.snapshot.step == target, timeout=20000)
+
+
+def _read(window, qtbot, path):
+    """Open Data on ``path`` and wait until its read (on the worker thread) has ended."""
+    window.files.open_data_from(path)
+    qtbot.waitUntil(lambda: not window.files.reading(), timeout=20000)
 
 
 def _ring(n=300):
@@ -28,10 +37,11 @@ def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp
     asked = []
     window.files.pick_columns = lambda info: asked.append(info.names) or ["x", "y"]
     _steps(window, qtbot, 3)
-    assert window.files.open_data_from(path)
+    _read(window, qtbot, path)
     assert asked == [("i", "x", "y", "zero")]  # four numeric columns: the user picks two
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file"
                     and window.snapshot.step == 0, timeout=20000)
+    qtbot.waitUntil(lambda: not window.files.read_indicator.isVisible(), timeout=5000)
     data = window.snapshot.config.data
     assert data.file == str(path) and data.columns == ["x", "y"]
     assert window.settings.applied_config().data.file == str(path)
@@ -54,12 +64,12 @@ def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
     before = window.snapshot.config
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\nnan,3\n")
-    assert not window.files.open_data_from(bad)
+    _read(window, qtbot, bad)
     message = window.files.last_error
     assert "bad.csv" in message and "NaN" in message and "\n" not in message
     lone = tmp_path / "lone.npy"
     np.save(lone, np.array([[1.0, 2.0]]))
-    assert not window.files.open_data_from(lone)
+    _read(window, qtbot, lone)
     assert "1 point" in window.files.last_error
     _steps(window, qtbot, 2)  # still training the same runs from where it was
     assert window.snapshot.step == 6 and window.snapshot.config == before
@@ -82,3 +92,25 @@ def test_choosing_file_in_the_dataset_box_asks_for_the_file(window, qtbot, tmp_p
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file", timeout=20000)
     assert window.snapshot.config.data.file == str(path)
     assert box.currentText() == "file"
+    _close_mid_read(window, qtbot, path)
+
+
+def _close_mid_read(window, qtbot, path):
+    """Closing the window while a data file is read: the read ends with it, promptly."""
+    release = threading.Event()
+
+    def endless(path, columns, stop):  # a read that only ends when told to
+        while not release.wait(0.01):
+            if stop(0.5):
+                raise ReadCancelled
+
+    window.files.read_job = endless
+    window.files.open_data_from(path)
+    read = window.files.read
+    qtbot.wait(100)
+    assert read.running() and window.files.read_indicator.isVisible()
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 2.0  # training stops within ~0.7 s; the read at once
+    assert not read.running() and not window.files.reading()
+    release.set()

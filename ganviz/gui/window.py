@@ -121,10 +121,14 @@ class MainWindow(QMainWindow):
             before_open=lambda: self.toolbar.play.setChecked(False),
             status=lambda text: self.statusBar().showMessage(text, 8000),
             quiet=lambda: self.quiet_dialogs, figure=self, use_data=self.use_data,
-            confirm_discard=self.confirm_discard))
+            confirm_discard=self.confirm_discard,
+            data_scale=lambda: self.current_config().data.scale))
+        self.files.data_ended = self._data_ended
         self._build_menus()
         self._restore_layout()
         self._build_status()
+        # rightmost: the training labels left of it change width, its Cancel must not move
+        self.statusBar().addPermanentWidget(self.files.read_indicator)
         self.starting_hint = CentredHint(STARTING, self.panels, self)
         self.statusBar().showMessage(STARTING)
 
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
             hidden = run.spec.estimator in self.state.hidden_estimators
             self.curves.set_run_visible(run.spec.index, not hidden)
         self._update_status(snap)
+        self.files.snapshot_drawn(snap.config.data.file or "", snap.error or "")
         if snap.error:
             self.statusBar().showMessage(labelled(snap.error), 8000)
         if snap.notice is not None:
@@ -386,11 +391,19 @@ class MainWindow(QMainWindow):
                                     [float(w) for w in real.weights])
 
     def _choose_data_file(self) -> None:
-        """Ask for the data file; cancelled or refused, the dataset box shows the data that
-        trains again (nothing else changed)."""
-        if not self.files.open_data() and self.snapshot is not None:
-            box = self.settings.field_widget("data.name")
-            box.setCurrentText(self.snapshot.config.data.name)
+        """Ask for the data file; cancelled (here or while it is read) or refused, the dataset
+        box shows the data that trains again (nothing else changed)."""
+        if not self.files.open_data():
+            self._data_ended(False)
+
+    def _data_ended(self, taken: bool) -> None:
+        """An Open Data ended; not taken, a dataset box left at "file" by choosing it there
+        goes back to the data that trains."""
+        box = self.settings.field_widget("data.name")
+        snap = self.snapshot
+        if not taken and snap is not None and snap.config.data.name != "file" \
+                and box.currentText() == "file":
+            box.setCurrentText(snap.config.data.name)
 
     def _add_mode(self, x: float, y: float) -> None:
         d = self.current_config().data
@@ -579,6 +592,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.timer.stop()
+        self.files.close_read()  # a data file being read is dropped (its thread ends in ~0.05 s)
         if self._saving:  # a recording being written is finished, not cut off
             self.finish_saving()
         if not self.thread.stop(CLOSE_MS):  # the process gets ~0.45 s to leave, then is ended
