@@ -393,10 +393,10 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
 def test_step_labels_do_not_run_together_on_short_axes(panel):
     from PySide6.QtGui import QFont, QFontMetricsF
 
-    from ganviz.gui.curves import TICK_POINTS
+    from ganviz.gui.theme import DARK
 
     font = QFont()
-    font.setPointSize(TICK_POINTS)
+    font.setPointSizeF(DARK.text.tick)
     metrics = QFontMetricsF(font)
     axis = panel.plots()["loss"].getAxis("bottom")
     for lo, hi, size in ((0, 900, 100), (0, 12000, 130), (0, 60, 90), (1000, 51000, 400)):
@@ -410,10 +410,10 @@ def test_step_labels_do_not_run_together_on_short_axes(panel):
 def test_value_labels_do_not_overlap_on_short_axes(panel):
     from PySide6.QtGui import QFont, QFontMetricsF
 
-    from ganviz.gui.curves import TICK_POINTS
+    from ganviz.gui.theme import DARK
 
     font = QFont()
-    font.setPointSize(TICK_POINTS)
+    font.setPointSizeF(DARK.text.tick)
     line = QFontMetricsF(font).height()
     axis = panel.plots()["hq_fraction"].getAxis("left")
     for lo, hi, size in ((0, 1, 55), (0.62, 0.65, 50), (0, 25, 60), (-2, 3, 200)):

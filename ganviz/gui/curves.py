@@ -70,11 +70,9 @@ EQ1_SERIES = {  # series -> (legend text, pen style)
     "pathwise_std": ("pathwise std", Qt.PenStyle.DashLine),
     "score_std": ("score-function std", Qt.PenStyle.DotLine),
 }
-TITLE_SIZE = "10pt"
+# text sizes are the theme's (``Theme.text``); the pixel sizes below are the window's room
+# for that text, widened by ``Theme.room`` for a theme with larger text
 TITLE_HEIGHT = 24
-LABEL_SIZE = "9pt"
-TICK_POINTS = 8
-LEGEND_SIZE = "9pt"
 LINE_WIDTH = 1.0  # cosmetic; wider (or fractional) pens are several times slower to draw
 LEFT_AXIS_WIDTH = 52
 BOTTOM_AXIS_HEIGHT = 32
@@ -89,9 +87,9 @@ MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a r
 MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
-TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
+TICK_CHAR_PX = 6  # a tick label's digit at the window's tick size, a little generous (px)
 TICK_GAP = 14  # at least this much room between two step labels (px)
-TICK_LINE_PX = 16  # a tick label's line at TICK_POINTS and a little room (px)
+TICK_LINE_PX = 16  # a tick label's line at the window's tick size and a little room (px)
 ELLIPSIS = "…"
 EQ1_NONE = "no run shown: every estimator is hidden"
 LOG_DECADES_AS_POWERS = 3.5
@@ -100,7 +98,8 @@ SEED_BAND_ALPHA = 45  # the 10-90 % band over seeds
 PER_SEED_TEXT = "Per seed"
 BAND_NOTE = "Lines: median over seeds\nBands: 10–90 % of seeds"
 PER_SEED_STYLE = (
-    f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; font-size: {LEGEND_SIZE}; }}"
+    f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; "
+    f"font-size: {DARK.css(DARK.text.legend)}; }}"
     f"QCheckBox::indicator {{ width: 10px; height: 10px; border: 1px solid {DIM_COLOR}; "
     f"border-radius: 2px; background: {theme.BACKGROUND}; }}"
     f"QCheckBox::indicator:checked {{ background: {theme.FOREGROUND}; "
@@ -190,7 +189,12 @@ class _Axis(pg.AxisItem):
 
     pyqtgraph drops labels that leave ``boundingRect()``, and with a grid that rect has no
     overhang margin, so the labels at the ends of a fixed range (0 and 1) would vanish.
+    ``room``: the theme's room for text (``Theme.text_room``), for the tick labels' spacing.
     """
+
+    def __init__(self, orientation: str, room: float = 1.0) -> None:
+        super().__init__(orientation)
+        self.room = room
 
     def tickStrings(self, values, scale, spacing) -> list[str]:
         """Log axes: decades only (as 10⁻³ when many), plus 2 and 5 on short ranges."""
@@ -220,9 +224,9 @@ class _Axis(pg.AxisItem):
 
         def need(step: float) -> float:  # px between two labels' centres
             if self.orientation in ("left", "right"):
-                return TICK_LINE_PX
+                return TICK_LINE_PX * self.room
             ends = (math.floor(v / step) * step for v in (minVal, maxVal))
-            return max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP
+            return (max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP) * self.room
 
         major = levels[0][0]
         while major / span * size < need(major):
@@ -304,10 +308,11 @@ def elide_title(label: pg.LabelItem) -> None:
     label.item.setHtml(cut(lo).toHtml())
 
 
-def plot_item() -> pg.PlotItem:
+def plot_item(look: Theme = DARK) -> pg.PlotItem:
     """A plot whose long title is elided (cut with an ellipsis) rather than widening its
-    column or being clipped on both sides."""
-    plot = pg.PlotItem(axisItems={side: _Axis(side) for side in ("left", "bottom")})
+    column or being clipped on both sides; its axes space their labels for ``look``'s text."""
+    plot = pg.PlotItem(axisItems={side: _Axis(side, look.text_room)
+                                  for side in ("left", "bottom")})
     label = plot.titleLabel
     label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
 
@@ -332,33 +337,34 @@ def plot_item() -> pg.PlotItem:
     return plot
 
 
-def set_title(plot: pg.PlotItem, title: str) -> None:
-    """The curves' title size in a fixed-height row."""
-    plot.setTitle(title, size=TITLE_SIZE)
-    plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
-    plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
+def set_title(plot: pg.PlotItem, title: str, look: Theme = DARK) -> None:
+    """The curves' title, in ``look``'s title size, in a fixed-height row."""
+    plot.setTitle(title, size=look.css(look.text.title))
+    plot.layout.setRowFixedHeight(0, look.room(TITLE_HEIGHT))
+    plot.titleLabel.setMaximumHeight(look.room(TITLE_HEIGHT))
 
 
 def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str,
                theme: Theme = DARK) -> None:
     """The curves' look: title, grid, tick font and axis labels, in ``theme``'s colours."""
     font = QFont()
-    font.setPointSize(TICK_POINTS)
+    font.setPointSizeF(theme.font_points(theme.text.tick))
     plot.titleLabel.opts["color"] = theme.foreground  # kept by every later set_title
-    set_title(plot, title)
+    set_title(plot, title, theme)
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     plot.hideButtons()
     for side, text in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(side)
         # maxTickLevel 1: no sub-minor ticks, so no dense grids (each grid line costs paint time)
         axis.setStyle(tickFont=font, tickTextOffset=3, tickLength=-4, maxTickLevel=1)
-        axis.setLabel(text, **{"font-size": LABEL_SIZE, "color": theme.foreground})
+        axis.setLabel(text, **{"font-size": theme.css(theme.text.label),
+                               "color": theme.foreground})
         axis.setPen(theme.foreground)
         axis.setTextPen(theme.foreground)
-    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+    plot.getAxis("left").setWidth(theme.room(LEFT_AXIS_WIDTH))
     for side in ("left", "bottom"):
         plot.getAxis(side).enableAutoSIPrefix(False)
-    plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT)
+    plot.getAxis("bottom").setHeight(theme.room(BOTTOM_AXIS_HEIGHT))
     plot.layout.setContentsMargins(2, 2, 6, 2)
 
 
@@ -386,19 +392,20 @@ class CurvesPanel(QWidget):
         grid.layout.setHorizontalSpacing(6)
         grid.layout.setVerticalSpacing(2)
 
-        self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.foreground,
+        legend_size = theme.css(theme.text.legend)
+        self.legend = pg.LegendItem(labelTextSize=legend_size, labelTextColor=theme.foreground,
                                     sampleType=LegendSample, horSpacing=4, verSpacing=-2,
                                     frame=False)
         grid.addItem(self.legend, row=0, col=0, rowspan=2)
         grid.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._plots: dict[str, pg.PlotItem] = {}
         for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
-            plot = plot_item()
+            plot = plot_item(theme)
             style_plot(plot, title, ylabel, "step", theme)
             plot.setLogMode(x=False, y=log)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=LegendSample,
+            plot.addLegend(offset=(-6, 6), labelTextSize=legend_size, sampleType=LegendSample,
                            brush=pg.mkBrush(theme.background + "d0"),
                            labelTextColor=theme.foreground).setVisible(False)
             grid.addItem(plot, row=i // PER_ROW, col=1 + i % PER_ROW)
@@ -406,15 +413,15 @@ class CurvesPanel(QWidget):
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
 
-        eq1 = plot_item()
+        eq1 = plot_item(theme)
         style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)", theme)
         eq1.setLogMode(x=True, y=True)
-        eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        eq1.getAxis("left").setWidth(theme.room(LEFT_AXIS_WIDTH + 8))
         grid.addItem(eq1, row=0, col=1 + PER_ROW, rowspan=2)
         self._plots[EQ1] = eq1
         # the legend sits below the axis, in the plot's own layout (so exports keep it), where
         # it covers no curve
-        self.eq1_legend = pg.LegendItem(labelTextSize=LEGEND_SIZE,
+        self.eq1_legend = pg.LegendItem(labelTextSize=legend_size,
                                         labelTextColor=theme.foreground, sampleType=LegendSample,
                                         horSpacing=4, verSpacing=-4, frame=False)
         eq1.layout.addItem(self.eq1_legend, EQ1_LEGEND_ROW, 0, 1, 3)
@@ -439,6 +446,9 @@ class CurvesPanel(QWidget):
         self.eq1_legend.addItem(self._marker_sample, "run σ")
         self._fit_eq1_legend()
 
+        self.legend_above = theme.for_print  # a print figure: the legend one row above
+        if self.legend_above:
+            self.legend.setColumnCount(PER_ROW)
         self.per_row = PER_ROW
         self._arrange(PER_ROW)
 
@@ -464,7 +474,7 @@ class CurvesPanel(QWidget):
         self.per_seed_box.toggled.connect(self.state.set_per_seed)
         self.band_note = QLabel(BAND_NOTE)
         self.band_note.setStyleSheet(f"color: {theme.dim}; background: transparent; "
-                                     f"font-size: {LEGEND_SIZE};")
+                                     f"font-size: {legend_size};")
         self.band_note.setVisible(not self.state.per_seed)
         controls = QWidget()
         controls.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
@@ -493,36 +503,50 @@ class CurvesPanel(QWidget):
         legend at the left, the equation-1 plot at the right): of 4, 3 or 2 to a row, the one
         whose plots fall least short of ``MIN_PLOT_WIDTH`` wide and ``MIN_ROW_HEIGHT`` tall
         (more to a row on a tie). A narrow, tall dock wraps into more rows; a short one keeps
-        two rows of narrower plots rather than rows too flat to read."""
-        free = width - self.legend.width() - GRID_SLACK
+        two rows of narrower plots rather than rows too flat to read. A print figure has its
+        legend above the plots (``legend_above``), so its plots have the whole width."""
+        look = self.theme
+        if self.legend_above:
+            free = width - look.room(GRID_SLACK)
+            height -= self.legend.height()
+        else:
+            free = width - self.legend.width() - look.room(GRID_SLACK)
 
         def fit(per_row: int) -> float:
             rows = math.ceil(len(TIME_PLOTS) / per_row)
             plot_width = free / (per_row + EQ1_WIDTH)
-            return min(plot_width / MIN_PLOT_WIDTH, (height - GRID_SLACK) / rows / MIN_ROW_HEIGHT)
+            return min(plot_width / look.room(MIN_PLOT_WIDTH),
+                       (height - look.room(GRID_SLACK)) / rows / look.room(MIN_ROW_HEIGHT))
 
         return max(range(PER_ROW, 1, -1), key=fit)
 
     def _arrange(self, per_row: int) -> None:
         """Place the training plots ``per_row`` to a row (row-major), the legend at the left
-        and the equation-1 plot at the right over all rows."""
+        (above them all in a print figure: ``legend_above``) and the equation-1 plot at the
+        right over all rows."""
         gl = self.view.ci.layout
         rows = math.ceil(len(TIME_PLOTS) / per_row)
         items = [self.legend, *self._plots.values()]
         for item in items:
             gl.removeItem(item)
-        gl.addItem(self.legend, 0, 0, rows, 1)
-        gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        top = 1 if self.legend_above else 0  # the first row of plots
+        if self.legend_above:
+            gl.addItem(self.legend, 0, 1, 1, per_row + 1)
+            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignHCenter)
+            gl.setRowStretchFactor(0, 0)
+        else:
+            gl.addItem(self.legend, 0, 0, rows, 1)
+            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         for i, name in enumerate(TIME_PLOTS):
-            gl.addItem(self._plots[name], i // per_row, 1 + i % per_row)
-        gl.addItem(self._plots[EQ1], 0, 1 + per_row, rows, 1)
+            gl.addItem(self._plots[name], top + i // per_row, 1 + i % per_row)
+        gl.addItem(self._plots[EQ1], top, 1 + per_row, rows, 1)
         gl.setColumnStretchFactor(0, 0)
         for col in range(1, 2 + PER_ROW):
             stretch = 4 if col <= per_row else round(4 * EQ1_WIDTH) if col == 1 + per_row else 0
             gl.setColumnStretchFactor(col, stretch)
         n_rows = math.ceil(len(TIME_PLOTS) / 2)
         for row in range(n_rows):
-            gl.setRowStretchFactor(row, 1 if row < rows else 0)
+            gl.setRowStretchFactor(top + row, 1 if row < rows else 0)
         self.per_row = per_row
 
     def _fit_axis_labels(self, *_) -> None:
@@ -616,7 +640,7 @@ class CurvesPanel(QWidget):
         self._eq1_marker.setVisible(False)
         self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
         self._fit_eq1_legend()
-        set_title(self._plots[EQ1], "Equation 1")
+        set_title(self._plots[EQ1], "Equation 1", self.theme)
         self._per_seed_proxy.setVisible(False)
         self._update_legend()
         self._update_sigma_note()
@@ -887,7 +911,7 @@ class CurvesPanel(QWidget):
         for name in MODE_PLOTS:
             title = TIME_PLOTS[name][0] + note
             if self._plots[name].titleLabel.text != title:
-                set_title(self._plots[name], title)
+                set_title(self._plots[name], title, self.theme)
 
     def _update_sigma_note(self) -> None:
         """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)
@@ -903,7 +927,7 @@ class CurvesPanel(QWidget):
             title += f"  <span style='color:{self.theme.dim}'>({'; '.join(notes)})</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:
-            set_title(plot, title)
+            set_title(plot, title, self.theme)
 
     def _update_legend(self) -> None:
         """One entry per group of seeds (the setting, not the run); in band mode a group of
@@ -969,7 +993,7 @@ class CurvesPanel(QWidget):
         self._eq1_key = key
         if index is None:
             set_title(self._plots[EQ1], f"Equation 1 · <span style='color:{self.theme.dim}'>"
-                                        f"{EQ1_NONE}</span>")
+                                        f"{EQ1_NONE}</span>", self.theme)
             for item in self._eq1.values():
                 item.setData([], [])
             self._eq1_marker.setVisible(False)
@@ -984,7 +1008,7 @@ class CurvesPanel(QWidget):
         usable = curves is not None and index < curves.bias.shape[0]
         if usable:
             title += f" · step {curves.step}"
-        set_title(self._plots[EQ1], title)
+        set_title(self._plots[EQ1], title, self.theme)
         for series, item in self._eq1.items():
             pen = pg.mkPen(color, width=2, style=EQ1_SERIES[series][1])
             item.setPen(pen)
@@ -1007,7 +1031,8 @@ class CurvesPanel(QWidget):
         enough, else one, and give it the height that takes (pyqtgraph's legend sizes itself
         for floating over a plot, not for a layout)."""
         legend = self.eq1_legend
-        columns = 2 if self._plots[EQ1].width() >= EQ1_LEGEND_TWO_COLUMNS else 1
+        two = self.theme.room(EQ1_LEGEND_TWO_COLUMNS)
+        columns = 2 if self._plots[EQ1].width() >= two else 1
         legend.setColumnCount(columns)
         size = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         if abs(legend.maximumHeight() - size.height()) > 0.5:

@@ -44,6 +44,7 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
     look = theme_named(theme)
     with using(look):
         view = make(look)
+        view.theme = look  # the exporter reads the figure's theme (background, print dpi)
         try:
             view.show()
             for _ in range(3):
@@ -92,8 +93,10 @@ class ComparisonView:
         self.state = ViewState.default()
         self.panels = PanelGrid(self.state, theme=self.theme)
         self.curves = CurvesPanel(state=self.state, theme=self.theme)
-        layout.addWidget(self.panels, 3)
-        layout.addWidget(self.curves, 2)
+        # the window's split; a print figure's curves get as much height as the panels (its
+        # panels shrink to one row of squares, the curves' text needs the room)
+        layout.addWidget(self.panels, 1 if self.theme.for_print else 3)
+        layout.addWidget(self.curves, 1 if self.theme.for_print else 2)
         self.widget.resize(width, height)
         self._runs: tuple = ()
 
@@ -276,7 +279,7 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
 
     from ganviz.atomic import write_atomic
     from ganviz.gui.export import plot_image
-    from ganviz.gui.theme import theme_named, using
+    from ganviz.gui.theme import SCREEN_DPI, theme_named, using
 
     def panel_image(run: int) -> QImage:
         view.panels.show_run(run)  # the group's panel draws this seed
@@ -295,8 +298,10 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     columns = min(groups, MAX_COLUMNS)  # a lone group keeps the panel's shape, not 1700 wide
     look = theme_named(theme)
     with using(look):
-        view = ComparisonView(width=425 * columns, height=int(rows * 430 * 5 / 3),  # panels 3/5
-                              theme=look)
+        # panels 3/5 of the view's height; a print figure spans the page (one column: half)
+        size = look.print_size((425 * columns, int(rows * 430 * 5 / 3)),
+                               7.0 if columns > 1 else 3.5)
+        view = ComparisonView(width=size[0], height=size[1], theme=look)
         view.state.layers = set(DENSITY_FIGURE_LAYERS)
         try:
             view.show(snap)
@@ -305,12 +310,17 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
         finally:
             view.close()
     w, h = tiles[0][0].width(), tiles[0][0].height()
-    label_h = int(26 * scale)
+    label_h = int(look.room(26) * scale)
     grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
     grid.fill(QColor(look.background))
+    if look.for_print:  # the PNG says its print resolution
+        per_metre = round(look.px_per_inch * scale / 0.0254)
+        grid.setDotsPerMeterX(per_metre)
+        grid.setDotsPerMeterY(per_metre)
     painter = QPainter(grid)
     font = QFont()
-    font.setPixelSize(int(14 * scale))
+    label_px = 14 if not look.for_print else look.font_points(look.text.title) * SCREEN_DPI / 72
+    font.setPixelSize(int(label_px * scale))
     painter.setFont(font)
     painter.setPen(QColor(look.foreground))
     for col, ((label, best, worst), pair) in enumerate(zip(choices, tiles, strict=True)):
@@ -318,7 +328,7 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
             y = row * (h + label_h)
             seed = snap.runs[run].spec.seed
             which = "best" if row == 0 else "worst"
-            painter.drawText(QPoint(col * w + int(8 * scale), y + int(19 * scale)),
+            painter.drawText(QPoint(col * w + int(8 * scale), y + int(look.room(19) * scale)),
                              f"{label}: {which} seed ({seed})")
             painter.drawImage(col * w, y + label_h, image)
     painter.end()
