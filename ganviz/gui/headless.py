@@ -181,7 +181,8 @@ class TrainingDrawings:
 @contextlib.contextmanager
 def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
     """A copy of the window's comparison in ``theme`` (dark or paper), offscreen: the same
-    snapshot, view state (layers, hidden estimators, seeds) and sizes, for an export."""
+    snapshot and view state (layers, hidden estimators, seeds), for an export; the window's
+    sizes in the dark theme, a print theme's figure size (its print width) in paper."""
     from ganviz.gui.theme import theme_named, using
 
     look = theme_named(theme)
@@ -191,16 +192,20 @@ def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
     state = window.state
     panels, curves = window.panels.size(), window.curves.size()
     with using(look):
-        view = ComparisonView(max(panels.width(), curves.width()),
-                              panels.height() + curves.height(), theme=look)
+        if look.for_print:  # laid out at its print width, whatever the window's size
+            view = ComparisonView(theme=look)
+        else:
+            view = ComparisonView(max(panels.width(), curves.width()),
+                                  panels.height() + curves.height(), theme=look)
         try:
             view.state.layers = set(state.layers)  # read when drawing; no listener to tell
             view.state.hidden_estimators = set(state.hidden_estimators)
             view.state.selected_run = state.selected_run
             view.state.per_seed = state.per_seed
             view.state.panel_seeds = dict(state.panel_seeds)
-            view.panels.setFixedSize(panels)
-            view.curves.setFixedSize(curves)
+            if not look.for_print:
+                view.panels.setFixedSize(panels)
+                view.curves.setFixedSize(curves)
             view.curves.setHidden(window.curves_dock.isHidden())
             view.show(snap)
             yield view

@@ -77,7 +77,7 @@ def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None 
     legend.setColumnCount(len(labels) + 2)
     for col, (metric, (title, left, log_y, identity)) in enumerate(PANELS.items()):
         plot = plot_item(look)
-        style_plot(plot, title, left, "mode std s of the data", look)
+        style_plot(plot, title, left, "data's mode std s", look)
         plot.setLogMode(x=True, y=log_y)
         plot.getAxis("left").setWidth(look.room(LEFT_AXIS_WIDTH + 8))
         grid.addItem(plot, row=0, col=col)
