@@ -399,7 +399,8 @@ def _per_inch(look: theme.Theme) -> float:
 
 def _state_dpi(image: QImage, look: theme.Theme, scale: float) -> None:
     """A print theme's PNG says its resolution (``scale`` x ``px_per_inch`` dots per inch), so
-    it opens at its print width; the window's PNGs keep Qt's default."""
+    it opens at its print width; the window's PNGs keep Qt's default. Only once painted:
+    text of a point size is drawn at the image's dpi."""
     if look.for_print:
         per_metre = round(look.px_per_inch * scale / 0.0254)
         image.setDotsPerMeterX(per_metre)
@@ -415,7 +416,6 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
         raise ExportError(f"cannot write {path}: scale must be positive, not {scale}")
     fill = QColor(background or _background(widgets))
     image = _blank_image(path, _stack_size(widgets), scale, fill)
-    _state_dpi(image, _theme_of(widgets), scale)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -426,6 +426,7 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
             _render_stack(painter, widgets)
     finally:
         painter.end()
+    _state_dpi(image, _theme_of(widgets), scale)
     return _png_bytes(image, path)
 
 
@@ -482,7 +483,6 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     views = scene.views()
     fill = views[0].backgroundBrush().color() if views else QColor(theme.BACKGROUND)
     image = _blank_image(path, source.size().toSize(), scale, fill)
-    _state_dpi(image, _theme_of(views), scale)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -491,6 +491,7 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
+    _state_dpi(image, _theme_of(views), scale)
     return image
 
 
@@ -558,7 +559,10 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.scale(dpi / per_inch, dpi / per_inch)
         painter.fillRect(QRect(QPoint(0, 0), size), QColor(look.background))
-        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+        # cosmetic (1-pixel) pens ignore that scale: thinned by it, they are a logical pixel
+        # wide on the page, as in the PNG
+        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes), \
+                _cosmetic_pens_scaled(scenes, dpi / per_inch):
             _render_stack(painter, widgets)
     finally:
         painter.end()

@@ -279,8 +279,8 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
                          scale: float = 2.0, theme: str = "dark") -> Path:
     """A grid of final-density panels: one column per (label, best run, worst run), the best
     seed on top and the worst below, drawn by the window's panel class in ``theme``."""
-    from PySide6.QtCore import QBuffer, QIODevice, QPoint
-    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+    from PySide6.QtCore import QBuffer, QIODevice, QPoint, Qt
+    from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
     from ganviz.atomic import write_atomic
     from ganviz.gui.export import plot_image
@@ -306,6 +306,8 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
         # panels 3/5 of the view's height; a print figure spans the page (one column: half)
         size = look.print_size((425 * columns, int(rows * 430 * 5 / 3)),
                                7.0 if columns > 1 else 3.5)
+        if look.for_print:  # its panels take half the height: a square per panel
+            size = (size[0], round(2 * rows * size[0] / columns))
         view = ComparisonView(width=size[0], height=size[1], theme=look)
         view.state.layers = set(DENSITY_FIGURE_LAYERS)
         try:
@@ -318,10 +320,6 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     label_h = int(look.room(26) * scale)
     grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
     grid.fill(QColor(look.background))
-    if look.for_print:  # the PNG says its print resolution
-        per_metre = round(look.px_per_inch * scale / 0.0254)
-        grid.setDotsPerMeterX(per_metre)
-        grid.setDotsPerMeterY(per_metre)
     painter = QPainter(grid)
     font = QFont()
     label_px = 14 if not look.for_print else look.font_points(look.text.title) * SCREEN_DPI / 72
@@ -333,10 +331,17 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
             y = row * (h + label_h)
             seed = snap.runs[run].spec.seed
             which = "best" if row == 0 else "worst"
+            text = QFontMetrics(font).elidedText(f"{label}: {which} seed ({seed})",
+                                                 Qt.TextElideMode.ElideRight,
+                                                 w - int(12 * scale))
             painter.drawText(QPoint(col * w + int(8 * scale), y + int(look.room(19) * scale)),
-                             f"{label}: {which} seed ({seed})")
+                             text)
             painter.drawImage(col * w, y + label_h, image)
     painter.end()
+    if look.for_print:  # the PNG says its print resolution (once painted: see export)
+        per_metre = round(look.px_per_inch * scale / 0.0254)
+        grid.setDotsPerMeterX(per_metre)
+        grid.setDotsPerMeterY(per_metre)
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     grid.save(buf, "PNG")
