@@ -156,3 +156,26 @@ def test_png_bytes_carry_no_dpi_for_the_window(paper_exports, qapp, tmp_path):
             view.close()
     with Image.open(io.BytesIO(path.read_bytes())) as im:
         assert round(im.info.get("dpi", (96, 96))[0]) in (72, 96)
+
+
+def test_paper_panel_png_states_its_dpi_without_changing_a_pixel(qapp, monkeypatch):
+    """The dpi is stated after painting: text of a point size painted into an image of 300 dpi
+    would come out three times as large (the single-panel PNGs once did)."""
+    import numpy as np
+
+    def pixels(image) -> np.ndarray:
+        return np.array(Image.open(io.BytesIO(export._png_bytes(image, export.Path("p.png")))))
+
+    look = theme.PAPER
+    with theme.using(look):
+        view = ComparisonView(theme=look)
+        try:
+            view.show(make_snapshot(10))
+            plot = view.panels.panels[0].plot
+            stated = export.plot_image(plot, 2.0)
+            monkeypatch.setattr(export, "_state_dpi", lambda *args: None)
+            plain = export.plot_image(plot, 2.0)
+        finally:
+            view.close()
+    assert round(stated.dotsPerMeterX() * 0.0254) == 300
+    assert np.array_equal(pixels(stated), pixels(plain))

@@ -318,6 +318,7 @@ class RunPanel:
             f"font-size:{look.css(look.text.panel_sub)}'>"
             f"{spec.sigma_text} · "
             f"{self._seed_text()}{state}</span>")
+        self.plot.titleLabel.setMaximumHeight(look.room(TITLE_ROW))  # pyqtgraph's, in DARK
         self.plot.layout.setRowFixedHeight(0, look.room(TITLE_ROW))
         self.update_tooltip()
 
