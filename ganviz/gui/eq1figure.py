@@ -18,13 +18,8 @@ from PySide6.QtCore import Qt
 
 from ganviz.contract import GroupCurves, legend_text
 from ganviz.gui import theme
-from ganviz.gui.curves import (
-    EQ1_SERIES,
-    LEFT_AXIS_WIDTH,
-    LegendSample,
-    plot_item,
-    style_plot,
-)
+from ganviz.gui.eq1plot import EQ1_SERIES
+from ganviz.gui.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PANELS_PER_ROW = 4

@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ganviz.gui import theme
-from ganviz.gui.curves import plot_item, style_plot
+from ganviz.gui.plotstyle import plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PLOT_SIZE = (330, 260)

@@ -20,13 +20,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ganviz.contract import ResponseCurve
-from ganviz.gui.curves import (
-    BAND_ALPHA,
-    LEFT_AXIS_WIDTH,
-    LegendSample,
-    plot_item,
-    style_plot,
-)
+from ganviz.gui.curves import BAND_ALPHA
+from ganviz.gui.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PANEL_SIZE = (380, 340)
