@@ -80,7 +80,8 @@ def test_svg_drawn_by_resvg_matches_the_png(figure):
     look, paths = figure
     ref = _png(paths)
     h, w, _ = ref.shape
-    data = bytes(resvg.svg_to_bytes(svg_path=str(paths["svg"]), width=w, height=h))
+    # dpi: resvg_py's default (0) sizes a paper figure's inches as nothing
+    data = bytes(resvg.svg_to_bytes(svg_path=str(paths["svg"]), width=w, height=h, dpi=96))
     _assert_alike(_rgb(data, (w, h)), ref, f"{look.name} SVG (resvg)")
 
 

@@ -130,11 +130,11 @@ def test_selecting_a_run_changes_the_equation1_plot(panel, snap):
         np.testing.assert_array_equal(items[0].yData, snap.curves.bias[index])
         np.testing.assert_array_equal(items[2].yData, snap.curves.score_std[index])
         sigma = snap.history["sigma"][-1, index]
-        assert [label.text for _, label in panel.eq1_legend.items] == [
+        assert [label.text for _, label in panel.eq1.legend.items] == [
             "relative bias", "pathwise std", "score-function std", f"run σ = {sigma:.2g}"]
     panel.set_selected_run(0)  # plug-in: sigma = 0 has no place on the log axis
-    assert not panel._eq1_marker.isVisible()
-    assert panel.eq1_legend.items[3][1].text == "run σ = 0"
+    assert not panel.eq1.marker.isVisible()
+    assert panel.eq1.legend.items[3][1].text == "run σ = 0"
 
 
 def test_equation1_follows_the_curves_step(panel, snap):
@@ -326,11 +326,11 @@ def test_equation1_legend_is_outside_the_data_area(panel, snap, qtbot):
     for width, height in ((1600, 360), (1024, 300), (800, 420)):
         panel.resize(width, height)
         qtbot.wait(10)
-        legend = panel.eq1_legend.sceneBoundingRect()
+        legend = panel.eq1.legend.sceneBoundingRect()
         data = eq1.vb.sceneBoundingRect()
         assert legend.height() > 0 and not legend.intersects(data), (width, legend, data)
         assert eq1.sceneBoundingRect().contains(legend)  # part of the plot: exports keep it
-        labels = [label for _, label in panel.eq1_legend.items]
+        labels = [label for _, label in panel.eq1.legend.items]
         assert all(legend.contains(label.sceneBoundingRect()) for label in labels)
 
 
@@ -347,7 +347,7 @@ def test_equation1_skips_hidden_runs(panel, snap):
     assert panel.eq1_run() is None
     assert "no run shown" in eq1.titleLabel.text
     assert all(npoints(i) == 0 for i in data_items(eq1))
-    assert not panel._eq1_marker.isVisible()
+    assert not panel.eq1.marker.isVisible()
     panel.set_run_visible(2, True)
     assert panel.eq1_run() == 2 and run_label(snap.runs[2].spec) in eq1.titleLabel.text
     np.testing.assert_array_equal(data_items(eq1)[0].yData, snap.curves.bias[2])
@@ -393,10 +393,10 @@ def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
 def test_step_labels_do_not_run_together_on_short_axes(panel):
     from PySide6.QtGui import QFont, QFontMetricsF
 
-    from ganviz.gui.curves import TICK_POINTS
+    from ganviz.gui.theme import DARK
 
     font = QFont()
-    font.setPointSize(TICK_POINTS)
+    font.setPointSizeF(DARK.text.tick)
     metrics = QFontMetricsF(font)
     axis = panel.plots()["loss"].getAxis("bottom")
     for lo, hi, size in ((0, 900, 100), (0, 12000, 130), (0, 60, 90), (1000, 51000, 400)):
@@ -410,10 +410,10 @@ def test_step_labels_do_not_run_together_on_short_axes(panel):
 def test_value_labels_do_not_overlap_on_short_axes(panel):
     from PySide6.QtGui import QFont, QFontMetricsF
 
-    from ganviz.gui.curves import TICK_POINTS
+    from ganviz.gui.theme import DARK
 
     font = QFont()
-    font.setPointSize(TICK_POINTS)
+    font.setPointSizeF(DARK.text.tick)
     line = QFontMetricsF(font).height()
     axis = panel.plots()["hq_fraction"].getAxis("left")
     for lo, hi, size in ((0, 1, 55), (0.62, 0.65, 50), (0, 25, 60), (-2, 3, 200)):

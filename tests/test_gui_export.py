@@ -193,3 +193,15 @@ def test_window_exports_in_the_paper_theme(window, tmp_path):
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
     assert window.panels.theme is DARK and PAPER.background != DARK.background
     assert pg.getConfigOption("background") == DARK.background  # the window keeps its look
+
+
+def test_window_paper_pdf_prints_seven_inches_wide_with_seven_point_text(window, tmp_path):
+    """The export dialog's paper figure is laid out at its print width, not the window's."""
+    from ganviz.gui.theme import PRINT_WIDTH
+    from tests.test_print_sizes import MIN_POINTS, pdf_text_points
+
+    window.files.export_figure_to(tmp_path / "p.pdf", theme="paper")
+    assert window.files.last_error == ""
+    width, chars = pdf_text_points(tmp_path / "p.pdf")
+    assert width == pytest.approx(PRINT_WIDTH * 72, abs=0.5)
+    assert min(size for _, size in chars) >= MIN_POINTS - 0.05

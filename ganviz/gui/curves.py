@@ -29,13 +29,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QTextCursor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayout, QWidget
 
 from ganviz.config import Config
 from ganviz.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.gui import theme
+from ganviz.gui.eq1plot import Equation1Plot
+from ganviz.gui.plotstyle import LegendSample, plot_item, set_title, style_plot
 from ganviz.gui.seeds import group_runs, seed_band
 from ganviz.gui.slots import Connections
 from ganviz.gui.theme import DARK, Theme
@@ -65,60 +67,25 @@ SERIES_PLOTS = {"loss_d": "loss", "loss_g": "loss", "modes": "modes",
 PER_SEED_TIP = ("Draw one line per seed; off: one line per setting, the median over its seeds, "
                 "in a 10–90 % band across seeds (diverged seeds left out)")
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
-EQ1_SERIES = {  # series -> (legend text, pen style)
-    "bias": ("relative bias", Qt.PenStyle.SolidLine),
-    "pathwise_std": ("pathwise std", Qt.PenStyle.DashLine),
-    "score_std": ("score-function std", Qt.PenStyle.DotLine),
-}
-TITLE_SIZE = "10pt"
-TITLE_HEIGHT = 24
-LABEL_SIZE = "9pt"
-TICK_POINTS = 8
-LEGEND_SIZE = "9pt"
 LINE_WIDTH = 1.0  # cosmetic; wider (or fractional) pens are several times slower to draw
-LEFT_AXIS_WIDTH = 52
-BOTTOM_AXIS_HEIGHT = 32
 BAND_ALPHA = 55
 EDGE_ALPHA = 90
 DIM_COLOR = DARK.dim
-AXIS_OVERHANG = 10
 DASH = 4
-EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
-EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
 MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a row)
 MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
-TICK_CHAR_PX = 6  # a tick label's digit at TICK_POINTS, a little generous (px)
-TICK_GAP = 14  # at least this much room between two step labels (px)
-TICK_LINE_PX = 16  # a tick label's line at TICK_POINTS and a little room (px)
-ELLIPSIS = "…"
-EQ1_NONE = "no run shown: every estimator is hidden"
-LOG_DECADES_AS_POWERS = 3.5
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 SEED_BAND_ALPHA = 45  # the 10-90 % band over seeds
 PER_SEED_TEXT = "Per seed"
 BAND_NOTE = "Lines: median over seeds\nBands: 10–90 % of seeds"
 PER_SEED_STYLE = (
-    f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; font-size: {LEGEND_SIZE}; }}"
+    f"QCheckBox {{ color: {theme.FOREGROUND}; background: transparent; "
+    f"font-size: {DARK.css(DARK.text.legend)}; }}"
     f"QCheckBox::indicator {{ width: 10px; height: 10px; border: 1px solid {DIM_COLOR}; "
     f"border-radius: 2px; background: {theme.BACKGROUND}; }}"
     f"QCheckBox::indicator:checked {{ background: {theme.FOREGROUND}; "
     f"image: url({(theme.ICON_DIR / 'check.svg').as_posix()}); }}")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _next_nice(x: float) -> float:
-    """The next of 1, 2, 5, 10, 20, ... (times a power of ten) above ``x``."""
-    unit = 10.0 ** math.floor(math.log10(x))
-    return next(f * unit for f in (1, 2, 5, 10) if f * unit > x * (1 + 1e-9))
-
-
-def _power_of_ten(k: int) -> str:
-    return "1" if k == 0 else "10" + str(k).translate(SUPERSCRIPT)
 
 
 def run_label(spec: RunSpec) -> str:
@@ -146,32 +113,6 @@ def mode_limits(real: RealData) -> tuple[int, float]:
     return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
 
 
-class LegendSample(pg.ItemSample):
-    """A legend sample: a line (and a band for learned sigma); dimmed when hidden, not clickable."""
-
-    def __init__(self, item: pg.PlotDataItem) -> None:
-        super().__init__(item)
-        self.setFixedWidth(26)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, 26, 20)
-
-    def paint(self, p, *args) -> None:
-        p.setRenderHint(p.RenderHint.Antialiasing)
-        pen = pg.mkPen(self.item.opts["pen"])
-        pen.setWidthF(max(2.0, pen.widthF()))  # thin plot lines read better a little wider here
-        band = self.item.opts.get("fillBrush")
-        if not self.item.isVisible():
-            p.setOpacity(0.3)
-        if band is not None:
-            p.fillRect(QRectF(1, 5, 24, 12), pg.mkBrush(band))
-        p.setPen(pen)
-        p.drawLine(QPointF(1, 11), QPointF(25, 11))
-
-    def mouseClickEvent(self, event) -> None:
-        event.ignore()
-
-
 def _feed(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, series: str) -> None:
     """Give ``item`` new data; a single row draws no line, so it is shown as a dot (if it has
     a place on the axis). Symbols go off before new data arrives so the scatter never holds
@@ -183,57 +124,6 @@ def _feed(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, series: str) -> N
     item.setData(x, y)
     if dot and item.opts["symbol"] is None:
         item.setSymbol("o")
-
-
-class _Axis(pg.AxisItem):
-    """An axis with tidy log labels whose edge labels may overhang a little with the grid on.
-
-    pyqtgraph drops labels that leave ``boundingRect()``, and with a grid that rect has no
-    overhang margin, so the labels at the ends of a fixed range (0 and 1) would vanish.
-    """
-
-    def tickStrings(self, values, scale, spacing) -> list[str]:
-        """Log axes: decades only (as 10⁻³ when many), plus 2 and 5 on short ranges."""
-        if not self.logMode:
-            return super().tickStrings(values, scale, spacing)
-        span = self.range[1] - self.range[0]
-        out = []
-        for v in values:
-            k = math.floor(v + 1e-6)
-            mantissa = round(10 ** (v - k), 3)
-            if mantissa == 1:
-                out.append(_power_of_ten(k) if span > LOG_DECADES_AS_POWERS else f"{10.0**k:g}")
-            elif span < 1.5 and mantissa in (2, 5):
-                out.append(f"{mantissa * 10.0**k:g}")
-            else:
-                out.append("")
-        return out
-
-    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
-        """pyqtgraph's spacing, widened on a short axis until the labels (steps as "1200"
-        side by side, values one above the other) no longer run into each other; the old
-        major ticks become the minor ones."""
-        levels = super().tickSpacing(minVal, maxVal, size)
-        span = abs(maxVal - minVal)
-        if self.logMode or not levels or not 0 < span < math.inf or not 0 < size < math.inf:
-            return levels
-
-        def need(step: float) -> float:  # px between two labels' centres
-            if self.orientation in ("left", "right"):
-                return TICK_LINE_PX
-            ends = (math.floor(v / step) * step for v in (minVal, maxVal))
-            return max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP
-
-        major = levels[0][0]
-        while major / span * size < need(major):
-            major = _next_nice(major)
-        return levels if major == levels[0][0] else [(major, 0), levels[0]]
-
-    def boundingRect(self) -> QRectF:
-        rect = super().boundingRect()
-        if self.orientation in ("left", "right"):
-            return rect.adjusted(0, -AXIS_OVERHANG, 0, AXIS_OVERHANG)
-        return rect.adjusted(-AXIS_OVERHANG, 0, AXIS_OVERHANG, 0)
 
 
 @dataclass
@@ -264,104 +154,6 @@ class _GroupItems:
                 *self.bands.values()]
 
 
-def elide_title(label: pg.LabelItem) -> None:
-    """Fit ``label``'s text to its width: cut at the right with an ellipsis, colours kept.
-
-    The full text stays in ``label.text`` (what ``setTitle`` was given); only the drawn
-    document is shortened, again from the full text at every resize.
-    """
-    key = (label.text, repr(sorted(label.opts.items())))
-    full = getattr(label, "_full_title", None)
-    if full is None or full[0] != key:  # setText has just drawn the full text
-        full = (key, label.item.document().clone())  # no parent: freed when replaced
-        label._full_title = full
-    doc = full[1]
-    width = label.rect().width()
-    if doc.size().width() <= width or width <= 0:
-        if label.item.toPlainText() != doc.toPlainText():
-            label.item.setHtml(doc.toHtml())
-        return
-    plain = doc.toPlainText()
-
-    def cut(n: int):
-        part = doc.clone()
-        cursor = QTextCursor(part)
-        cursor.setPosition(n)
-        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-        cursor.removeSelectedText()
-        cursor.insertText(ELLIPSIS)
-        return part
-
-    lo, hi = 0, len(plain)  # the longest kept prefix that fits: in [lo, hi)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if cut(mid).size().width() <= width:
-            lo = mid
-        else:
-            hi = mid
-    while lo > 0 and plain[lo - 1] in " ·(,;:":  # no ellipsis after a separator
-        lo -= 1
-    label.item.setHtml(cut(lo).toHtml())
-
-
-def plot_item() -> pg.PlotItem:
-    """A plot whose long title is elided (cut with an ellipsis) rather than widening its
-    column or being clipped on both sides."""
-    plot = pg.PlotItem(axisItems={side: _Axis(side) for side in ("left", "bottom")})
-    label = plot.titleLabel
-    label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
-
-    def update_min() -> None:
-        """Let a long title be elided instead of widening its column (and the dock)."""
-        pg.LabelItem.updateMin(label)
-        label.setMinimumWidth(0)
-        label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
-        # nor a long title its column wider than its stretch gives
-        label._sizeHint[Qt.SizeHint.PreferredSize] = (0.0, label.minimumHeight())
-        label.updateGeometry()
-
-    def resize_event(ev) -> None:
-        """Elide to the new width, then centre as pyqtgraph does."""
-        elide_title(label)
-        pg.LabelItem.resizeEvent(label, ev)
-
-    label.updateMin = update_min
-    label.resizeEvent = resize_event
-    plot.layout.removeItem(label)
-    plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
-    return plot
-
-
-def set_title(plot: pg.PlotItem, title: str) -> None:
-    """The curves' title size in a fixed-height row."""
-    plot.setTitle(title, size=TITLE_SIZE)
-    plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
-    plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
-
-
-def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str,
-               theme: Theme = DARK) -> None:
-    """The curves' look: title, grid, tick font and axis labels, in ``theme``'s colours."""
-    font = QFont()
-    font.setPointSize(TICK_POINTS)
-    plot.titleLabel.opts["color"] = theme.foreground  # kept by every later set_title
-    set_title(plot, title)
-    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-    plot.hideButtons()
-    for side, text in (("left", left), ("bottom", bottom)):
-        axis = plot.getAxis(side)
-        # maxTickLevel 1: no sub-minor ticks, so no dense grids (each grid line costs paint time)
-        axis.setStyle(tickFont=font, tickTextOffset=3, tickLength=-4, maxTickLevel=1)
-        axis.setLabel(text, **{"font-size": LABEL_SIZE, "color": theme.foreground})
-        axis.setPen(theme.foreground)
-        axis.setTextPen(theme.foreground)
-    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
-    for side in ("left", "bottom"):
-        plot.getAxis(side).enableAutoSIPrefix(False)
-    plot.getAxis("bottom").setHeight(BOTTOM_AXIS_HEIGHT)
-    plot.layout.setContentsMargins(2, 2, 6, 2)
-
-
 class CurvesPanel(QWidget):
     """Training curves for every run (or group of seeds) and the equation-1 sigma curves of
     the selected run.
@@ -386,19 +178,20 @@ class CurvesPanel(QWidget):
         grid.layout.setHorizontalSpacing(6)
         grid.layout.setVerticalSpacing(2)
 
-        self.legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=theme.foreground,
+        legend_size = theme.css(theme.text.legend)
+        self.legend = pg.LegendItem(labelTextSize=legend_size, labelTextColor=theme.foreground,
                                     sampleType=LegendSample, horSpacing=4, verSpacing=-2,
                                     frame=False)
         grid.addItem(self.legend, row=0, col=0, rowspan=2)
         grid.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         self._plots: dict[str, pg.PlotItem] = {}
         for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
-            plot = plot_item()
+            plot = plot_item(theme)
             style_plot(plot, title, ylabel, "step", theme)
             plot.setLogMode(x=False, y=log)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.addLegend(offset=(-6, 6), labelTextSize=LEGEND_SIZE, sampleType=LegendSample,
+            plot.addLegend(offset=(-6, 6), labelTextSize=legend_size, sampleType=LegendSample,
                            brush=pg.mkBrush(theme.background + "d0"),
                            labelTextColor=theme.foreground).setVisible(False)
             grid.addItem(plot, row=i // PER_ROW, col=1 + i % PER_ROW)
@@ -406,39 +199,16 @@ class CurvesPanel(QWidget):
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
 
-        eq1 = plot_item()
-        style_plot(eq1, "Equation 1", "relative to mean |∇f|", "σ (smoothing scale)", theme)
-        eq1.setLogMode(x=True, y=True)
-        eq1.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
-        grid.addItem(eq1, row=0, col=1 + PER_ROW, rowspan=2)
-        self._plots[EQ1] = eq1
-        # the legend sits below the axis, in the plot's own layout (so exports keep it), where
-        # it covers no curve
-        self.eq1_legend = pg.LegendItem(labelTextSize=LEGEND_SIZE,
-                                        labelTextColor=theme.foreground, sampleType=LegendSample,
-                                        horSpacing=4, verSpacing=-4, frame=False)
-        eq1.layout.addItem(self.eq1_legend, EQ1_LEGEND_ROW, 0, 1, 3)
-        eq1.layout.setAlignment(self.eq1_legend, Qt.AlignmentFlag.AlignHCenter)
-        eq1.legend = self.eq1_legend
-        self._eq1: dict[str, pg.PlotDataItem] = {}
-        for key, (text, style) in EQ1_SERIES.items():
-            item = pg.PlotDataItem(pen=pg.mkPen(theme.foreground, width=2, style=style),
-                                   connect="finite")
-            eq1.addItem(item)
-            self.eq1_legend.addItem(item, text)
-            self._eq1[key] = item
         self._connections = Connections()
-        self._connections.connect(eq1.vb.sigResized, self._fit_eq1_legend)
+        self.eq1 = Equation1Plot(self._connections, theme)
+        grid.addItem(self.eq1.plot, row=0, col=1 + PER_ROW, rowspan=2)
+        self._plots[EQ1] = self.eq1.plot
         for plot in self._plots.values():
             self._connections.connect(plot.vb.sigResized, self._fit_axis_labels)
-        marker_pen = pg.mkPen(theme.dim, width=1, style=Qt.PenStyle.DashLine)
-        self._eq1_marker = pg.InfiniteLine(angle=90, movable=False, pen=marker_pen)
-        eq1.addItem(self._eq1_marker, ignoreBounds=True)
-        self._eq1_marker.setVisible(False)
-        self._marker_sample = pg.PlotDataItem(pen=marker_pen)
-        self.eq1_legend.addItem(self._marker_sample, "run σ")
-        self._fit_eq1_legend()
 
+        self.legend_above = theme.for_print  # a print figure: the legend one row above
+        if self.legend_above:
+            self.legend.setColumnCount(PER_ROW)
         self.per_row = PER_ROW
         self._arrange(PER_ROW)
 
@@ -464,7 +234,7 @@ class CurvesPanel(QWidget):
         self.per_seed_box.toggled.connect(self.state.set_per_seed)
         self.band_note = QLabel(BAND_NOTE)
         self.band_note.setStyleSheet(f"color: {theme.dim}; background: transparent; "
-                                     f"font-size: {LEGEND_SIZE};")
+                                     f"font-size: {legend_size};")
         self.band_note.setVisible(not self.state.per_seed)
         controls = QWidget()
         controls.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
@@ -493,36 +263,50 @@ class CurvesPanel(QWidget):
         legend at the left, the equation-1 plot at the right): of 4, 3 or 2 to a row, the one
         whose plots fall least short of ``MIN_PLOT_WIDTH`` wide and ``MIN_ROW_HEIGHT`` tall
         (more to a row on a tie). A narrow, tall dock wraps into more rows; a short one keeps
-        two rows of narrower plots rather than rows too flat to read."""
-        free = width - self.legend.width() - GRID_SLACK
+        two rows of narrower plots rather than rows too flat to read. A print figure has its
+        legend above the plots (``legend_above``), so its plots have the whole width."""
+        look = self.theme
+        if self.legend_above:
+            free = width - look.room(GRID_SLACK)
+            height -= self.legend.height()
+        else:
+            free = width - self.legend.width() - look.room(GRID_SLACK)
 
         def fit(per_row: int) -> float:
             rows = math.ceil(len(TIME_PLOTS) / per_row)
             plot_width = free / (per_row + EQ1_WIDTH)
-            return min(plot_width / MIN_PLOT_WIDTH, (height - GRID_SLACK) / rows / MIN_ROW_HEIGHT)
+            return min(plot_width / look.room(MIN_PLOT_WIDTH),
+                       (height - look.room(GRID_SLACK)) / rows / look.room(MIN_ROW_HEIGHT))
 
         return max(range(PER_ROW, 1, -1), key=fit)
 
     def _arrange(self, per_row: int) -> None:
         """Place the training plots ``per_row`` to a row (row-major), the legend at the left
-        and the equation-1 plot at the right over all rows."""
+        (above them all in a print figure: ``legend_above``) and the equation-1 plot at the
+        right over all rows."""
         gl = self.view.ci.layout
         rows = math.ceil(len(TIME_PLOTS) / per_row)
         items = [self.legend, *self._plots.values()]
         for item in items:
             gl.removeItem(item)
-        gl.addItem(self.legend, 0, 0, rows, 1)
-        gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        top = 1 if self.legend_above else 0  # the first row of plots
+        if self.legend_above:
+            gl.addItem(self.legend, 0, 1, 1, per_row + 1)
+            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignHCenter)
+            gl.setRowStretchFactor(0, 0)
+        else:
+            gl.addItem(self.legend, 0, 0, rows, 1)
+            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
         for i, name in enumerate(TIME_PLOTS):
-            gl.addItem(self._plots[name], i // per_row, 1 + i % per_row)
-        gl.addItem(self._plots[EQ1], 0, 1 + per_row, rows, 1)
+            gl.addItem(self._plots[name], top + i // per_row, 1 + i % per_row)
+        gl.addItem(self._plots[EQ1], top, 1 + per_row, rows, 1)
         gl.setColumnStretchFactor(0, 0)
         for col in range(1, 2 + PER_ROW):
             stretch = 4 if col <= per_row else round(4 * EQ1_WIDTH) if col == 1 + per_row else 0
             gl.setColumnStretchFactor(col, stretch)
         n_rows = math.ceil(len(TIME_PLOTS) / 2)
         for row in range(n_rows):
-            gl.setRowStretchFactor(row, 1 if row < rows else 0)
+            gl.setRowStretchFactor(top + row, 1 if row < rows else 0)
         self.per_row = per_row
 
     def _fit_axis_labels(self, *_) -> None:
@@ -611,12 +395,7 @@ class CurvesPanel(QWidget):
         self._eq1_key = ()
         self._snap = None
         self._reset_ranges()
-        for item in self._eq1.values():
-            item.setData([], [])
-        self._eq1_marker.setVisible(False)
-        self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
-        self._fit_eq1_legend()
-        set_title(self._plots[EQ1], "Equation 1")
+        self.eq1.clear()
         self._per_seed_proxy.setVisible(False)
         self._update_legend()
         self._update_sigma_note()
@@ -887,7 +666,7 @@ class CurvesPanel(QWidget):
         for name in MODE_PLOTS:
             title = TIME_PLOTS[name][0] + note
             if self._plots[name].titleLabel.text != title:
-                set_title(self._plots[name], title)
+                set_title(self._plots[name], title, self.theme)
 
     def _update_sigma_note(self) -> None:
         """Say in the sigma title when a shown run has sigma = 0 (it has no place on a log axis)
@@ -903,7 +682,7 @@ class CurvesPanel(QWidget):
             title += f"  <span style='color:{self.theme.dim}'>({'; '.join(notes)})</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:
-            set_title(plot, title)
+            set_title(plot, title, self.theme)
 
     def _update_legend(self) -> None:
         """One entry per group of seeds (the setting, not the run); in band mode a group of
@@ -968,53 +747,13 @@ class CurvesPanel(QWidget):
             return
         self._eq1_key = key
         if index is None:
-            set_title(self._plots[EQ1], f"Equation 1 · <span style='color:{self.theme.dim}'>"
-                                        f"{EQ1_NONE}</span>")
-            for item in self._eq1.values():
-                item.setData([], [])
-            self._eq1_marker.setVisible(False)
-            self.eq1_legend.getLabel(self._marker_sample).setText("run σ")
-            self._fit_eq1_legend()
+            self.eq1.show_none()
             return
         spec = self._specs[index]
-        color = run_color(spec, self._specs)
         seeds = sum(run_label(s) == run_label(spec) for s in self._specs) > 1
-        name = run_label(spec) + (f", seed {spec.seed}" if seeds else "")
-        title = f"Equation 1 · <span style='color:{color.name()}'>{name}</span>"
-        usable = curves is not None and index < curves.bias.shape[0]
-        if usable:
-            title += f" · step {curves.step}"
-        set_title(self._plots[EQ1], title)
-        for series, item in self._eq1.items():
-            pen = pg.mkPen(color, width=2, style=EQ1_SERIES[series][1])
-            item.setPen(pen)
-            if usable:
-                item.setData(curves.sigma, getattr(curves, series)[index])
-            else:
-                item.setData([], [])
-        sigma = self._current_sigma(index)
-        self._eq1_marker.setVisible(sigma is not None)
-        if sigma is not None:
-            self._eq1_marker.setValue(math.log10(sigma))
-        text = "run σ = 0" if sigma is None else f"run σ = {sigma:.2g}"
-        if spec.learned_sigma:
-            text += " (mean)"
-        self.eq1_legend.getLabel(self._marker_sample).setText(text)
-        self._fit_eq1_legend()
-
-    def _fit_eq1_legend(self, *_) -> None:
-        """Lay the equation-1 legend out below its plot: in two columns when the plot is wide
-        enough, else one, and give it the height that takes (pyqtgraph's legend sizes itself
-        for floating over a plot, not for a layout)."""
-        legend = self.eq1_legend
-        columns = 2 if self._plots[EQ1].width() >= EQ1_LEGEND_TWO_COLUMNS else 1
-        legend.setColumnCount(columns)
-        size = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
-        if abs(legend.maximumHeight() - size.height()) > 0.5:
-            legend.setFixedHeight(max(size.height(), 1.0))
-        legend.setMinimumWidth(0)  # the column's width comes from its stretch, not the legend
-        legend.setPreferredWidth(0)
-        legend.setMaximumWidth(size.width())
+        self.eq1.show_run(run_label(spec) + (f", seed {spec.seed}" if seeds else ""),
+                          run_color(spec, self._specs), curves, index,
+                          self._current_sigma(index), spec.learned_sigma)
 
     def _current_sigma(self, index: int) -> float | None:
         """The selected run's sigma now (mean sigma(z) if learned), or None if not positive."""

@@ -18,14 +18,8 @@ from PySide6.QtCore import Qt
 
 from ganviz.contract import GroupCurves, legend_text
 from ganviz.gui import theme
-from ganviz.gui.curves import (
-    EQ1_SERIES,
-    LEFT_AXIS_WIDTH,
-    LEGEND_SIZE,
-    LegendSample,
-    plot_item,
-    style_plot,
-)
+from ganviz.gui.eq1plot import EQ1_SERIES
+from ganviz.gui.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PANELS_PER_ROW = 4
@@ -55,10 +49,11 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float,
     grid.layout.setVerticalSpacing(6)
     rows = max(1, math.ceil(len(groups) / PANELS_PER_ROW))
     cols = min(len(groups), PANELS_PER_ROW) or 1
-    view.resize(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + LEGEND_HEIGHT)
+    legend_height = look.room(LEGEND_HEIGHT)
+    view.resize(*look.print_size((PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + legend_height)))
     sigma_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DashLine)
     std_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DotLine)
-    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=look.foreground,
+    legend = pg.LegendItem(labelTextSize=look.css(look.text.legend), labelTextColor=look.foreground,
                            sampleType=LegendSample, horSpacing=4, verSpacing=-2, frame=False)
     grid.addItem(legend, row=rows, col=0, colspan=cols)
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
@@ -68,13 +63,13 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float,
     legend.addItem(pg.PlotDataItem(pen=sigma_pen), "the row's σ")
     legend.addItem(pg.PlotDataItem(pen=std_pen), f"mode std ({mode_std:g})")
     legend.setColumnCount(len(EQ1_SERIES) + 2)
-    grid.layout.setRowFixedHeight(rows, LEGEND_HEIGHT)
+    grid.layout.setRowFixedHeight(rows, legend_height)
     first: pg.PlotItem | None = None
     for i, group in enumerate(groups):
-        plot = plot_item()
+        plot = plot_item(look)
         style_plot(plot, _title(group), "relative to mean |∇f|", "σ (smoothing scale)", look)
         plot.setLogMode(x=True, y=True)
-        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        plot.getAxis("left").setWidth(look.room(LEFT_AXIS_WIDTH + 8))
         grid.addItem(plot, row=i // PANELS_PER_ROW, col=i % PANELS_PER_ROW)
         for series, (_, style) in EQ1_SERIES.items():
             pen = pg.mkPen(theme.ESTIMATOR_COLORS[group.estimator], width=2, style=style)

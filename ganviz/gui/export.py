@@ -374,16 +374,37 @@ def _blank_image(path: Path, size: QSize, scale: float, fill: QColor) -> QImage:
     return image
 
 
-def _background(widgets: Sequence[QWidget]) -> str:
-    """The figure's background: its theme's (a PanelGrid, CurvesPanel or ComparisonView
-    knows its theme), else the window's."""
+def _theme_of(widgets: Sequence[QWidget]) -> theme.Theme:
+    """The figure's theme (a PanelGrid, CurvesPanel or ComparisonView knows its theme, and
+    ``headless.write_widget_figure`` tells its figure), else the window's."""
     for w in widgets:
         while w is not None:
             look = getattr(w, "theme", None)
             if isinstance(look, theme.Theme):
-                return look.background
+                return look
             w = w.parentWidget()
-    return theme.BACKGROUND
+    return theme.DARK
+
+
+def _background(widgets: Sequence[QWidget]) -> str:
+    """The figure's background: its theme's, else the window's."""
+    return _theme_of(widgets).background
+
+
+def _per_inch(look: theme.Theme) -> float:
+    """Logical pixels per printed inch: the theme's for a print theme, else the screen's
+    (a window's figure prints at its size on screen)."""
+    return look.px_per_inch if look.for_print else _screen_dpi()
+
+
+def _state_dpi(image: QImage, look: theme.Theme, scale: float) -> None:
+    """A print theme's PNG says its resolution (``scale`` x ``px_per_inch`` dots per inch), so
+    it opens at its print width; the window's PNGs keep Qt's default. Only once painted:
+    text of a point size is drawn at the image's dpi."""
+    if look.for_print:
+        per_metre = round(look.px_per_inch * scale / 0.0254)
+        image.setDotsPerMeterX(per_metre)
+        image.setDotsPerMeterY(per_metre)
 
 
 def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
@@ -405,6 +426,7 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
             _render_stack(painter, widgets)
     finally:
         painter.end()
+    _state_dpi(image, _theme_of(widgets), scale)
     return _png_bytes(image, path)
 
 
@@ -469,6 +491,7 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
+    _state_dpi(image, _theme_of(views), scale)
     return image
 
 
@@ -500,18 +523,23 @@ def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
         for w in widgets:
             parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
             y += w.height()
+    look = _theme_of(widgets)
     try:
-        return svgdoc.stack(parts, crop.width(), crop.height(), title, _background(widgets),
-                            _font_families())
+        return svgdoc.stack(parts, crop.width(), crop.height(), title, look.background,
+                            _font_families(), look.px_per_inch if look.for_print else None)
     except ET.ParseError as exc:
         raise ExportError(f"cannot write {path}: Qt wrote unreadable SVG ({exc})") from exc
 
 
 def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
-    """The widgets one below the other as a one-page vector PDF the size of the stack (at the
-    window's dpi, so text keeps the window's layout); images inside stay raster."""
+    """The widgets one below the other as a one-page vector PDF whose page is the figure's
+    print size (the stack at ``_per_inch``: a paper figure's stated width, so a reader reports
+    the printed point sizes); images inside stay raster. Text keeps the window's layout: the
+    writer has the window's dpi and the painter is scaled to the page."""
     size = _stack_size(widgets)
     dpi = _screen_dpi()
+    look = _theme_of(widgets)
+    per_inch = _per_inch(look)
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -519,7 +547,7 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     writer.setTitle(title)
     writer.setCreator("ganviz")
     writer.setResolution(dpi)
-    points = QSizeF(size.width() * 72 / dpi, size.height() * 72 / dpi)
+    points = QSizeF(size.width() * 72 / per_inch, size.height() * 72 / per_inch)
     writer.setPageSize(QPageSize(points, QPageSize.Unit.Point, "figure"))
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
     painter = QPainter()
@@ -529,8 +557,12 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     scenes = _scenes(widgets)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(QRect(QPoint(0, 0), size), QColor(_background(widgets)))
-        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+        painter.scale(dpi / per_inch, dpi / per_inch)
+        painter.fillRect(QRect(QPoint(0, 0), size), QColor(look.background))
+        # cosmetic (1-pixel) pens ignore that scale: thinned by it, they are a logical pixel
+        # wide on the page, as in the PNG
+        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes), \
+                _cosmetic_pens_scaled(scenes, dpi / per_inch):
             _render_stack(painter, widgets)
     finally:
         painter.end()

@@ -44,6 +44,7 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
     look = theme_named(theme)
     with using(look):
         view = make(look)
+        view.theme = look  # the exporter reads the figure's theme (background, print dpi)
         try:
             view.show()
             for _ in range(3):
@@ -92,8 +93,10 @@ class ComparisonView:
         self.state = ViewState.default()
         self.panels = PanelGrid(self.state, theme=self.theme)
         self.curves = CurvesPanel(state=self.state, theme=self.theme)
-        layout.addWidget(self.panels, 3)
-        layout.addWidget(self.curves, 2)
+        # the window's split; a print figure's curves get as much height as the panels (its
+        # panels shrink to one row of squares, the curves' text needs the room)
+        layout.addWidget(self.panels, 1 if self.theme.for_print else 3)
+        layout.addWidget(self.curves, 1 if self.theme.for_print else 2)
         self.widget.resize(width, height)
         self._runs: tuple = ()
 
@@ -178,7 +181,8 @@ class TrainingDrawings:
 @contextlib.contextmanager
 def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
     """A copy of the window's comparison in ``theme`` (dark or paper), offscreen: the same
-    snapshot, view state (layers, hidden estimators, seeds) and sizes, for an export."""
+    snapshot and view state (layers, hidden estimators, seeds), for an export; the window's
+    sizes in the dark theme, a print theme's figure size (its print width) in paper."""
     from ganviz.gui.theme import theme_named, using
 
     look = theme_named(theme)
@@ -188,16 +192,20 @@ def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
     state = window.state
     panels, curves = window.panels.size(), window.curves.size()
     with using(look):
-        view = ComparisonView(max(panels.width(), curves.width()),
-                              panels.height() + curves.height(), theme=look)
+        if look.for_print:  # laid out at its print width, whatever the window's size
+            view = ComparisonView(theme=look)
+        else:
+            view = ComparisonView(max(panels.width(), curves.width()),
+                                  panels.height() + curves.height(), theme=look)
         try:
             view.state.layers = set(state.layers)  # read when drawing; no listener to tell
             view.state.hidden_estimators = set(state.hidden_estimators)
             view.state.selected_run = state.selected_run
             view.state.per_seed = state.per_seed
             view.state.panel_seeds = dict(state.panel_seeds)
-            view.panels.setFixedSize(panels)
-            view.curves.setFixedSize(curves)
+            if not look.for_print:
+                view.panels.setFixedSize(panels)
+                view.curves.setFixedSize(curves)
             view.curves.setHidden(window.curves_dock.isHidden())
             view.show(snap)
             yield view
@@ -271,12 +279,12 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
                          scale: float = 2.0, theme: str = "dark") -> Path:
     """A grid of final-density panels: one column per (label, best run, worst run), the best
     seed on top and the worst below, drawn by the window's panel class in ``theme``."""
-    from PySide6.QtCore import QBuffer, QIODevice, QPoint
-    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+    from PySide6.QtCore import QBuffer, QIODevice, QPoint, Qt
+    from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
     from ganviz.atomic import write_atomic
     from ganviz.gui.export import plot_image
-    from ganviz.gui.theme import theme_named, using
+    from ganviz.gui.theme import SCREEN_DPI, theme_named, using
 
     def panel_image(run: int) -> QImage:
         view.panels.show_run(run)  # the group's panel draws this seed
@@ -295,8 +303,12 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     columns = min(groups, MAX_COLUMNS)  # a lone group keeps the panel's shape, not 1700 wide
     look = theme_named(theme)
     with using(look):
-        view = ComparisonView(width=425 * columns, height=int(rows * 430 * 5 / 3),  # panels 3/5
-                              theme=look)
+        # panels 3/5 of the view's height; a print figure spans the page (one column: half)
+        size = look.print_size((425 * columns, int(rows * 430 * 5 / 3)),
+                               7.0 if columns > 1 else 3.5)
+        if look.for_print:  # its panels take half the height: a square per panel
+            size = (size[0], round(2 * rows * size[0] / columns))
+        view = ComparisonView(width=size[0], height=size[1], theme=look)
         view.state.layers = set(DENSITY_FIGURE_LAYERS)
         try:
             view.show(snap)
@@ -305,12 +317,13 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
         finally:
             view.close()
     w, h = tiles[0][0].width(), tiles[0][0].height()
-    label_h = int(26 * scale)
+    label_h = int(look.room(26) * scale)
     grid = QImage(w * len(tiles), 2 * (h + label_h), QImage.Format.Format_RGB32)
     grid.fill(QColor(look.background))
     painter = QPainter(grid)
     font = QFont()
-    font.setPixelSize(int(14 * scale))
+    label_px = 14 if not look.for_print else look.font_points(look.text.title) * SCREEN_DPI / 72
+    font.setPixelSize(int(label_px * scale))
     painter.setFont(font)
     painter.setPen(QColor(look.foreground))
     for col, ((label, best, worst), pair) in enumerate(zip(choices, tiles, strict=True)):
@@ -318,10 +331,17 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
             y = row * (h + label_h)
             seed = snap.runs[run].spec.seed
             which = "best" if row == 0 else "worst"
-            painter.drawText(QPoint(col * w + int(8 * scale), y + int(19 * scale)),
-                             f"{label}: {which} seed ({seed})")
+            text = QFontMetrics(font).elidedText(f"{label}: {which} seed ({seed})",
+                                                 Qt.TextElideMode.ElideRight,
+                                                 w - int(12 * scale))
+            painter.drawText(QPoint(col * w + int(8 * scale), y + int(look.room(19) * scale)),
+                             text)
             painter.drawImage(col * w, y + label_h, image)
     painter.end()
+    if look.for_print:  # the PNG says its print resolution (once painted: see export)
+        per_metre = round(look.px_per_inch * scale / 0.0254)
+        grid.setDotsPerMeterX(per_metre)
+        grid.setDotsPerMeterY(per_metre)
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     grid.save(buf, "PNG")

@@ -67,6 +67,7 @@ SEED_BOX_STYLE = (f"QComboBox {{ color: {theme.FOREGROUND}; background: {theme.B
                   "border: 1px solid #4a505c; }")
 
 # Panel geometry: every panel is the same square of data, [-extent, extent]^2 at one scale.
+TITLE_ROW = 30  # pixels of the two-line title (pyqtgraph's title row)
 MIN_PANEL_WIDTH = 160  # pixels of plot area: below this the grid wraps into more rows
 AXIS_WIDTH = 30  # pixels of the left axis (fixed, so every panel has the same overhead)
 AXIS_HEIGHT = 22  # pixels of the bottom axis
@@ -75,20 +76,32 @@ KEY_WIDTH = 96  # pixels of the colour-key column at the right
 KEY_BAR_MIN = 80  # pixels of height a colour bar needs to be read
 SMOOTH_PIXELS = 384  # the density and D(x) images are upsampled (bilinear) to at least this
 MAX_SMOOTH_FACTOR = 16  # ... but by no more than this factor per axis
-NOTE_POINT_SIZE = 8
 NOTE_ALPHA = 185  # the caption's background: the panel's own colour, semi-opaque
 ALL_HIDDEN_MESSAGE = "every estimator is off: switch one on in the toolbar"
 STARTING_MESSAGE = "starting the training process…"
 
 
+def tick_font(look: Theme) -> QFont | None:
+    """The font of a panel's and a colour bar's ticks in ``look`` (None: Qt's default)."""
+    if look.text.panel_tick is None:
+        return None
+    font = QFont()
+    font.setPointSizeF(look.font_points(look.text.panel_tick))
+    return font
+
+
 def theme_colorbar(bar: pg.ColorBarItem, look: Theme) -> None:
-    """A colour bar's scale and label in ``look``'s foreground."""
+    """A colour bar's scale and label in ``look``'s foreground and text size."""
+    font = tick_font(look)
     for side in ("left", "bottom", "right", "top"):  # the scale's axis and the label's
         axis = bar.getAxis(side)
         axis.setPen(look.foreground)
         axis.setTextPen(look.foreground)
+        if font is not None:
+            axis.setStyle(tickFont=font)
         if axis.labelText:
-            axis.setLabel(axis.labelText, color=look.foreground)
+            style = {} if font is None else {"font-size": look.css(look.text.label)}
+            axis.setLabel(axis.labelText, color=look.foreground, **style)
 
 
 def note_fill(look: Theme) -> QColor:
@@ -163,12 +176,15 @@ class RunPanel:
         self.plot.setAspectLocked(False)  # a locked aspect widens the range of a non-square
         # box; the grid keeps the box square instead (PanelGrid.fit), so the range stays exact
         self.plot.showGrid(x=False, y=False)
+        font = tick_font(theme)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setStyle(tickLength=-4)
+            if font is not None:
+                self.plot.getAxis(axis).setStyle(tickFont=font)
             self.plot.getAxis(axis).setPen(theme.foreground)
             self.plot.getAxis(axis).setTextPen(theme.foreground)
-        self.plot.getAxis("left").setWidth(AXIS_WIDTH)
-        self.plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
+        self.plot.getAxis("left").setWidth(theme.room(AXIS_WIDTH))
+        self.plot.getAxis("bottom").setHeight(theme.room(AXIS_HEIGHT))
         vb = self.plot.getViewBox()
         vb.setBorder(pg.mkPen(ESTIMATOR_COLORS[self.spec.estimator], width=3))
         vb.setBackgroundColor(theme.panel_background)
@@ -191,7 +207,7 @@ class RunPanel:
         self.note = pg.TextItem(anchor=(0, 0), color=theme.foreground,
                                 fill=pg.mkBrush(note_fill(theme)))
         font = QFont()
-        font.setPointSize(NOTE_POINT_SIZE)
+        font.setPointSizeF(theme.font_points(theme.text.note))
         self.note.setFont(font)
         self.note.setVisible(False)
         self._caption = ""  # the note's full one-line text, elided to the panel's width
@@ -288,7 +304,7 @@ class RunPanel:
         if key == getattr(self, "_title_key", None):
             return
         self._title_key = key
-        spec = self.spec
+        spec, look = self.spec, self.theme
         color = theme.ESTIMATOR_COLORS[spec.estimator]
         state = ""
         if diverged:
@@ -297,10 +313,13 @@ class RunPanel:
             state = " · <i>paused</i>"
         name = (FULL_NAMES if full else SHORT_NAMES)[spec.estimator]
         self.plot.setTitle(
-            f"<span style='color:{color}; font-size:10pt'><b>{name}</b>"
-            f"</span><br><span style='color:{self.theme.foreground}; font-size:9pt'>"
+            f"<span style='color:{color}; font-size:{look.css(look.text.panel_name)}'>"
+            f"<b>{name}</b></span><br><span style='color:{look.foreground}; "
+            f"font-size:{look.css(look.text.panel_sub)}'>"
             f"{spec.sigma_text} · "
             f"{self._seed_text()}{state}</span>")
+        self.plot.titleLabel.setMaximumHeight(look.room(TITLE_ROW))  # pyqtgraph's, in DARK
+        self.plot.layout.setRowFixedHeight(0, look.room(TITLE_ROW))
         self.update_tooltip()
 
     def update_tooltip(self, layers: set[str] | None = None) -> None:
@@ -317,7 +336,7 @@ class RunPanel:
     def fit_title(self, width: float) -> None:
         """Name the estimator in full when that fits in ``width`` pixels, else briefly."""
         font = QFont()
-        font.setPointSize(10)
+        font.setPointSizeF(self.theme.font_points(self.theme.text.panel_name))
         font.setBold(True)
         name = FULL_NAMES[self.spec.estimator]
         full = QFontMetricsF(font).horizontalAdvance(name) <= width - 8
@@ -484,7 +503,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self._build_keys()
         self._keys_room = math.inf  # pixels of height the keys column has
         self._keys_shown: list[pg.GraphicsWidget] = []
-        self.message = pg.LabelItem("", justify="center", size="11pt", color=theme.foreground)
+        self.message = pg.LabelItem("", justify="center", size=theme.css(theme.text.message),
+                                    color=theme.foreground)
         self._message: str | None = None
         self._columns = 0
         self._side = 0.0
@@ -626,7 +646,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
     def _area(self) -> tuple[float, float]:
         """The width and height the panels may fill (the widget less the keys column)."""
         size = self.viewport().size()
-        keys = KEY_WIDTH + GRID_SPACING
+        keys = self.theme.room(KEY_WIDTH) + GRID_SPACING
         return max(size.width() - keys, 1.0), max(size.height(), 1.0)
 
     def choose_columns(self) -> tuple[int, float]:
@@ -656,7 +676,8 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         cols = math.ceil(math.sqrt(n))
         rows = -(-n // cols)
         frame = self.size() - self.viewport().size()
-        return QSize(math.ceil(cols * (side + ow + GRID_SPACING) + KEY_WIDTH) + frame.width(),
+        keys = self.theme.room(KEY_WIDTH)
+        return QSize(math.ceil(cols * (side + ow + GRID_SPACING) + keys) + frame.width(),
                      math.ceil(rows * (side + oh) + (rows - 1) * GRID_SPACING) + frame.height())
 
     def fit(self) -> None:
@@ -676,7 +697,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         rows = -(-len(shown) // cols)
         for c in range(cols):
             layout.setColumnFixedWidth(c, w)
-        layout.setColumnFixedWidth(cols, KEY_WIDTH)
+        layout.setColumnFixedWidth(cols, self.theme.room(KEY_WIDTH))
         for r in range(rows):
             layout.setRowFixedHeight(r, h)
         for p in shown:
@@ -684,7 +705,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             p.plot.setMaximumSize(w, h)
         width = self.viewport().width()
         height = self.viewport().height()
-        used_w = cols * w + KEY_WIDTH + cols * GRID_SPACING
+        used_w = cols * w + self.theme.room(KEY_WIDTH) + cols * GRID_SPACING
         used_h = rows * h + (rows - 1) * GRID_SPACING
         self.used_height = int(used_h + self.height() - self.viewport().height())
         left = max((width - used_w) // 2, 0)
@@ -723,7 +744,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
             look.sigma_cmap), interactive=False, label="log₁₀ σ(z)", width=14)
         for bar in (self.disc_bar, self.sigma_bar):
             theme_colorbar(bar, look)
-        self.arrow_key = pg.LabelItem("", justify="left", size="8pt")
+        self.arrow_key = pg.LabelItem("", justify="left", size=look.css(look.text.key))
         self.arrow_key.setToolTip(
             "Arrows: −∇f(x), the direction the generator's loss f pushes a fake at x; "
             "σ-smoothed: −∇ E f(x + σε), the gradient the reparameterized estimator "
@@ -744,7 +765,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         return keys
 
     def _arrow_key_height(self) -> float:
-        return 6 + 14 * len(self._arrow_lines())
+        return self.theme.room(6 + 14 * len(self._arrow_lines()))
 
     def _wanted_keys(self) -> list[pg.GraphicsWidget]:
         """The keys of the layers shown, top to bottom."""

@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ganviz.gui import theme
-from ganviz.gui.curves import plot_item, style_plot
+from ganviz.gui.plotstyle import plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PLOT_SIZE = (330, 260)
@@ -76,12 +76,12 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
         _coverage(grid, r, runs, settings, sigma_rank, n_modes, look)
         _quartiles(grid, r, runs, settings, sigma_rank, n_modes, look)
         _forest(grid, r, [row for row in rows if row["protocol"] == protocol], look)
-    view.resize(4 * PLOT_SIZE[0], PLOT_SIZE[1] * max(1, len(by_protocol)))
+    view.resize(*look.print_size((4 * PLOT_SIZE[0], PLOT_SIZE[1] * max(1, len(by_protocol)))))
     return view
 
 
 def _strip(grid, r: int, protocol: str, runs, settings, n_modes: int, look: Theme) -> None:
-    plot = plot_item()
+    plot = plot_item(look)
     style_plot(plot, f"{protocol}: final modes, every run", "modes", "setting", look)
     rng = np.random.default_rng(JITTER_SEED)
     for x, (estimator, sigma) in enumerate(settings):
@@ -109,9 +109,10 @@ def _steps_and(runs, key, values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _coverage(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: Theme) -> None:
-    plot = plot_item()
+    plot = plot_item(look)
     style_plot(plot, "runs covering every mode", "share of runs", "step", look)
     legend = plot.addLegend(offset=(6, 6), labelTextColor=look.foreground,
+                            labelTextSize=look.css(look.text.legend),
                             brush=pg.mkBrush(look.background + "c0"))
     for key in settings:
         steps, covered = _steps_and(runs, key, lambda s: (s.modes >= n_modes).astype(float))
@@ -123,7 +124,7 @@ def _coverage(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: Them
 
 
 def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: Theme) -> None:
-    plot = plot_item()
+    plot = plot_item(look)
     style_plot(plot, "modes: median and quartiles", "modes", "step", look)
     for key in settings:
         steps, modes = _steps_and(runs, key, lambda s: s.modes)
@@ -139,7 +140,7 @@ def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: The
 
 
 def _forest(grid, r: int, rows: Sequence[dict[str, Any]], look: Theme) -> None:
-    plot = plot_item()
+    plot = plot_item(look)
     style_plot(plot, "minus plug-in, last 20 % (95 % CI)", "setting",
                "difference in the share covering every mode", look)
     compared = [row for row in rows if np.isfinite(row["covers_late_diff"])]
@@ -154,7 +155,7 @@ def _forest(grid, r: int, rows: Sequence[dict[str, Any]], look: Theme) -> None:
     left = plot.getAxis("left")
     left.setTicks([[(y, _label(row["estimator"], row["sigma"]))
                     for y, row in enumerate(compared)]])
-    left.setWidth(FOREST_AXIS_WIDTH)
+    left.setWidth(look.room(FOREST_AXIS_WIDTH))
     left.setLabel("")
     plot.setXRange(-1, 1, padding=0.02)
     plot.setYRange(-0.7, max(len(compared), 1) - 0.3, padding=0)

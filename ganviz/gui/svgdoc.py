@@ -147,11 +147,15 @@ def _rename_ids(root: ET.Element, prefix: str) -> None:
 
 
 def stack(parts: Sequence[tuple[bytes, float, float]], width: int, height: int, title: str,
-          background: str, families: dict[str, str] | None = None) -> bytes:
+          background: str, families: dict[str, str] | None = None,
+          per_inch: float | None = None) -> bytes:
     """One SVG of ``width`` x ``height`` px on ``background``: each part (an SVG of
     QSvgGenerator, with its offset x, y) moved into place, its cosmetic strokes flattened, its
-    fonts named (``families``: Qt's font names to the families drawn)."""
-    root = ET.Element(_tag("svg"), {"width": f"{width}px", "height": f"{height}px",
+    fonts named (``families``: Qt's font names to the families drawn). ``per_inch``: the
+    figure's pixels per printed inch, so its size is stated in inches (a print figure)."""
+    size = ((f"{width}px", f"{height}px") if per_inch is None
+            else (f"{_fmt(width / per_inch)}in", f"{_fmt(height / per_inch)}in"))
+    root = ET.Element(_tag("svg"), {"width": size[0], "height": size[1],
                                     "viewBox": f"0 0 {width} {height}", "version": "1.1"})
     ET.SubElement(root, _tag("title")).text = title
     defs = ET.SubElement(root, _tag("defs"))

@@ -30,6 +30,25 @@ COVARIANCE_COLORS = {  # the learned covariance forms in the response figures
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"  # package data
 
 RGBA = tuple[int, int, int, int]
+SCREEN_DPI = 96  # the logical dots per inch Qt lays text out at (screens, offscreen)
+PRINT_WIDTH = 7.0  # inches: a multi-panel paper figure spans a two-column page's text width
+
+
+@dataclass(frozen=True)
+class TextSizes:
+    """Every text size a figure draws with, in points as printed at the theme's
+    ``px_per_inch`` (for the window, DARK, that is the screen: points as Qt lays them out)."""
+
+    title: float  # a curve plot's title
+    label: float  # an axis label
+    tick: float  # a curve plot's tick labels
+    legend: float  # legend entries and the notes beside them
+    note: float  # a run panel's caption
+    panel_name: float  # a run panel's estimator name (first title line)
+    panel_sub: float  # a run panel's sigma and seed (second title line)
+    panel_tick: float | None  # a run panel's and a colour bar's ticks (None: Qt's default font)
+    key: float  # the arrow colours' key
+    message: float  # a message across the panel area
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,31 @@ class Theme:
     ellipse: RGBA  # 2-std ellipses of a learned covariance
     covariance: tuple[tuple[str, str], ...]  # covariance form -> colour (response figures)
     figure_size: tuple[int, int]  # the headless comparison figure, logical pixels
+    text: TextSizes
+    px_per_inch: float  # logical pixels per printed inch: the screen's for DARK, 150 in PAPER
+    for_print: bool  # figures are laid out at their print width (``print_size``)
+    text_room: float  # pixels around text (axis widths, title rows, least plot sizes),
+    # relative to the window's
+
+    def font_points(self, printed: float) -> float:
+        """The point size to lay text out at so that it prints at ``printed`` points."""
+        return printed * self.px_per_inch / SCREEN_DPI
+
+    def css(self, printed: float) -> str:
+        """``font_points(printed)`` as a CSS font size ("10pt")."""
+        return f"{self.font_points(printed):.4g}pt"
+
+    def room(self, pixels: float) -> int:
+        """``pixels`` of the window's room for text, for this theme's text sizes."""
+        return round(pixels * self.text_room)
+
+    def print_size(self, size: tuple[int, int], inches: float = PRINT_WIDTH) -> tuple[int, int]:
+        """A figure's logical size: the window's ``size`` on screen (DARK), else scaled to
+        ``inches`` wide at ``px_per_inch`` (the height in proportion)."""
+        if not self.for_print:
+            return size
+        width = round(inches * self.px_per_inch)
+        return width, round(size[1] * width / size[0])
 
     def covariance_color(self, label: str) -> str:
         """The colour of a covariance form (the foreground for any other label)."""
@@ -81,6 +125,11 @@ DARK = Theme(
     ellipse=(190, 255, 140, 130),  # apart from the field arrows (cyan) and real data (white)
     covariance=tuple(COVARIANCE_COLORS.items()),
     figure_size=(1600, 1000),
+    text=TextSizes(title=10, label=9, tick=8, legend=9, note=8, panel_name=10, panel_sub=9,
+                   panel_tick=None, key=8, message=11),
+    px_per_inch=SCREEN_DPI,
+    for_print=False,
+    text_room=1.0,
 )
 
 PAPER = Theme(
@@ -104,7 +153,14 @@ PAPER = Theme(
     fake=(0, 0, 0, 170),
     ellipse=(0, 110, 60, 150),
     covariance=(("isotropic", "#4d4d4d"), ("diagonal", "#CC79A7"), ("full", "#56B4E9")),
-    figure_size=(1400, 900),  # narrower than the window: text is larger against the figure
+    figure_size=(1050, 900),  # 7 in wide at 150 px/in: printed at 300 dpi from a 2x PNG
+    # printed sizes: panel names 9 pt, titles and labels 8 pt, nothing below 7 pt (journals'
+    # least); a curve title of 9 pt would be cut in plots 1.2 in wide
+    text=TextSizes(title=8, label=8, tick=7, legend=8, note=7, panel_name=9, panel_sub=8,
+                   panel_tick=7, key=7, message=9),
+    px_per_inch=150,
+    for_print=True,
+    text_room=1.4,
 )
 THEMES = {t.name: t for t in (DARK, PAPER)}
 

@@ -20,14 +20,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ganviz.contract import ResponseCurve
-from ganviz.gui.curves import (
-    BAND_ALPHA,
-    LEFT_AXIS_WIDTH,
-    LEGEND_SIZE,
-    LegendSample,
-    plot_item,
-    style_plot,
-)
+from ganviz.gui.curves import BAND_ALPHA
+from ganviz.gui.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, style_plot
 from ganviz.gui.theme import DARK, Theme
 
 PANEL_SIZE = (380, 340)
@@ -59,14 +53,15 @@ def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None 
     grid = view.ci
     grid.setContentsMargins(6, 4, 6, 4)
     grid.layout.setHorizontalSpacing(10)
-    view.resize(PANEL_SIZE[0] * len(PANELS), PANEL_SIZE[1] + LEGEND_HEIGHT)
+    legend_height = look.room(LEGEND_HEIGHT)
+    view.resize(*look.print_size((PANEL_SIZE[0] * len(PANELS), PANEL_SIZE[1] + legend_height)))
     identity_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DashLine)
     floor_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DotLine)
-    legend = pg.LegendItem(labelTextSize=LEGEND_SIZE, labelTextColor=look.foreground,
+    legend = pg.LegendItem(labelTextSize=look.css(look.text.legend), labelTextColor=look.foreground,
                            sampleType=LegendSample, horSpacing=6, verSpacing=-2, frame=False)
     grid.addItem(legend, row=1, col=0, colspan=len(PANELS))
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
-    grid.layout.setRowFixedHeight(1, LEGEND_HEIGHT)
+    grid.layout.setRowFixedHeight(1, legend_height)
     labels = [c.label for c in next(iter(curves.values()), [])]
     for label in labels:
         legend.addItem(pg.PlotDataItem(pen=pg.mkPen(_color(label, look), width=2)),
@@ -76,10 +71,10 @@ def variance_figure(curves: dict[str, list[ResponseCurve]], floor: float | None 
         legend.addItem(pg.PlotDataItem(pen=floor_pen), f"σ min ({floor:g})")
     legend.setColumnCount(len(labels) + 2)
     for col, (metric, (title, left, log_y, identity)) in enumerate(PANELS.items()):
-        plot = plot_item()
-        style_plot(plot, title, left, "mode std s of the data", look)
+        plot = plot_item(look)
+        style_plot(plot, title, left, "data's mode std s", look)
         plot.setLogMode(x=True, y=log_y)
-        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH + 8)
+        plot.getAxis("left").setWidth(look.room(LEFT_AXIS_WIDTH + 8))
         grid.addItem(plot, row=0, col=col)
         for curve in curves.get(metric, []):
             _draw_curve(plot, curve, log_y, look)
