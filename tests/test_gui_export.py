@@ -155,27 +155,33 @@ def test_default_export_name():
     assert export.default_export_name("loss", 0, ".SVG") == "ganviz-loss-step0.svg"
 
 
-def test_resolution_labels_state_the_written_size(window, tmp_path):
-    """Each choice of the PNG dialog names the exact size the export then writes (the curves
-    dock is wider than the panels, so a label from the panels' width was wrong)."""
+@pytest.mark.parametrize("theme", ["dark", "paper"])
+def test_resolution_labels_state_the_written_size(window, tmp_path, theme):
+    """Each choice of the PNG dialog names the exact size the export then writes, in the
+    chosen theme (the curves dock is wider than the panels, so a label from the panels'
+    width was wrong; paper is laid out at its print width, not the window's size)."""
     seen = {}
 
-    def pick(scales):
-        seen["scales"] = scales
-        return scales[1][1], "dark"
+    def pick(scales_for):
+        seen["scales"] = scales_for(theme)
+        return seen["scales"][1][1], theme
 
     files = window.files
     files.pick_export = pick
     files._ask = lambda *args, **kwargs: tmp_path / "c.png"
     files.export_png()
     assert [s for _, s in seen["scales"]] == [1.0, 2.0, 3.0, 4.0]
-    label = seen["scales"][1][0]
-    width, height = map(int, re.search(r"\((\d+) × (\d+) px\)", label).groups())
+    sizes = [tuple(map(int, re.search(r"\((\d+) × (\d+) px\)", label).groups()))
+             for label, _ in seen["scales"]]
     with Image.open(tmp_path / "c.png") as im:
-        assert im.size == (width, height)
-    for text, scale in seen["scales"]:
-        size = export.comparison_pixels(window, scale)
-        assert f"({size.width()} × {size.height()} px)" in text
+        assert im.size == sizes[1]
+    if theme == "dark":
+        for (w, h), (_, scale) in zip(sizes, seen["scales"], strict=True):
+            size = export.comparison_pixels(window, scale)
+            assert (w, h) == (size.width(), size.height())
+    else:
+        assert sizes[1] != (export.comparison_pixels(window, 2).width(),
+                            export.comparison_pixels(window, 2).height())
 
 
 def test_window_exports_in_the_paper_theme(window, tmp_path):

@@ -44,6 +44,8 @@ from ganviz.gui.dataread import BackgroundRead, ReadIndicator
 from ganviz.gui.export import comparison_pixels, default_export_name
 
 FOLDER_KEY = "files/last_folder"
+# The PNG resolutions' choices (label, scale) for a theme's name.
+ScalesFor = Callable[[str], list[tuple[str, float]]]
 SCALES = (1, 2, 3, 4)  # the PNG export's resolutions, times the window's size
 DEFAULT_SCALE = 2
 EXPORT_THEMES = (("dark", "Dark (as the window)"), ("paper", "Paper (white, for print)"))
@@ -116,32 +118,46 @@ def ran_ok(dialog: QDialog, form: QFormLayout) -> bool:
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
-def resolution_choices(figure: Any) -> list[tuple[str, float]]:
+def resolution_choices(figure: Any, theme: str = "dark") -> list[tuple[str, float]]:
     """The PNG export's resolutions as (label, scale); each label states the exact pixel size
-    that export writes at that scale."""
-    out = []
-    for k in SCALES:
-        px = comparison_pixels(figure, k)
-        out.append((f"{k}x  ({px.width()} × {px.height()} px)", float(k)))
-    return out
+    that export writes at that scale in ``theme`` (paper is laid out at its print width,
+    whatever the window's size, so its sizes come from that layout)."""
+    if theme == "dark":
+        return [(_resolution_label(comparison_pixels(figure, k), k), float(k)) for k in SCALES]
+    from ganviz.gui.headless import themed_copy
+
+    with themed_copy(figure, theme) as copy:
+        return [(_resolution_label(comparison_pixels(copy, k), k), float(k)) for k in SCALES]
 
 
-def ask_export_options(parent: QWidget, scales: list[tuple[str, float]] | None
+def _resolution_label(px: Any, scale: int) -> str:
+    return f"{scale}x  ({px.width()} × {px.height()} px)"
+
+
+def ask_export_options(parent: QWidget, scales_for: ScalesFor | None
                        ) -> tuple[float, str] | None:
-    """A small dialog: the theme (and for PNG, ``scales``: the resolution); None: cancelled."""
+    """A small dialog: the theme (and for PNG the resolution, whose labels ``scales_for``
+    gives for the chosen theme); None: cancelled."""
     dialog = QDialog(parent)
     dialog.setWindowTitle("Export comparison")
     form = QFormLayout(dialog)
+    theme_box = QComboBox(dialog)
+    for name, label in EXPORT_THEMES:
+        theme_box.addItem(label, name)
     size_box = None
-    if scales:
+    if scales_for is not None:
+        scales = scales_for(str(theme_box.currentData()))
         size_box = QComboBox(dialog)
         for label, scale in scales:
             size_box.addItem(label, scale)
         size_box.setCurrentIndex(min(SCALES.index(DEFAULT_SCALE), len(scales) - 1))
         form.addRow("Resolution", size_box)
-    theme_box = QComboBox(dialog)
-    for name, label in EXPORT_THEMES:
-        theme_box.addItem(label, name)
+
+        def relabel() -> None:  # the sizes differ by theme: paper is laid out for print
+            for i, (label, _) in enumerate(scales_for(str(theme_box.currentData()))):
+                size_box.setItemText(i, label)
+
+        theme_box.currentIndexChanged.connect(relabel)
     form.addRow("Theme", theme_box)
     if not ran_ok(dialog, form):
         return None
@@ -167,9 +183,8 @@ class FileActions:
         self.pick_columns: Callable[[Columns], list[str] | None] = \
             lambda info: ask_columns(self.host.parent, info)
         # the export's theme and, for PNG, resolution (tests replace the dialog)
-        self.pick_export: Callable[[list[tuple[str, float]] | None],
-                                   tuple[float, str] | None] = \
-            lambda scales: ask_export_options(self.host.parent, scales)
+        self.pick_export: Callable[[ScalesFor | None], tuple[float, str] | None] = \
+            lambda scales_for: ask_export_options(self.host.parent, scales_for)
         # Open Data's read on its worker thread (None: none under way); the job is replaceable
         self.read: BackgroundRead | None = None
         self.read_job = read_data
@@ -246,7 +261,7 @@ class FileActions:
                          "PNG images (*.png)")
         if path is None:
             return
-        options = self.pick_export(resolution_choices(self.host.figure))
+        options = self.pick_export(lambda theme: resolution_choices(self.host.figure, theme))
         if options is not None:
             scale, theme = options
             self.export_figure_to(path, scale=scale, theme=theme)
