@@ -130,16 +130,19 @@ class AutoThreads:
 
     :meth:`start` sets the count as training (re)starts, :meth:`tick` goes between steps
     and costs a clock read unless a check is due; ``apply`` (``torch.set_num_threads``) is
-    called only when the count changes. ``read`` and ``clock`` are for tests.
+    called only when the count changes. ``read`` and ``clock`` are for tests (default:
+    :func:`read_usage`, :func:`time.monotonic`).
     """
 
     def __init__(self, requested: int, leave_for_gui: bool, apply: Callable[[int], None], *,
-                 cores: int | None = None, read: Callable[[], Usage] = read_usage,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 cores: int | None = None, read: Callable[[], Usage] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self.fixed = requested > 0
         self.usable = usable_cores(leave_for_gui, cores)
         self.count = requested if self.fixed else self.usable
-        self.apply, self.read, self.clock = apply, read, clock
+        self.apply = apply
+        self.read = read or read_usage
+        self.clock = clock or time.monotonic
         self._last: Usage | None = None
         self._due = math.inf
 
