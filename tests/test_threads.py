@@ -171,40 +171,88 @@ def test_beside_the_window_one_core_is_left_and_a_pause_is_not_measured():
 # ------------------------------------------------------------------ numbers
 
 
-def test_a_run_whose_count_changes_while_training_has_the_numbers_of_1_and_2_threads(
-        tmp_path, capsys, monkeypatch):
-    """Auto, with fake readings that move the count between 1 and 2 every step, gives the
-    metrics.csv of ``threads = 1`` and of ``threads = 2`` (eager step)."""
-    cfg = small_config(estimators=["plugin", "reparam_learned", "score"], seeds=[3])
-    cfg = cfg.with_overrides({"train": {"steps": 20, "compile": False},
-                              "eval": {"every": 5}})
+@pytest.fixture
+def flipping(monkeypatch) -> list[tuple[str, object]]:
+    """Auto threads on a fake 2-core machine whose other processes take both cores at every
+    other check, checked before every step; ``torch.set_num_threads`` calls are recorded
+    (and made) in the list returned."""
     busy = itertools.cycle([0.0, 2.0])  # the others' cores at each reading
     clock = [0.0, 0.0]  # wall, busy
+    events: list[tuple[str, object]] = []
+    real_set = torch.set_num_threads
 
     def fake_read() -> Usage:
         clock[0] += 1.0
         clock[1] += next(busy)
         return Usage(clock[0], 0.0, clock[1])
 
-    results, counts = {}, []
-    real_set = torch.set_num_threads
-
-    def counted_set(k: int) -> None:
-        counts.append(k)
+    def recorded_set(k: int) -> None:
+        events.append(("threads", k))
         real_set(k)
 
+    monkeypatch.setattr(threads, "read_usage", fake_read)
+    monkeypatch.setattr(threads, "FIRST_CHECK", 0.0)
+    monkeypatch.setattr(threads, "EVERY", 0.0)
+    monkeypatch.setattr(threads, "usable_cores", lambda gui, cores=None: 2)
+    monkeypatch.setattr(torch, "set_num_threads", recorded_set)
+    return events
+
+
+def _counts(events: list[tuple[str, object]]) -> list[object]:
+    return [k for what, k in events if what == "threads"]
+
+
+def test_a_run_whose_count_changes_while_training_has_the_numbers_of_1_and_2_threads(
+        tmp_path, capsys, request):
+    """Auto, its count moved between 1 and 2 every step, gives the metrics.csv of
+    ``threads = 1`` and of ``threads = 2`` (eager step)."""
+    cfg = small_config(estimators=["plugin", "reparam_learned", "score"], seeds=[3])
+    cfg = cfg.with_overrides({"train": {"steps": 20, "compile": False},
+                              "eval": {"every": 5}})
+    results = {}
     for n in (1, 2, 0):
         path = tmp_path / f"t{n}.toml"
         cfg.with_overrides({"train": {"threads": n}}).save(path)
         if n == 0:
-            monkeypatch.setattr(threads, "read_usage", fake_read)
-            monkeypatch.setattr(threads, "FIRST_CHECK", 0.0)
-            monkeypatch.setattr(threads, "EVERY", 0.0)
-            monkeypatch.setattr(threads, "usable_cores", lambda gui, cores=None: 2)
-            monkeypatch.setattr(torch, "set_num_threads", counted_set)
+            events = request.getfixturevalue("flipping")
         code, _, err = run_cli(["train", "--config", path, "--out", tmp_path / f"o{n}",
                                 "--quiet"], capsys)
         assert code == 0, err
         results[n] = (tmp_path / f"o{n}" / "metrics.csv").read_text()
+    counts = _counts(events)
     assert counts[0] == 2 and counts.count(1) >= 5 and counts.count(2) >= 5, counts
     assert results[0] == results[1] == results[2]
+
+
+class DictStore:
+    """An in-memory checkpoint store."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self.data.get(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.data[key] = data
+
+
+def test_sweep_units_in_process_adapt_unless_their_count_is_explicit(flipping):
+    from ganviz.sweep_run import InProcess
+    from ganviz.units import Unit
+
+    base = small_config(estimators=["score"], seeds=[0]).with_overrides(
+        {"train": {"steps": 6, "compile": False}, "eval": {"every": 3}})
+    units = [Unit(key, "g", base.with_overrides({"train": {"threads": n}}).to_dict())
+             for key, n in (("a", 0), ("b", 3), ("c", 0))]
+    report = lambda key, state: flipping.append((key, state.split()[0]))  # noqa: E731
+    done = [r.key for r in InProcess().run(units, DictStore(), report)]
+    assert done == ["a", "b", "c"]
+    b_start = flipping.index(("b", "started"))
+    b_done = flipping.index(("b", "done"))
+    assert flipping[b_start - 1] == ("threads", 3)  # set once as the unit starts
+    assert _counts(flipping[b_start:b_done]) == []  # and never adapted
+    for key in ("a", "c"):
+        inside = _counts(flipping[flipping.index((key, "started")):
+                                  flipping.index((key, "done"))])
+        assert {1, 2} <= set(inside), (key, flipping)
