@@ -41,6 +41,7 @@ class Experiment:
         self.device = resolve_device(device or cfg.train.device)
         self.trainer = Trainer(cfg, self.device)
         self._compiled = False
+        self._threads = training_thread_count(cfg.train.threads, leave_for_gui=False)
 
     @classmethod
     def from_preset(cls, name: str = "default", *, device: str | None = None,
@@ -69,6 +70,7 @@ class Experiment:
         exp.trainer = Trainer.from_checkpoint(path, exp.device)
         exp.cfg = exp.trainer.cfg
         exp._compiled = False
+        exp._threads = training_thread_count(exp.cfg.train.threads, leave_for_gui=False)
         return exp
 
     # ---------------------------------------------------------------------- training
@@ -86,7 +88,7 @@ class Experiment:
         """Train ``steps`` more steps (default: up to ``train.steps``), evaluating every
         ``eval.every`` steps as the command line does; returns self, so calls chain."""
         t = self.trainer
-        threads = training_thread_count(self.cfg.train.threads, leave_for_gui=False)
+        threads = self._threads  # one per experiment: short calls keep what it saw
         threads.start()
         if t.cfg.train.compile and not self._compiled:
             from ganviz.compiled import compile_for_run

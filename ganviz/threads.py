@@ -147,9 +147,11 @@ class AutoThreads:
         self._due = math.inf
 
     def start(self) -> int:
-        """Set the count now; with auto, the first check follows in :data:`FIRST_CHECK` s."""
+        """Set the count now, as training (re)starts on this thread. With auto, the first
+        check follows in :data:`FIRST_CHECK` s; a later start keeps the schedule (a
+        notebook's short ``train`` calls, a sweep's units)."""
         self.apply(self.count)
-        if not self.fixed:
+        if not self.fixed and self._last is None:
             self._last = self.read()
             self._due = self.clock() + FIRST_CHECK
         return self.count

@@ -144,6 +144,17 @@ def test_auto_starts_on_every_core_and_adapts_after_a_second_then_every_few():
     assert m.applied == [2, 1, 2]
 
 
+def test_a_new_start_keeps_the_schedule_so_short_calls_still_adapt():
+    m = FakeMachine(cores=2)
+    t = m.auto()
+    m.others = 2.0
+    for _ in range(5):  # Experiment.train(few steps), five times in a row
+        t.start()
+        m.run(0.25, ours=0.0)
+        t.tick()
+    assert m.applied[-1] == 1 and m.reads == 2
+
+
 def test_an_explicit_count_is_never_adapted():
     m = FakeMachine(cores=2)
     t = m.auto(requested=3)
