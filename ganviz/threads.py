@@ -1,8 +1,8 @@
 """Torch threads for ``train.threads = 0`` ("auto"): the cores other processes leave free.
 
 OpenMP threads spin while they wait, so trainings that each take every core collapse when
-they share a machine (eight runs on two cores: ten times slower than with one thread each),
-while a run alone is much faster on every core. So the training measures how busy the
+they share a machine, while a run alone is much faster on every core (figures in
+``docs/performance.md``). So the training measures how busy the
 *other* processes on its cores are, from ``/proc/stat`` deltas minus its own CPU time, and
 trains on what they leave free: about a second after it starts (runs started together
 adapt at once), then every few seconds, with a margin so the count does not flap. The
