@@ -2,13 +2,13 @@
 
 OpenMP threads spin while they wait, so trainings that each take every core collapse when
 they share a machine, while a run alone is much faster on every core (figures in
-``docs/performance.md``). So the training measures how busy the
-*other* processes on its cores are, from ``/proc/stat`` deltas minus its own CPU time, and
-trains on what they leave free: about a second after it starts (runs started together
-adapt at once), then every few seconds, with a margin so the count does not flap. The
-thread count never changes a run's numbers (see ``docs/performance.md``), so it may change
-while training. Where ``/proc/stat`` is missing the 1-minute load average stands in for it,
-and where that is missing too the count stays at every usable core.
+``docs/performance.md``). So the training measures how busy the *other* processes on its
+cores are, from ``/proc/stat`` deltas minus its own CPU time, and trains on what they leave
+free: about a second after it starts (runs started together adapt at once), then every few
+seconds, with a margin so the count does not flap. The thread count never changes a run's
+numbers, so it may change while training. Where ``/proc/stat`` is missing the 1-minute load
+average stands in for it, and where that is missing too the count stays at every usable
+core.
 
 No torch here: :class:`AutoThreads` is given the function that sets the count.
 """
