@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ganviz.config import Config, load, load_preset
 from ganviz.contract import RunSpec
-from ganviz.device import resolve_device, training_threads
+from ganviz.device import resolve_device, training_thread_count
 from ganviz.trainer import Trainer
 
 
@@ -42,6 +41,7 @@ class Experiment:
         self.device = resolve_device(device or cfg.train.device)
         self.trainer = Trainer(cfg, self.device)
         self._compiled = False
+        self._threads = training_thread_count(cfg.train.threads, leave_for_gui=False)
 
     @classmethod
     def from_preset(cls, name: str = "default", *, device: str | None = None,
@@ -70,6 +70,7 @@ class Experiment:
         exp.trainer = Trainer.from_checkpoint(path, exp.device)
         exp.cfg = exp.trainer.cfg
         exp._compiled = False
+        exp._threads = training_thread_count(exp.cfg.train.threads, leave_for_gui=False)
         return exp
 
     # ---------------------------------------------------------------------- training
@@ -87,7 +88,8 @@ class Experiment:
         """Train ``steps`` more steps (default: up to ``train.steps``), evaluating every
         ``eval.every`` steps as the command line does; returns self, so calls chain."""
         t = self.trainer
-        torch.set_num_threads(training_threads(self.cfg.train.threads, leave_for_gui=False))
+        threads = self._threads  # one per experiment: short calls keep what it saw
+        threads.start()
         if t.cfg.train.compile and not self._compiled:
             from ganviz.compiled import compile_for_run
 
@@ -97,7 +99,7 @@ class Experiment:
         if steps is not None and t.step_count + remaining > t.cfg.train.steps:
             t.apply_live(t.cfg.with_overrides({"train": {"steps": t.step_count + remaining}}))
             self.cfg = t.cfg
-        t.train(remaining)
+        t.train(remaining, on_step=lambda _: threads.tick())
         return self
 
     # ---------------------------------------------------------------------- reading

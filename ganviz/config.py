@@ -300,8 +300,10 @@ class TrainConfig:
         "the same path. Compiled and eager steps agree to float rounding, not bit for bit.",
         live=True, group="Training", row=14)
     threads: int = setting(0, "Threads",
-                           "Torch threads for training; 0 uses every core (all but one beside "
-                           "the window).",
+                           "Torch threads for training. 0 (auto): the cores that the machine's "
+                           "other processes leave free (all but one beside the window), "
+                           "checked a second after training starts and every few seconds, so "
+                           "trainings that share a machine do not collapse. N: exactly N.",
                            ge=0, le=1024)
 
 

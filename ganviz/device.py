@@ -6,13 +6,13 @@ Importing this module does not import torch (the window's process checks a devic
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ganviz.config import ConfigError
+from ganviz.threads import AutoThreads, usable_cores
 
 if TYPE_CHECKING:
     import torch
@@ -55,8 +55,17 @@ def check_device_elsewhere(name: str) -> None:
 
 
 def training_threads(requested: int, leave_for_gui: bool, cores: int | None = None) -> int:
-    """Torch threads for training: ``requested``, else every core (all but one beside a GUI)."""
+    """Torch threads for a measurement that holds one count (``bench``): ``requested``, else
+    every usable core (all but one beside a GUI). Trainings use :func:`training_thread_count`."""
     if requested > 0:
         return requested
-    n = cores if cores is not None else (os.cpu_count() or 1)
-    return max(1, n - 1) if leave_for_gui else n
+    return usable_cores(leave_for_gui, cores)
+
+
+def training_thread_count(requested: int, leave_for_gui: bool) -> AutoThreads:
+    """The thread count of a training (``train.threads``): exactly ``requested`` when > 0,
+    else the cores other processes leave free, re-checked while it trains
+    (:mod:`ganviz.threads`); call ``start()`` before training and ``tick()`` between steps."""
+    import torch
+
+    return AutoThreads(requested, leave_for_gui, torch.set_num_threads)

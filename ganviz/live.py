@@ -44,7 +44,7 @@ from ganviz.contract import (
     Speed,
     Step,
 )
-from ganviz.device import resolve_device, training_threads
+from ganviz.device import resolve_device, training_thread_count
 from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
 from ganviz.probe_schedule import ProbeSchedule, ProbeTally
 from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
@@ -116,6 +116,7 @@ class TrainingLoop:
         self.schedule = ProbeSchedule(frame_interval, probe_budget, curve_interval)
         self.probe_tally = ProbeTally()  # time spent in probe computations (probe_share reads it)
         self.leave_core_for_gui = leave_core_for_gui
+        self._threads = training_thread_count(self.cfg.train.threads, leave_core_for_gui)
         self.commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self.trainer: Trainer | None = None
         self.running = False
@@ -283,7 +284,7 @@ class TrainingLoop:
     # ----------------------------------------------------------------- loop
     def run(self, stop: threading.Event) -> None:
         """Worker-thread body: set threads and device here, then train until ``stop``."""
-        torch.set_num_threads(training_threads(self.cfg.train.threads, self.leave_core_for_gui))
+        self._threads.start()  # train.threads, or the free cores (re-checked between steps)
         self._reset(self.cfg)  # a config the device cannot run raises to the caller
         self._publish()
         last_frame = time.perf_counter()
@@ -363,6 +364,7 @@ class TrainingLoop:
     def _one_step(self, trainer: Trainer) -> None:
         self._changed = True
         self._take_compiled()
+        self._threads.tick()
         trainer.step()
         if trainer.step_count % trainer.cfg.eval.every == 0:
             self._finish_evaluation()

@@ -15,7 +15,7 @@ from ganviz.atomic import write_text_atomic
 from ganviz.compiled import compile_for_run
 from ganviz.config import Config
 from ganviz.contract import Snapshot
-from ganviz.device import training_threads
+from ganviz.device import training_thread_count
 from ganviz.live import snapshot_of
 from ganviz.outputs import metrics_csv_text, write_run_outputs
 from ganviz.probes import compute_sigma_curves
@@ -115,7 +115,8 @@ def run_training(cfg: Config, device: torch.device, out: Path, *, resume: bool =
 def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopRequests, *,
                   resume: bool, checkpoint_every: int, progress: bool,
                   drawings: Drawings | None, state: dict[str, Any] | None) -> int:
-    torch.set_num_threads(training_threads(cfg.train.threads, leave_for_gui=False))
+    threads = training_thread_count(cfg.train.threads, leave_for_gui=False)
+    threads.start()
     trainer = open_trainer(cfg, device, out, resume, state)
     trainer.cfg.save(out / "config.toml")
     if trainer.cfg.train.compile:
@@ -130,6 +131,7 @@ def _run_training(cfg: Config, device: torch.device, out: Path, stop: StopReques
         drawings.frame(snapshot_of(trainer))
 
     def on_step(t: Trainer) -> None:
+        threads.tick()
         bar.update(1)
         if drawings is not None and frame_every > 0 and t.step_count % frame_every == 0:
             drawings.frame(snapshot_of(t))

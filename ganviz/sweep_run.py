@@ -25,11 +25,12 @@ from ganviz import compare
 from ganviz.atomic import write_atomic, write_text_atomic
 from ganviz.checkpoint import CheckpointError, checkpoint_config, parse_checkpoint
 from ganviz.config import from_dict
-from ganviz.device import training_threads
+from ganviz.device import training_thread_count
 from ganviz.outputs import write_run_outputs
 from ganviz.probes import compute_sigma_curves
 from ganviz.runs import expand_runs
 from ganviz.sweep import SAFE_KEY, Plan, SweepError
+from ganviz.threads import AutoThreads
 from ganviz.trainer import Trainer
 from ganviz.units import CHECKPOINT_STATE, CheckpointStore, Unit, UnitResult, run_unit
 
@@ -115,15 +116,25 @@ class InProcess:
     def run(self, units: Sequence[Unit], store: CheckpointStore,
             report: Callable[[str, str], None]) -> Iterator[UnitResult]:
         """Run every unit in ``units``, yielding each result as it finishes."""
+        auto: AutoThreads | None = None  # one for every auto unit: it keeps what it saw
         for unit in units:
             if self.should_stop():
                 return
-            torch.set_num_threads(training_threads(from_dict(unit.config).train.threads,
-                                                   leave_for_gui=False))
+            requested = from_dict(unit.config).train.threads
+            if requested > 0:
+                threads = training_thread_count(requested, leave_for_gui=False)
+            else:
+                auto = threads = auto or training_thread_count(0, leave_for_gui=False)
+            threads.start()
+
+            def stop_or_adapt(threads: AutoThreads = threads) -> bool:
+                threads.tick()  # checked before every step
+                return self.should_stop()
+
             saved = store.get(unit.key)
             start = 0 if saved is None else checkpoint_step(saved, unit.key)
             report(unit.key, "started" if saved is None else f"resumed at step {start}")
-            result = run_unit(unit, store, self.should_stop, self.device)
+            result = run_unit(unit, store, stop_or_adapt, self.device)
             if start + result.steps < unit_steps(unit):
                 report(unit.key, f"stopped at step {start + result.steps}")
                 return
