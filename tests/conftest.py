@@ -91,17 +91,29 @@ def _isolated_qsettings(tmp_path_factory):
     yield
 
 
+def window_on_a_thread(cfg: Config):
+    """A MainWindow whose training runs on a thread of this process
+    (:class:`tests.training_double.ThreadedTraining`) instead of a child process: the same
+    loop and snapshots, without starting a process and torch in it for every test."""
+    from ganviz.gui.window import MainWindow
+    from tests.training_double import ThreadedTraining
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ganviz.gui.window.TrainingProcess", ThreadedTraining)
+        return MainWindow(cfg)
+
+
 @pytest.fixture
 def window(qtbot):
-    """The main window on the small config, shown at 1600 x 1000, first views drawn.
+    """The main window on the small config, shown at 1600 x 1000, first views drawn; its
+    training on a thread (:func:`window_on_a_thread`).
 
     Failures of file operations go to the status bar only (no modal dialogs in tests).
     """
     from ganviz.gui.theme import configure_pyqtgraph
-    from ganviz.gui.window import MainWindow
 
     configure_pyqtgraph()
-    w = MainWindow(small_config())
+    w = window_on_a_thread(small_config())
     w.quiet_dialogs = True
     qtbot.addWidget(w)
     w.resize(1600, 1000)

@@ -19,8 +19,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QSettings, Qt
 
 from ganviz.gui.settings import field_label
-from ganviz.gui.window import NOTHING_TO_TRAIN, MainWindow
-from tests.conftest import small_config
+from ganviz.gui.window import NOTHING_TO_TRAIN
+from tests.conftest import small_config, window_on_a_thread
 
 HUGE = "9" * 400
 MANY_SEEDS = ", ".join(["0"] + [str(i) for i in range(1, 40)] + ["0"])
@@ -100,7 +100,7 @@ def win(qapp, tmp_path_factory):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path_factory.mktemp("qsettings-bad-input")))
     configure_pyqtgraph()
-    w = MainWindow(small_config())
+    w = window_on_a_thread(small_config())
     w.quiet_dialogs = True
     w.resize(1600, 1000)
     w.show()

@@ -15,15 +15,14 @@ from PIL import Image
 from ganviz.gui import export
 from ganviz.gui.export import ExportError
 from ganviz.gui.theme import ESTIMATOR_COLORS, configure_pyqtgraph
-from ganviz.gui.window import MainWindow
-from tests.conftest import small_config
+from tests.conftest import small_config, window_on_a_thread
 
 
 @pytest.fixture(scope="module")
 def window(qapp):
     """One trained-for-a-step window for the whole module (startup is the slow part)."""
     configure_pyqtgraph()
-    w = MainWindow(small_config())
+    w = window_on_a_thread(small_config())
     w.resize(1600, 1000)
     w.show()
     deadline = time.monotonic() + 20
