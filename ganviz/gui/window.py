@@ -23,6 +23,7 @@ from ganviz.contract import (
     PauseEstimators,
     Play,
     Reset,
+    ShowLayers,
     Snapshot,
     Speed,
     Step,
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(frame_ms)
         self.timer.timeout.connect(self.draw_newest)
         self.timer.start()
+        self.state.subscribe(self._send_layers)
+        self._send_layers("layers")
         self.thread.start()
 
     # ---------------------------------------------------------------- chrome
@@ -271,6 +274,12 @@ class MainWindow(QMainWindow):
     def _on_estimator(self, estimator: str, on: bool) -> None:
         """A toolbar toggle: the training process pauses the hidden estimators' runs."""
         self._send_paused()
+
+    def _send_layers(self, what: str) -> None:
+        """Tell the training process which layers are drawn: it leaves out the views of
+        hidden ones (the D map alone costs most of a views refresh)."""
+        if what == "layers":
+            self.training.send(ShowLayers(frozenset(self.state.layers)))
 
     def _send_paused(self) -> None:
         """Tell the training process which estimators are hidden; it keeps them paused,
