@@ -55,8 +55,8 @@ from ganviz.trainer import CheckpointError, PendingEvaluation, Trainer
 
 REAL_POINTS = 2000  # points of file data the views draw
 # Share of the loop's time the views may take: views of the default layers cost a few ms, so
-# they still follow training several times a second; all layers (the D map): every ~2 s.
-VIEWS_BUDGET = 0.03
+# they still follow training about twice a second; with the D map shown, every ~2 s.
+VIEWS_BUDGET = 0.02
 DENSITY_BINS = 64  # cells per axis of the histogram that gives file data's peak density
 
 

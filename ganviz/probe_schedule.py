@@ -19,7 +19,7 @@ class ProbeSchedule:
     budget: float = 0.06
     curve_interval: float = 2.0
     max_views_gap: float = 2.0  # one slow views (e.g. while the compiler runs) stalls no longer
-    curve_budget: float = 0.015
+    curve_budget: float = 0.01
     max_curve_gap: float = 6.0  # slow curves still follow training this often
     views_cost: float = 0.0
     curves_cost: float = 0.0

@@ -1,7 +1,7 @@
 """The main window: run panels, curves dock, settings dock, toolbar, status bar.
 
-The training process publishes snapshots (~40 Hz) that a relay thread puts into one slot;
-a ~60 Hz timer draws the newest (older ones are dropped).
+The training process publishes snapshots (~34 Hz) that a relay thread puts into one slot and
+asks the window to draw at once; a ~60 Hz timer draws too (older ones are dropped).
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.training.start()
         self.thread = TrainingThread(self.training)
         self.thread.failed.connect(self._on_failed)
+        self.thread.arrived.connect(self.draw_newest)  # queued: drawn on the GUI thread
         self.snapshot: Snapshot | None = None
         self.frames = 0
         self._frame_times: list[float] = []
