@@ -180,7 +180,8 @@ class TrainingLoop:
         newly shown layer is made at once (the next snapshot draws it)."""
         before = self.view_layers
         self.view_layers = frozenset(layers)
-        added = OPTIONAL_LAYERS & self.view_layers - (OPTIONAL_LAYERS if before is None else before)
+        had = OPTIONAL_LAYERS if before is None else before
+        added = (OPTIONAL_LAYERS & self.view_layers) - had
         if added and self.trainer is not None and self._views is not None:
             self.schedule.done({"views"}, time.perf_counter(), self._compute("views"))
 

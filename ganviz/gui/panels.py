@@ -55,7 +55,8 @@ FAKE_SIZE = 3.5  # pixels
 FAKE_COLOR = DARK.fake
 ELLIPSE_FAKES = 40  # fakes of a learned covariance drawn with their 2-std ellipse (readable)
 ELLIPSE_COLOR = DARK.ellipse
-CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
+CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold",  # line layers that change
+                 "density", "disc")  # and the images: a smooth image's paint is a scaled draw
 # only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
 SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top right corner
 SEED_BOX_HEIGHT = 17  # pixels: within the title's second line, clear of its first
