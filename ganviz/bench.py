@@ -440,6 +440,13 @@ def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> tuple[f
     """Training steps per second of the bare trainer (evaluating every ``eval.every`` steps,
     as the window's worker does), on ``threads`` torch threads, after a short warm-up; on
     the compiled step when the config asks for it and it compiles. Also which step ran."""
+    rate, _, path = headless_run(cfg, seconds, threads)
+    return rate, path
+
+
+def headless_run(cfg: Config, seconds: float, threads: int) -> tuple[float, float, str]:
+    """As :func:`headless_steps_per_sec`, and the steps per CPU second of the training thread
+    (time other processes take from it on a busy machine does not count)."""
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -450,12 +457,13 @@ def headless_steps_per_sec(cfg: Config, seconds: float, threads: int) -> tuple[f
             path = "eager step" if unavailable else "compiled step"
         for _ in range(20):
             trainer.step()
-        start_step, t0 = trainer.step_count, time.perf_counter()
+        start_step, t0, cpu0 = trainer.step_count, time.perf_counter(), time.thread_time()
         while time.perf_counter() - t0 < seconds:
             trainer.step()
             if trainer.step_count % cfg.eval.every == 0:
                 trainer.evaluate()
-        return (trainer.step_count - start_step) / (time.perf_counter() - t0), path
+        steps = trainer.step_count - start_step
+        cpu = time.thread_time() - cpu0
+        return (steps / (time.perf_counter() - t0), steps / cpu if cpu > 0 else 0.0, path)
     finally:
         torch.set_num_threads(previous)
-

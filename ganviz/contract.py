@@ -140,6 +140,9 @@ class ViewProbes:
       ``[..., :, 1]``, A A^T = Sigma, as ``RealData.axes``); the 2-std ellipse is
       ``fake_means + 2 A (cos t, sin t)``. Then
       ``fake_sigma`` is sqrt(trace(Sigma) / 2) and the density uses the full covariance.
+
+    ``disc``, ``smooth_field`` and ``manifold`` are None when the window hid their layers
+    (:class:`ShowLayers`): they cost most of a refresh and nothing would draw them.
     """
 
     step: int
@@ -150,10 +153,10 @@ class ViewProbes:
     density: np.ndarray
     density_floor: float
     density_label: tuple[str, ...]
-    disc: np.ndarray
+    disc: np.ndarray | None
     field_points: np.ndarray
     field: np.ndarray
-    smooth_field: np.ndarray
+    smooth_field: np.ndarray | None
     smooth_sigma: np.ndarray
     fakes: np.ndarray
     fake_means: np.ndarray
@@ -333,6 +336,14 @@ class Speed:
 
 
 @dataclass(frozen=True)
+class ShowLayers:
+    """The layers the window draws (``ViewState.layers`` names): the views leave out the
+    costly parts of hidden layers (the D map, the smoothed field, the manifold)."""
+
+    layers: frozenset[str]
+
+
+@dataclass(frozen=True)
 class SetActive:
     """Pause (``on`` False) or resume one run."""
 
@@ -398,7 +409,8 @@ class ForceDivergence:
 
 
 Command = (Play | Pause | Step | Speed | SetActive | PauseEstimators | Reset | Apply
-           | SaveSession | OpenSession | ExportMetrics | ExportSummary | ForceDivergence)
+           | SaveSession | OpenSession | ExportMetrics | ExportSummary | ForceDivergence
+           | ShowLayers)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from ganviz.contract import (
     RunState,
     SaveSession,
     SetActive,
+    ShowLayers,
     Snapshot,
     Speed,
     Step,
@@ -47,12 +48,15 @@ from ganviz.contract import (
 from ganviz.device import resolve_device, training_thread_count
 from ganviz.filecommands import FILE_ACTIONS, FileCommand, carry_out
 from ganviz.probe_schedule import ProbeSchedule, ProbeTally
-from ganviz.probes import compute_fakes, compute_sigma_curves, compute_views
+from ganviz.probes import OPTIONAL_LAYERS, compute_fakes, compute_sigma_curves, compute_views
 from ganviz.sessionfile import SessionFileError
 from ganviz.step import eager_functions
 from ganviz.trainer import CheckpointError, PendingEvaluation, Trainer
 
 REAL_POINTS = 2000  # points of file data the views draw
+# Share of the loop's time the views may take: views of the default layers cost a few ms, so
+# they still follow training about twice a second; with the D map shown, every ~2 s.
+VIEWS_BUDGET = 0.02
 DENSITY_BINS = 64  # cells per axis of the histogram that gives file data's peak density
 
 
@@ -108,7 +112,7 @@ class TrainingLoop:
     _history = _Part()  # the trainer's history, versioned: a new trainer, a new history
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 30,
-                 probe_budget: float = 0.06, curve_interval: float = 2.0,
+                 probe_budget: float = VIEWS_BUDGET, curve_interval: float = 2.0,
                  leave_core_for_gui: bool = True) -> None:
         self.cfg = cfg.validate()
         self.slot = slot
@@ -134,6 +138,7 @@ class TrainingLoop:
         self._compile: BackgroundCompile | None = None
         self.step_note = ""
         self._evaluation: PendingEvaluation | None = None  # its pieces go between steps
+        self.view_layers: frozenset[str] | None = None  # layers the window shows; None: all
 
     # ------------------------------------------------------------- commands
     def send(self, command: Command) -> None:
@@ -163,11 +168,23 @@ class TrainingLoop:
                 self._apply(cfg)
             case SaveSession() | OpenSession() | ExportMetrics() | ExportSummary():
                 self._file_command(command)
+            case ShowLayers(layers=layers):
+                self._show_layers(layers)
             case ForceDivergence(run=index):
                 assert self.trainer is not None
                 force_divergence(self.trainer, index)
             case _:
                 raise TypeError(f"not a command: {command!r}")
+
+    def _show_layers(self, layers: frozenset[str]) -> None:
+        """Compute from now on only the views of ``layers``; a part the views lack for a
+        newly shown layer is made at once (the next snapshot draws it)."""
+        before = self.view_layers
+        self.view_layers = frozenset(layers)
+        had = OPTIONAL_LAYERS if before is None else before
+        added = (OPTIONAL_LAYERS & self.view_layers) - had
+        if added and self.trainer is not None and self._views is not None:
+            self.schedule.done({"views"}, time.perf_counter(), self._compute("views"))
 
     def _file_command(self, command: FileCommand) -> None:
         """Save or open a session, or export metrics; the outcome goes out as a notice.
@@ -397,16 +414,24 @@ class TrainingLoop:
         shown = {name: None if part is None else part.step for name, part in
                  (("views", self._views), ("fakes", self._fakes), ("curves", self._curves))}
         due = self.schedule.due(now, trainer.step_count, shown, force)
-        views_cost = 0.0
-        for part, compute in (("views", compute_views), ("fakes", compute_fakes),
-                              ("curves", compute_sigma_curves)):
-            if part in due:
-                t0 = time.perf_counter()
-                setattr(self, f"_{part}", compute(trainer))
-                cost = time.perf_counter() - t0
-                self.probe_tally.add(part, cost)
-                views_cost = cost if part == "views" else views_cost
-        self.schedule.done(due, now, views_cost)
+        costs = {part: self._compute(part) for part in ("views", "fakes", "curves")
+                 if part in due}
+        self.schedule.done(due, now, costs.get("views", 0.0), costs.get("curves", 0.0))
+
+    def _compute(self, part: str) -> float:
+        """Recompute ``part`` (views, fakes or curves) now; its cost in seconds."""
+        trainer = self.trainer
+        assert trainer is not None
+        t0 = time.perf_counter()
+        if part == "views":
+            self._views = compute_views(trainer, layers=self.view_layers)
+        elif part == "fakes":
+            self._fakes = compute_fakes(trainer)
+        else:
+            self._curves = compute_sigma_curves(trainer)
+        cost = time.perf_counter() - t0
+        self.probe_tally.add(part, cost)
+        return cost
 
     def steps_per_sec(self) -> float:
         """Training steps per second over the last ~2 seconds of running."""

@@ -2,7 +2,8 @@
 
 The full views cost tens of milliseconds, so they are recomputed at most once a frame and
 within a share (``budget``) of the loop's time; the fakes are cheap and follow every new
-step; the equation-1 curves are recomputed every ``curve_interval`` seconds.
+step; the equation-1 curves are recomputed every ``curve_interval`` seconds, or less often
+where that would take more than ``curve_budget`` of the loop's time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ class ProbeSchedule:
     budget: float = 0.06
     curve_interval: float = 2.0
     max_views_gap: float = 2.0  # one slow views (e.g. while the compiler runs) stalls no longer
+    curve_budget: float = 0.01
+    max_curve_gap: float = 6.0  # slow curves still follow training this often
     views_cost: float = 0.0
+    curves_cost: float = 0.0
     last_views: float = -1e9
     last_curves: float = -1e9
 
@@ -34,16 +38,20 @@ class ProbeSchedule:
             parts.add("views")
         if shown["fakes"] != step:
             parts.add("fakes")
-        if shown["curves"] != step and now - self.last_curves >= self.curve_interval:
+        curve_gap = max(self.curve_interval,
+                        min(self.curves_cost / self.curve_budget, self.max_curve_gap))
+        if shown["curves"] != step and now - self.last_curves >= curve_gap:
             parts.add("curves")
         return parts
 
-    def done(self, parts: set[str], now: float, views_cost: float) -> None:
-        """Record that ``parts`` were recomputed at ``now`` (the views took ``views_cost``)."""
+    def done(self, parts: set[str], now: float, views_cost: float,
+             curves_cost: float = 0.0) -> None:
+        """Record that ``parts`` were recomputed at ``now`` (the views took ``views_cost``
+        seconds, the curves ``curves_cost``)."""
         if "views" in parts:
             self.views_cost, self.last_views = views_cost, now
         if "curves" in parts:
-            self.last_curves = now
+            self.curves_cost, self.last_curves = curves_cost, now
 
 
 PARTS = ("views", "fakes", "curves")

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from ganviz.config import Config
-from ganviz.contract import LatestSlot, Play
+from ganviz.contract import LatestSlot, Play, ShowLayers
 from ganviz.live import TrainingLoop
 from ganviz.probe_schedule import PARTS, ProbeTally
 
@@ -21,13 +21,15 @@ WARMUP_TIMEOUT = 120.0  # seconds allowed for the first snapshot (trainer built,
 COMPILE_TIMEOUT = 180.0  # seconds allowed for the switch to the compiled step
 
 
-def measure_probe_share(cfg: Config, seconds: float, threads: int,
-                        warmup: float = 0.5) -> dict[str, Any]:
+def measure_probe_share(cfg: Config, seconds: float, threads: int, warmup: float = 0.5,
+                        layers: frozenset[str] | None = frozenset()) -> dict[str, Any]:
     """Run the window's training loop (no window) for ``seconds`` and report its probe costs.
 
     The loop plays on ``threads`` torch threads with the window's frame interval and probe
     budget; a reader takes snapshots about 30 times a second. Counting starts ``warmup``
-    seconds after the first snapshot. Call it in a process set up as the training process is
+    seconds after the first snapshot. ``layers`` are the layers shown (:class:`ShowLayers`;
+    the default, none of the costly optional ones, is what the window's default layers
+    need; None: every layer). Call it in a process set up as the training process is
     (:func:`ganviz.allocator.keep_memory_for_training`, as ``bench`` does): without it, the
     probes' fresh buffers page-fault and their times come out higher. Keys of the result:
 
@@ -52,6 +54,8 @@ def measure_probe_share(cfg: Config, seconds: float, threads: int,
     stop = threading.Event()
     failure: list[BaseException] = []
     worker = threading.Thread(target=_run, args=(loop, stop, failure), daemon=True)
+    if layers is not None:
+        loop.send(ShowLayers(layers))
     loop.send(Play())
     worker.start()
     try:

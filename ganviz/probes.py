@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import torch
@@ -53,6 +53,8 @@ BLOCK_POINTS = 1 << 16  # shifted points materialised at once (all runs) for smo
 SIGMA_LO, SIGMA_HI = 1e-3, 1.0
 EXP_FLOOR = -87.0  # density kernel exponent floor: e^-87 ~ 1.6e-38, the least normal float
 MANIFOLD_SPAN = {"normal": 2.5, "uniform": 1.0}
+# Layers whose views parts are computed only when shown (they cost most of a views refresh).
+OPTIONAL_LAYERS = frozenset({"disc", "smooth", "manifold"})
 
 
 def compute_fakes(trainer: Trainer, gens: Sequence[torch.Generator] | None = None
@@ -137,6 +139,11 @@ def _run_draws(gens: Sequence[torch.Generator], n: int, latent_dim: int, k: int,
 def _np(t: torch.Tensor) -> np.ndarray:
     """A fresh float32 numpy copy of a tensor (never aliasing torch storage)."""
     return np.array(t.detach().to("cpu", torch.float32).numpy(), dtype=np.float32, copy=True)
+
+
+def _np_or_none(t: torch.Tensor | None) -> np.ndarray | None:
+    """:func:`_np` of a part that may have been left out."""
+    return None if t is None else _np(t)
 
 
 def _chunk(trainer: Trainer, n: int) -> int:
@@ -429,14 +436,16 @@ def _manifold(trainer: Trainer, lines: int) -> torch.Tensor:
 # ------------------------------------------------------------------------------ probes
 
 
-def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = None
-                  ) -> ViewProbes:
+def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = None,
+                  layers: Collection[str] | None = None) -> ViewProbes:
     """All view arrays for the trainer's current state; deterministic given ``gens``.
 
     ``gens`` (one per run, on ``trainer.device``) supply every random draw, run r's from
     ``gens[r]``; None means :func:`default_generator` (the same latents and eps on every
-    call).
+    call). ``layers`` (None: all) names the layers shown: the parts of hidden
+    :data:`OPTIONAL_LAYERS` are left out (None); every other array is the same either way.
     """
+    wanted = OPTIONAL_LAYERS if layers is None else OPTIONAL_LAYERS & set(layers)
     p = trainer.cfg.probe
     dev = trainer.device
     d = trainer.cfg.model.latent_dim
@@ -468,7 +477,7 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
         q = torch.quantile(sig, torch.tensor([0.1, 0.9], device=dev), dim=1)
         sigma_stats = torch.stack([sig.mean(1), q[0], q[1]], dim=1)
 
-        disc = torch.sigmoid_(_grid_logits(trainer, xs, ys))
+        disc = torch.sigmoid_(_grid_logits(trainer, xs, ys)) if "disc" in wanted else None
 
         n = p.fakes
         fake_means = mu[:, :n]
@@ -486,19 +495,22 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
         pts = field_points.expand(trainer.n_runs, -1, -1)
         _, g = _f_and_grad(trainer, torch.cat([pts, fakes], dim=1))
         field, fake_field = -g[:, :nf], -g[:, nf:]
-        if bool((s_smooth > 0).any()):
+        if "smooth" not in wanted:
+            smooth = None
+        elif bool((s_smooth > 0).any()):
             _, g_mean, _ = _shifted_grads(trainer, pts, s_smooth.view(-1, 1, 1) * eps)
             smooth = -g_mean
         else:  # every run has sigma = 0: the smoothed field is the field
             smooth = field.clone()
 
-        manifold = _manifold(trainer, p.manifold_lines) if d == 2 else None
+        manifold = _manifold(trainer, p.manifold_lines) if d == 2 and "manifold" in wanted \
+            else None
 
     return ViewProbes(
         step=int(trainer.step_count), extent=extent, xs=_np(xs), ys=_np(ys), cell=float(cell),
         density=_np(density), density_floor=float(floor), density_label=labels,
-        disc=_np(disc), field_points=_np(field_points), field=_np(field),
-        smooth_field=_np(smooth), smooth_sigma=_np(s_smooth), fakes=_np(fakes),
+        disc=_np_or_none(disc), field_points=_np(field_points), field=_np(field),
+        smooth_field=_np_or_none(smooth), smooth_sigma=_np(s_smooth), fakes=_np(fakes),
         fake_means=_np(fake_means),
         fake_sigma=_np(covariance.rms_std(scale[:, :n], form)[..., 0]),
         fake_field=_np(fake_field), fake_axes=fake_axes,

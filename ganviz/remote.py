@@ -182,6 +182,7 @@ class TrainingProcess:
             args=(cfg, self.commands, send, self._stop, frame_interval, leave_core_for_gui))
         self._send_end = send
         self._decoder = _Decoder()
+        self.received = 0  # snapshots moved into the slot so far
 
     def start(self) -> None:
         """Start the child process."""
@@ -205,6 +206,7 @@ class TrainingProcess:
         if isinstance(item, Exception):
             return TrainingEnded(f"training stopped: {item}")
         self.slot.put(self._decoder.decode(item))
+        self.received += 1
         return None
 
     def request_stop(self) -> None:

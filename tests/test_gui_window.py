@@ -278,3 +278,25 @@ def test_reset_while_paused_draws_the_new_run_set(window, qtbot):
     assert abs(drawn_extent(window.panels.panels[1]) - ring_extent) < 0.5
     assert not window.toolbar.estimator_buttons["plugin"].isEnabled()
     assert window.state.selected_run == 0  # a saved session's view stays valid
+
+
+def test_the_training_process_hears_which_layers_are_drawn(window, monkeypatch):
+    """Hidden layers are not computed: the window says which are shown, and panels draw
+    (and hover) views that lack the D map and the smoothed field."""
+    from dataclasses import replace
+
+    from ganviz.contract import ShowLayers
+
+    sent = []
+    monkeypatch.setattr(window.training, "send", sent.append)
+    window.state.set_layer("disc", True)
+    assert sent == [ShowLayers(frozenset(window.state.layers))] and "disc" in sent[0].layers
+    snap = window.snapshot
+    lean = replace(snap, views=replace(snap.views, disc=None, smooth_field=None))
+    window.state.set_layer("smooth", True)
+    window.panels.update_snapshot(lean)
+    panel = window.panels.panels[0]
+    text = panel.describe(0.0, 0.0, panel.run)
+    assert "p(x)" in text and "D(x)" not in text
+    window.panels.update_snapshot(snap)
+    assert "D(x)" in panel.describe(0.0, 0.0, panel.run)

@@ -320,3 +320,28 @@ def test_rate_after_a_reset_is_never_negative():
     loop.trainer.step_count = 0  # a count that goes back without a new trainer, too
     loop._one_step(loop.trainer)
     assert loop.steps_per_sec() == 0.0  # one point since the fall: no rate yet, not < 0
+
+
+def test_views_leave_out_hidden_layers_and_make_a_shown_one_at_once():
+    """ShowLayers: later views lack the hidden layers' parts; showing one again rebuilds
+    the views before the next snapshot, even while paused (no new step)."""
+    from ganviz.contract import ShowLayers
+    from ganviz.trainer import Trainer
+
+    session = TrainingLoop(small_config(), LatestSlot())
+    session._install(Trainer(session.cfg, "cpu"))
+    assert session.snapshot().views.disc is not None  # no word from a window: all layers
+    session._handle(ShowLayers(frozenset({"density", "fakes"})))
+    session.trainer.step()
+    session._refresh_probes(force=True)
+    views = session.snapshot().views
+    assert views.disc is None and views.smooth_field is None and views.manifold is None
+    version = session.versions.views
+    session._handle(ShowLayers(frozenset({"density", "disc"})))
+    assert session.versions.views > version
+    views = session.snapshot().views
+    assert views.disc is not None and views.smooth_field is None
+    assert views.step == session.trainer.step_count
+    version = session.versions.views
+    session._handle(ShowLayers(frozenset({"density"})))  # hiding one: nothing to compute
+    assert session.versions.views == version

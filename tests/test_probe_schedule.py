@@ -71,3 +71,14 @@ def test_the_loop_tallies_what_it_recomputes(small_cfg):
     loop.trainer.step()
     loop._refresh_probes()  # the views wait a frame; the fakes follow the new step
     assert loop.probe_tally.counts == {"views": 1, "fakes": 2, "curves": 1}
+
+
+def test_slow_curves_keep_within_their_budget_but_come_back():
+    s = ProbeSchedule(frame_interval=0.025, curve_interval=2.0, curve_budget=0.02,
+                      max_curve_gap=6.0)
+    s.done({"views", "fakes", "curves"}, 10.0, views_cost=0.0001, curves_cost=0.08)
+    assert "curves" not in s.due(13.9, 6, shown(5))  # 80 ms at 2%: every 4 s
+    assert "curves" in s.due(14.0, 6, shown(5))
+    s.done({"curves"}, 14.0, views_cost=0.0, curves_cost=1.0)  # one very slow: 6 s at most
+    assert "curves" not in s.due(19.9, 7, shown(6))
+    assert "curves" in s.due(20.0, 7, shown(6))

@@ -339,3 +339,21 @@ def test_density_far_from_every_draw_is_negligible_not_slow() -> None:
     far = v.density[0, :8, :8]  # the opposite corner: the true density underflows to 0
     assert np.all(far >= 0) and far.max() < 1e-30
     assert v.density[0].max() > 1.0
+
+
+def test_hidden_layers_leave_out_only_their_views() -> None:
+    """The window's default layers: no D map, smoothed field or manifold; every other array
+    exactly as with all layers (the same draws, the same batches)."""
+    t = make_trainer()
+    full = compute_views(t)
+    part = compute_views(t, layers={"real", "density", "fakes", "field"})
+    assert part.disc is None and part.smooth_field is None and part.manifold is None
+    assert full.disc is not None and full.smooth_field is not None
+    assert full.manifold is not None
+    kept = _arrays(part)
+    assert set(kept) == set(_arrays(full)) - {"disc", "smooth_field", "manifold"}
+    for name, value in kept.items():
+        np.testing.assert_array_equal(value, getattr(full, name), err_msg=name)
+    only_disc = compute_views(t, layers={"disc"})
+    np.testing.assert_array_equal(only_disc.disc, full.disc)
+    assert only_disc.smooth_field is None and only_disc.manifold is None

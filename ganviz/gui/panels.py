@@ -55,7 +55,8 @@ FAKE_SIZE = 3.5  # pixels
 FAKE_COLOR = DARK.fake
 ELLIPSE_FAKES = 40  # fakes of a learned covariance drawn with their 2-std ellipse (readable)
 ELLIPSE_COLOR = DARK.ellipse
-CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold")  # line layers that change
+CACHED_LAYERS = ("real", "field", "smooth", "fake_field", "manifold",  # line layers that change
+                 "density", "disc")  # and the images: a smooth image's paint is a scaled draw
 # only with the views (~1/s): Qt keeps each as a device pixmap (export switches this off)
 SEED_BOX_MARGIN = 4  # pixels between the seed selector and the panel's top right corner
 SEED_BOX_HEIGHT = 17  # pixels: within the title's second line, clear of its first
@@ -386,14 +387,14 @@ class RunPanel:
             self.density.setImage(smooth_image(logp), autoLevels=False,
                                   levels=(hi - DENSITY_DECADES, hi))
             self.density.setRect(self._rect)  # after setImage: the rect maps image pixels
-        if "disc" in layers:
+        if "disc" in layers and views.disc is not None:  # None: hidden when computed
             self.disc.setImage(smooth_image(views.disc[r]), autoLevels=False,
                                levels=(0.0, 1.0))
             self.disc.setRect(self._rect)
         arrow_len = 0.9 * 2 * views.extent / max(int(math.sqrt(len(views.field_points))), 2)
         if "field" in layers:
             self.field.setData(*arrow_segments(views.field_points, views.field[r], arrow_len))
-        if "smooth" in layers:
+        if "smooth" in layers and views.smooth_field is not None:
             self.smooth.setData(*arrow_segments(views.field_points, views.smooth_field[r],
                                                 arrow_len))
         if "fake_field" in layers:
@@ -468,9 +469,10 @@ class RunPanel:
         i = int(np.abs(v.ys - y).argmin())
         k = int(np.argmin(((v.field_points - (x, y)) ** 2).sum(1)))
         gx, gy = v.field[r, k]
+        disc = "" if v.disc is None else f"D(x) = {v.disc[r, i, j]:.3f}   "  # None: layer off
         return (f"{SHORT_NAMES[self.spec.estimator]} (seed {self.spec.seed}):  "
                 f"x = ({x:+.3f}, {y:+.3f})   p(x) = {v.density[r, i, j]:.3g}   "
-                f"D(x) = {v.disc[r, i, j]:.3f}   −∇f = ({gx:+.3g}, {gy:+.3g})")
+                f"{disc}−∇f = ({gx:+.3g}, {gy:+.3g})")
 
 
 class PanelGrid(pg.GraphicsLayoutWidget):

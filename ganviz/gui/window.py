@@ -1,7 +1,7 @@
 """The main window: run panels, curves dock, settings dock, toolbar, status bar.
 
-The training process publishes snapshots (~40 Hz) that a relay thread puts into one slot;
-a ~60 Hz timer draws the newest (older ones are dropped).
+The training process publishes snapshots (~34 Hz) that a relay thread puts into one slot and
+asks the window to draw at once; a ~60 Hz timer draws too (older ones are dropped).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ganviz.contract import (
     PauseEstimators,
     Play,
     Reset,
+    ShowLayers,
     Snapshot,
     Speed,
     Step,
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.training.start()
         self.thread = TrainingThread(self.training)
         self.thread.failed.connect(self._on_failed)
+        self.thread.arrived.connect(self.draw_newest)  # queued: drawn on the GUI thread
         self.snapshot: Snapshot | None = None
         self.frames = 0
         self._frame_times: list[float] = []
@@ -153,6 +155,8 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(frame_ms)
         self.timer.timeout.connect(self.draw_newest)
         self.timer.start()
+        self.state.subscribe(self._send_layers)
+        self._send_layers("layers")
         self.thread.start()
 
     # ---------------------------------------------------------------- chrome
@@ -276,6 +280,12 @@ class MainWindow(QMainWindow):
     def _on_estimator(self, estimator: str, on: bool) -> None:
         """A toolbar toggle: the training process pauses the hidden estimators' runs."""
         self._send_paused()
+
+    def _send_layers(self, what: str) -> None:
+        """Tell the training process which layers are drawn: it leaves out the views of
+        hidden ones (the D map alone costs most of a views refresh)."""
+        if what == "layers":
+            self.training.send(ShowLayers(frozenset(self.state.layers)))
 
     def _send_paused(self) -> None:
         """Tell the training process which estimators are hidden; it keeps them paused,

@@ -22,6 +22,7 @@ class TrainingThread(QThread):
     """Starts the training process, receives its snapshots until :meth:`stop`."""
 
     failed = Signal(str)
+    arrived = Signal()  # a snapshot is in the slot: the window draws it now, not at its next poll
 
     def __init__(self, process: TrainingProcess, parent=None) -> None:
         super().__init__(parent)
@@ -31,8 +32,11 @@ class TrainingThread(QThread):
     def run(self) -> None:
         """Thread body (do not call directly: use ``start()``)."""
         while not self._stop.is_set():
+            received = self.process.received
             ended = self.process.receive(timeout=0.05)
             if ended is None:
+                if self.process.received != received:
+                    self.arrived.emit()
                 continue
             if not self._stop.is_set():
                 self.failed.emit(ended.error or "training process ended unexpectedly")
