@@ -62,17 +62,30 @@ def other_busy(before: Usage, after: Usage) -> float | None:
     return None
 
 
+def levels(usable: int) -> list[int]:
+    """The counts auto chooses from: every core, half of them, a quarter, … one. A compiled
+    step is compiled again for each new count (torch.compile allows only a few), so a long
+    run on a large machine visits at most log2(cores) + 1 of them."""
+    out, n = [], max(1, usable)
+    while n > 1:
+        out.append(n)
+        n //= 2
+    return [*out, 1]
+
+
 def suggest(usable: int, other: float | None, current: int, margin: float = MARGIN) -> int:
     """Threads to train on: the cores the others leave free, ``max(1, min(usable, usable -
-    other))`` rounded to the nearest whole core, but ``current`` unless the free cores are
-    at least ``margin`` away from it (hysteresis); ``current`` when ``other`` is unknown."""
+    other))`` rounded to the nearest whole core and then down to one of :func:`levels`, but
+    ``current`` unless the free cores are at least ``margin`` away from it (hysteresis);
+    ``current`` when ``other`` is unknown."""
     current = max(1, min(usable, current))
     if other is None:
         return current
     free = usable - other
     if abs(free - current) < margin:
         return current
-    return max(1, min(usable, math.floor(free + 0.5)))
+    target = max(1, min(usable, math.floor(free + 0.5)))
+    return max(n for n in levels(usable) if n <= target)
 
 
 def busy_seconds(stat_text: str, cpus: Iterable[int] | None, ticks: float) -> float | None:

@@ -11,7 +11,15 @@ import pytest
 import torch
 
 from ganviz import threads
-from ganviz.threads import AutoThreads, Usage, busy_seconds, other_busy, suggest, usable_cores
+from ganviz.threads import (
+    AutoThreads,
+    Usage,
+    busy_seconds,
+    levels,
+    other_busy,
+    suggest,
+    usable_cores,
+)
 from tests.conftest import run_cli, small_config
 
 STAT = """cpu  500 10 90 1000 5 0 0 0 7 0
@@ -78,13 +86,21 @@ def test_usable_cores_leave_one_beside_a_gui():
     (2, 0.6, 1, 1),  # free 1.4: within the margin of 1, kept
     (2, 0.2, 1, 2),  # the others finished: back to every core
     (2, 5.0, 2, 1),  # never below one
-    (8, 2.3, 8, 6),  # free 5.7, to the nearest core
+    (8, 2.3, 8, 4),  # free 5.7: 6 cores, down to the level 4 (half the cores)
+    (8, 2.3, 4, 4),  # and there it stays
     (8, 0.4, 6, 8),  # free 7.6
     (8, 0.0, 20, 8),  # a current count above the cores is clamped
     (2, None, 1, 1),  # unknown: unchanged
 ])
 def test_suggest(usable, other, current, expected):
     assert suggest(usable, other, current) == expected
+
+
+def test_auto_chooses_among_few_counts_so_a_compiled_step_is_recompiled_rarely():
+    assert levels(2) == [2, 1] and levels(1) == [1] and levels(3) == [3, 1]
+    assert levels(64) == [64, 32, 16, 8, 4, 2, 1]
+    seen = {suggest(64, other / 4, 64) for other in range(0, 64 * 4)}
+    assert seen <= set(levels(64)) and len(seen) <= 8  # torch.compile's default limit
 
 
 def test_suggest_does_not_flap_around_a_boundary():
