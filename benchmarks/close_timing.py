@@ -29,7 +29,7 @@ def one_close(app, preset: str, seconds: float) -> tuple[float, int, bool, int |
     process is still alive afterwards, and its exit code (0: it left by itself; -15:
     terminated, -9: killed).
     """
-    from ganviz.config import load_preset
+    from ganviz.core.config import load_preset
     from ganviz.gui.window import MainWindow
 
     w = MainWindow(load_preset(preset))
@@ -65,7 +65,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.views.theme import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()

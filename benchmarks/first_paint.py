@@ -25,7 +25,7 @@ def main() -> int:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.config import load_preset
+    from ganviz.core.config import load_preset
     from ganviz.gui.window import MainWindow
 
     app = QApplication.instance() or QApplication([])

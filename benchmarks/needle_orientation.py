@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from ganviz import covariance
-from ganviz.trainer import Trainer
+from ganviz.engine import covariance
+from ganviz.engine.trainer import Trainer
 
 DRAWS = 4096
 DZ = 1e-3

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from ganviz.config import load_preset
-from ganviz.ray_executor import RayExecutor
-from ganviz.units import Unit, run_unit
+from ganviz.core.config import load_preset
+from ganviz.studies.sweep.ray_cluster import RayExecutor
+from ganviz.studies.sweep.units import Unit, run_unit
 
 
 class MemoryStore(dict):

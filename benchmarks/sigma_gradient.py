@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from ganviz.trainer import Trainer
+from ganviz.engine.trainer import Trainer
 
 FAKES, DRAWS = 512, 256
 SIGMAS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)

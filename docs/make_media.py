@@ -32,13 +32,13 @@ from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, QSize, Qt  # no
 from PySide6.QtGui import QIcon, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ganviz.atomic import write_atomic  # noqa: E402
-from ganviz.config import load_preset  # noqa: E402
+from ganviz.core.atomic import write_atomic  # noqa: E402
+from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.figures.comparison import write_comparison_figure  # noqa: E402
+from ganviz.figures.recorder import stamp  # noqa: E402
 from ganviz.gui.app import app_icon  # noqa: E402
-from ganviz.gui.headless import write_comparison_figure  # noqa: E402
-from ganviz.gui.recorder import stamp  # noqa: E402
-from ganviz.gui.theme import ICON_DIR, configure_pyqtgraph  # noqa: E402
 from ganviz.gui.window import MainWindow  # noqa: E402
+from ganviz.views.theme import ICON_DIR, configure_pyqtgraph  # noqa: E402
 
 MEDIA = ROOT / "docs" / "media"
 WINDOW_SIZE = QSize(1600, 1000)

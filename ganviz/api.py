@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ganviz.config import Config, load, load_preset
-from ganviz.contract import RunSpec
-from ganviz.device import resolve_device, training_thread_count
-from ganviz.trainer import Trainer
+from ganviz.core.config import Config, load, load_preset
+from ganviz.core.contract import RunSpec
+from ganviz.engine.device import resolve_device, training_thread_count
+from ganviz.engine.trainer import Trainer
 
 
 class Experiment:
@@ -91,7 +91,7 @@ class Experiment:
         threads = self._threads  # one per experiment: short calls keep what it saw
         threads.start()
         if t.cfg.train.compile and not self._compiled:
-            from ganviz.compiled import compile_for_run
+            from ganviz.engine.compiled import compile_for_run
 
             compile_for_run(t)
             self._compiled = True
@@ -134,8 +134,8 @@ class Experiment:
         return Path(path)
 
     def snapshot(self):
-        """What the window draws of the current state (numpy arrays; see ganviz.contract)."""
-        from ganviz.live import snapshot_of
+        """What the window draws of the current state (numpy arrays; see ganviz.core.contract)."""
+        from ganviz.live.loop import snapshot_of
 
         return snapshot_of(self.trainer)
 
@@ -143,6 +143,6 @@ class Experiment:
                     ) -> Path:
         """The comparison figure (run panels above the curves, as the window shows them)
         as PNG, SVG or PDF by the suffix; needs PySide6 and pyqtgraph (offscreen is fine)."""
-        from ganviz.gui.headless import write_comparison_figure
+        from ganviz.figures.comparison import write_comparison_figure
 
         return write_comparison_figure(self.snapshot(), Path(path), theme=theme, scale=scale)

@@ -15,14 +15,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganviz.config import MAX_RUNS, SETTINGS
-from ganviz.errors import UserError
-from ganviz.names import ESTIMATORS
+from ganviz.core.config import SETTINGS
+from ganviz.core.errors import UserError
+from ganviz.core.names import ESTIMATORS
+from ganviz.core.sections import MAX_RUNS
 
 EXIT_USAGE = 2
 MAX_STEPS = int(SETTINGS["train.steps"].le)  # the config's own limit for train.steps
 MAX_COMPARE_SEEDS = MAX_RUNS // len(ESTIMATORS)  # every estimator x seeds within the limit
-THEMES = ("dark", "paper")  # the figures' looks (ganviz.gui.theme.THEMES; no Qt here)
+THEMES = ("dark", "paper")  # the figures' looks (ganviz.views.theme.THEMES; no Qt here)
 
 
 class UsageError(UserError):
@@ -242,7 +243,7 @@ def preset_name(args: argparse.Namespace) -> str:
 
 def base_config(args: argparse.Namespace):
     """The config file or preset the arguments name, before any flag overrides it."""
-    from ganviz import config
+    from ganviz.core import config
 
     if args.config is not None:
         return config.load(args.config)
@@ -251,7 +252,7 @@ def base_config(args: argparse.Namespace):
 
 def resolve_config(args: argparse.Namespace):
     """The validated Config for ``train``'s arguments (preset or file, then overrides)."""
-    from ganviz import config
+    from ganviz.core import config
 
     base = base_config(args)
     overrides: dict[str, dict] = {"train": {}, "runs": {}}
@@ -295,7 +296,7 @@ def data_overrides(args: argparse.Namespace) -> dict[str, dict]:
 def check_data_file(args: argparse.Namespace, cfg) -> None:
     """Read the config's data file once before anything is written: a bad file is one line
     naming --data (or data.file), exit 2, and no run folder."""
-    from ganviz.datafile import load_points
+    from ganviz.data.datafile import load_points
 
     if cfg.data.name != "file":
         return
@@ -305,8 +306,9 @@ def check_data_file(args: argparse.Namespace, cfg) -> None:
 
 
 def open_run_dir(out: Path, resume: bool):
-    """The locked output folder of a run (see :mod:`ganviz.rundir`); usage errors as one line."""
-    from ganviz.rundir import RunDir, RunDirError
+    """The locked output folder of a run (see :mod:`ganviz.studies.rundir`); usage errors as
+    one line."""
+    from ganviz.studies.rundir import RunDir, RunDirError
 
     try:
         return RunDir(out, resume=resume).open()
@@ -324,7 +326,8 @@ def resume_config(args: argparse.Namespace, state: dict):
     ``--sigma``) may be repeated on ``--resume`` but must agree with the checkpoint; a
     disagreement is refused, never silently ignored.
     """
-    from ganviz import compare, config
+    from ganviz.core import config
+    from ganviz.studies import compare
 
     saved = state["config"]
     if args.preset is not None or args.config is not None:
@@ -367,10 +370,10 @@ def resume_config(args: argparse.Namespace, state: dict):
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train headless; write config.toml, metrics.csv, summary.json and checkpoint.pt."""
-    from ganviz.device import resolve_device
-    from ganviz.rundir import fresh_default
-    from ganviz.runner import CHECKPOINT_NAME, run_training
-    from ganviz.trainer import read_checkpoint
+    from ganviz.engine.checkpoint import read_checkpoint
+    from ganviz.engine.device import resolve_device
+    from ganviz.studies.rundir import fresh_default
+    from ganviz.studies.train import CHECKPOINT_NAME, run_training
 
     name = args.config.stem if args.config is not None else preset_name(args)
     if args.data is not None:
@@ -401,7 +404,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         drawings = None
         if args.figures or args.gif:
-            from ganviz.gui.headless import TrainingDrawings
+            from ganviz.figures.comparison import TrainingDrawings
 
             gif_every = (args.gif_every or max(1, cfg.train.steps // 50)) if args.gif else 0
             drawings = TrainingDrawings(figures=args.figures, gif_every=gif_every,
@@ -428,10 +431,10 @@ def _give_up(run_dir, exc: BaseException) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Train the protocol over seeds (a one-protocol sweep), then tabulate and draw it."""
-    from ganviz import compare
-    from ganviz.config import ConfigError
-    from ganviz.device import resolve_device
-    from ganviz.sweep import Sweep
+    from ganviz.core.settings import ConfigError
+    from ganviz.engine.device import resolve_device
+    from ganviz.studies import compare
+    from ganviz.studies.sweep.plan import Sweep
 
     sigmas = _split("--sigma", args.sigma, float) if args.sigma is not None else None
     try:
@@ -456,9 +459,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file: every protocol's results in its folder, plus a combined table."""
-    from ganviz.config import ConfigError
-    from ganviz.device import resolve_device
-    from ganviz.sweep import load_sweep
+    from ganviz.core.settings import ConfigError
+    from ganviz.engine.device import resolve_device
+    from ganviz.studies.sweep.plan import load_sweep
 
     sweep = load_sweep(args.file)
     devices = {sweep.group_config(g.protocol, g.steps, g.values).train.device
@@ -477,14 +480,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _executor(args: argparse.Namespace, stop, device: str):
     """In-process units, or Ray's (``--ray``: a local Ray, or the cluster at ADDRESS)."""
-    from ganviz.sweep_run import InProcess
+    from ganviz.studies.sweep.run import InProcess
 
     if args.ray is None:
         return InProcess(stop, device)
     if device != "cpu":
         raise UsageError(f"--ray: units run on the CPU; --device {device} runs in-process only")
     try:
-        from ganviz.ray_executor import RayExecutor
+        from ganviz.studies.sweep.ray_cluster import RayExecutor
     except ImportError as exc:
         raise UsageError(f"--ray: Ray is not available ({exc}); install it with the "
                          "README's commands, or run without --ray") from None
@@ -494,7 +497,7 @@ def _executor(args: argparse.Namespace, stop, device: str):
 def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: bool):
     """The plan to run: a new one, or the one saved in OUT when resuming (which must be of
     the same sweep; ``compare`` may raise the steps)."""
-    from ganviz import sweep as sw
+    from ganviz.studies.sweep import plan as sw
 
     if not args.resume:
         return sw.plan(sweep, workers)
@@ -523,12 +526,12 @@ def _sweep_plan(args: argparse.Namespace, sweep, workers: int, steps_may_grow: b
 
 def _sweep_command(args: argparse.Namespace, sweep, device: str, *, single: bool,
                    steps_may_grow: bool) -> int:
-    from ganviz import compare
-    from ganviz import sweep as sw
-    from ganviz.checkpoint import CheckpointError
-    from ganviz.rundir import RunDir, RunDirError
-    from ganviz.runner import StopRequests
-    from ganviz.sweep_run import run_sweep
+    from ganviz.engine.checkpoint import CheckpointError
+    from ganviz.studies import compare
+    from ganviz.studies.rundir import RunDir, RunDirError
+    from ganviz.studies.sweep import plan as sw
+    from ganviz.studies.sweep.run import run_sweep
+    from ganviz.studies.train import StopRequests
 
     # in-process, Ctrl-C stops the unit under way after its step; on Ray it interrupts
     # the driver at once (the units keep their checkpoints for --resume)
@@ -573,13 +576,13 @@ def _figure_writer(theme: str = "dark"):
     """What draws a group's figures (densities.png, equation1.png) in ``theme``, or None
     without Qt."""
     try:
-        from ganviz.gui.eq1figure import write_equation1_figure
-        from ganviz.gui.headless import write_density_figure
+        from ganviz.figures.comparison import write_density_figure
+        from ganviz.figures.equation1 import write_equation1_figure
     except ImportError:
         print("figures skipped: they need PySide6 and pyqtgraph", file=sys.stderr)
         return None
-    from ganviz import compare
-    from ganviz.live import snapshot_of
+    from ganviz.live.loop import snapshot_of
+    from ganviz.studies import compare
 
     def draw(trainer, folder: Path) -> list[Path]:
         return [write_density_figure(snapshot_of(trainer), compare.best_and_worst(trainer),
@@ -593,8 +596,8 @@ def _figure_writer(theme: str = "dark"):
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     """The pre-registered endpoints of finished folders, written into ``--out``."""
-    from ganviz.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
-    from ganviz.atomic import write_text_atomic
+    from ganviz.core.atomic import write_text_atomic
+    from ganviz.studies.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
 
     runs, rows, series = analyse(args.folders)  # all is read before anything is written
     if not runs:
@@ -609,8 +612,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         raise UsageError(f"--out: cannot write into {args.out} ({exc.strerror or exc})"
                          ) from None
     try:
-        from ganviz.gui.headless import write_widget_figure
-        from ganviz.gui.study_figures import study_figure
+        from ganviz.figures.comparison import write_widget_figure
+        from ganviz.figures.study import study_figure
     except ImportError:
         print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
     else:
@@ -622,8 +625,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_variance(args: argparse.Namespace) -> int:
     """The learned-variance study of a finished sweep, written beside its results."""
-    from ganviz.atomic import write_text_atomic
-    from ganviz.variance_study import (
+    from ganviz.core.atomic import write_text_atomic
+    from ganviz.studies.variance import (
         response_curves,
         study_csv,
         study_markdown,
@@ -638,7 +641,7 @@ def cmd_variance(args: argparse.Namespace) -> int:
     paths = [out / "variance.md", out / "variance.csv"]
     figure = out / "variance.png"
     try:
-        from ganviz.gui.variance_figure import write_variance_figure
+        from ganviz.figures.variance import write_variance_figure
     except ImportError:
         print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
     else:
@@ -655,18 +658,18 @@ def cmd_variance(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Measure batched against separate training and print the ratios."""
-    from ganviz.device import resolve_device
+    from ganviz.engine.device import resolve_device
 
     resolve_device(args.device)
     if args.gui:
-        from ganviz import config
-        from ganviz.gui.benchmark import format_gui_report, run_gui_bench
+        from ganviz.bench.window import format_gui_report, run_gui_bench
+        from ganviz.core import config
 
         cfg = config.load_preset("default").with_overrides({"train": {"device": args.device}})
         result = run_gui_bench(cfg, seconds=2.0 if args.quick else args.seconds)
         print(json.dumps(result, indent=2) if args.json else format_gui_report(result))
         return 0
-    from ganviz import bench
+    from ganviz.bench import engine as bench
 
     result = bench.run_bench(device=args.device, quick=args.quick)
     print(json.dumps(result, indent=2) if args.json else bench.format_report(result))
@@ -675,8 +678,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_window(args: argparse.Namespace) -> int:
     """Open the main window (no subcommand)."""
-    from ganviz import config
-    from ganviz.device import check_device_elsewhere
+    from ganviz.core import config
+    from ganviz.engine.device import check_device_elsewhere
     from ganviz.gui.preflight import problem
 
     cfg = base_config(args)
@@ -734,7 +737,7 @@ def _dispatch(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
         args.argv = argv
         if args.command in ("train", "compare", "sweep", "bench"):  # processes that train
-            from ganviz.allocator import keep_memory_for_training
+            from ganviz.core.allocator import keep_memory_for_training
 
             keep_memory_for_training()
         if args.command == "train":

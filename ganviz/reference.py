@@ -70,7 +70,7 @@ def _number(x: float) -> str:
 
 def _range(s) -> str:
     """The allowed values of a setting, as the form and the validation read them."""
-    from ganviz.config import SETTINGS
+    from ganviz.core.config import SETTINGS
 
     if s.choices:
         return ", ".join(f"`{c}`" for c in s.choices)
@@ -92,7 +92,7 @@ def _range(s) -> str:
 def config_page() -> str:
     """The configuration reference: every setting with its type, default, range, whether it
     applies live, its label in the window, and its help, section by section."""
-    from ganviz.config import SETTINGS, Config
+    from ganviz.core.config import SETTINGS, Config
 
     defaults = Config().to_dict()
     lines = [GENERATED, "", "# Configuration", "",
@@ -116,7 +116,7 @@ def config_page() -> str:
 
 def window_page() -> str:
     """The window's guide: the help text the window shows (Help > What am I looking at?)."""
-    from ganviz.help_text import to_markdown
+    from ganviz.core.help_text import to_markdown
 
     return (f"{GENERATED}\n\n# The window: what am I looking at?\n\nThe same text as the "
             "window's Help page (F1).\n\n" + to_markdown().strip() + "\n")
@@ -130,7 +130,7 @@ def render() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the generated pages under the docs folder given (default ``docs``)."""
-    from ganviz.atomic import write_text_atomic
+    from ganviz.core.atomic import write_text_atomic
 
     args = sys.argv[1:] if argv is None else argv
     docs = Path(args[0] if args else "docs")

@@ -8,7 +8,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The compiled step (train.compile, on by default) costs tens of seconds of compiling per new
 # configuration. The suite runs its plumbing with torch.compile switched off (it then returns
-# the eager functions); tests/test_compiled.py switches it back on and compiles for real.
+# the eager functions); tests/engine/test_compiled.py switches it back on and compiles for real.
 os.environ["TORCH_COMPILE_DISABLE"] = "1"
 
 import gc
@@ -16,7 +16,7 @@ import gc
 import pytest
 import torch
 
-from ganviz.config import Config, load_preset
+from ganviz.core.config import Config, load_preset
 
 # Qt objects must be destroyed on the GUI (main) thread, but Python's automatic collection
 # runs in whichever thread allocates (pytest-xdist's receiver thread, the window's relay
@@ -110,7 +110,7 @@ def window(qtbot):
 
     Failures of file operations go to the status bar only (no modal dialogs in tests).
     """
-    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.views.theme import configure_pyqtgraph
 
     configure_pyqtgraph()
     w = window_on_a_thread(small_config())

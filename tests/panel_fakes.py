@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganviz.contract import (
+from ganviz.core.contract import (
     FakeProbes,
     RealData,
     RunSpec,
@@ -80,9 +80,9 @@ def settle() -> None:
 
 def new_grid(qtbot):
     """A PanelGrid shown at 1366 x 500 (the fixture of the panel tests)."""
-    from ganviz.gui import theme
-    from ganviz.gui.panels import PanelGrid
-    from ganviz.gui.viewstate import ViewState
+    from ganviz.views import theme
+    from ganviz.views.panels import PanelGrid
+    from ganviz.views.viewstate import ViewState
 
     theme.configure_pyqtgraph()
     w = PanelGrid(ViewState.default())

@@ -12,7 +12,7 @@ import pytest
 
 from ganviz.api import Experiment
 from ganviz.cli import main
-from ganviz.config import ConfigError
+from ganviz.core.settings import ConfigError
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,7 @@ def test_the_example_script_runs(tmp_path, qapp, monkeypatch, capsys):
 
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
 def test_save_figure_writes_vector_files_and_refuses_other_suffixes(tmp_path, qapp, suffix):
-    from ganviz.gui.export import ExportError
+    from ganviz.figures.export import ExportError
 
     exp = _experiment().train(10)
     path = exp.save_figure(tmp_path / f"fig{suffix}", theme="paper")

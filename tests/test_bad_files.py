@@ -28,14 +28,19 @@ from typing import Any
 import pytest
 import torch
 
-from ganviz.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointError, parse_checkpoint
 from ganviz.cli import main
-from ganviz.contract import Failed, LatestSlot, OpenSession, Step
-from ganviz.history import MetricHistory
-from ganviz.live import TrainingLoop
-from ganviz.runs import expand_runs
-from ganviz.sessionfile import SessionFileError, load_session, peek_session, save_session
-from ganviz.trainer import Trainer, read_checkpoint
+from ganviz.core.contract import Failed, LatestSlot, OpenSession, Step
+from ganviz.core.history import MetricHistory
+from ganviz.core.runs import expand_runs
+from ganviz.engine.checkpoint import (
+    MAX_CHECKPOINT_BYTES,
+    CheckpointError,
+    parse_checkpoint,
+    read_checkpoint,
+)
+from ganviz.engine.sessionfile import SessionFileError, load_session, peek_session, save_session
+from ganviz.engine.trainer import Trainer
+from ganviz.live.loop import TrainingLoop
 from tests.conftest import small_config
 
 N_RUNS = 4
@@ -672,7 +677,7 @@ def test_train_resume_refuses_a_damaged_checkpoint(base, tmp_path, small_toml, c
 
 
 def test_compare_resume_refuses_a_damaged_checkpoint(base, tmp_path, capsys):
-    from ganviz import sweep as sw
+    from ganviz.studies.sweep import plan as sw
 
     out = tmp_path / "out"
     out.mkdir()
@@ -740,7 +745,7 @@ def test_live_session_keeps_training_after_damaged_opens(base, tmp_path):
 
 
 def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path, monkeypatch):
-    import ganviz.filecommands
+    import ganviz.live.filecommands
 
     session = _live(small_config())
     _steps(session, 2)
@@ -749,7 +754,7 @@ def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path
     def broken(path):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(ganviz.filecommands, "load_session", broken)
+    monkeypatch.setattr(ganviz.live.filecommands, "load_session", broken)
     session._safe_handle(OpenSession(str(tmp_path / "x.ganviz")))
     assert isinstance(session.notice, Failed)
     message = session.notice.message
@@ -762,7 +767,7 @@ def test_unexpected_failure_of_a_file_command_is_reported_with_its_type(tmp_path
 
 def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
     """A session that loads but then fails while the views are built leaves the old one."""
-    import ganviz.live
+    import ganviz.live.loop
 
     session = _live(small_config())
     _steps(session, 2)
@@ -773,7 +778,7 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
     def broken(t):
         raise RuntimeError("views failed")
 
-    monkeypatch.setattr(ganviz.live, "compute_views", broken)
+    monkeypatch.setattr(ganviz.live.loop, "compute_views", broken)
     session._safe_handle(OpenSession(str(path)))
     assert isinstance(session.notice, Failed) and "RuntimeError" in session.notice.message
     assert session.trainer is trainer and session._views is views
@@ -822,9 +827,9 @@ def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
 def test_session_view_keeps_the_seed_each_panel_shows_and_per_seed(qtbot, tmp_path):
     """Two seeds per setting: the view names the run each panel shows and the curves'
     per-seed toggle; a session restores both."""
-    from ganviz.gui.theme import configure_pyqtgraph
+    from ganviz.engine.sessionfile import check_view, clean_view
     from ganviz.gui.window import MainWindow
-    from ganviz.sessionfile import check_view, clean_view
+    from ganviz.views.theme import configure_pyqtgraph
 
     configure_pyqtgraph()
     w = MainWindow(small_config(seeds=[0, 1], estimators=["reparam_fixed", "reparam_learned"]))

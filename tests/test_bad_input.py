@@ -280,7 +280,7 @@ def test_the_corpus_is_large_enough():
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
-    from ganviz import config
+    from ganviz.core import config
 
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + small_config().to_toml().encode())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganviz.trainer import METRIC_COLUMNS
+from ganviz.core.history import METRIC_COLUMNS
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,7 +35,7 @@ def test_the_site_builds_strictly(tmp_path):
 
 
 def test_the_config_reference_lists_every_setting():
-    from ganviz.config import SETTINGS
+    from ganviz.core.config import SETTINGS
 
     page = render()["reference/config.md"]
     for key in SETTINGS:

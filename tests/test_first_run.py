@@ -242,7 +242,7 @@ def test_wheel_ships_presets_and_runs_one_from_another_folder(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = ("import sys, ganviz.config as c; print(c.__file__); "
+    code = ("import sys, ganviz.core.config as c; print(c.__file__); "
             "sys.argv = ['ganviz'] + sys.argv[1:]; from ganviz.cli import main; "
             "sys.exit(main())")
     out = elsewhere / "X"
@@ -259,8 +259,8 @@ def test_wheel_ships_presets_and_runs_one_from_another_folder(tmp_path):
 
 
 def test_no_presets_found_says_where_it_looked(tmp_path, monkeypatch, capsys):
-    from ganviz import config
     from ganviz.cli import main
+    from ganviz.core import config
 
     monkeypatch.setattr(config, "PRESET_DIR", tmp_path / "presets")
     with pytest.raises(config.ConfigError) as info:
@@ -274,7 +274,7 @@ def test_no_presets_found_says_where_it_looked(tmp_path, monkeypatch, capsys):
 
 
 def test_unknown_preset_lists_the_bundled_ones():
-    from ganviz import config
+    from ganviz.core import config
 
     with pytest.raises(config.ConfigError, match=r"allowed: default, pacgan-grid, "):
         config.load_preset("nope")

@@ -1,8 +1,8 @@
 """The window's training process as a thread of the test process (window tests only).
 
 The window talks to its training process through five calls: ``start``, ``send``,
-``receive``, ``request_stop`` and ``stop`` (:class:`ganviz.remote.TrainingProcess`). This
-double runs the same :class:`~ganviz.live.TrainingLoop` on a thread and passes its snapshots
+``receive``, ``request_stop`` and ``stop`` (:class:`ganviz.live.process.TrainingProcess`). This
+double runs the same :class:`~ganviz.live.loop.TrainingLoop` on a thread and passes its snapshots
 through the same encoder and decoder, so a window test sees what the process would send,
 without starting a process and importing torch in it for every test. The tests of the
 process itself (closing, the torch-free window, the command line) start the real one.
@@ -14,10 +14,10 @@ import queue
 import threading
 from typing import Any
 
-from ganviz.config import Config
-from ganviz.contract import Command, LatestSlot, TrainingEnded
-from ganviz.live import TrainingLoop
-from ganviz.remote import _Decoder, _Encoder
+from ganviz.core.config import Config
+from ganviz.core.contract import Command, LatestSlot, TrainingEnded
+from ganviz.live.loop import TrainingLoop
+from ganviz.live.process import _Decoder, _Encoder
 
 
 class _Outbox(LatestSlot):
@@ -33,7 +33,7 @@ class _Outbox(LatestSlot):
 
 
 class ThreadedTraining:
-    """:class:`ganviz.remote.TrainingProcess`'s interface, its loop on a thread."""
+    """:class:`ganviz.live.process.TrainingProcess`'s interface, its loop on a thread."""
 
     def __init__(self, cfg: Config, slot: LatestSlot, *, frame_interval: float = 1 / 40,
                  leave_core_for_gui: bool = True) -> None:

@@ -16,8 +16,9 @@ import hashlib
 
 import torch
 
-from ganviz.config import ConfigError, load_preset
-from ganviz.trainer import Trainer
+from ganviz.core.config import load_preset
+from ganviz.core.settings import ConfigError
+from ganviz.engine.trainer import Trainer
 
 SMALL = {"model": {"g_hidden": [32, 32], "d_hidden": [32, 32]},
          "train": {"batch_size": 64, "steps": 12, "compile": False, "device": "cpu"},

@@ -5,14 +5,14 @@ from __future__ import annotations
 import signal
 import sys
 
-from ganviz.config import Config
+from ganviz.core.config import Config
 
 
 def app_icon():
     """The ganviz icon (SVG, with the 256 px PNG for icon engines without SVG)."""
     from PySide6.QtGui import QIcon
 
-    from ganviz.gui.theme import ICON_DIR
+    from ganviz.views.theme import ICON_DIR
 
     icon = QIcon()
     for name in ("ganviz.svg", "ganviz.png"):
@@ -32,8 +32,8 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganviz.gui.theme import configure_pyqtgraph
     from ganviz.gui.window import MainWindow
+    from ganviz.views.theme import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("ganviz")

@@ -3,7 +3,7 @@
 File > Open Data reads and checks a file of up to ten million rows (seconds of numpy) or one
 on a slow mount. :class:`BackgroundRead` runs such a job on a daemon thread, so the window keeps
 drawing; its outcome reaches the GUI thread as a queued signal. ``cancel()`` makes the job's
-``stop`` answer True, which ends the read between blocks (ganviz.datafile), so closing the
+``stop`` answer True, which ends the read between blocks (ganviz.data.datafile), so closing the
 window never waits for a whole file; a cancelled read delivers nothing.
 """
 

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.config import ConfigError
-from ganviz.contract import (
+from ganviz.core.contract import (
     Command,
     Exported,
     ExportMetrics,
@@ -39,9 +38,10 @@ from ganviz.contract import (
     Saved,
     SaveSession,
 )
-from ganviz.datafile import Columns, Points, check_scale, inspect_columns, load_points
+from ganviz.core.settings import ConfigError
+from ganviz.data.datafile import Columns, Points, check_scale, inspect_columns, load_points
+from ganviz.figures.export import comparison_pixels, default_export_name
 from ganviz.gui.dataread import BackgroundRead, ReadIndicator
-from ganviz.gui.export import comparison_pixels, default_export_name
 
 FOLDER_KEY = "files/last_folder"
 # The PNG resolutions' choices (label, scale) for a theme's name.
@@ -124,7 +124,7 @@ def resolution_choices(figure: Any, theme: str = "dark") -> list[tuple[str, floa
     whatever the window's size, so its sizes come from that layout)."""
     if theme == "dark":
         return [(_resolution_label(comparison_pixels(figure, k), k), float(k)) for k in SCALES]
-    from ganviz.gui.headless import themed_copy
+    from ganviz.figures.comparison import themed_copy
 
     with themed_copy(figure, theme) as copy:
         return [(_resolution_label(comparison_pixels(copy, k), k), float(k)) for k in SCALES]
@@ -410,12 +410,12 @@ class FileActions:
     def export_figure_to(self, path: Path, scale: float = 2.0, theme: str = "dark") -> None:
         """Export the comparison as PNG, SVG or PDF by suffix, in ``theme`` (dark: as shown;
         paper: an offscreen copy in the light theme); a dialog says what went wrong."""
-        from ganviz.gui.export import (
+        from ganviz.figures.comparison import themed_copy
+        from ganviz.figures.export import (
             export_comparison_pdf,
             export_comparison_png,
             export_comparison_svg,
         )
-        from ganviz.gui.headless import themed_copy
 
         def write(figure) -> Path:
             match path.suffix.lower():
@@ -433,7 +433,7 @@ class FileActions:
                 with themed_copy(self.host.figure, theme) as copy:
                     return write(copy)
             except ValueError as exc:
-                from ganviz.gui.export import ExportError
+                from ganviz.figures.export import ExportError
 
                 raise ExportError(f"cannot write {path}: {exc}") from exc
 
@@ -441,7 +441,7 @@ class FileActions:
 
     def _run_export(self, path: Path, write) -> None:
         """Run one export; a failure goes to a dialog, success to the status bar."""
-        from ganviz.gui.export import ExportError
+        from ganviz.figures.export import ExportError
 
         try:
             write()
@@ -490,7 +490,7 @@ class FileActions:
 
     def export_panel(self, index: int, suffix: str, path: Path | None = None) -> None:
         """Export run panel ``index`` (asks for a file unless ``path`` is given)."""
-        from ganviz.gui.export import export_plot
+        from ganviz.figures.export import export_plot
 
         panel = self.host.figure.panels.panels[index]
         if path is None:
@@ -502,7 +502,7 @@ class FileActions:
 
     def export_curve(self, name: str, suffix: str, path: Path | None = None) -> None:
         """Export one curve plot with its legend (asks for a file unless ``path`` is given)."""
-        from ganviz.gui.export import export_curve_plot
+        from ganviz.figures.export import export_curve_plot
 
         if path is None:
             path = self._ask("Export plot", self._name(name, suffix),
@@ -513,7 +513,7 @@ class FileActions:
 
     def ask_gif_path(self) -> Path | None:
         """Ask where to save a recording (GIF, WebP or APNG by the suffix)."""
-        from ganviz.gui.recorder import save_filter
+        from ganviz.figures.recorder import save_filter
 
         return self._ask("Save recording", self._name("training", ".gif"), save_filter())
 

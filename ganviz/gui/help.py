@@ -1,4 +1,4 @@
-"""The Help page, "What am I looking at?": a non-modal dialog that renders ``ganviz.help_text``
+"""The Help page, "What am I looking at?": a non-modal dialog that renders ``ganviz.core.help_text``
 (the text the docs share) with colour chips drawn from the colours the views really use.
 
 ``add_help_action`` puts its entry (F1) into a menu; ``show_help(parent, section_id)`` opens
@@ -13,9 +13,9 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from ganviz import help_text
-from ganviz.gui import panels, theme
-from ganviz.names import ESTIMATORS
+from ganviz.core import help_text
+from ganviz.core.names import ESTIMATORS
+from ganviz.views import panels, theme
 
 TITLE = "What am I looking at?"
 SIZE = (860, 760)  # preferred; a small screen gets at most SCREEN_SHARE of it

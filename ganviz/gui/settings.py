@@ -1,6 +1,6 @@
 """The Settings dock: a compact form that edits a :class:`Config`.
 
-Every row is generated from the settings' declarations in :mod:`ganviz.config` (label,
+Every row is generated from the settings' declarations in :mod:`ganviz.core.config` (label,
 widget, bounds, tooltip, group and order, when a row shows or is enabled): the form has no
 per-field code. Labels are short, tooltips carry the help, the allowed range and whether a
 change applies live or needs a reset. The form never changes
@@ -38,18 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.config import (
-    MAX_SEED,
+from ganviz.core.config import (
     SETTINGS,
     Config,
-    ConfigError,
-    DataConfig,
-    EvalConfig,
-    ModelConfig,
-    ProbeConfig,
-    RunsConfig,
-    Setting,
-    TrainConfig,
     form_settings,
     from_dict,
     limits,
@@ -59,6 +50,16 @@ from ganviz.config import (
     preset_names,
     range_text,
 )
+from ganviz.core.sections import (
+    MAX_SEED,
+    DataConfig,
+    EvalConfig,
+    ModelConfig,
+    ProbeConfig,
+    RunsConfig,
+    TrainConfig,
+)
+from ganviz.core.settings import ConfigError, Setting
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
                              "runs": RunsConfig, "eval": EvalConfig, "probe": ProbeConfig}

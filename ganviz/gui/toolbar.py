@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganviz.contract import ESTIMATORS, SHORT_NAMES
-from ganviz.gui import theme
-from ganviz.gui.viewstate import LAYERS, ViewState
-from ganviz.help_text import estimator_tip, layer_tip
+from ganviz.core.help_text import estimator_tip, layer_tip
+from ganviz.core.names import ESTIMATORS, SHORT_NAMES
+from ganviz.views import theme
+from ganviz.views.viewstate import LAYERS, ViewState
 
 SPEEDS = [("unlimited", 0), ("1 step/frame", 1), ("5 steps/frame", 5), ("20 steps/frame", 20),
           ("100 steps/frame", 100)]

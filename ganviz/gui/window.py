@@ -14,8 +14,8 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
-from ganviz.config import Config, ConfigError
-from ganviz.contract import (
+from ganviz.core.config import Config
+from ganviz.core.contract import (
     Apply,
     LatestSlot,
     Opened,
@@ -28,13 +28,8 @@ from ganviz.contract import (
     Speed,
     Step,
 )
-from ganviz.gui import theme
-from ganviz.gui.curves import CurvesPanel
-from ganviz.gui.files import FileActions, FileHost, settings
-from ganviz.gui.help import add_help_action
-from ganviz.gui.hint import STARTING, CentredHint
-from ganviz.gui.panels import PanelGrid
-from ganviz.gui.recorder import (
+from ganviz.core.settings import ConfigError
+from ganviz.figures.recorder import (
     GifRecorder,
     RecordingError,
     dot_icon,
@@ -42,6 +37,9 @@ from ganviz.gui.recorder import (
     indicator_text,
     stack_vertically,
 )
+from ganviz.gui.files import FileActions, FileHost, settings
+from ganviz.gui.help import add_help_action
+from ganviz.gui.hint import STARTING, CentredHint
 from ganviz.gui.screenfit import (
     CURVES_SHARE,
     clamp_geometry,
@@ -50,9 +48,12 @@ from ganviz.gui.screenfit import (
 )
 from ganviz.gui.settings import SettingsPanel, labelled
 from ganviz.gui.toolbar import TrainingToolbar
-from ganviz.gui.viewstate import ViewState
-from ganviz.gui.worker import TrainingThread
-from ganviz.remote import TrainingProcess
+from ganviz.gui.training_thread import TrainingThread
+from ganviz.live.process import TrainingProcess
+from ganviz.views import theme
+from ganviz.views.curves import CurvesPanel
+from ganviz.views.panels import PanelGrid
+from ganviz.views.viewstate import ViewState
 
 RECORD_FPS = 10  # frames per second of wall time captured, and played back (real time)
 RECORD_FPS_KEY = "record/fps"

@@ -1,0 +1,218 @@
+"""The look of a curve plot, shared by the curves dock and the offline figures (equation 1,
+variance, study): axes with tidy ticks, titles cut with an ellipsis rather than clipped, legend
+samples, and text sized by the theme (``Theme.text``, ``Theme.room``)."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFont, QTextCursor
+
+from ganviz.views.theme import DARK, Theme
+
+# text sizes are the theme's (``Theme.text``); the pixel sizes below are the window's room
+# for that text, widened by ``Theme.room`` for a theme with larger text
+TITLE_HEIGHT = 24
+LEFT_AXIS_WIDTH = 52
+BOTTOM_AXIS_HEIGHT = 32
+AXIS_OVERHANG = 10
+TICK_CHAR_PX = 6  # a tick label's digit at the window's tick size, a little generous (px)
+TICK_GAP = 14  # at least this much room between two step labels (px)
+TICK_LINE_PX = 16  # a tick label's line at the window's tick size and a little room (px)
+ELLIPSIS = "…"
+LOG_DECADES_AS_POWERS = 3.5
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _next_nice(x: float) -> float:
+    """The next of 1, 2, 5, 10, 20, ... (times a power of ten) above ``x``."""
+    unit = 10.0 ** math.floor(math.log10(x))
+    return next(f * unit for f in (1, 2, 5, 10) if f * unit > x * (1 + 1e-9))
+
+
+def _power_of_ten(k: int) -> str:
+    return "1" if k == 0 else "10" + str(k).translate(SUPERSCRIPT)
+
+
+class LegendSample(pg.ItemSample):
+    """A legend sample: a line (and a band for learned sigma); dimmed when hidden, not clickable."""
+
+    def __init__(self, item: pg.PlotDataItem) -> None:
+        super().__init__(item)
+        self.setFixedWidth(26)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, 26, 20)
+
+    def paint(self, p, *args) -> None:
+        p.setRenderHint(p.RenderHint.Antialiasing)
+        pen = pg.mkPen(self.item.opts["pen"])
+        pen.setWidthF(max(2.0, pen.widthF()))  # thin plot lines read better a little wider here
+        band = self.item.opts.get("fillBrush")
+        if not self.item.isVisible():
+            p.setOpacity(0.3)
+        if band is not None:
+            p.fillRect(QRectF(1, 5, 24, 12), pg.mkBrush(band))
+        p.setPen(pen)
+        p.drawLine(QPointF(1, 11), QPointF(25, 11))
+
+    def mouseClickEvent(self, event) -> None:
+        event.ignore()
+
+
+class TidyAxis(pg.AxisItem):
+    """An axis with tidy log labels whose edge labels may overhang a little with the grid on.
+
+    pyqtgraph drops labels that leave ``boundingRect()``, and with a grid that rect has no
+    overhang margin, so the labels at the ends of a fixed range (0 and 1) would vanish.
+    ``room``: the theme's room for text (``Theme.text_room``), for the tick labels' spacing.
+    """
+
+    def __init__(self, orientation: str, room: float = 1.0) -> None:
+        super().__init__(orientation)
+        self.room = room
+
+    def tickStrings(self, values, scale, spacing) -> list[str]:
+        """Log axes: decades only (as 10⁻³ when many), plus 2 and 5 on short ranges."""
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        span = self.range[1] - self.range[0]
+        out = []
+        for v in values:
+            k = math.floor(v + 1e-6)
+            mantissa = round(10 ** (v - k), 3)
+            if mantissa == 1:
+                out.append(_power_of_ten(k) if span > LOG_DECADES_AS_POWERS else f"{10.0**k:g}")
+            elif span < 1.5 and mantissa in (2, 5):
+                out.append(f"{mantissa * 10.0**k:g}")
+            else:
+                out.append("")
+        return out
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
+        """pyqtgraph's spacing, widened on a short axis until the labels (steps as "1200"
+        side by side, values one above the other) no longer run into each other; the old
+        major ticks become the minor ones."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if self.logMode or not levels or not 0 < span < math.inf or not 0 < size < math.inf:
+            return levels
+
+        def need(step: float) -> float:  # px between two labels' centres
+            if self.orientation in ("left", "right"):
+                return TICK_LINE_PX * self.room
+            ends = (math.floor(v / step) * step for v in (minVal, maxVal))
+            return (max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP) * self.room
+
+        major = levels[0][0]
+        while major / span * size < need(major):
+            major = _next_nice(major)
+        return levels if major == levels[0][0] else [(major, 0), levels[0]]
+
+    def boundingRect(self) -> QRectF:
+        rect = super().boundingRect()
+        if self.orientation in ("left", "right"):
+            return rect.adjusted(0, -AXIS_OVERHANG, 0, AXIS_OVERHANG)
+        return rect.adjusted(-AXIS_OVERHANG, 0, AXIS_OVERHANG, 0)
+
+
+def elide_title(label: pg.LabelItem) -> None:
+    """Fit ``label``'s text to its width: cut at the right with an ellipsis, colours kept.
+
+    The full text stays in ``label.text`` (what ``setTitle`` was given); only the drawn
+    document is shortened, again from the full text at every resize.
+    """
+    key = (label.text, repr(sorted(label.opts.items())))
+    full = getattr(label, "_full_title", None)
+    if full is None or full[0] != key:  # setText has just drawn the full text
+        full = (key, label.item.document().clone())  # no parent: freed when replaced
+        label._full_title = full
+    doc = full[1]
+    width = label.rect().width()
+    if doc.size().width() <= width or width <= 0:
+        if label.item.toPlainText() != doc.toPlainText():
+            label.item.setHtml(doc.toHtml())
+        return
+    plain = doc.toPlainText()
+
+    def cut(n: int):
+        part = doc.clone()
+        cursor = QTextCursor(part)
+        cursor.setPosition(n)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertText(ELLIPSIS)
+        return part
+
+    lo, hi = 0, len(plain)  # the longest kept prefix that fits: in [lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if cut(mid).size().width() <= width:
+            lo = mid
+        else:
+            hi = mid
+    while lo > 0 and plain[lo - 1] in " ·(,;:":  # no ellipsis after a separator
+        lo -= 1
+    label.item.setHtml(cut(lo).toHtml())
+
+
+def plot_item(look: Theme = DARK) -> pg.PlotItem:
+    """A plot whose long title is elided (cut with an ellipsis) rather than widening its
+    column or being clipped on both sides; its axes space their labels for ``look``'s text."""
+    plot = pg.PlotItem(axisItems={side: TidyAxis(side, look.text_room)
+                                  for side in ("left", "bottom")})
+    label = plot.titleLabel
+    label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
+
+    def update_min() -> None:
+        """Let a long title be elided instead of widening its column (and the dock)."""
+        pg.LabelItem.updateMin(label)
+        label.setMinimumWidth(0)
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
+        # nor a long title its column wider than its stretch gives
+        label._sizeHint[Qt.SizeHint.PreferredSize] = (0.0, label.minimumHeight())
+        label.updateGeometry()
+
+    def resize_event(ev) -> None:
+        """Elide to the new width, then centre as pyqtgraph does."""
+        elide_title(label)
+        pg.LabelItem.resizeEvent(label, ev)
+
+    label.updateMin = update_min
+    label.resizeEvent = resize_event
+    plot.layout.removeItem(label)
+    plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
+    return plot
+
+
+def set_title(plot: pg.PlotItem, title: str, look: Theme = DARK) -> None:
+    """The curves' title, in ``look``'s title size, in a fixed-height row."""
+    plot.setTitle(title, size=look.css(look.text.title))
+    plot.layout.setRowFixedHeight(0, look.room(TITLE_HEIGHT))
+    plot.titleLabel.setMaximumHeight(look.room(TITLE_HEIGHT))
+
+
+def style_plot(plot: pg.PlotItem, title: str, left: str, bottom: str,
+               theme: Theme = DARK) -> None:
+    """The curves' look: title, grid, tick font and axis labels, in ``theme``'s colours."""
+    font = QFont()
+    font.setPointSizeF(theme.font_points(theme.text.tick))
+    plot.titleLabel.opts["color"] = theme.foreground  # kept by every later set_title
+    set_title(plot, title, theme)
+    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+    plot.hideButtons()
+    for side, text in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(side)
+        # maxTickLevel 1: no sub-minor ticks, so no dense grids (each grid line costs paint time)
+        axis.setStyle(tickFont=font, tickTextOffset=3, tickLength=-4, maxTickLevel=1)
+        axis.setLabel(text, **{"font-size": theme.css(theme.text.label),
+                               "color": theme.foreground})
+        axis.setPen(theme.foreground)
+        axis.setTextPen(theme.foreground)
+    plot.getAxis("left").setWidth(theme.room(LEFT_AXIS_WIDTH))
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+    plot.getAxis("bottom").setHeight(theme.room(BOTTOM_AXIS_HEIGHT))
+    plot.layout.setContentsMargins(2, 2, 6, 2)
