@@ -775,7 +775,7 @@ def test_failed_install_puts_the_old_session_back(base, tmp_path, monkeypatch):
     path = tmp_path / "good.ganviz"
     path.write_bytes(base.session)
 
-    def broken(t):
+    def broken(t, layers=None):
         raise RuntimeError("views failed")
 
     monkeypatch.setattr(ganviz.live.loop, "compute_views", broken)

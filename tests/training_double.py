@@ -1,11 +1,12 @@
 """The window's training process as a thread of the test process (window tests only).
 
-The window talks to its training process through five calls: ``start``, ``send``,
-``receive``, ``request_stop`` and ``stop`` (:class:`ganviz.live.process.TrainingProcess`). This
-double runs the same :class:`~ganviz.live.loop.TrainingLoop` on a thread and passes its snapshots
-through the same encoder and decoder, so a window test sees what the process would send,
-without starting a process and importing torch in it for every test. The tests of the
-process itself (closing, the torch-free window, the command line) start the real one.
+The window talks to its training process through five calls (``start``, ``send``,
+``receive``, ``request_stop``, ``stop``) and a count of snapshots ``received``
+(:class:`ganviz.live.process.TrainingProcess`). This double runs the same
+:class:`~ganviz.live.loop.TrainingLoop` on a thread and passes its snapshots through the
+same encoder and decoder, so a window test sees what the process would send, without
+starting a process and importing torch in it for every test. The tests of the process
+itself (closing, the torch-free window, the command line) start the real one.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class ThreadedTraining:
         self._stop = threading.Event()
         self._decoder = _Decoder()
         self._error: str | None = None
+        self.received = 0  # snapshots moved into the slot so far
         self.loop = TrainingLoop(cfg, _Outbox(self._out), frame_interval=frame_interval,
                                  leave_core_for_gui=leave_core_for_gui)
         self._thread = threading.Thread(target=self._run, name="training (test double)",
@@ -67,7 +69,8 @@ class ThreadedTraining:
         except queue.Empty:
             return None if self._thread.is_alive() else TrainingEnded(self._error or "")
         self.slot.put(self._decoder.decode(message))  # every message, in order: parts
-        return None  # are sent only when they change
+        self.received += 1  # are sent only when they change
+        return None
 
     def request_stop(self) -> None:
         self._stop.set()
