@@ -198,7 +198,7 @@ _COLOURS: tuple[tuple[str, str, str], ...] = (  # (swatch role, title, text)
 
 _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
     "loss": (
-        "Loss: D solid, G dashed",
+        "Loss: D —, G --",
         "D loss (solid): −mean log D(real) − mean log(1 − D(fake)); G loss (dashed): the "
         "generator's mean f on its last batch",
         "Both from the last training step before each evaluation. D loss (solid) is the "
@@ -217,7 +217,7 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "distance). The axis runs up to the number of modes. Empty for file data without "
         "centres."),
     "hq_fraction": (
-        "High-quality fraction",
+        "High quality",
         f"Fraction of model samples within {HQ_STDS:g} stds of their nearest mode",
         f"The fraction of the evaluation's model samples within {HQ_STDS:g} stds of their "
         f"nearest mode (anisotropic modes: inside its {HQ_STDS:g}-std ellipse). The data's "
@@ -235,7 +235,7 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "ring8) when all fall nearest one mode, the top of the axis. It sees mode balance, "
         "not sample quality."),
     "js_divergence": (
-        "JS divergence (histograms)",
+        "JS divergence",
         "Jensen-Shannon divergence (nats) between 2-D histograms of model and data samples",
         "The Jensen-Shannon divergence, in nats, between histograms of the model's and a "
         "fixed data sample's points on a grid of cells over the view (Settings: <i>JS "
@@ -243,7 +243,7 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "histograms match, at most log 2 ≈ 0.69. It sees mass per cell only: it cannot tell "
         "a slightly shifted mode from a right one inside a cell."),
     "energy_distance": (
-        "Energy distance to the data",
+        "Energy distance",
         "Energy distance 2E|X − Y| − E|X − X'| − E|Y − Y'| between model samples X and data "
         "samples Y",
         "2 E|X − Y| − E|X − X'| − E|Y − Y'| between the run's model samples X and a fixed "
@@ -252,7 +252,7 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "when model and data agree (so it can be slightly negative by noise), positive "
         "otherwise."),
     "grad_rel_var": (
-        "Gradient relative variance",
+        "Gradient noise",
         "E|g − ḡ|² / |ḡ|² of the generator's parameter gradient over independent minibatches "
         "(log axis)",
         "How noisy each estimator's gradient is: E|g − ḡ|² / |ḡ|², with g the generator's "
@@ -260,7 +260,7 @@ _CURVES: dict[str, tuple[str, str, str]] = {  # plot name -> (title, tip, text)
         "independent minibatches (Settings: <i>Gradient batches</i>, default 8). 1 means the "
         "noise is as large as the signal. Log axis."),
     "sigma": (
-        "Sigma over training",
+        "σ over training",
         "σ over training: fixed runs their σ; learned runs the mean σ(z) in a 10–90 % band "
         "(log axis)",
         "Fixed-σ runs draw their σ (flat, or along a <i>Schedule</i>); the fixed-σ lines "

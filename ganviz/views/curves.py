@@ -46,14 +46,14 @@ from ganviz.views.viewstate import ViewState
 
 # name -> (title, y label, log y); the order is the layout order (row-major, PER_ROW a row).
 TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
-    "loss": ("Loss: D solid, G dashed", "loss", False),
+    "loss": ("Loss: D —, G --", "loss", False),
     "modes": ("Modes captured", "modes", False),
-    "hq_fraction": ("High-quality fraction", "fraction", False),
+    "hq_fraction": ("High quality", "fraction", False),
     "reverse_kl": ("Reverse KL (modes)", "KL (nats)", False),
-    "js_divergence": ("JS divergence (histograms)", "JS (nats)", False),
-    "energy_distance": ("Energy distance to the data", "energy", False),
-    "grad_rel_var": ("Gradient relative variance", "rel. variance", True),
-    "sigma": ("Sigma over training", "σ", True),
+    "js_divergence": ("JS divergence", "JS (nats)", False),
+    "energy_distance": ("Energy distance", "energy", False),
+    "grad_rel_var": ("Gradient noise", "rel. variance", True),
+    "sigma": ("σ over training", "σ", True),
 }
 EQ1 = "equation1"
 MODE_PLOTS = ("modes", "hq_fraction", "reverse_kl")  # empty without known modes
@@ -678,7 +678,8 @@ class CurvesPanel(QWidget):
             notes.append("learned Σ: its eigen-stds")
         if any(not s.learned_sigma and s.sigma <= 0 for s in shown):
             notes.append("σ = 0 not drawn")
-        if notes:
+        # a printed column has no room for the note; the figure's caption says it there
+        if notes and not self.theme.for_print:
             title += f"  <span style='color:{self.theme.dim}'>({'; '.join(notes)})</span>"
         plot = self._plots["sigma"]
         if plot.titleLabel.text != title:

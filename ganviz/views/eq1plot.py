@@ -22,6 +22,7 @@ EQ1_SERIES = {  # series -> (legend text, pen style)
     "score_std": ("score-function std", Qt.PenStyle.DotLine),
 }
 EQ1_TITLE = "Equation 1"
+EQ1_PRINT_TITLE = "Eq. 1"  # a printed figure's narrow column keeps the run's name whole
 EQ1_LEGEND_ROW = 4  # below the equation-1 plot's bottom axis, outside its data area
 EQ1_LEGEND_TWO_COLUMNS = 290  # plot width (px) from which its legend uses two columns
 EQ1_NONE = "no run shown: every estimator is hidden"
@@ -77,7 +78,8 @@ class Equation1Plot:
                  sigma: float | None, learned: bool) -> None:
         """Run ``index`` of ``curves`` (none: an empty plot), titled ``name`` in ``color``, its
         ``sigma`` marked (None: sigma = 0, no place on the axis; ``learned``: the mean)."""
-        title = f"{EQ1_TITLE} · <span style='color:{color.name()}'>{name}</span>"
+        head = EQ1_PRINT_TITLE if self.theme.for_print else EQ1_TITLE
+        title = f"{head} · <span style='color:{color.name()}'>{name}</span>"
         usable = curves is not None and index < curves.bias.shape[0]
         if usable:
             title += f" · step {curves.step}"
