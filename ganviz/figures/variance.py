@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ganviz.core.contract import ResponseCurve
-from ganviz.views.curves import BAND_ALPHA
+from ganviz.views.curve_items import BAND_ALPHA
 from ganviz.views.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, style_plot
 from ganviz.views.theme import DARK, Theme
 

@@ -1,6 +1,6 @@
 """The curves dock: training curves per run and the equation-1 sigma curves of one run.
 
-Eight small plots over training steps (loss, modes, high-quality fraction, reverse KL, JS
+Eight small plots over training steps (loss, modes, high quality, reverse KL, JS
 divergence, energy distance, gradient relative variance, sigma) in two rows of four (three or
 two to a row when the dock is narrow and tall enough: ``plots_per_row``), the
 equation-1 plot (log-log, its legend below it) beside them over all rows, and one shared
@@ -25,18 +25,25 @@ set changed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayout, QWidget
 
 from ganviz.core.config import Config
 from ganviz.core.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.core.help_text import curve_tip
 from ganviz.views import theme
+from ganviz.views.curve_items import (
+    LOG_SERIES,
+    GroupItems,
+    RunItems,
+    build_group,
+    build_runs,
+    feed,
+    run_color,
+)
 from ganviz.views.eq1plot import Equation1Plot
 from ganviz.views.plotstyle import LegendSample, plot_item, set_title, style_plot
 from ganviz.views.seeds import group_runs, seed_band
@@ -59,24 +66,14 @@ EQ1 = "equation1"
 MODE_PLOTS = ("modes", "hq_fraction", "reverse_kl")  # empty without known modes
 FIXED_Y = ("modes", "hq_fraction", "reverse_kl")  # y ranges from the data's limits, not fitted
 PER_ROW = 4
-LOG_SERIES = {"grad_rel_var", "sigma", "sigma_p10", "sigma_p90"}
-SERIES_PLOTS = {"loss_d": "loss", "loss_g": "loss", "modes": "modes",
-                "hq_fraction": "hq_fraction", "reverse_kl": "reverse_kl",
-                "js_divergence": "js_divergence", "energy_distance": "energy_distance",
-                "grad_rel_var": "grad_rel_var", "sigma": "sigma"}  # series -> plot
 PER_SEED_TIP = ("Draw one line per seed; off: one line per setting, the median over its seeds, "
                 "in a 10–90 % band across seeds (diverged seeds left out)")
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
-LINE_WIDTH = 1.0  # cosmetic; wider (or fractional) pens are several times slower to draw
-BAND_ALPHA = 55
-EDGE_ALPHA = 90
 DIM_COLOR = DARK.dim
-DASH = 4
 MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a row)
 MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
 EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
 GRID_SLACK = 40  # the grid's margins and column spacing (px)
-SEED_BAND_ALPHA = 45  # the 10-90 % band over seeds
 PER_SEED_TEXT = "Per seed"
 BAND_NOTE = "Lines: median over seeds\nBands: 10–90 % of seeds"
 PER_SEED_STYLE = (
@@ -93,17 +90,6 @@ def run_label(spec: RunSpec) -> str:
     return spec.legend
 
 
-def run_color(spec: RunSpec, specs: tuple[RunSpec, ...]) -> QColor:
-    """The estimator colour, shaded (darker to lighter) when one estimator has several sigmas."""
-    color = theme.estimator_color(spec.estimator)
-    sigmas = sorted({(s.learned_sigma, s.sigma) for s in specs if s.estimator == spec.estimator})
-    if len(sigmas) > 1:
-        t = sigmas.index((spec.learned_sigma, spec.sigma)) / (len(sigmas) - 1)
-        factor = round(75 + 60 * t)  # 75 % .. 135 % brightness
-        color = color.darker(int(10000 / factor)) if factor < 100 else color.lighter(factor)
-    return color
-
-
 def mode_limits(real: RealData) -> tuple[int, float]:
     """Number of modes and the largest possible reverse KL, log(1 / min weight), of the
     mixture the snapshot carries."""
@@ -111,47 +97,6 @@ def mode_limits(real: RealData) -> tuple[int, float]:
     if not len(w):  # file data without centres: the mode plots stay empty
         return 0, 1.0
     return len(w), float(math.log(w.sum() / max(w.min(), 1e-12)))
-
-
-def _feed(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, series: str) -> None:
-    """Give ``item`` new data; a single row draws no line, so it is shown as a dot (if it has
-    a place on the axis). Symbols go off before new data arrives so the scatter never holds
-    only NaN."""
-    dot = len(y) == 1 and bool(np.isfinite(y).all() and (
-        series not in LOG_SERIES or (y > 0).all()))
-    if not dot and item.opts["symbol"] is not None:
-        item.setSymbol(None)
-    item.setData(x, y)
-    if dot and item.opts["symbol"] is None:
-        item.setSymbol("o")
-
-
-@dataclass
-class _RunItems:
-    """The plot items of one run, by series name (plus the sigma band of a learned run)."""
-
-    spec: RunSpec
-    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
-    band: pg.FillBetweenItem | None = None
-
-    def all(self) -> list:
-        """Every graphics item of the run (for visibility)."""
-        return [*self.items.values(), *([self.band] if self.band is not None else [])]
-
-
-@dataclass
-class _GroupItems:
-    """The items of one group of seeds: per series a median line and its 10-90 % band."""
-
-    members: list[int]  # run indices, in run order
-    items: dict[str, pg.PlotDataItem] = field(default_factory=dict)
-    edges: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = field(default_factory=dict)
-    bands: dict[str, pg.FillBetweenItem] = field(default_factory=dict)
-
-    def all(self) -> list:
-        """Every graphics item of the group (for visibility)."""
-        return [*self.items.values(), *(e for pair in self.edges.values() for e in pair),
-                *self.bands.values()]
 
 
 class CurvesPanel(QWidget):
@@ -212,7 +157,7 @@ class CurvesPanel(QWidget):
         self.per_row = PER_ROW
         self._arrange(PER_ROW)
 
-        self._runs: list[_RunItems] = []
+        self._runs: list[RunItems] = []
         self._specs: tuple[RunSpec, ...] = ()
         self._hidden: set[int] = set()
         self._diverged: tuple[bool, ...] = ()
@@ -225,7 +170,7 @@ class CurvesPanel(QWidget):
         self._legend_key: tuple = ()
         self._legend_dummies: list[pg.PlotDataItem] = []
         self._snap: Snapshot | None = None
-        self._groups: list[_GroupItems] = []
+        self._groups: list[GroupItems] = []
 
         self.per_seed_box = QCheckBox(PER_SEED_TEXT)
         self.per_seed_box.setToolTip(PER_SEED_TIP)
@@ -436,90 +381,12 @@ class CurvesPanel(QWidget):
         self._history_ref = None
         self._eq1_key = ()
         self._reset_ranges()
-        seeds = {(s.estimator, s.learned_sigma, s.sigma) for s in specs}
-        alpha = 255 if len(seeds) == len(specs) else 200
-        fixed = list(dict.fromkeys(s.estimator for s in specs if not s.learned_sigma))
-        self._runs = []
-        for spec in specs:
-            color = run_color(spec, specs)
-            color.setAlpha(alpha)
-            sigma_pen = pg.mkPen(color, width=LINE_WIDTH)
-            if not spec.learned_sigma and len(fixed) > 1:
-                # fixed sigmas often coincide (reparam and score at 0.05): interleaved dashes
-                # keep every colour visible on the shared line
-                sigma_pen.setDashPattern([DASH, DASH * (len(fixed) - 1)])
-                sigma_pen.setDashOffset(DASH * fixed.index(spec.estimator))
-            self._runs.append(self._build_run(spec, color, sigma_pen))
-        self._groups = [self._build_group(members, specs) for members in group_runs(specs)
-                        if len(members) > 1]
+        self._runs = build_runs(self._plots, specs)
+        self._groups = [build_group(self._plots, self._runs, members, specs)
+                        for members in group_runs(specs) if len(members) > 1]
         self._per_seed_proxy.setVisible(bool(self._groups))
         self._place_per_seed_box()
         self._apply_visibility()
-
-    def _build_run(self, spec: RunSpec, color: QColor, sigma_pen: pg.QtGui.QPen) -> _RunItems:
-        run = _RunItems(spec)
-
-        def add(plot: str, series: str, style=Qt.PenStyle.SolidLine,
-                pen: pg.QtGui.QPen | None = None) -> pg.PlotDataItem:
-            pen = pen or pg.mkPen(color, width=LINE_WIDTH, style=style)
-            item = pg.PlotDataItem(pen=pen, connect="finite")
-            item.setSymbolSize(5)  # symbol* keywords in the constructor would switch dots on
-            item.setSymbolBrush(pen.color())
-            item.setSymbolPen(None)
-            item.setZValue(10 + spec.index)
-            self._plots[plot].addItem(item)
-            run.items[series] = item
-            return item
-
-        add("loss", "loss_d")
-        add("loss", "loss_g", Qt.PenStyle.DashLine)
-        for name in ("modes", "hq_fraction", "reverse_kl", "js_divergence", "energy_distance",
-                     "grad_rel_var"):
-            add(name, name)
-        add("sigma", "sigma", pen=sigma_pen)
-        if spec.learned_sigma:
-            edge = QColor(color)
-            edge.setAlpha(EDGE_ALPHA)
-            lo = add("sigma", "sigma_p10", pen=pg.mkPen(edge, width=1))
-            hi = add("sigma", "sigma_p90", pen=pg.mkPen(edge, width=1))
-            fill = QColor(color)
-            fill.setAlpha(BAND_ALPHA)
-            run.band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill))
-            lo.sigPlotChanged.disconnect(run.band.curveChanged)  # p90 is set after p10: once
-            self._plots["sigma"].addItem(run.band, ignoreBounds=True)
-        return run
-
-    def _build_group(self, members: list[int], specs: tuple[RunSpec, ...]) -> _GroupItems:
-        """A median line per series in its 10-90 % band over the seeds, in the setting's
-        colour (the sigma line dashed like its runs')."""
-        group = _GroupItems(members)
-        first = self._runs[members[0]]
-        color = run_color(first.spec, specs)
-        edge, fill = QColor(color), QColor(color)
-        edge.setAlpha(EDGE_ALPHA)
-        fill.setAlpha(SEED_BAND_ALPHA)
-        for series, plot_name in SERIES_PLOTS.items():
-            plot = self._plots[plot_name]
-            pen = pg.mkPen(first.items[series].opts["pen"])
-            pen.setColor(color)
-            pen.setWidthF(2 * LINE_WIDTH)
-            item = pg.PlotDataItem(pen=pen, connect="finite")
-            item.setSymbolSize(5)
-            item.setSymbolBrush(color)
-            item.setSymbolPen(None)
-            item.setZValue(10 + len(specs) + members[0])  # above the per-seed lines
-            edge_style = Qt.PenStyle.DashLine if series == "loss_g" else Qt.PenStyle.SolidLine
-            lo, hi = (pg.PlotDataItem(pen=pg.mkPen(edge, width=1, style=edge_style),
-                                      connect="finite") for _ in range(2))
-            band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill))
-            lo.sigPlotChanged.disconnect(band.curveChanged)  # hi is set after lo: once
-            for part in (lo, hi, item):
-                part.setZValue(item.zValue() - (part is not item))
-                plot.addItem(part)
-            band.setZValue(5)
-            plot.addItem(band, ignoreBounds=True)
-            group.items[series], group.edges[series], group.bands[series] = item, (lo, hi), band
-        return group
 
     def _apply_visibility(self) -> None:
         """Show each run's lines, or in band mode its group's median and band instead; hidden
@@ -580,7 +447,7 @@ class CurvesPanel(QWidget):
             ok = steps is not None and r < steps.shape[1]
             for series, item in run.items.items():
                 y = self._column(history, series, run.spec, steps)
-                _feed(item, steps[:, r] if ok and len(y) else np.empty(0),
+                feed(item, steps[:, r] if ok and len(y) else np.empty(0),
                       y[:, r] if ok and len(y) else np.empty(0), series)
         if banded:
             for group in self._groups:
@@ -605,7 +472,7 @@ class CurvesPanel(QWidget):
             return np.empty((0, 0))
         return column
 
-    def _feed_group(self, group: _GroupItems, history: dict[str, np.ndarray],
+    def _feed_group(self, group: GroupItems, history: dict[str, np.ndarray],
                     steps: np.ndarray | None) -> None:
         """Median and 10-90 % band over the group's seeds, per series (diverged rows out)."""
         members = [i for i in group.members if steps is not None and i < steps.shape[1]]
@@ -622,7 +489,7 @@ class CurvesPanel(QWidget):
             else:
                 med = lo = hi = empty
             xs = x if len(med) else empty
-            _feed(item, xs, med, series)
+            feed(item, xs, med, series)
             low, high = group.edges[series]
             low.setData(xs, lo)
             high.setData(xs, hi)
