@@ -72,17 +72,22 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
         sigma_rank = {key: sum(1 for k in settings[:i] if k[0] == key[0])
                       for i, key in enumerate(settings)}
         n_modes = runs[0].n_modes
-        _strip(grid, r, protocol, runs, settings, n_modes, look)
-        _coverage(grid, r, runs, settings, sigma_rank, n_modes, look)
-        _quartiles(grid, r, runs, settings, sigma_rank, n_modes, look)
-        _forest(grid, r, [row for row in rows if row["protocol"] == protocol], look)
+        # the protocol (or sweep group) names its row across the whole width: a plot's title
+        # is too narrow for a group's name at print width
+        grid.addLabel(protocol.replace("--", " · "), row=2 * r, col=0, colspan=4,
+                      size=look.css(look.text.title), color=look.foreground, bold=True)
+        at = 2 * r + 1
+        _strip(grid, at, protocol, runs, settings, n_modes, look)
+        _coverage(grid, at, runs, settings, sigma_rank, n_modes, look)
+        _quartiles(grid, at, runs, settings, sigma_rank, n_modes, look)
+        _forest(grid, at, [row for row in rows if row["protocol"] == protocol], look)
     view.resize(*look.print_size((4 * PLOT_SIZE[0], PLOT_SIZE[1] * max(1, len(by_protocol)))))
     return view
 
 
 def _strip(grid, r: int, protocol: str, runs, settings, n_modes: int, look: Theme) -> None:
     plot = plot_item(look)
-    style_plot(plot, f"{protocol}: final modes, every run", "modes", "setting", look)
+    style_plot(plot, "final modes, every run", "modes", "setting", look)
     rng = np.random.default_rng(JITTER_SEED)
     for x, (estimator, sigma) in enumerate(settings):
         ys = np.array([s.modes[-1] for s in runs if (s.estimator, s.sigma) ==
@@ -140,10 +145,11 @@ def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: The
 
 
 def _forest(grid, r: int, rows: Sequence[dict[str, Any]], look: Theme) -> None:
-    plot = plot_item(look)
-    style_plot(plot, "minus plug-in, last 20 % (95 % CI)", "setting",
-               "difference in the share covering every mode", look)
     compared = [row for row in rows if np.isfinite(row["covers_late_diff"])]
+    if not compared:  # no plug-in arm to compare with (a sweep of one estimator)
+        return
+    plot = plot_item(look)
+    style_plot(plot, "vs plug-in (last 20 %)", "setting", "difference in share", look)
     for y, row in enumerate(compared):
         color = theme.ESTIMATOR_COLORS[row["estimator"]]
         plot.addItem(pg.PlotDataItem([row["covers_late_diff_lo"], row["covers_late_diff_hi"]],
