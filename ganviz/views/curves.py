@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayo
 from ganviz.core.config import Config
 from ganviz.core.contract import RealData, RunSpec, SigmaCurves, Snapshot
 from ganviz.core.help_text import curve_tip
-from ganviz.views import theme
+from ganviz.views import curve_layout, theme
 from ganviz.views.curve_items import (
     LOG_SERIES,
     GroupItems,
@@ -44,6 +44,7 @@ from ganviz.views.curve_items import (
     feed,
     run_color,
 )
+from ganviz.views.curve_layout import EQ1, PER_ROW
 from ganviz.views.eq1plot import Equation1Plot
 from ganviz.views.plotstyle import LegendSample, plot_item, set_title, style_plot
 from ganviz.views.seeds import group_runs, seed_band
@@ -62,18 +63,12 @@ TIME_PLOTS: dict[str, tuple[str, str, bool]] = {
     "grad_rel_var": ("Gradient noise", "rel. variance", True),
     "sigma": ("σ over training", "σ", True),
 }
-EQ1 = "equation1"
 MODE_PLOTS = ("modes", "hq_fraction", "reverse_kl")  # empty without known modes
 FIXED_Y = ("modes", "hq_fraction", "reverse_kl")  # y ranges from the data's limits, not fitted
-PER_ROW = 4
 PER_SEED_TIP = ("Draw one line per seed; off: one line per setting, the median over its seeds, "
                 "in a 10–90 % band across seeds (diverged seeds left out)")
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
 DIM_COLOR = DARK.dim
-MIN_PLOT_WIDTH = 170  # a training plot keeps this width if it can (fewer to a row)
-MIN_ROW_HEIGHT = 110  # a row of plots this tall stays readable (title, axis, data)
-EQ1_WIDTH = 1.5  # the equation-1 column, in training-plot widths
-GRID_SLACK = 40  # the grid's margins and column spacing (px)
 PER_SEED_TEXT = "Per seed"
 BAND_NOTE = "Lines: median over seeds\nBands: 10–90 % of seeds"
 PER_SEED_STYLE = (
@@ -204,54 +199,16 @@ class CurvesPanel(QWidget):
 
     # --------------------------------------------------------------- layout
     def plots_per_row(self, width: float, height: float) -> int:
-        """How many training plots to put in a row of a ``width`` x ``height`` px dock (the
-        legend at the left, the equation-1 plot at the right): of 4, 3 or 2 to a row, the one
-        whose plots fall least short of ``MIN_PLOT_WIDTH`` wide and ``MIN_ROW_HEIGHT`` tall
-        (more to a row on a tie). A narrow, tall dock wraps into more rows; a short one keeps
-        two rows of narrower plots rather than rows too flat to read. A print figure has its
-        legend above the plots (``legend_above``), so its plots have the whole width."""
-        look = self.theme
-        if self.legend_above:
-            free = width - look.room(GRID_SLACK)
-            height -= self.legend.height()
-        else:
-            free = width - self.legend.width() - look.room(GRID_SLACK)
-
-        def fit(per_row: int) -> float:
-            rows = math.ceil(len(TIME_PLOTS) / per_row)
-            plot_width = free / (per_row + EQ1_WIDTH)
-            return min(plot_width / look.room(MIN_PLOT_WIDTH),
-                       (height - look.room(GRID_SLACK)) / rows / look.room(MIN_ROW_HEIGHT))
-
-        return max(range(PER_ROW, 1, -1), key=fit)
+        """How many training plots to put in a row of a ``width`` x ``height`` px dock
+        (:func:`~ganviz.views.curve_layout.plots_per_row`)."""
+        return curve_layout.plots_per_row(self.theme, width, height, self.legend.width(),
+                                          self.legend.height(), self.legend_above,
+                                          len(TIME_PLOTS))
 
     def _arrange(self, per_row: int) -> None:
-        """Place the training plots ``per_row`` to a row (row-major), the legend at the left
-        (above them all in a print figure: ``legend_above``) and the equation-1 plot at the
-        right over all rows."""
-        gl = self.view.ci.layout
-        rows = math.ceil(len(TIME_PLOTS) / per_row)
-        items = [self.legend, *self._plots.values()]
-        for item in items:
-            gl.removeItem(item)
-        top = 1 if self.legend_above else 0  # the first row of plots
-        if self.legend_above:
-            gl.addItem(self.legend, 0, 1, 1, per_row + 1)
-            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignHCenter)
-            gl.setRowStretchFactor(0, 0)
-        else:
-            gl.addItem(self.legend, 0, 0, rows, 1)
-            gl.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
-        for i, name in enumerate(TIME_PLOTS):
-            gl.addItem(self._plots[name], top + i // per_row, 1 + i % per_row)
-        gl.addItem(self._plots[EQ1], top, 1 + per_row, rows, 1)
-        gl.setColumnStretchFactor(0, 0)
-        for col in range(1, 2 + PER_ROW):
-            stretch = 4 if col <= per_row else round(4 * EQ1_WIDTH) if col == 1 + per_row else 0
-            gl.setColumnStretchFactor(col, stretch)
-        n_rows = math.ceil(len(TIME_PLOTS) / 2)
-        for row in range(n_rows):
-            gl.setRowStretchFactor(top + row, 1 if row < rows else 0)
+        """Place the plots ``per_row`` to a row (:func:`~ganviz.views.curve_layout.arrange`)."""
+        curve_layout.arrange(self.view.ci.layout, self.legend, self._plots, per_row,
+                             self.legend_above)
         self.per_row = per_row
 
     def _fit_axis_labels(self, *_) -> None:

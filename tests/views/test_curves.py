@@ -11,7 +11,8 @@ import pytest
 from ganviz.core.contract import LatestSlot, Snapshot
 from ganviz.live.loop import TrainingLoop
 from ganviz.views import theme
-from ganviz.views.curves import EQ1, PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
+from ganviz.views.curve_layout import EQ1
+from ganviz.views.curves import PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
 from tests.conftest import small_config
 
 SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq_fraction",),
@@ -356,7 +357,7 @@ def test_equation1_skips_hidden_runs(panel, snap):
 def test_narrow_docks_elide_titles_and_wrap_plots(panel, snap, qtbot):
     from PySide6.QtGui import QFontMetricsF
 
-    from ganviz.views.curves import MIN_PLOT_WIDTH
+    from ganviz.views.curve_layout import MIN_PLOT_WIDTH
 
     panel.update_snapshot(snap)
     panel.show()
