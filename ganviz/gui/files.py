@@ -122,16 +122,16 @@ def resolution_choices(figure: Any, theme: str = "dark") -> list[tuple[str, floa
     """The PNG export's resolutions as (label, scale); each label states the exact pixel size
     that export writes at that scale in ``theme`` (paper is laid out at its print width,
     whatever the window's size, so its sizes come from that layout)."""
+    def choices(laid_out: Any) -> list[tuple[str, float]]:
+        sizes = ((k, comparison_pixels(laid_out, k)) for k in SCALES)
+        return [(f"{k}x  ({px.width()} × {px.height()} px)", float(k)) for k, px in sizes]
+
     if theme == "dark":
-        return [(_resolution_label(comparison_pixels(figure, k), k), float(k)) for k in SCALES]
+        return choices(figure)
     from ganviz.figures.comparison import themed_copy
 
     with themed_copy(figure, theme) as copy:
-        return [(_resolution_label(comparison_pixels(copy, k), k), float(k)) for k in SCALES]
-
-
-def _resolution_label(px: Any, scale: int) -> str:
-    return f"{scale}x  ({px.width()} × {px.height()} px)"
+        return choices(copy)
 
 
 def ask_export_options(parent: QWidget, scales_for: ScalesFor | None
