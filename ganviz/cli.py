@@ -598,12 +598,15 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """The pre-registered endpoints of finished folders, written into ``--out``."""
     from ganviz.core.atomic import write_text_atomic
     from ganviz.studies.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
+    from ganviz.studies.score_noise import noise_texts
 
     runs, rows, series = analyse(args.folders)  # all is read before anything is written
     if not runs:
         raise UsageError("SWEEP_OUT: the folders hold no runs")
+    command = "python main.py " + " ".join(args.argv)
     texts = {"runs.csv": runs_csv(runs), "endpoints.csv": endpoints_csv(rows),
-             "endpoints.md": endpoints_markdown(rows, "python main.py " + " ".join(args.argv))}
+             "endpoints.md": endpoints_markdown(rows, command),
+             **noise_texts(args.folders, command)}
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():

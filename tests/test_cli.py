@@ -33,7 +33,8 @@ def test_train_writes_all_outputs(small_toml, tmp_path, capsys):
     for run in summary["runs"]:
         assert {"run", "estimator", "seed", "final", "sigma_curve"} <= set(run)
         curve = run["sigma_curve"]
-        assert set(curve) == {"sigma", "bias", "pathwise_std", "score_std"}
+        assert set(curve) == {"sigma", "bias", "pathwise_std", "score_std", "score_std_point",
+                                  "score_std_mean"}
         assert len(curve["sigma"]) == len(curve["bias"]) == len(curve["score_std"])
         assert run["final"]["step"] == 20
 

@@ -181,6 +181,8 @@ class SigmaCurves:
       training; grows like 1/s because f(x_i) - b_ik does not vanish as s -> 0.
     * ``score_std_point``: the same with a per-point baseline (leave-one-out over the K draws
       at x_i), which cancels f(x_i) and stays bounded: the 1/s comes from the baseline.
+    * ``score_std_mean``: the same with the at-mean baseline b_i = f(x_i) (f at the
+      sample's own mean, ``runs.score_baseline = "at_mean"``); also bounded as s -> 0.
 
     The std curves are divided by mean_i |g0_i| (a std of a 2-vector is sqrt of the trace of
     its covariance), so all curves share one log-log plot.
@@ -192,6 +194,7 @@ class SigmaCurves:
     pathwise_std: np.ndarray
     score_std: np.ndarray
     score_std_point: np.ndarray
+    score_std_mean: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)

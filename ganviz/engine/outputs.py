@@ -70,7 +70,8 @@ def summary_dict(trainer: Trainer, curves: Any | None) -> dict[str, Any]:
                 "sigma": [float(s) for s in curves.sigma],
                 "bias": [float(v) for v in curves.bias[spec.index]],
                 "pathwise_std": [float(v) for v in curves.pathwise_std[spec.index]],
-                "score_std": [float(v) for v in curves.score_std[spec.index]],
+                **{name: [float(v) for v in getattr(curves, name)[spec.index]]
+                   for name in ("score_std", "score_std_point", "score_std_mean")},
             }
         runs.append(entry)
     return _json_safe({"config": trainer.cfg.to_dict(), "step": trainer.step_count,

@@ -518,6 +518,9 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
     )
 
 
+CURVE_KEYS = ("bias", "path", "score", "point", "mean")  # compute_sigma_curves' accumulators
+
+
 def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | None = None,
                          sigmas: list[float] | None = None) -> SigmaCurves:
     """The equation-1 sigma curves for the current D and fakes; deterministic given ``gens``.
@@ -539,11 +542,11 @@ def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | Non
     with torch.no_grad():
         noise, eps = _draws(trainer, SALT_CURVES, n, k, gens)  # eps [R, k, 2]
         x0, _ = trainer.generate(trainer.latent(noise[..., :d]))  # [R, n, 2]
-        _, g0 = _f_and_grad(trainer, x0)  # [R, n, 2]
+        f0, g0 = _f_and_grad(trainer, x0)  # [R, n], [R, n, 2]
         g0_norm = g0.norm(dim=-1)  # [R, n]
         scale = g0_norm.mean(1).clamp_min(1e-30)  # [R]
         e2 = (eps**2).sum(-1)[:, None, :]  # [R, 1, k]
-        out: dict[str, list[torch.Tensor]] = {"bias": [], "path": [], "score": [], "point": []}
+        out: dict[str, list[torch.Tensor]] = {key: [] for key in CURVE_KEYS}
 
         def score_var(w: torch.Tensor, s: float) -> torch.Tensor:
             """Per-point variance (trace) over k of w_ik eps_k / s: w [R, n, k] -> [R, n]."""
@@ -560,12 +563,12 @@ def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | Non
             b_point = (fk.sum(2, keepdim=True) - fk) / max(k - 1, 1)
             out["score"].append(score_var(fk - b_batch, s).mean(1).sqrt() / scale)
             out["point"].append(score_var(fk - b_point, s).mean(1).sqrt() / scale)
-        bias, pathwise, score, score_point = (torch.stack(out[key], dim=1)
-                                              for key in ("bias", "path", "score", "point"))
+            out["mean"].append(score_var(fk - f0[..., None], s).mean(1).sqrt() / scale)
+        curves = {key: _np(torch.stack(out[key], dim=1)) for key in CURVE_KEYS}
 
-    return SigmaCurves(step=int(trainer.step_count), sigma=_np(sig), bias=_np(bias),
-                       pathwise_std=_np(pathwise), score_std=_np(score),
-                       score_std_point=_np(score_point))
+    return SigmaCurves(step=int(trainer.step_count), sigma=_np(sig), bias=curves["bias"],
+                       pathwise_std=curves["path"], score_std=curves["score"],
+                       score_std_point=curves["point"], score_std_mean=curves["mean"])
 
 
 __all__ = [

@@ -102,7 +102,7 @@ def group_folders(out: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def _group_config(folder: Path) -> Config:
+def group_config(folder: Path) -> Config:
     """The group's config (its config.toml)."""
     path = folder / "config.toml"
     try:
@@ -121,7 +121,7 @@ def read_group(protocol: str, folder: Path) -> list[tuple[RunEndpoints, RunSerie
     """Every run's endpoints and modes over training from a group folder's metrics.csv."""
     from ganviz.data.mixtures import build_mixture
 
-    cfg = _group_config(folder)
+    cfg = group_config(folder)
     n_modes = int(build_mixture(cfg.data).n_modes)
     path = folder / "metrics.csv"
     rows: dict[int, list[dict[str, str]]] = defaultdict(list)
@@ -293,7 +293,7 @@ def analyse(folders: list[Path]
     return runs, setting_rows(runs), series
 
 
-def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+def csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
@@ -303,15 +303,15 @@ def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
 
 def runs_csv(runs: list[RunEndpoints]) -> str:
     """``runs.csv``: one row per run."""
-    return _csv_text(RUN_COLUMNS, [r.row() for r in runs])
+    return csv_text(RUN_COLUMNS, [r.row() for r in runs])
 
 
 def endpoints_csv(rows: list[dict[str, Any]]) -> str:
     """``endpoints.csv``: one row per setting, every column."""
-    return _csv_text(list(rows[0]), rows)
+    return csv_text(list(rows[0]), rows)
 
 
-def _interval(value: float, lo: float, hi: float, percent: bool = False) -> str:
+def interval_text(value: float, lo: float, hi: float, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "–"
     f = (lambda v: f"{100 * v:.0f}") if percent else (lambda v: f"{v:.3g}")
@@ -337,8 +337,8 @@ def endpoints_markdown(rows: list[dict[str, Any]], command: str) -> str:
     for r in rows:
         cells = [r["protocol"], r["estimator"], r["sigma"], str(r["runs"])]
         for e in ("covers_final", "covers_late"):
-            cells += [_interval(r[e], r[f"{e}_lo"], r[f"{e}_hi"], True),
-                      _interval(r[f"{e}_diff"], r[f"{e}_diff_lo"], r[f"{e}_diff_hi"], True),
+            cells += [interval_text(r[e], r[f"{e}_lo"], r[f"{e}_hi"], True),
+                      interval_text(r[f"{e}_diff"], r[f"{e}_diff_lo"], r[f"{e}_diff_hi"], True),
                       _p(r[f"{e}_p_holm"])]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Secondary: medians", "",
@@ -347,7 +347,7 @@ def endpoints_markdown(rows: list[dict[str, Any]], command: str) -> str:
     for r in rows:
         lines.append("| " + " | ".join([
             r["protocol"], r["estimator"], r["sigma"],
-            *(_interval(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
+            *(interval_text(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
               for m in ("hq_fraction", "hq_covering", "reverse_kl", "sigma_mean")),
             f"{r['diverged']}/{r['runs']}"]) + " |")
     return "\n".join(lines) + "\n"

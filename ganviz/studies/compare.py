@@ -2,8 +2,8 @@
 
 Trains every estimator (and each fixed sigma) for N seeds in one batched trainer, then
 tabulates the final evaluation (2500 samples by default) as mean and standard error over
-seeds: results.md, results.csv, plus the usual summary.json and a figure of the final
-densities (best and worst seed of each estimator).
+seeds: results.md, results.csv, the per-run values behind them (per_run.csv), plus the usual
+summary.json and a figure of the final densities (best and worst seed of each estimator).
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")
 TABLE_METRICS = ("modes", "hq_fraction", "reverse_kl", "sigma_mean", "sigma_p10", "sigma_p90")
 NOISE_METRICS = ("grad_rel_var", "eq1_bias", "eq1_pathwise_std", "eq1_score_std")
 EXTRA_METRICS = ("modes_late", *NOISE_METRICS)
+SCORE_BASELINE_METRICS = ("eq1_score_std_point", "eq1_score_std_mean")  # per run only
+PER_RUN_NAME = "per_run.csv"
+PER_RUN_COLUMNS = ("run", "estimator", "seed", "sigma", "run_sigma", "diverged", *TABLE_METRICS,
+                   *EXTRA_METRICS, *SCORE_BASELINE_METRICS)
 LATE_FRACTION = 0.2  # "late": the evaluations in the last 20% of the iterations
 
 
@@ -90,7 +94,9 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
     ``grad_rel_var``: the median over training (evaluations after step 0) of the relative
     variance of the minibatch generator gradient. ``eq1_*``: the equation-1 curves of the
     final networks at the run's own sigma (:func:`run_sigma`): relative bias of the smoothed
-    gradient, single-sample std of the pathwise and score-function estimates (NaN at 0).
+    gradient, single-sample std of the pathwise and score-function estimates (NaN at 0); the
+    score function's with the leave-one-out batch baseline, and in
+    :data:`SCORE_BASELINE_METRICS` with the per-point and the at-mean baselines.
     """
     final = final_rows(trainer)
     sigmas = {spec.index: run_sigma(spec, final[spec.index]) for spec in trainer.runs}
@@ -106,7 +112,9 @@ def gradient_noise(trainer: Trainer) -> dict[int, dict[str, float]]:
         s = sigmas[r]
         at = positive.index(s) if curves is not None and s in positive else None
         for key, name in (("eq1_bias", "bias"), ("eq1_pathwise_std", "pathwise_std"),
-                          ("eq1_score_std", "score_std")):
+                          ("eq1_score_std", "score_std"),
+                          ("eq1_score_std_point", "score_std_point"),
+                          ("eq1_score_std_mean", "score_std_mean")):
             entry[key] = math.nan if at is None else float(getattr(curves, name)[r, at])
         out[r] = entry
     return out
@@ -284,21 +292,47 @@ def equation1_by_group(trainer: Trainer) -> list[GroupCurves]:
     return out
 
 
-def result_groups(trainer: Trainer) -> list[dict[str, Any]]:
-    """The rows of the results table: :func:`aggregate` with late modes and gradient noise."""
+def run_extras(trainer: Trainer) -> dict[int, dict[str, float]]:
+    """Per run, its late modes and gradient noise (the :data:`EXTRA_METRICS` and
+    :data:`SCORE_BASELINE_METRICS`)."""
     noise, late = gradient_noise(trainer), late_modes(trainer)
-    return aggregate(trainer, {r: {**late[r], **noise[r]} for r in noise})
+    return {r: {**late[r], **noise[r]} for r in noise}
+
+
+def result_groups(trainer: Trainer,
+                  extras: dict[int, dict[str, float]] | None = None) -> list[dict[str, Any]]:
+    """The rows of the results table: :func:`aggregate` with late modes and gradient noise
+    (``extras``: :func:`run_extras`, when already computed)."""
+    return aggregate(trainer, run_extras(trainer) if extras is None else extras)
+
+
+def per_run_csv(trainer: Trainer, extras: dict[int, dict[str, float]]) -> str:
+    """One row per run: its settings, final metrics, late modes and gradient noise (the
+    values that results.csv aggregates, and the score function at every baseline)."""
+    final = final_rows(trainer)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=PER_RUN_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for spec in trainer.runs:
+        row = {**final[spec.index], **extras[spec.index]}
+        writer.writerow({"run": spec.index, "estimator": spec.estimator, "seed": spec.seed,
+                         "sigma": spec.sigma, "run_sigma": run_sigma(spec, row),
+                         "diverged": int(bool(row["diverged"])),
+                         **{m: row[m] for m in PER_RUN_COLUMNS[6:]}})
+    return buf.getvalue()
 
 
 def write_results(trainer: Trainer, out: Path, command: str,
-                  groups: list[dict[str, Any]] | None = None) -> list[Path]:
-    """results.md and results.csv (atomically) into ``out``, with the gradient noise
-    (``groups``: the rows of :func:`result_groups`, when already computed)."""
-    groups = result_groups(trainer) if groups is None else groups
-    md, csv_path = out / "results.md", out / "results.csv"
+                  extras: dict[int, dict[str, float]] | None = None) -> list[Path]:
+    """results.md, results.csv and per_run.csv (atomically) into ``out``, with the gradient
+    noise (``extras``: :func:`run_extras`, when already computed)."""
+    extras = run_extras(trainer) if extras is None else extras
+    groups = result_groups(trainer, extras)
+    md, csv_path, runs_path = out / "results.md", out / "results.csv", out / PER_RUN_NAME
     write_text_atomic(md, results_markdown(groups, trainer.cfg, command, trainer.step_count))
     write_text_atomic(csv_path, results_csv(groups))
-    return [md, csv_path]
+    write_text_atomic(runs_path, per_run_csv(trainer, extras))
+    return [md, csv_path, runs_path]
 
 
 def command_line(argv: list[str] | None = None) -> str:

@@ -225,8 +225,39 @@ def test_sigma_curves_equation_one() -> None:
     np.testing.assert_allclose(slope, -1.0, atol=0.1)
     # Pathwise (and a per-point baseline) stay bounded.
     assert np.all(c.pathwise_std < 10) and np.all(c.pathwise_std[:, 0] <= c.pathwise_std[:, -1])
-    assert np.all(c.score_std_point < 10)
+    assert np.all(c.score_std_point < 10) and np.all(c.score_std_mean < 10)
     assert np.all(c.score_std[:, 0] > 20 * c.score_std_point[:, 0])
+    assert np.all(c.score_std[:, 0] > 20 * c.score_std_mean[:, 0])
+
+
+def test_sigma_curves_against_closed_forms_for_a_linear_critic(monkeypatch) -> None:
+    """f(x) = a.x + c: grad f = a everywhere, so the smoothed gradient has no bias and the
+    pathwise estimate no noise. The score estimate (f(x + s eps) - b) eps / s is then
+    (a.eps) eps with the at-mean baseline b = f(x) (trace of its covariance 3|a|^2 for
+    eps ~ N(0, I_2), whatever s), s (a.(eps_k - mean of the other eps)) eps / s with the
+    per-point one (bounded too), and a.(x_i - mean of the other x_j) eps / s with the
+    leave-one-out batch one (which grows like 1/s)."""
+    a = torch.tensor([3.0, -4.0])  # |a| = 5
+
+    def linear(trainer: Any, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x @ a + 0.7, a.expand_as(x).clone()
+
+    monkeypatch.setattr(probes, "_f_and_grad", linear)
+    t = make_trainer(steps=0, probe={"curve_points": 4, "curve_draws": 4096,
+                                     "curve_fakes": 8})
+    c = compute_sigma_curves(t, sigmas=[1e-3, 1e-2, 1e-1, 1.0])
+    np.testing.assert_allclose(c.bias, 0.0, atol=1e-6)
+    np.testing.assert_allclose(c.pathwise_std, 0.0, atol=1e-6)
+    np.testing.assert_allclose(c.score_std_mean, math.sqrt(3), rtol=0.06)
+    np.testing.assert_allclose(c.score_std_mean, np.broadcast_to(c.score_std_mean[:, :1], (4, 4)),
+                               rtol=1e-3)
+    np.testing.assert_allclose(c.score_std_point, math.sqrt(3), rtol=0.06)  # K large
+    np.testing.assert_allclose(c.score_std[:, :-1] / c.score_std[:, 1:], 10.0, rtol=1e-3)
+    # Four antithetic draws (h1, h2, -h1, -h2): each eps_k minus the mean of the other
+    # three is 4/3 eps_k, so the per-point baseline's std is exactly 4/3 the at-mean one's.
+    few = compute_sigma_curves(make_trainer(steps=0, probe={"curve_points": 4,
+                                                             "curve_draws": 4}), sigmas=[0.1])
+    np.testing.assert_allclose(few.score_std_point / few.score_std_mean, 4 / 3, rtol=1e-4)
 
 
 def test_sigma_curves_at_chosen_sigmas_match_the_grid() -> None:
@@ -234,7 +265,7 @@ def test_sigma_curves_at_chosen_sigmas_match_the_grid() -> None:
     grid = compute_sigma_curves(t)
     chosen = compute_sigma_curves(t, sigmas=[float(grid.sigma[4]), float(grid.sigma[1])])
     np.testing.assert_array_equal(chosen.sigma, grid.sigma[[4, 1]])
-    for name in ("bias", "pathwise_std", "score_std", "score_std_point"):
+    for name in ("bias", "pathwise_std", "score_std", "score_std_point", "score_std_mean"):
         np.testing.assert_allclose(getattr(chosen, name), getattr(grid, name)[:, [4, 1]],
                                    rtol=1e-5, err_msg=name)
     for bad in ([], [0.01, 0.0], [-1.0]):

@@ -62,6 +62,10 @@ def test_gradient_noise_uses_each_runs_own_sigma():
                                                        rel=1e-5)
         assert entry["eq1_pathwise_std"] == pytest.approx(
             float(curve.pathwise_std[spec.index, 0]), rel=1e-5)
+        for key, name in (("eq1_score_std_point", "score_std_point"),
+                          ("eq1_score_std_mean", "score_std_mean")):
+            assert entry[key] == pytest.approx(float(getattr(curve, name)[spec.index, 0]),
+                                               rel=1e-5)
     # the score-function estimate's 1/sigma: ten times the sigma, a tenth of the std
     fixed = {(s.estimator, s.seed, s.sigma): s.index for s in t.runs if not s.learned_sigma}
     for seed in (0, 1):
@@ -102,6 +106,21 @@ def test_compare_command_writes_tables_and_figure(tmp_path, capsys, qapp):
     assert {"grad_rel_var", "eq1_score_std_se", "modes_late"} <= set(rows[0])
     assert "| estimator | sigma | gradient rel. variance (training) |" in md
     assert md.count("| score | 0.01 |") == 2  # both tables
+    # the values behind the tables, one row per run: their means are the table's
+    with open(out / "per_run.csv", newline="") as fh:
+        runs = list(csv.DictReader(fh))
+    assert [(r["estimator"], r["seed"]) for r in runs] == [
+        (e, s) for e in ("plugin", "reparam_fixed", "reparam_learned", "score")
+        for s in ("0", "1")]
+    for row in rows:
+        mine = [r for r in runs if r["estimator"] == row["estimator"]]
+        for metric in ("modes", "hq_fraction", "grad_rel_var", "eq1_score_std"):
+            values = [float(r[metric]) for r in mine]
+            if all(math.isfinite(v) for v in values):
+                assert float(row[metric]) == pytest.approx(sum(values) / 2, rel=1e-9)
+    learned = next(r for r in runs if r["estimator"] == "reparam_learned")
+    assert float(learned["run_sigma"]) == pytest.approx(float(learned["sigma_mean"]))
+    assert {"eq1_score_std_point", "eq1_score_std_mean"} <= set(runs[0])
     assert (out / "summary.json").is_file() and (out / "checkpoint.pt").is_file()
     with Image.open(out / "densities.png") as im:
         assert im.size[0] > 1000 and im.size[1] > 500

@@ -265,14 +265,15 @@ def merged_trainer(config: dict[str, Any], results: Sequence[bytes],
 def write_group(trainer: Trainer, folder: Path, command: str,
                 figures: Figures | None) -> tuple[list[Path], list[dict[str, Any]]]:
     """A group's outputs into ``folder`` (as ``compare`` writes them): checkpoint.pt,
-    config.toml, metrics.csv, summary.json, results.md/csv and the figures; the paths and
-    the table rows."""
+    config.toml, metrics.csv, summary.json, results.md/csv, per_run.csv and the figures;
+    the paths and the table rows."""
     folder.mkdir(parents=True, exist_ok=True)
     trainer.save_checkpoint(folder / "checkpoint.pt")
     trainer.cfg.save(folder / "config.toml")
     paths = write_run_outputs(trainer, folder, compute_sigma_curves(trainer))
-    groups = compare.result_groups(trainer)
-    paths += compare.write_results(trainer, folder, command, groups)
+    extras = compare.run_extras(trainer)
+    groups = compare.result_groups(trainer, extras)
+    paths += compare.write_results(trainer, folder, command, extras)
     if figures is not None:
         paths += figures(trainer, folder)
     return paths, groups
