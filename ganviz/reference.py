@@ -37,7 +37,7 @@ def _help_text(parser: argparse.ArgumentParser) -> str:
 
 def cli_page() -> str:
     """The command-line reference: every command's ``--help``, as argparse prints it."""
-    from ganviz.cli import build_parser
+    from ganviz.cli.parser import build_parser
 
     parser = build_parser()
     lines = [GENERATED, "", "# Command line", "",

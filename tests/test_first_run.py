@@ -172,7 +172,7 @@ def test_macos_and_windows_are_not_checked(system):
 
 
 def test_offscreen_window_command_gets_past_the_preflight(monkeypatch):
-    """With QT_QPA_PLATFORM=offscreen, cmd_window reaches run_app (replaced here)."""
+    """With QT_QPA_PLATFORM=offscreen, the window command reaches run_app (replaced here)."""
     import ganviz.gui.app as app
 
     seen = []

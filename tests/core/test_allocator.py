@@ -53,13 +53,14 @@ def test_steps_stop_faulting_memory_in():
 
 def test_headless_commands_use_it_and_the_window_does_not(monkeypatch, capsys):
     from ganviz import cli
+    from ganviz.cli import bench, window
 
     calls = []
     monkeypatch.setattr(allocator, "keep_memory_for_training", lambda: calls.append(1))
     cli.main(["train", "--steps", "0"])  # refused by the parser before any training
     assert calls == []
-    monkeypatch.setattr(cli, "cmd_bench", lambda args: 0)
-    monkeypatch.setattr(cli, "cmd_window", lambda args: 0)
+    monkeypatch.setattr(bench, "run", lambda args: 0)
+    monkeypatch.setattr(window, "run", lambda args: 0)
     assert cli.main(["bench"]) == 0 and calls == [1]
     assert cli.main([]) == 0 and calls == [1]
     capsys.readouterr()

@@ -92,7 +92,7 @@ def test_paper_density_map_starts_white_and_darkens():
 
 
 def test_cli_themes_match_the_gui():
-    from ganviz.cli import THEMES
+    from ganviz.cli.args import THEMES
 
     assert tuple(THEMES) == tuple(theme.THEMES)
 
