@@ -155,6 +155,8 @@ TOML_CASES = [
     ('[model]\ninit = "orth"', "model.init: unknown value 'orth'; allowed: default, normal, "
                                "orthogonal"),
     ("[model]\ninit_gain = 0", "model.init_gain: must be a finite number in (0, 10]"),
+    ("[model]\ninit_nudge = -1", "model.init_nudge: must be a finite number in [0, 1000000]"),
+    ("[model]\ninit_nudge = 1.5", "model.init_nudge: must be an integer (got 1.5)"),
     ('[runs]\nscore_baseline = "mean"', "runs.score_baseline: unknown value 'mean'; allowed: "
                                         "leave_one_out, at_mean"),
     ("[runs]\nsigma_entropy = -0.1", "runs.sigma_entropy: must be a finite number in [0, 100]"),

@@ -144,6 +144,12 @@ class ModelConfig:
     init_gain: float = setting(1.0, "Init gain",
                                "Gain of the orthogonal init (the VEEGAN reimplementation: 1.4).",
                                gt=0, le=10)
+    init_nudge: int = setting(
+        0, "Init nudge",
+        "0: none. k >= 1: every non-zero initial weight and bias of G and D moves one float32 "
+        "step up or down, the directions drawn from stream k of the run's seed: a "
+        "perturbation the size of rounding, whose replicates measure how much of a seed's "
+        "outcome is chaos.", ge=0, le=1_000_000)
 
 
 @dataclass

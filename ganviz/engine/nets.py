@@ -98,6 +98,20 @@ def _mix_seed(seed: int, salt: int, layer: int) -> int:
     return h % (2**63 - 1)
 
 
+def nudge_(net: BatchedMLP, seeds: Sequence[int], stream: int, salt: int) -> None:
+    """Move every non-zero weight and bias of ``net`` one float32 step (ulp) up or down, in
+    place; the directions come from ``stream`` of each run's seed (runs of one seed get the
+    same nudge). Zeros stay zero (their next float is a denormal, which slows the CPU)."""
+    with torch.no_grad():
+        for i, p in enumerate([*net.weights, *net.biases]):
+            up = torch.empty(p.shape, dtype=torch.bool)
+            for r, seed in enumerate(seeds):
+                gen = torch.Generator().manual_seed(_mix_seed(seed, salt + 8 * stream, 64 + i))
+                up[r] = torch.randint(0, 2, p.shape[1:], generator=gen).bool()
+            toward = torch.where(up.to(p.device), math.inf, -math.inf).to(p.dtype)
+            p.copy_(torch.where(p == 0, p, torch.nextafter(p, toward)))
+
+
 def build_generator(cfg: ModelConfig, seeds: Sequence[int], sigma_init: float,
                     sigma_min: float, covariance: str = "isotropic") -> BatchedMLP:
     """Generator: z [R, N, d] -> [R, N, 2 + k] = (mu_x, mu_y, s...), k raw scale columns of
@@ -118,14 +132,19 @@ def build_generator(cfg: ModelConfig, seeds: Sequence[int], sigma_init: float,
         net.weights[-1][:, :, 2:] *= 0.1
         net.biases[-1][:, :, positive] = math.log(math.expm1(target))
         net.biases[-1][:, :, positive.stop:] = 0.0
+    if cfg.init_nudge:
+        nudge_(net, seeds, cfg.init_nudge, salt=1)
     return net
 
 
 def build_discriminator(cfg: ModelConfig, seeds: Sequence[int]) -> BatchedMLP:
     """Discriminator logits: x [R, N, 2] -> [R, N, 1]."""
-    return BatchedMLP(
+    net = BatchedMLP(
         [2, *cfg.d_hidden, 1], seeds,
         activation_name=cfg.d_activation, leaky_slope=cfg.leaky_slope,
         maxout=cfg.d_maxout, init=cfg.init, init_std=cfg.init_std,
         init_gain=cfg.init_gain, salt=2,
     )
+    if cfg.init_nudge:
+        nudge_(net, seeds, cfg.init_nudge, salt=2)
+    return net

@@ -85,6 +85,43 @@ def test_orthogonal_init_has_orthonormal_weights_times_the_gain_and_zero_biases(
     assert any(b.detach().abs().sum() > 0 for b in _trainer().D.biases)
 
 
+# ------------------------------------------------------------------------ init nudge
+
+
+def test_init_nudge_moves_every_nonzero_parameter_by_one_float_step():
+    base = _trainer(model__init="orthogonal")
+    nudged = [_trainer(model__init="orthogonal", model__init_nudge=k) for k in (1, 2)]
+    a = _flat(base.G), _flat(base.D)
+    for t in nudged:
+        for before, after in zip(a, (_flat(t.G), _flat(t.D)), strict=True):
+            zero = before == 0
+            assert zero.any() and torch.equal(after[zero], before[zero])  # biases stay 0
+            up = torch.nextafter(before, torch.tensor(math.inf))
+            down = torch.nextafter(before, torch.tensor(-math.inf))
+            moved_up, moved_down = after == up, after == down
+            assert torch.all((moved_up | moved_down)[~zero])
+            assert 0.4 < moved_up[~zero].float().mean() < 0.6  # directions drawn at random
+    one, two = (_flat(t.D) for t in nudged)
+    assert not torch.equal(one, two)  # each stream its own directions
+    assert torch.equal(_flat(_trainer(model__init_nudge=1).D),
+                       _flat(_trainer(model__init_nudge=1).D))  # reproducible
+
+
+def test_init_nudge_is_shared_by_the_runs_of_one_seed():
+    cfg = small_config(seeds=[3, 4]).with_overrides(
+        {"train": {"compile": False}, "model": {"init_nudge": 1},
+         "runs": {"estimators": ["plugin", "reparam_fixed"]}})
+    t = Trainer(cfg, "cpu")
+    by_seed: dict[int, list[int]] = {}
+    for spec in t.runs:
+        by_seed.setdefault(spec.seed, []).append(spec.index)
+    for runs in by_seed.values():
+        first, *rest = runs
+        for w in t.D.weights:
+            for r in rest:
+                assert torch.equal(w[r], w[first])
+
+
 # --------------------------------------------------------------- at-mean baseline
 
 
