@@ -3,10 +3,9 @@
 The rows are generated from the settings' declarations (:mod:`ganviz.gui.settings_form`);
 the Preset box is :mod:`ganviz.gui.settings_presets`. This panel keeps the values: what the
 engine runs, what the form holds, whether it validates, and whether a change applies live or
-needs a reset. Labels are short, tooltips carry the help, the allowed range and whether a
-change applies live or needs a reset. The form never changes ``runs.estimators`` (the
-toolbar's job) nor the custom modes (edited by clicking panels): fields the form does not
-show are carried over from the config it was given.
+needs a reset. The form never changes ``runs.estimators`` (the toolbar's job) nor the custom
+modes (edited by clicking panels): fields the form does not show are carried over from the
+config it was given.
 """
 
 from __future__ import annotations

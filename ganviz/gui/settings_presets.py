@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from PySide6.QtCore import Qt
 
 from ganviz.core.config import Config, load_preset, preset_description, preset_names
-from ganviz.core.sections import (
-    DataConfig,
-    EvalConfig,
-    ModelConfig,
-    ProbeConfig,
-    RunsConfig,
-    TrainConfig,
-)
 from ganviz.gui.settings_form import ComboBox, rich_tip
 
-SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
-                             "runs": RunsConfig, "eval": EvalConfig, "probe": ProbeConfig}
+# each section's class, by name ("data": DataConfig, ...), as Config declares them
+SECTIONS: dict[str, Callable[..., Any]] = {f.name: f.default_factory for f in fields(Config)}
 CUSTOM_PRESET = "custom"  # the Preset box when the form matches no bundled preset
 
 
