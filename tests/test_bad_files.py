@@ -818,8 +818,8 @@ def test_window_survives_a_damaged_session(window, qtbot, base, tmp_path):
         base, _cfg("data", "seed", 10**30)))))
     step = window.snapshot.step
     window.files.open_session_from(path)
-    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
-    _one_line(window.files.last_error, "seed.ganviz", "data.seed")
+    qtbot.waitUntil(lambda: bool(window.files.dialogs.last_error), timeout=10000)
+    _one_line(window.files.dialogs.last_error, "seed.ganviz", "data.seed")
     window.training.send(Step(3))
     qtbot.waitUntil(lambda: window.snapshot.step == step + 3, timeout=20000)
 

@@ -166,9 +166,9 @@ def test_resolution_labels_state_the_written_size(window, tmp_path, theme):
         return seen["scales"][1][1], theme
 
     files = window.files
-    files.pick_export = pick
-    files._ask = lambda *args, **kwargs: tmp_path / "c.png"
-    files.export_png()
+    files.exports.pick_export = pick
+    files.dialogs.ask = lambda *args, **kwargs: tmp_path / "c.png"
+    files.exports.export_png()
     assert [s for _, s in seen["scales"]] == [1.0, 2.0, 3.0, 4.0]
     sizes = [tuple(map(int, re.search(r"\((\d+) × (\d+) px\)", label).groups()))
              for label, _ in seen["scales"]]
@@ -188,9 +188,9 @@ def test_window_exports_in_the_paper_theme(window, tmp_path):
 
     from ganviz.views.theme import DARK, PAPER
 
-    window.files.export_figure_to(tmp_path / "p.png", scale=1.0, theme="paper")
-    window.files.export_figure_to(tmp_path / "p.pdf", theme="paper")
-    assert window.files.last_error == ""
+    window.files.exports.export_figure_to(tmp_path / "p.png", scale=1.0, theme="paper")
+    window.files.exports.export_figure_to(tmp_path / "p.pdf", theme="paper")
+    assert window.files.dialogs.last_error == ""
     px = _pixels(tmp_path / "p.png")
     assert (px[0, 0] == 255).all() and (px >= 250).all(axis=-1).mean() > 0.6
     for estimator, color in ESTIMATOR_COLORS.items():
@@ -205,8 +205,8 @@ def test_window_paper_pdf_prints_seven_inches_wide_with_seven_point_text(window,
     from ganviz.views.theme import PRINT_WIDTH
     from tests.figures.test_print_sizes import MIN_POINTS, pdf_text_points
 
-    window.files.export_figure_to(tmp_path / "p.pdf", theme="paper")
-    assert window.files.last_error == ""
+    window.files.exports.export_figure_to(tmp_path / "p.pdf", theme="paper")
+    assert window.files.dialogs.last_error == ""
     width, chars = pdf_text_points(tmp_path / "p.pdf")
     assert width == pytest.approx(PRINT_WIDTH * 72, abs=0.5)
     assert min(size for _, size in chars) >= MIN_POINTS - 0.05

@@ -161,44 +161,45 @@ def test_indicator_counts_frames_and_seconds(qapp):
 
 def test_window_records_at_the_chosen_rate_with_a_live_indicator(window, qtbot, tmp_path):
     saved = tmp_path / "rec.webp"
-    window.files.ask_gif_path = lambda: saved
-    window.set_record_fps(25)
-    assert window.record_fps_actions[25].isChecked()
-    window.record_action.setChecked(True)
-    assert window.record_timer.interval() == 40 and window.recorder.fps == 25
-    label = window.record_indicator
-    qtbot.waitUntil(lambda: len(window.recorder) >= 2, timeout=20000)
+    window.recording.ask_path = lambda: saved
+    window.recording.set_record_fps(25)
+    assert window.recording.record_fps_actions[25].isChecked()
+    window.recording.record_action.setChecked(True)
+    assert window.recording.record_timer.interval() == 40 and window.recording.recorder.fps == 25
+    label = window.recording.record_indicator
+    qtbot.waitUntil(lambda: len(window.recording.recorder) >= 2, timeout=20000)
     first = label.text()
     qtbot.waitUntil(lambda: label.text() != first, timeout=20000)
     assert label.isVisible() and "REC" in label.text() and "25 fps" in label.text()
-    window.record_action.setChecked(False)
-    assert not label.isVisible() and window.recorder is None
-    assert not window.record_timer.isActive()
+    window.recording.record_action.setChecked(False)
+    assert not label.isVisible() and window.recording.recorder is None
+    assert not window.recording.record_timer.isActive()
     assert "saving" in window.statusBar().currentMessage()  # on a thread: the window goes on
     qtbot.waitUntil(lambda: "25 frames/s" in window.statusBar().currentMessage(),
                     timeout=20000)
-    assert not window.save_timer.isActive()
+    assert not window.recording.save_timer.isActive()
     assert sum(read_durations(saved)) % 40 == 0
     rec = GifRecorder()
     rec.add(plain(0), 0)
     for path in (tmp_path / "clip.bmp", tmp_path / "missing" / "clip.gif"):
-        window.files.last_error = ""
-        window.save_recording(rec, path)
-        window.finish_saving()
-        assert str(path) in window.files.last_error and "\n" not in window.files.last_error
+        window.files.dialogs.last_error = ""
+        window.recording.save_recording(rec, path)
+        window.recording.finish_saving()
+        error = window.files.dialogs.last_error
+        assert str(path) in error and "\n" not in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.webp"]
     # closing while recording: cancel keeps recording; save writes it first
-    window.record_action.setChecked(True)
-    qtbot.waitUntil(lambda: len(window.recorder) >= 1, timeout=20000)
+    window.recording.record_action.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.recording.recorder) >= 1, timeout=20000)
     window.quiet_dialogs = False
     asked: list[int] = []
     try:
-        window.recording_question = lambda n: asked.append(n) or "cancel"
-        assert not window._settle_recording() and window.recorder is not None
-        window.files.ask_gif_path = lambda: tmp_path / "on-close.gif"
-        window.recording_question = lambda n: "save"
-        assert window._settle_recording() and window.recorder is None
-        window.finish_saving()
+        window.recording.recording_question = lambda n: asked.append(n) or "cancel"
+        assert not window.recording.settle() and window.recording.recorder is not None
+        window.recording.ask_path = lambda: tmp_path / "on-close.gif"
+        window.recording.recording_question = lambda n: "save"
+        assert window.recording.settle() and window.recording.recorder is None
+        window.recording.finish_saving()
     finally:
         window.quiet_dialogs = True
     assert asked and asked[0] >= 1 and (tmp_path / "on-close.gif").is_file()

@@ -18,7 +18,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSettings, Qt
 
-from ganviz.gui.settings import field_label
+from ganviz.gui.settings_form import field_label
 from ganviz.gui.window import NOTHING_TO_TRAIN
 from tests.conftest import small_config, window_on_a_thread
 

@@ -55,14 +55,14 @@ def test_failed_file_operations_report_and_keep_running(window, qtbot, tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     window.files.save_session_to(blocker / "x.ganviz")
-    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
-    assert "cannot write" in window.files.last_error
-    window.files.last_error = ""
+    qtbot.waitUntil(lambda: bool(window.files.dialogs.last_error), timeout=10000)
+    assert "cannot write" in window.files.dialogs.last_error
+    window.files.dialogs.last_error = ""
     bad = tmp_path / "bad.ganviz"
     bad.write_text("not a session")
     window.files.open_session_from(bad)
-    qtbot.waitUntil(lambda: bool(window.files.last_error), timeout=10000)
-    assert "bad.ganviz" in window.files.last_error
+    qtbot.waitUntil(lambda: bool(window.files.dialogs.last_error), timeout=10000)
+    assert "bad.ganviz" in window.files.dialogs.last_error
     steps(window, qtbot, 2)  # still training, state intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ganviz", "file"]
 
@@ -70,22 +70,22 @@ def test_failed_file_operations_report_and_keep_running(window, qtbot, tmp_path)
 def test_recording_writes_an_animated_gif(window, qtbot, tmp_path):
     from PIL import Image
 
-    window.record_action.setChecked(True)
+    window.recording.record_action.setChecked(True)
     window.toolbar.play.trigger()
-    qtbot.waitUntil(lambda: len(set(window.recorder.steps)) >= 3, timeout=20000)
-    recorder = window.recorder
-    window.recorder = None
-    window.record_action.blockSignals(True)
-    window.record_action.setChecked(False)
-    window.record_action.blockSignals(False)
+    qtbot.waitUntil(lambda: len(set(window.recording.recorder.steps)) >= 3, timeout=20000)
+    recorder = window.recording.recorder
+    window.recording.recorder = None
+    window.recording.record_action.blockSignals(True)
+    window.recording.record_action.setChecked(False)
+    window.recording.record_action.blockSignals(False)
     path = tmp_path / "train.gif"
-    window.save_recording(recorder, path)
-    window.finish_saving()
+    window.recording.save_recording(recorder, path)
+    window.recording.finish_saving()
     with Image.open(path) as gif:
         assert gif.n_frames >= 3
-    window.save_recording(recorder, tmp_path / "missing" / "x.gif")
-    window.finish_saving()
-    assert "cannot write" in window.files.last_error
+    window.recording.save_recording(recorder, tmp_path / "missing" / "x.gif")
+    window.recording.finish_saving()
+    assert "cannot write" in window.files.dialogs.last_error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.gif"]
 
 
@@ -94,9 +94,9 @@ def test_single_panel_and_curve_plot_exports(window, qtbot, tmp_path):
 
     steps(window, qtbot, 5)
     qtbot.wait(200)
-    window.files.export_panel(2, ".png", tmp_path / "panel.png")
-    window.files.export_curve("modes", ".svg", tmp_path / "modes.svg")
-    window.files.export_figure_to(tmp_path / "all.png")
+    window.files.exports.export_panel(2, ".png", tmp_path / "panel.png")
+    window.files.exports.export_curve("modes", ".svg", tmp_path / "modes.svg")
+    window.files.exports.export_figure_to(tmp_path / "all.png")
     with Image.open(tmp_path / "panel.png") as im:
         assert im.size[0] > 300
     assert "Modes captured" in (tmp_path / "modes.svg").read_text()
@@ -121,7 +121,7 @@ def test_reopened_session_continues_with_identical_losses(window, qtbot, tmp_pat
 
 
 def test_window_layout_is_remembered(qtbot):
-    from ganviz.gui.files import settings
+    from ganviz.gui.filedialogs import settings
 
     configure_pyqtgraph()
     first = MainWindow(small_config())

@@ -19,8 +19,8 @@ def _steps(window, qtbot, n):
 
 def _read(window, qtbot, path):
     """Open Data on ``path`` and wait until its read (on the worker thread) has ended."""
-    window.files.open_data_from(path)
-    qtbot.waitUntil(lambda: not window.files.reading(), timeout=20000)
+    window.files.data.open_data_from(path)
+    qtbot.waitUntil(lambda: not window.files.data.reading(), timeout=20000)
 
 
 def _ring(n=300):
@@ -35,13 +35,13 @@ def test_open_data_trains_on_the_file_with_the_chosen_columns(window, qtbot, tmp
     np.savetxt(path, np.c_[np.arange(300), pts, pts[:, 0] * 0], delimiter=",",
                header="i,x,y,zero", comments="")
     asked = []
-    window.files.pick_columns = lambda info: asked.append(info.names) or ["x", "y"]
+    window.files.data.pick_columns = lambda info: asked.append(info.names) or ["x", "y"]
     _steps(window, qtbot, 3)
     _read(window, qtbot, path)
     assert asked == [("i", "x", "y", "zero")]  # four numeric columns: the user picks two
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file"
                     and window.snapshot.step == 0, timeout=20000)
-    qtbot.waitUntil(lambda: not window.files.read_indicator.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.files.data.read_indicator.isVisible(), timeout=5000)
     data = window.snapshot.config.data
     assert data.file == str(path) and data.columns == ["x", "y"]
     assert window.settings.applied_config().data.file == str(path)
@@ -65,12 +65,12 @@ def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\nnan,3\n")
     _read(window, qtbot, bad)
-    message = window.files.last_error
+    message = window.files.dialogs.last_error
     assert "bad.csv" in message and "NaN" in message and "\n" not in message
     lone = tmp_path / "lone.npy"
     np.save(lone, np.array([[1.0, 2.0]]))
     _read(window, qtbot, lone)
-    assert "1 point" in window.files.last_error
+    assert "1 point" in window.files.dialogs.last_error
     _steps(window, qtbot, 2)  # still training the same runs from where it was
     assert window.snapshot.step == 6 and window.snapshot.config == before
     assert window.settings.applied_config() == before
@@ -80,14 +80,14 @@ def test_a_bad_data_file_changes_nothing(window, qtbot, tmp_path):
 def test_choosing_file_in_the_dataset_box_asks_for_the_file(window, qtbot, tmp_path):
     box = window.settings.field_widget("data.name")
     asked = []
-    window.files._ask = lambda *a, **k: asked.append(a[0]) or None  # the user cancels
+    window.files.dialogs.ask = lambda *a, **k: asked.append(a[0]) or None  # the user cancels
     box.setCurrentText("file")
     qtbot.waitUntil(lambda: asked == ["Open data"], timeout=5000)
     qtbot.waitUntil(lambda: box.currentText() == "ring8", timeout=5000)  # back as it was
     assert window.snapshot.config.data.name == "ring8"
     path = tmp_path / "ring.csv"
     np.savetxt(path, _ring(), delimiter=",")
-    window.files._ask = lambda *a, **k: path  # now a file is chosen
+    window.files.dialogs.ask = lambda *a, **k: path  # now a file is chosen
     box.setCurrentText("file")
     qtbot.waitUntil(lambda: window.snapshot.config.data.name == "file", timeout=20000)
     assert window.snapshot.config.data.file == str(path)
@@ -104,13 +104,13 @@ def _close_mid_read(window, qtbot, path):
             if stop(0.5):
                 raise ReadCancelled
 
-    window.files.read_job = endless
-    window.files.open_data_from(path)
-    read = window.files.read
+    window.files.data.read_job = endless
+    window.files.data.open_data_from(path)
+    read = window.files.data.read
     qtbot.wait(100)
-    assert read.running() and window.files.read_indicator.isVisible()
+    assert read.running() and window.files.data.read_indicator.isVisible()
     t0 = time.perf_counter()
     window.close()
     assert time.perf_counter() - t0 < 2.0  # training stops within ~0.7 s; the read at once
-    assert not read.running() and not window.files.reading()
+    assert not read.running() and not window.files.data.reading()
     release.set()

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QMainWindow
 
 from ganviz.data import datafile
 from ganviz.data.datafile import ReadCancelled, load_points
-from ganviz.gui import files as files_module
-from ganviz.gui.files import FileActions, FileHost, read_data
+from ganviz.gui import filedialogs
+from ganviz.gui.filedialogs import FileHost
+from ganviz.gui.files import FileActions
+from ganviz.gui.opendata import read_data
 
 
 class Host:
@@ -34,8 +36,8 @@ class Host:
             status=self.status.append, quiet=lambda: self.quiet, figure=None,
             use_data=self._use))
         self.ended: list[bool] = []
-        self.files.data_ended = self.ended.append
-        self.window.statusBar().addPermanentWidget(self.files.read_indicator)
+        self.files.data.data_ended = self.ended.append
+        self.window.statusBar().addPermanentWidget(self.files.data.read_indicator)
         self.window.show()
 
     def _use(self, path: str, columns: list[str]) -> None:
@@ -46,7 +48,7 @@ class Host:
 def host(qtbot):
     h = Host(qtbot)
     yield h
-    assert h.files.close_read(2.0)
+    assert h.files.data.close_read(2.0)
 
 
 def _csv(path, n=50, header="x,y"):
@@ -75,42 +77,42 @@ def _gated(release: threading.Event, started: threading.Event | None = None):
 def test_the_window_keeps_running_while_a_read_is_pending(host, qtbot, tmp_path):
     path = _csv(tmp_path / "points.csv")
     release = threading.Event()
-    host.files.read_job = _gated(release)
+    host.files.data.read_job = _gated(release)
     ticks = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start(10)
     t0 = time.perf_counter()
-    assert host.files.open_data_from(path)
+    assert host.files.data.open_data_from(path)
     assert time.perf_counter() - t0 < 0.5  # it returned at once: the read is elsewhere
-    assert host.files.reading() and not host.used
+    assert host.files.data.reading() and not host.used
     qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=3000)  # the event loop runs meanwhile
-    indicator = host.files.read_indicator
+    indicator = host.files.data.read_indicator
     assert indicator.isVisible() and indicator.label.text() == "reading points.csv …"
     assert indicator.toolTip() == str(path) and indicator.cancel_button.isVisible()
     assert host.window.cursor().shape() == Qt.CursorShape.BusyCursor
-    assert host.files.reading() and not host.used  # still waiting for the release
+    assert host.files.data.reading() and not host.used  # still waiting for the release
     release.set()
     qtbot.waitUntil(lambda: bool(host.used), timeout=5000)
     timer.stop()
     assert host.used == [(str(path.absolute()), [], True)]  # taken on the GUI thread
-    assert host.ended == [True] and not host.files.reading()
+    assert host.ended == [True] and not host.files.data.reading()
     assert host.window.cursor().shape() == Qt.CursorShape.ArrowCursor
     assert "training on points.csv: 50 points (x = x, y = y)" in host.status[-1]
     # handed to training: the indicator stays, busy, until a snapshot on that file is drawn
     assert indicator.isVisible() and "loading points.csv" in indicator.label.text()
     assert not indicator.cancel_button.isVisible() and indicator.bar.maximum() == 0
-    host.files.snapshot_drawn("", "")  # still the old data
+    host.files.data.snapshot_drawn("", "")  # still the old data
     assert indicator.isVisible()
-    host.files.snapshot_drawn(str(path.absolute()), "")
+    host.files.data.snapshot_drawn(str(path.absolute()), "")
     assert not indicator.isVisible()
 
 
 def test_the_columns_are_picked_between_two_reads(host, qtbot, tmp_path):
     path = _csv(tmp_path / "wide.csv", header="i,x,y,z")
     asked = []
-    host.files.pick_columns = lambda info: asked.append(info.names) or ["y", "z"]
-    host.files.open_data_from(path)
+    host.files.data.pick_columns = lambda info: asked.append(info.names) or ["y", "z"]
+    host.files.data.open_data_from(path)
     qtbot.waitUntil(lambda: bool(host.ended), timeout=5000)
     assert asked == [("i", "x", "y", "z")]
     assert host.used == [(str(path.absolute()), ["y", "z"], True)] and host.ended == [True]
@@ -120,27 +122,27 @@ def test_the_columns_are_picked_between_two_reads(host, qtbot, tmp_path):
 def test_cancel_ends_the_read_and_changes_nothing(host, qtbot, tmp_path):
     path = _csv(tmp_path / "points.csv")
     release, started = threading.Event(), threading.Event()
-    host.files.read_job = _gated(release, started)
-    host.files.open_data_from(path)
+    host.files.data.read_job = _gated(release, started)
+    host.files.data.open_data_from(path)
     assert started.wait(2)
-    read = host.files.read
-    qtbot.mouseClick(host.files.read_indicator.cancel_button, Qt.MouseButton.LeftButton)
-    assert not host.files.reading() and host.ended == [False]
+    read = host.files.data.read
+    qtbot.mouseClick(host.files.data.read_indicator.cancel_button, Qt.MouseButton.LeftButton)
+    assert not host.files.data.reading() and host.ended == [False]
     assert host.status[-1] == "Open Data cancelled"
     assert read.wait(1.0)  # the thread saw stop and ended; it was never released
     release.set()
     qtbot.wait(50)
     assert not host.used and host.ended == [False]
-    assert not host.files.read_indicator.isVisible()
+    assert not host.files.data.read_indicator.isVisible()
 
 
 def test_closing_with_a_read_pending_returns_at_once(host, qtbot, tmp_path):
     release = threading.Event()
-    host.files.read_job = _gated(release)
-    host.files.open_data_from(_csv(tmp_path / "points.csv"))
-    read = host.files.read
+    host.files.data.read_job = _gated(release)
+    host.files.data.open_data_from(_csv(tmp_path / "points.csv"))
+    read = host.files.data.read
     t0 = time.perf_counter()
-    assert host.files.close_read()
+    assert host.files.data.close_read()
     assert time.perf_counter() - t0 < 0.3 and not read.running()
     qtbot.wait(50)
     assert not host.used
@@ -149,11 +151,11 @@ def test_closing_with_a_read_pending_returns_at_once(host, qtbot, tmp_path):
 def test_a_second_open_data_cancels_the_first(host, qtbot, tmp_path):
     first, second = _csv(tmp_path / "first.csv"), _csv(tmp_path / "second.csv", n=7)
     release = threading.Event()
-    host.files.read_job = _gated(release)
-    host.files.open_data_from(first)
-    read = host.files.read
-    host.files.read_job = read_data
-    host.files.open_data_from(second)
+    host.files.data.read_job = _gated(release)
+    host.files.data.open_data_from(first)
+    read = host.files.data.read
+    host.files.data.read_job = read_data
+    host.files.data.open_data_from(second)
     qtbot.waitUntil(lambda: bool(host.used), timeout=5000)
     assert read.wait(1.0)  # the first read ended without being released
     release.set()
@@ -164,12 +166,12 @@ def test_a_second_open_data_cancels_the_first(host, qtbot, tmp_path):
 
 def test_opening_a_session_cancels_the_read(host, qtbot, tmp_path):
     release = threading.Event()
-    host.files.read_job = _gated(release)
-    host.files.open_data_from(_csv(tmp_path / "points.csv"))
-    read = host.files.read
+    host.files.data.read_job = _gated(release)
+    host.files.data.open_data_from(_csv(tmp_path / "points.csv"))
+    read = host.files.data.read
     host.files.open_session_from(tmp_path / "saved.ganviz")
     assert [type(c).__name__ for c in host.sent] == ["OpenSession"]
-    assert not host.files.reading() and read.wait(1.0) and host.ended == [False]
+    assert not host.files.data.reading() and read.wait(1.0) and host.ended == [False]
     release.set()
     qtbot.wait(50)
     assert not host.used
@@ -177,42 +179,43 @@ def test_opening_a_session_cancels_the_read(host, qtbot, tmp_path):
 
 def test_a_bad_file_is_one_line_in_a_dialog(host, qtbot, tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(files_module.QMessageBox, "warning",
+    monkeypatch.setattr(filedialogs.QMessageBox, "warning",
                         lambda parent, title, text: shown.append(text))
     host.quiet = False
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
-    host.files.open_data_from(bad)
+    host.files.data.open_data_from(bad)
     qtbot.waitUntil(lambda: bool(host.ended), timeout=5000)
     assert host.ended == [False] and not host.used
-    assert len(shown) == 1 and shown[0] == host.files.last_error == host.status[-1]
+    assert len(shown) == 1 and shown[0] == host.files.dialogs.last_error == host.status[-1]
     assert "bad.csv" in shown[0] and "'x', 'y'" in shown[0] and "\n" not in shown[0]
     fifo = tmp_path / "pipe.csv"
     if hasattr(__import__("os"), "mkfifo"):
         __import__("os").mkfifo(fifo)
-        host.files.open_data_from(fifo)
+        host.files.data.open_data_from(fifo)
         qtbot.waitUntil(lambda: len(host.ended) == 2, timeout=5000)
         assert "FIFO" in shown[-1] and "pipe.csv" in shown[-1]
-    assert not host.files.read_indicator.isVisible()
+    assert not host.files.data.read_indicator.isVisible()
 
 
 def test_points_training_cannot_learn_are_refused_before_training(host, qtbot, tmp_path):
     far = tmp_path / "far.csv"
     far.write_text("x,y\n" + "".join(f"{3e5 * i},{i}\n" for i in range(5)))
-    host.files.open_data_from(far)
+    host.files.data.open_data_from(far)
     qtbot.waitUntil(lambda: bool(host.ended), timeout=5000)
     assert host.ended == [False] and not host.used
-    assert "far.csv" in host.files.last_error and "data.scale" in host.files.last_error
+    error = host.files.dialogs.last_error
+    assert "far.csv" in error and "data.scale" in error
 
 
 def test_an_unexpected_failure_of_the_reader_is_one_line(host, qtbot, tmp_path):
     def broken(path, columns, stop):
         raise MemoryError
 
-    host.files.read_job = broken
-    host.files.open_data_from(tmp_path / "huge.csv")
+    host.files.data.read_job = broken
+    host.files.data.open_data_from(tmp_path / "huge.csv")
     qtbot.waitUntil(lambda: bool(host.ended), timeout=5000)
-    assert "huge.csv" in host.files.last_error and "memory" in host.files.last_error
+    assert "huge.csv" in host.files.dialogs.last_error and "memory" in host.files.dialogs.last_error
 
 
 # ---------------------------------------------------------------- the reader's stop

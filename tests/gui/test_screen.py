@@ -198,8 +198,8 @@ def test_window_fits_screens_hints_and_asks_before_discarding(qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.snapshot.step >= 1, timeout=20000)
     data = tmp_path / "points.csv"
     data.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 5}" for i in range(50)) + "\n")
-    w.files.open_data_from(data)  # read on a worker thread; asks once it is read
-    qtbot.waitUntil(lambda: not w.files.reading(), timeout=20000)
+    w.files.data.open_data_from(data)  # read on a worker thread; asks once it is read
+    qtbot.waitUntil(lambda: not w.files.data.reading(), timeout=20000)
     w.toolbar.reset.trigger()
     w.files.open_session_from(tmp_path / "none.ganviz")
     assert asked == ["Open Data?", "Reset?", "Open Session?"]

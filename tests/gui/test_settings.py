@@ -135,7 +135,7 @@ def test_reset_button_emits_even_when_clean(qtbot, panel):
 
 
 def test_loading_preset_fills_form_without_applying(qtbot, panel):
-    combo = panel.preset_combo
+    combo = panel.presets.combo
     with qtbot.assertNotEmitted(panel.apply_requested), \
             qtbot.assertNotEmitted(panel.reset_requested):
         combo.textActivated.emit("pacgan-grid")
@@ -161,7 +161,7 @@ def test_preset_keeps_enabled_estimators(qtbot):
 
 def shown_preset(panel: SettingsPanel) -> str:
     """The text the Preset box shows (its placeholder when no item is current)."""
-    combo = panel.preset_combo
+    combo = panel.presets.combo
     return combo.currentText() if combo.currentIndex() >= 0 else combo.placeholderText()
 
 
@@ -169,9 +169,9 @@ def shown_preset(panel: SettingsPanel) -> str:
 def test_preset_box_names_the_loaded_preset(qtbot, name):
     w = SettingsPanel(load_preset(name))
     qtbot.addWidget(w)
-    assert w.preset_combo.currentIndex() >= 0
+    assert w.presets.combo.currentIndex() >= 0
     assert shown_preset(w) == name == w.matching_preset()
-    assert w.preset_combo.toolTip().startswith(f"<p><b>preset {name}</b>")
+    assert w.presets.combo.toolTip().startswith(f"<p><b>preset {name}</b>")
 
 
 def test_preset_box_ignores_what_loading_keeps(qtbot):
@@ -190,9 +190,9 @@ def test_preset_box_ignores_what_loading_keeps(qtbot):
 def test_preset_box_says_custom_when_nothing_matches(qtbot):
     w = SettingsPanel(load_preset("default").with_overrides({"train": {"lr_d": 5e-4}}))
     qtbot.addWidget(w)
-    assert w.preset_combo.currentIndex() == -1 and w.matching_preset() is None
+    assert w.presets.combo.currentIndex() == -1 and w.matching_preset() is None
     assert shown_preset(w) == "custom"
-    assert "match no bundled preset" in w.preset_combo.toolTip()
+    assert "match no bundled preset" in w.presets.combo.toolTip()
     w.load_preset("pacgan-ring")
     assert shown_preset(w) == "pacgan-ring"
 
@@ -203,7 +203,7 @@ def test_preset_box_follows_edits(qtbot, panel):
     assert shown_preset(panel) == "default"
     type_into(qtbot, edit, "0.0005")
     assert shown_preset(panel) == "default (modified)"
-    assert panel.preset_combo.currentIndex() == -1
+    assert panel.presets.combo.currentIndex() == -1
     type_into(qtbot, edit, "abc")  # does not parse: matches nothing
     assert shown_preset(panel) == "default (modified)"
     type_into(qtbot, edit, original)
@@ -214,7 +214,7 @@ def test_preset_box_follows_edits(qtbot, panel):
 
 def test_preset_box_shows_the_name_on_screen(qtbot, panel):
     """What the user sees: the closed box paints the preset name, then the placeholder."""
-    combo = panel.preset_combo
+    combo = panel.presets.combo
     panel.show()
     qtbot.waitExposed(panel)
     from PySide6.QtWidgets import QStyleOptionComboBox

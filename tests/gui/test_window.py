@@ -21,20 +21,21 @@ def test_opens_with_one_panel_per_run(window):
     titles = [p.plot.titleLabel.text for p in window.panels.panels]
     assert "reparameterized, learned sigma(z)" in titles[2]
     # the suite runs with torch.compile off: the eager step, and the tooltip says why
-    assert window.status_device.text().startswith("cpu · eager step")
+    assert window.training_status.status_device.text().startswith("cpu · eager step")
 
 
 def test_play_advances_and_pause_stops(window, qtbot):
     window.toolbar.play.trigger()
     qtbot.waitUntil(lambda: window.snapshot.step >= 15, timeout=20000)
-    qtbot.waitUntil(lambda: window.status_device.text() == "cpu · eager step", timeout=20000)
-    assert "compiler unavailable" in window.status_device.toolTip()
+    device = window.training_status.status_device
+    qtbot.waitUntil(lambda: device.text() == "cpu · eager step", timeout=20000)
+    assert "compiler unavailable" in device.toolTip()
     window.toolbar.play.trigger()
     qtbot.waitUntil(lambda: not window.snapshot.running, timeout=5000)
     frozen = window.snapshot.step
     qtbot.wait(300)
     assert window.snapshot.step == frozen
-    assert "step" in window.status_step.text()
+    assert "step" in window.training_status.status_step.text()
 
 
 def test_estimator_toggle_hides_panel_and_freezes_run(window, qtbot):
@@ -66,7 +67,7 @@ def test_diverged_run_is_shown(window, qtbot):
     qtbot.waitUntil(lambda: window.snapshot.runs[1].diverged, timeout=10000)
     qtbot.waitUntil(lambda: "DIVERGED" in window.panels.panels[1].plot.titleLabel.text,
                     timeout=5000)
-    assert "diverged" in window.status_runs.text()
+    assert "diverged" in window.training_status.status_runs.text()
     assert not window.snapshot.runs[0].diverged
 
 
