@@ -8,11 +8,10 @@ naming the path and the reason; the GUI shows it in a dialog and carries on.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -23,12 +22,10 @@ from PySide6.QtCore import (
     QIODevice,
     QMarginsF,
     QPoint,
-    QPointF,
     QRect,
     QRectF,
     QSize,
     QSizeF,
-    Qt,
 )
 from PySide6.QtGui import (
     QColor,
@@ -38,29 +35,19 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
-    QPen,
 )
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractGraphicsShapeItem,
     QApplication,
-    QComboBox,
-    QGraphicsItem,
-    QGraphicsProxyWidget,
-    QGraphicsScene,
-    QGraphicsView,
     QWidget,
 )
 
 from ganviz.core.atomic import write_atomic
 from ganviz.core.errors import UserError
-from ganviz.figures import svgdoc
+from ganviz.figures import printable, svgdoc
 from ganviz.views import theme
-from ganviz.views.items import DotsItem
 
 PLOT_SUFFIXES = (".png", ".svg")
-INPUTS = (QComboBox, QAbstractButton)  # controls a figure leaves out
 MAX_PIXELS = 400_000_000  # ~1.6 GB of ARGB32: beyond this QImage allocation fails or thrashes
 
 
@@ -140,226 +127,6 @@ def _render_stack(painter: QPainter, widgets: Sequence[QWidget]) -> None:
         y += w.height()
 
 
-@contextlib.contextmanager
-def _cosmetic_pens_scaled(scenes: Sequence[QGraphicsScene], factor: float) -> Iterator[None]:
-    """Widen cosmetic pens (curves, arrows, borders, legend samples) by ``factor`` meanwhile.
-
-    Cosmetic pens are drawn in device pixels, so at ``scale`` x resolution a 1-px line would
-    come out ``scale`` times thinner than in the window. Every pen is restored afterwards.
-    """
-    restore: list[Callable[[], None]] = []
-
-    def widen(pen: object) -> QPen | None:
-        if not isinstance(pen, QPen) or not pen.isCosmetic() or pen.style() == Qt.PenStyle.NoPen:
-            return None
-        wide = QPen(pen)
-        wide.setWidthF(max(pen.widthF(), 1.0) * factor)
-        return wide
-
-    def widen_opts(opts: object) -> None:
-        if not isinstance(opts, dict):
-            return
-        for key in ("pen", "shadowPen"):
-            wide = widen(opts.get(key))
-            if wide is not None:
-                old = opts[key]
-                opts[key] = wide
-                restore.append(lambda opts=opts, key=key, old=old: opts.__setitem__(key, old))
-
-    try:
-        if factor != 1.0:
-            seen: set[int] = set()
-            for scene in scenes:
-                for item in scene.items():
-                    if isinstance(item, pg.AxisItem):
-                        continue  # axes and grids keep their device-pixel lines
-                    if isinstance(item, QAbstractGraphicsShapeItem):
-                        wide = widen(item.pen())
-                        if wide is not None:
-                            old = item.pen()
-                            item.setPen(wide)
-                            restore.append(lambda item=item, old=old: item.setPen(old))
-                    targets = [getattr(item, "opts", None)]
-                    if isinstance(item, pg.ItemSample):  # legend samples paint their item's pen
-                        targets.append(getattr(item.item, "opts", None))
-                    for opts in targets:
-                        if opts is not None and id(opts) not in seen:
-                            seen.add(id(opts))
-                            widen_opts(opts)
-        yield
-    finally:
-        for undo in reversed(restore):
-            undo()
-
-
-@contextlib.contextmanager
-def _uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """Draw every item afresh meanwhile: items the window keeps as device pixmaps (see
-    ``panels.CACHED_LAYERS``) would otherwise come out as pixmaps of the window's resolution
-    and pens, and as raster images in an SVG. Cache modes are restored afterwards."""
-    cached = [(item, item.cacheMode()) for scene in scenes for item in scene.items()
-              if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
-    for item, _ in cached:
-        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-    try:
-        yield
-    finally:
-        for item, mode in cached:
-            item.setCacheMode(mode)
-
-
-@contextlib.contextmanager
-def _printable(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """A figure, not a screen: items drawn afresh (:func:`_uncached`), images interpolated,
-    and the input controls that live in the plots (a panel's seed selector, the curves' Per
-    seed box) hidden meanwhile; the titles name what they chose, and text beside a control
-    stays."""
-    hidden: list[QGraphicsProxyWidget | QWidget] = []
-    for scene in scenes:
-        for item in scene.items():
-            if not isinstance(item, QGraphicsProxyWidget) or not item.isVisible():
-                continue
-            widget = item.widget()
-            if isinstance(widget, INPUTS):
-                hidden.append(item)
-            elif widget is not None:
-                hidden += [w for kind in INPUTS for w in widget.findChildren(kind)
-                           if w.isVisible()]
-    for thing in hidden:
-        thing.setVisible(False)
-    smooth = QPainter.RenderHint.SmoothPixmapTransform
-    views = [v for scene in scenes for v in scene.views() if not v.renderHints() & smooth]
-    for view in views:  # density maps interpolated, not cells: in the PNG, SVG and PDF alike
-        view.setRenderHint(smooth, True)
-    try:
-        with _uncached(scenes):
-            yield
-    finally:
-        for thing in hidden:
-            thing.setVisible(True)
-        for view in views:
-            view.setRenderHint(smooth, False)
-
-
-class _VectorDots(QGraphicsItem):
-    """A :class:`DotsItem`'s dots as circles, for vector output: its pixmap fragments come
-    out of QSvgGenerator as the whole sprite strip squeezed into each dot."""
-
-    def __init__(self, dots: DotsItem) -> None:
-        super().__init__(dots.parentItem())
-        self._dots = dots
-        self.setTransform(dots.transform())
-        self.setPos(dots.pos())
-        self.setZValue(dots.zValue())
-
-    def boundingRect(self) -> QRectF:
-        return self._dots.boundingRect()
-
-    def paint(self, painter: QPainter, *args) -> None:
-        xy, color = self._dots.points(), self._dots.colors()
-        if not len(xy):
-            return
-        t = painter.transform()
-        painter.save()
-        painter.resetTransform()
-        painter.setPen(Qt.PenStyle.NoPen)
-        # DotsItem keeps its style private (items.py is not ours to widen); read it here only
-        r = self._dots._size / 2
-        for k, brush in enumerate(self._dots._brushes):
-            pick = color == k
-            if not pick.any():
-                continue
-            painter.setBrush(brush)
-            for x, y in xy[pick]:
-                painter.drawEllipse(t.map(QPointF(float(x), float(y))), r, r)
-        painter.restore()
-
-
-@contextlib.contextmanager
-def _vector_dots(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """Dots drawn as circles (:class:`_VectorDots`) meanwhile; the pixmap dots come back."""
-    swapped: list[tuple[DotsItem, _VectorDots]] = []
-    for scene in scenes:
-        for item in scene.items():
-            if isinstance(item, DotsItem) and item.isVisible():
-                swapped.append((item, _VectorDots(item)))
-    for dots, _ in swapped:
-        dots.setVisible(False)
-    try:
-        yield
-    finally:
-        for dots, vector in swapped:
-            vector.setParentItem(None)
-            if vector.scene() is not None:
-                vector.scene().removeItem(vector)
-            dots.setVisible(True)
-
-
-class _ClipRefresher(QGraphicsItem):
-    """Draws nothing; states the painter's current clip afresh to the paint engine.
-
-    QSvgGenerator keeps the last clip it was given when the painter restores an outer clip
-    (for example a plot's, after a label inside it clipped its own text), so whatever is drawn
-    next is cut by the label's rectangle and vanishes. One of these right after every item
-    hands the generator the clip QPainter really has.
-    """
-
-    def __init__(self, after: QGraphicsItem) -> None:
-        parent = after.parentItem()
-        super().__init__(parent)
-        self._rect = (parent.boundingRect() if parent is not None
-                      else after.sceneBoundingRect())
-        self.setZValue(after.zValue())
-
-    def boundingRect(self) -> QRectF:
-        return self._rect
-
-    def paint(self, painter: QPainter, *args) -> None:
-        if painter.hasClipping():
-            painter.setClipPath(painter.clipPath())
-        else:
-            painter.setClipping(False)
-
-
-@contextlib.contextmanager
-def _clips_restated(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """A :class:`_ClipRefresher` after every visible item meanwhile (vector output only)."""
-    added: list[_ClipRefresher] = []
-    for scene in scenes:
-        items = [i for i in scene.items(Qt.SortOrder.AscendingOrder) if i.isVisible()]
-        for item in items:
-            siblings = (item.parentItem().childItems() if item.parentItem() is not None
-                        else [i for i in items if i.parentItem() is None])
-            refresher = _ClipRefresher(item)
-            if refresher.scene() is None:
-                scene.addItem(refresher)
-            later = [s for s in siblings if s is not item and s.zValue() == item.zValue()]
-            order = siblings.index(item)
-            for s in later:
-                if siblings.index(s) > order:
-                    refresher.stackBefore(s)
-                    break
-            added.append(refresher)
-    try:
-        yield
-    finally:
-        for refresher in added:
-            scene = refresher.scene()
-            if scene is not None:
-                scene.removeItem(refresher)
-
-
-def _scenes(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
-    views = [w for w in widgets if isinstance(w, QGraphicsView)]
-    for w in widgets:
-        views.extend(w.findChildren(QGraphicsView))
-    scenes: list[QGraphicsScene] = []
-    for view in views:
-        if view.scene() is not None and view.scene() not in scenes:
-            scenes.append(view.scene())
-    return scenes
-
-
 def _blank_image(path: Path, size: QSize, scale: float, fill: QColor) -> QImage:
     """A filled image of ``scale`` x ``size`` pixels with that device pixel ratio."""
     px = QSize(round(size.width() * scale), round(size.height() * scale))
@@ -422,8 +189,8 @@ def _raster(widgets: Sequence[QWidget], path: Path, scale: float,
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        scenes = _scenes(widgets)
-        with _printable(scenes), _cosmetic_pens_scaled(scenes, scale):
+        scenes = printable.scenes_of(widgets)
+        with printable.printable(scenes), printable.pens_scaled(scenes, scale):
             _render_stack(painter, widgets)
     finally:
         painter.end()
@@ -488,7 +255,7 @@ def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        with _printable([scene]), _cosmetic_pens_scaled([scene], scale):
+        with printable.printable([scene]), printable.pens_scaled([scene], scale):
             scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
@@ -518,9 +285,9 @@ def _stacked_svg(widgets: Sequence[QWidget], path: Path, title: str,
     only this rectangle of the stack."""
     size = _stack_size(widgets)
     crop = crop or QRect(QPoint(0, 0), size)
-    scenes = _scenes(widgets)
+    scenes = printable.scenes_of(widgets)
     parts, y = [], 0
-    with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes):
+    with printable.as_vectors(scenes):
         for w in widgets:
             parts.append((_widget_svg(w, path), -crop.x(), y - crop.y()))
             y += w.height()
@@ -555,15 +322,14 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     if not painter.begin(writer):
         buf.close()
         raise ExportError(f"cannot write {path}: the PDF writer failed to start")
-    scenes = _scenes(widgets)
+    scenes = printable.scenes_of(widgets)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.scale(dpi / per_inch, dpi / per_inch)
         painter.fillRect(QRect(QPoint(0, 0), size), QColor(look.background))
         # cosmetic (1-pixel) pens ignore that scale: thinned by it, they are a logical pixel
         # wide on the page, as in the PNG
-        with _printable(scenes), _vector_dots(scenes), _clips_restated(scenes), \
-                _cosmetic_pens_scaled(scenes, dpi / per_inch):
+        with printable.as_vectors(scenes), printable.pens_scaled(scenes, dpi / per_inch):
             _render_stack(painter, widgets)
     finally:
         painter.end()

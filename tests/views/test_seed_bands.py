@@ -259,14 +259,14 @@ def test_figures_have_one_panel_per_setting(snap, tmp_path, qapp):
 
 
 def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
-    from ganviz.figures import export
+    from ganviz.figures import export, printable
 
     grid.set_runs(tuple(r.spec for r in snap.runs))
     grid.update_snapshot(snap)
     panel = grid.panels[0]
     proxy = panel._seed_proxy
     assert proxy.isVisible()
-    with export._printable([panel.plot.scene()]):
+    with printable.printable([panel.plot.scene()]):
         assert not proxy.isVisible()  # a figure shows "seed 0 (1 of 3)" in the title instead
     assert proxy.isVisible()
     image = export.plot_image(panel.plot, 1.0)
@@ -274,11 +274,11 @@ def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
 
 
 def test_exports_keep_the_band_note_and_hide_the_per_seed_box(curves, snap):
-    from ganviz.figures import export
+    from ganviz.figures import printable
 
     curves.update_snapshot(snap)
     assert curves.per_seed_box.isVisible() and curves.band_note.isVisible()
-    with export._printable([curves.view.scene()]):
+    with printable.printable([curves.view.scene()]):
         assert not curves.per_seed_box.isVisible()
         assert curves.band_note.isVisible()  # "Lines: median over seeds" explains the figure
     assert curves.per_seed_box.isVisible()
