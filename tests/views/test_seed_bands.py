@@ -245,7 +245,7 @@ def test_single_seed_settings_draw_their_lines_as_today(curves):
     snap = make_snapshot(10, estimators=["plugin", "score"], seeds=[4])
     curves.update_snapshot(snap)
     assert not curves.banded() and not curves.group_items(0)
-    assert not curves._per_seed_proxy.isVisible()  # nothing to switch
+    assert not curves.legend_column.seed_proxy.isVisible()  # nothing to switch
     assert all(i.isVisible() for r in (0, 1) for i in curves.run_items(r).values())
     np.testing.assert_allclose(curves.run_items(1)["modes"].yData, snap.history["modes"][:, 1])
 
