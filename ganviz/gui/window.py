@@ -52,7 +52,7 @@ from ganviz.gui.training_thread import TrainingThread
 from ganviz.live.process import TrainingProcess
 from ganviz.views import theme
 from ganviz.views.curves import CurvesPanel
-from ganviz.views.panels import PanelGrid
+from ganviz.views.panel_grid import PanelGrid
 from ganviz.views.viewstate import ViewState
 
 RECORD_FPS = 10  # frames per second of wall time captured, and played back (real time)

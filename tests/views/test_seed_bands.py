@@ -89,7 +89,7 @@ def snap() -> Snapshot:
 @pytest.fixture
 def grid(qtbot):
     from ganviz.views import theme
-    from ganviz.views.panels import PanelGrid
+    from ganviz.views.panel_grid import PanelGrid
     from ganviz.views.viewstate import ViewState
 
     theme.configure_pyqtgraph()
@@ -116,7 +116,7 @@ def drawn_density(panel) -> np.ndarray:
 
 
 def smooth_image(a: np.ndarray) -> np.ndarray:
-    from ganviz.views.panels import smooth_image
+    from ganviz.views.panel_data import smooth_image
 
     return smooth_image(a)
 
