@@ -51,6 +51,22 @@ from ganviz.views.viewstate import ViewState
 PLOT_NAMES = (*TIME_PLOTS, EQ1)
 
 
+def time_plot(name: str, look: Theme) -> pg.PlotItem:
+    """Training plot ``name`` of ``TIME_PLOTS`` in ``look``: its title, axes and log mode, drawn
+    cheaply (clipped to the view, peak-downsampled), with its own legend hidden (for exporting
+    the plot alone)."""
+    title, ylabel, log = TIME_PLOTS[name]
+    plot = plot_item(look)
+    style_plot(plot, title, ylabel, "step", look)
+    plot.setLogMode(x=False, y=log)
+    plot.setClipToView(True)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.addLegend(offset=(-6, 6), labelTextSize=look.css(look.text.legend),
+                   sampleType=LegendSample, brush=pg.mkBrush(look.background + "d0"),
+                   labelTextColor=look.foreground).setVisible(False)
+    return plot
+
+
 class CurvesPanel(QWidget):
     """Training curves for every run (or group of seeds) and the equation-1 sigma curves of
     the selected run.
@@ -78,17 +94,9 @@ class CurvesPanel(QWidget):
         self.legend_column = CurvesLegend(grid, theme)
         self.legend = self.legend_column.legend
         self._plots: dict[str, pg.PlotItem] = {}
-        for i, (name, (title, ylabel, log)) in enumerate(TIME_PLOTS.items()):
-            plot = plot_item(theme)
-            style_plot(plot, title, ylabel, "step", theme)
-            plot.setLogMode(x=False, y=log)
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.addLegend(offset=(-6, 6), labelTextSize=theme.css(theme.text.legend),
-                           sampleType=LegendSample, brush=pg.mkBrush(theme.background + "d0"),
-                           labelTextColor=theme.foreground).setVisible(False)
+        for i, name in enumerate(TIME_PLOTS):
+            self._plots[name] = plot = time_plot(name, theme)
             grid.addItem(plot, row=i // PER_ROW, col=1 + i % PER_ROW)
-            self._plots[name] = plot
         self._plots["hq_fraction"].setYRange(0, 1, padding=0.04)
         self._plots["hq_fraction"].enableAutoRange(y=False)
 

@@ -12,7 +12,7 @@ so it survives redraws and resets that keep the group. The panels are
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
 
 from ganviz.core.contract import RealData, RunSpec, Snapshot
 from ganviz.views.panel_keys import KEY_WIDTH, ColorKeys
@@ -26,7 +26,7 @@ from ganviz.views.panel_layout import (
     squarest_size,
     used_size,
 )
-from ganviz.views.run_panel import RunPanel
+from ganviz.views.run_panel import RunPanel, measure_overhead
 from ganviz.views.seeds import group_runs
 from ganviz.views.theme import DARK, Theme
 from ganviz.views.viewstate import ViewState
@@ -192,11 +192,7 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         """Width and height a panel's plot adds around its view box (axes, title, margins):
         the same for every panel, measured once on a laid-out panel."""
         if self._overhead is None:
-            plot = self.panels[0].plot
-            plot.resize(QSizeF(400, 400))
-            plot.layout.activate()
-            vb = plot.getViewBox().size()
-            self._overhead = (400 - vb.width(), 400 - vb.height())
+            self._overhead = measure_overhead(self.panels[0].plot)
         return self._overhead
 
     def _area(self) -> tuple[float, float]:

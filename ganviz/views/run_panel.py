@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QGraphicsProxyWidget
 
@@ -72,6 +72,42 @@ def note_fill(look: Theme) -> QColor:
     return color
 
 
+def panel_plot(look: Theme, estimator: str) -> pg.PlotItem:
+    """An empty panel plot in ``look``: no menu, mouse or buttons, axes of a fixed size (every
+    panel has the same overhead), the border in the estimator's colour."""
+    plot = pg.PlotItem()
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    use_title_label(plot)
+    plot.setAspectLocked(False)  # a locked aspect widens the range of a non-square box; the
+    # grid keeps the box square instead (PanelGrid.fit), so the range stays exact
+    plot.showGrid(x=False, y=False)
+    font = tick_font(look)
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setStyle(tickLength=-4)
+        if font is not None:
+            axis.setStyle(tickFont=font)
+        axis.setPen(look.foreground)
+        axis.setTextPen(look.foreground)
+    plot.getAxis("left").setWidth(look.room(AXIS_WIDTH))
+    plot.getAxis("bottom").setHeight(look.room(AXIS_HEIGHT))
+    vb = plot.getViewBox()
+    vb.setBorder(pg.mkPen(ESTIMATOR_COLORS[estimator], width=3))
+    vb.setBackgroundColor(look.panel_background)
+    return plot
+
+
+def measure_overhead(plot: pg.PlotItem) -> tuple[float, float]:
+    """Width and height ``plot`` adds around its view box (axes, title, margins), measured
+    with the plot laid out at 400 x 400 pixels (it is the same at every size)."""
+    plot.resize(QSizeF(400, 400))
+    plot.layout.activate()
+    vb = plot.getViewBox().size()
+    return 400 - vb.width(), 400 - vb.height()
+
+
 class RunPanel:
     """The plot of one group of seeds, drawing one of its runs (``spec``), and its layer items
     (no maths beyond display mapping)."""
@@ -82,26 +118,8 @@ class RunPanel:
         self.specs: tuple[RunSpec, ...] = (specs,) if isinstance(specs, RunSpec) else tuple(specs)
         self.spec = self.specs[0]
         self.group = group_key(self.spec)
-        self.plot = pg.PlotItem()
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        use_title_label(self.plot)
-        self.plot.setAspectLocked(False)  # a locked aspect widens the range of a non-square
-        # box; the grid keeps the box square instead (PanelGrid.fit), so the range stays exact
-        self.plot.showGrid(x=False, y=False)
-        font = tick_font(theme)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setStyle(tickLength=-4)
-            if font is not None:
-                self.plot.getAxis(axis).setStyle(tickFont=font)
-            self.plot.getAxis(axis).setPen(theme.foreground)
-            self.plot.getAxis(axis).setTextPen(theme.foreground)
-        self.plot.getAxis("left").setWidth(theme.room(AXIS_WIDTH))
-        self.plot.getAxis("bottom").setHeight(theme.room(AXIS_HEIGHT))
+        self.plot = panel_plot(theme, self.spec.estimator)
         vb = self.plot.getViewBox()
-        vb.setBorder(pg.mkPen(ESTIMATOR_COLORS[self.spec.estimator], width=3))
-        vb.setBackgroundColor(theme.panel_background)
         self.density = RasterImageItem(colorMap=pg.colormap.get(theme.density_cmap))
         self.disc = RasterImageItem(colorMap=pg.colormap.get(theme.disc_cmap))
         self.real = pg.PlotDataItem(pen=pg.mkPen(theme.real, width=1), connect="finite")
