@@ -81,7 +81,7 @@ def settle() -> None:
 def new_grid(qtbot):
     """A PanelGrid shown at 1366 x 500 (the fixture of the panel tests)."""
     from ganviz.views import theme
-    from ganviz.views.panels import PanelGrid
+    from ganviz.views.panel_grid import PanelGrid
     from ganviz.views.viewstate import ViewState
 
     theme.configure_pyqtgraph()

@@ -79,7 +79,7 @@ class ComparisonView:
         from PySide6.QtWidgets import QVBoxLayout, QWidget
 
         from ganviz.views.curves import CurvesPanel
-        from ganviz.views.panels import PanelGrid
+        from ganviz.views.panel_grid import PanelGrid
         from ganviz.views.theme import DARK
         from ganviz.views.viewstate import ViewState
 
@@ -295,7 +295,7 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
         image.setDevicePixelRatio(1.0)  # placed pixel for pixel in the grid below
         return image
 
-    from ganviz.views.panels import MAX_COLUMNS
+    from ganviz.views.panel_layout import MAX_COLUMNS
     from ganviz.views.seeds import group_runs
 
     groups = len(group_runs([r.spec for r in snap.runs]))

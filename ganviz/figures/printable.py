@@ -85,7 +85,7 @@ def pens_scaled(scenes: Sequence[QGraphicsScene], factor: float) -> Iterator[Non
 @contextlib.contextmanager
 def uncached(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
     """Draw every item afresh meanwhile: items the window keeps as device pixmaps (see
-    ``panels.CACHED_LAYERS``) would otherwise come out as pixmaps of the window's resolution
+    ``run_panel.CACHED_LAYERS``) would otherwise come out as pixmaps of the window's resolution
     and pens, and as raster images in an SVG. Cache modes are restored afterwards."""
     cached = [(item, item.cacheMode()) for scene in scenes for item in scene.items()
               if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]

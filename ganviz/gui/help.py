@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from ganviz.core import help_text
 from ganviz.core.names import ESTIMATORS
-from ganviz.views import panels, theme
+from ganviz.views import run_panel, theme
 
 TITLE = "What am I looking at?"
 SIZE = (860, 760)  # preferred; a small screen gets at most SCREEN_SHARE of it
@@ -43,7 +43,7 @@ def _rgba(color) -> QColor:
 def _chip(color) -> QImage:
     """A filled square of ``color`` on the panel background (so alpha shows as it does there)."""
     image = QImage(*CHIP, QImage.Format.Format_RGB32)
-    image.fill(QColor(panels.PANEL_BACKGROUND))
+    image.fill(QColor(run_panel.PANEL_BACKGROUND))
     painter = QPainter(image)
     painter.fillRect(1, 1, CHIP[0] - 2, CHIP[1] - 2, _rgba(color))
     painter.end()
@@ -53,7 +53,7 @@ def _chip(color) -> QImage:
 def _strip(colors: list) -> QImage:
     """Colours side by side in equal blocks (low to high for a colour map)."""
     image = QImage(RAMP[0], RAMP[1], QImage.Format.Format_RGB32)
-    image.fill(QColor(panels.PANEL_BACKGROUND))
+    image.fill(QColor(run_panel.PANEL_BACKGROUND))
     painter = QPainter(image)
     n = len(colors)
     for k, color in enumerate(colors):
@@ -75,13 +75,13 @@ def swatch_images() -> dict[str, QImage]:
         "density": _ramp(theme.DENSITY_CMAP),
         "disc": _ramp(theme.DISC_CMAP),
         "sigma": _ramp(theme.SIGMA_CMAP),
-        "fakes": _chip(panels.FAKE_COLOR),
-        "field": _chip(panels.FIELD_COLOR),
-        "fake_field": _chip(panels.FAKE_FIELD_COLOR),
-        "smooth": _chip(panels.SMOOTH_COLOR),
-        "manifold": _chip(panels.MANIFOLD_COLOR),
-        "real": _chip(panels.REAL_COLOR),
-        "ellipses": _chip(panels.ELLIPSE_COLOR),
+        "fakes": _chip(run_panel.FAKE_COLOR),
+        "field": _chip(run_panel.FIELD_COLOR),
+        "fake_field": _chip(run_panel.FAKE_FIELD_COLOR),
+        "smooth": _chip(run_panel.SMOOTH_COLOR),
+        "manifold": _chip(run_panel.MANIFOLD_COLOR),
+        "real": _chip(run_panel.REAL_COLOR),
+        "ellipses": _chip(run_panel.ELLIPSE_COLOR),
         "estimators": _strip([theme.ESTIMATOR_COLORS[e] for e in ESTIMATORS]),
     }
     for est, color in theme.ESTIMATOR_COLORS.items():

@@ -48,7 +48,7 @@ from ganviz.gui.training_status import TrainingStatus
 from ganviz.gui.training_thread import TrainingThread
 from ganviz.live.process import TrainingProcess
 from ganviz.views.curves import CurvesPanel
-from ganviz.views.panels import PanelGrid
+from ganviz.views.panel_grid import PanelGrid
 from ganviz.views.viewstate import ViewState
 
 LAYOUT_KEY = "window/state"

@@ -125,7 +125,7 @@ def test_every_curve_plot_has_its_tooltip(curves):
 
 
 def test_panel_title_tooltip_follows_layers_and_state(qtbot):
-    from ganviz.views.panels import PanelGrid
+    from ganviz.views.panel_grid import PanelGrid
 
     state = ViewState.default()
     grid = PanelGrid(state)

@@ -11,8 +11,9 @@ import pytest
 from ganviz.core.contract import LatestSlot, Snapshot
 from ganviz.live.loop import TrainingLoop
 from ganviz.views import theme
+from ganviz.views.curve_data import TIME_PLOTS, mode_limits, run_label
 from ganviz.views.curve_layout import EQ1
-from ganviz.views.curves import PLOT_NAMES, TIME_PLOTS, CurvesPanel, mode_limits, run_label
+from ganviz.views.curves import PLOT_NAMES, CurvesPanel
 from tests.conftest import small_config
 
 SERIES = {"loss": ("loss_d", "loss_g"), "modes": ("modes",), "hq_fraction": ("hq_fraction",),

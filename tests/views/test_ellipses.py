@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganviz.views.geometry import spread_indices
-from ganviz.views.panels import ELLIPSE_FAKES
+from ganviz.views.run_panel import ELLIPSE_FAKES
 from tests.views.test_curves import make_snapshot
 from tests.views.test_seed_bands import grid  # noqa: F401  (fixture)
 

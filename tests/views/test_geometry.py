@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from ganviz.views.geometry import arrow_segments, circles, polylines
+from ganviz.views.geometry import arrow_segments, circles, polylines, upsample_cells
 
 
 def test_arrows_point_along_vectors_with_heads():
@@ -28,3 +29,20 @@ def test_circles_and_polylines_have_breaks():
     lines = np.arange(2 * 3 * 4 * 2, dtype=float).reshape(2, 3, 4, 2)
     px, _py = polylines(lines)
     assert px.shape == (6 * 5,) and np.isnan(px[4])
+
+
+def test_upsampling_keeps_values_peaks_and_linear_ramps():
+    xs = np.arange(8, dtype=np.float32)
+    ramp = xs[None, :] * 2 + 3 * xs[:, None]  # a[i, j] = 2 j + 3 i
+    up = upsample_cells(ramp, 4)
+    assert up.shape == (32, 32) and up.dtype == np.float32
+    fine = (np.arange(32) + 0.5) / 4 - 0.5  # fine centres in coarse units
+    inner = slice(2, 30)  # between the outermost coarse centres: exact for a linear ramp
+    expect = 2 * fine[None, inner] + 3 * fine[inner, None]
+    np.testing.assert_allclose(up[inner, inner], expect, atol=1e-5)
+    peak = np.zeros((9, 7), np.float32)
+    peak[6, 2] = 1.0
+    up = upsample_cells(peak, 3)
+    assert np.unravel_index(up.argmax(), up.shape) == (6 * 3 + 1, 2 * 3 + 1)
+    assert up.max() == pytest.approx(1.0)
+    np.testing.assert_array_equal(upsample_cells(peak, 1), peak)

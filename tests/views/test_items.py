@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from ganviz.figures import export
-from ganviz.views import panels
+from ganviz.views import panel_grid, run_panel
 from ganviz.views.items import DotsItem, RasterImageItem
 from ganviz.views.theme import configure_pyqtgraph
 
@@ -117,7 +117,7 @@ def test_panel_caches_its_line_layers_and_export_draws_them_as_vectors(qtbot, tm
     from ganviz.views.viewstate import ViewState
 
     spec = RunSpec(index=0, estimator="plugin", sigma=0.0, seed=0, learned_sigma=False)
-    grid = panels.PanelGrid(ViewState.default())
+    grid = panel_grid.PanelGrid(ViewState.default())
     qtbot.addWidget(grid)
     grid.resize(400, 400)
     grid.show()
@@ -131,7 +131,7 @@ def test_panel_caches_its_line_layers_and_export_draws_them_as_vectors(qtbot, tm
     assert panel.real.curve.cacheMode() == cached
     out = export.export_plot(panel.plot, tmp_path / "panel.svg")
     svg = out.read_text()
-    assert panels.FIELD_COLOR in svg.lower()
+    assert run_panel.FIELD_COLOR in svg.lower()
     assert panel.field.cacheMode() == cached
 
 

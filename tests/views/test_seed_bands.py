@@ -89,7 +89,7 @@ def snap() -> Snapshot:
 @pytest.fixture
 def grid(qtbot):
     from ganviz.views import theme
-    from ganviz.views.panels import PanelGrid
+    from ganviz.views.panel_grid import PanelGrid
     from ganviz.views.viewstate import ViewState
 
     theme.configure_pyqtgraph()
@@ -116,7 +116,7 @@ def drawn_density(panel) -> np.ndarray:
 
 
 def smooth_image(a: np.ndarray) -> np.ndarray:
-    from ganviz.views.panels import smooth_image
+    from ganviz.views.panel_data import smooth_image
 
     return smooth_image(a)
 
@@ -245,7 +245,7 @@ def test_single_seed_settings_draw_their_lines_as_today(curves):
     snap = make_snapshot(10, estimators=["plugin", "score"], seeds=[4])
     curves.update_snapshot(snap)
     assert not curves.banded() and not curves.group_items(0)
-    assert not curves._per_seed_proxy.isVisible()  # nothing to switch
+    assert not curves.legend_column.seed_proxy.isVisible()  # nothing to switch
     assert all(i.isVisible() for r in (0, 1) for i in curves.run_items(r).values())
     np.testing.assert_allclose(curves.run_items(1)["modes"].yData, snap.history["modes"][:, 1])
 

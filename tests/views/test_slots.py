@@ -7,7 +7,7 @@ import gc
 from PySide6.QtCore import QObject, Signal
 
 from ganviz.core.contract import RunSpec
-from ganviz.views import panels
+from ganviz.views import panel_grid
 from ganviz.views.slots import Connections
 from ganviz.views.theme import configure_pyqtgraph
 from ganviz.views.viewstate import ViewState
@@ -45,7 +45,7 @@ def test_replaced_panels_are_disconnected_and_survive_being_collected(qtbot):
     """Panels with a seed selector (several seeds) are replaced again and again while the grid
     resizes; the old ones have no connection left, and nothing crashes."""
     configure_pyqtgraph()
-    grid = panels.PanelGrid(ViewState.default())
+    grid = panel_grid.PanelGrid(ViewState.default())
     qtbot.addWidget(grid)
     grid.resize(600, 400)
     grid.show()

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from ganviz.views.panels import ALL_HIDDEN_MESSAGE, KEY_WIDTH, MIN_PANEL_WIDTH, PanelGrid
+from ganviz.views.panel_grid import ALL_HIDDEN_MESSAGE, PanelGrid
+from ganviz.views.panel_keys import KEY_WIDTH
+from ganviz.views.panel_layout import MIN_PANEL_WIDTH
 from tests.panel_fakes import centres, fake_snapshot, new_grid, settle, show
 
 EXTENT = 3.0
