@@ -238,6 +238,7 @@ class GroupCurves:
     bias: list[float]
     pathwise_std: list[float]
     score_std: list[float]
+    score_std_mean: list[float]
 
 
 @dataclass(frozen=True)

@@ -322,16 +322,21 @@ _EQUATION1 = (
     "- <b>pathwise std</b> (dashed): the single-sample standard deviation of "
     "∇f(x<sub>i</sub> + σε), root-mean-square over the fakes. It stays bounded as σ → 0 "
     "(it shrinks with σ).\n"
-    "- <b>score-function std</b> (dotted): the same for (f(x<sub>i</sub> + σε<sub>k</sub>) − "
+    "- <b>score std</b> (dotted): the same for (f(x<sub>i</sub> + σε<sub>k</sub>) − "
     "b<sub>ik</sub>) ε<sub>k</sub> / σ, with the leave-one-out batch baseline "
-    "b<sub>ik</sub> (the mean of f(x<sub>j</sub> + σε<sub>k</sub>) over the other fakes j) as "
-    "in training. It grows like 1/σ as σ → 0, because f(x<sub>i</sub>) − b<sub>ik</sub> does "
-    "not vanish.\n\n"
-    "All three are divided by the mean |∇f(x<sub>i</sub>)|, so they share one log-log plot, "
+    "b<sub>ik</sub> (the mean of f(x<sub>j</sub> + σε<sub>k</sub>) over the other fakes j), "
+    "the default in training. It grows like 1/σ as σ → 0, because f(x<sub>i</sub>) − "
+    "b<sub>ik</sub> does not vanish.\n"
+    "- <b>score, at-mean</b> (dash-dot): the score function's std with the baseline "
+    "f(x<sub>i</sub>), f at the sample's own mean (Settings: <i>Score baseline</i> "
+    "at_mean). It cancels "
+    "f(x<sub>i</sub>), so it stays bounded as σ → 0; the pathwise std still falls below "
+    "it, like σ.\n\n"
+    "All four are divided by the mean |∇f(x<sub>i</sub>)|, so they share one log-log plot, "
     "and 1 means \"as large as the gradient itself\". The vertical dashed line marks the "
     "run's own σ (learned: its mean σ(z); absent at σ = 0). Read the curves at that line: "
-    "the solid one is the plug-in's bias had it this σ, the dashed and dotted ones the noise "
-    "of one sample of the other estimators.")
+    "the solid one is the plug-in's bias had it this σ, the others the noise of one sample "
+    "of the other estimators.")
 
 
 def _layer_id(name: str) -> str:

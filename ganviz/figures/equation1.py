@@ -23,6 +23,7 @@ from ganviz.views.plotstyle import LEFT_AXIS_WIDTH, LegendSample, plot_item, sty
 from ganviz.views.theme import DARK, Theme
 
 PANELS_PER_ROW = 4
+PRINT_PANELS_PER_ROW = 2  # at a printed page's width four in a row leave each too short
 PANEL_SIZE = (400, 330)
 LEGEND_HEIGHT = 30
 
@@ -47,8 +48,9 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float,
     grid.setContentsMargins(6, 4, 6, 4)
     grid.layout.setHorizontalSpacing(8)
     grid.layout.setVerticalSpacing(6)
-    rows = max(1, math.ceil(len(groups) / PANELS_PER_ROW))
-    cols = min(len(groups), PANELS_PER_ROW) or 1
+    per_row = PRINT_PANELS_PER_ROW if look.for_print else PANELS_PER_ROW
+    rows = max(1, math.ceil(len(groups) / per_row))
+    cols = min(len(groups), per_row) or 1
     legend_height = look.room(LEGEND_HEIGHT)
     view.resize(*look.print_size((PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows + legend_height)))
     sigma_pen = pg.mkPen(look.dim, width=1, style=Qt.PenStyle.DashLine)
@@ -70,7 +72,7 @@ def equation1_figure(groups: Sequence[GroupCurves], mode_std: float,
         style_plot(plot, _title(group), "relative to mean |∇f|", "σ (smoothing scale)", look)
         plot.setLogMode(x=True, y=True)
         plot.getAxis("left").setWidth(look.room(LEFT_AXIS_WIDTH + 8))
-        grid.addItem(plot, row=i // PANELS_PER_ROW, col=i % PANELS_PER_ROW)
+        grid.addItem(plot, row=i // per_row, col=i % per_row)
         for series, (_, style) in EQ1_SERIES.items():
             pen = pg.mkPen(theme.ESTIMATOR_COLORS[group.estimator], width=2, style=style)
             plot.addItem(pg.PlotDataItem(group.sigma, getattr(group, series), pen=pen,

@@ -288,7 +288,7 @@ def equation1_by_group(trainer: Trainer) -> list[GroupCurves]:
         out.append(GroupCurves(
             estimator, sigma, own if own > 0 else None, curves.sigma.tolist(),
             *(getattr(curves, name)[idx].mean(0).tolist()
-              for name in ("bias", "pathwise_std", "score_std"))))
+              for name in ("bias", "pathwise_std", "score_std", "score_std_mean"))))
     return out
 
 

@@ -1,7 +1,8 @@
 """The curves dock's equation-1 plot: for one run, the relative bias of the plug-in gradient
-and the standard deviations of the pathwise and score-function estimators over the smoothing
-scale sigma (log-log), the run's own sigma marked, the legend below the axis (where it covers
-no curve). The dock chooses the run; this draws it."""
+and the standard deviations of the pathwise and score-function estimators (the latter with
+the leave-one-out batch baseline and the at-mean one) over the smoothing scale sigma
+(log-log), the run's own sigma marked, the legend below the axis (where it covers no
+curve). The dock chooses the run; this draws it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from ganviz.views.theme import DARK, Theme
 EQ1_SERIES = {  # series -> (legend text, pen style)
     "bias": ("relative bias", Qt.PenStyle.SolidLine),
     "pathwise_std": ("pathwise std", Qt.PenStyle.DashLine),
-    "score_std": ("score-function std", Qt.PenStyle.DotLine),
+    "score_std": ("score std", Qt.PenStyle.DotLine),
+    "score_std_mean": ("score, at-mean", Qt.PenStyle.DashDotLine),
 }
 EQ1_TITLE = "Equation 1"
 EQ1_PRINT_TITLE = "Eq. 1"  # a printed figure's narrow column keeps the run's name whole
@@ -59,6 +61,7 @@ class Equation1Plot:
         plot.addItem(self.marker, ignoreBounds=True)
         self.marker.setVisible(False)
         self._marker_sample = pg.PlotDataItem(pen=marker_pen)
+        self._marker_text = MARKER_TEXT
         self.legend.addItem(self._marker_sample, MARKER_TEXT)
         self.fit_legend()
 
@@ -97,15 +100,27 @@ class Equation1Plot:
         self._set_marker_text(text + (" (mean)" if learned else ""))
 
     def _set_marker_text(self, text: str) -> None:
-        self.legend.getLabel(self._marker_sample).setText(text)
+        self._marker_text = text
+        label = self.legend.getLabel(self._marker_sample)
+        if label is not None:
+            label.setText(text)
         self.fit_legend()
+
+    def _show_marker_entry(self, shown: bool) -> None:
+        """The run-sigma entry of the legend, or not (the title names the run's sigma)."""
+        present = self.legend.getLabel(self._marker_sample) is not None
+        if shown and not present:
+            self.legend.addItem(self._marker_sample, self._marker_text)
+        elif present and not shown:
+            self.legend.removeItem(self._marker_sample)
 
     def fit_legend(self, *_) -> None:
         """Lay the legend out below the plot: in two columns when the plot is wide enough,
-        else one, and give it the height that takes (pyqtgraph's legend sizes itself for
-        floating over a plot, not for a layout)."""
+        else one without the run-sigma entry, and give it the height that takes
+        (pyqtgraph's legend sizes itself for floating over a plot, not for a layout)."""
         legend = self.legend
         columns = 2 if self.plot.width() >= self.theme.room(EQ1_LEGEND_TWO_COLUMNS) else 1
+        self._show_marker_entry(columns == 2)  # one column: a row less for a narrow plot
         legend.setColumnCount(columns)
         size = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         if abs(legend.maximumHeight() - size.height()) > 0.5:

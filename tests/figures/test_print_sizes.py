@@ -180,3 +180,31 @@ def test_paper_panel_png_states_its_dpi_without_changing_a_pixel(qapp, monkeypat
             view.close()
     assert round(stated.dotsPerMeterX() * 0.0254) == 300
     assert np.array_equal(pixels(stated), pixels(plain))
+
+
+def test_the_equation1_figure_prints_two_panels_to_a_row_with_whole_titles(qapp):
+    """Four panels in a row leave a 7 in page's panels too short for their axis labels and
+    titles; in print the figure is a 2 x 2 grid, in the window's theme still one row."""
+    from ganviz.core.contract import GroupCurves
+    from ganviz.figures.equation1 import equation1_figure
+
+    sig = [1e-3, 1e-2, 1e-1, 1.0]
+    groups = [GroupCurves(e, s, r, sig, [1e-4] * 4, [1e-2] * 4, [1e2] * 4, [1.0] * 4)
+              for e, s, r in (("plugin", "0", None), ("reparam_fixed", "0.05", 0.05),
+                              ("reparam_learned", "learned", 0.21), ("score", "0.05", 0.05))]
+    for look, grid in ((theme.PAPER, (2, 2)), (theme.DARK, (1, 4))):
+        with theme.using(look):
+            view = equation1_figure(groups, 0.05, look)
+            try:
+                view.show()
+                qapp.processEvents()
+                plots = [i for i in view.ci.items if hasattr(i, "titleLabel")]
+                rows = sorted({round(p.pos().y()) for p in plots})
+                cols = sorted({round(p.pos().x()) for p in plots})
+                assert (len(rows), len(cols)) == grid, look.name
+                if look.for_print:
+                    titles = [p.titleLabel.text for p in plots]
+                    assert not any("…" in t for t in titles), titles
+                    assert "mean 0.21" in titles[2]
+            finally:
+                view.close()

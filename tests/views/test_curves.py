@@ -120,7 +120,7 @@ def test_selecting_a_run_changes_the_equation1_plot(panel, snap):
     panel.update_snapshot(snap)
     eq1 = panel.plots()[EQ1]
     items = data_items(eq1)
-    assert len(items) == 3
+    assert len(items) == 4
     assert all(len(i.xData) == len(snap.curves.sigma) for i in items)
     for index in (1, 3):
         panel.set_selected_run(index)
@@ -131,12 +131,35 @@ def test_selecting_a_run_changes_the_equation1_plot(panel, snap):
         assert all(pen_color(i) == color for i in items)
         np.testing.assert_array_equal(items[0].yData, snap.curves.bias[index])
         np.testing.assert_array_equal(items[2].yData, snap.curves.score_std[index])
-        sigma = snap.history["sigma"][-1, index]
-        assert [label.text for _, label in panel.eq1.legend.items] == [
-            "relative bias", "pathwise std", "score-function std", f"run σ = {sigma:.2g}"]
+        np.testing.assert_array_equal(items[3].yData, snap.curves.score_std_mean[index])
+        assert [label.text for _, label in panel.eq1.legend.items][:4] == [
+            "relative bias", "pathwise std", "score std", "score, at-mean"]
     panel.set_selected_run(0)  # plug-in: sigma = 0 has no place on the log axis
     assert not panel.eq1.marker.isVisible()
-    assert panel.eq1.legend.items[3][1].text == "run σ = 0"
+
+
+def _legend_texts(panel: CurvesPanel) -> list[str]:
+    return [label.text for _, label in panel.eq1.legend.items]
+
+
+def test_the_equation1_legend_names_the_run_sigma_when_wide_enough(panel, snap, qtbot):
+    """Two legend columns: the run-sigma entry is the fifth; one column (a narrow plot):
+    it is left out, since the title names the run's sigma, and comes back when wider."""
+    panel.update_snapshot(snap)
+    panel.set_selected_run(1)
+    sigma = snap.history["sigma"][-1, 1]
+    panel.resize(1900, 320)
+    panel.show()
+    qtbot.waitUntil(lambda: len(_legend_texts(panel)) == 5)
+    assert _legend_texts(panel)[4] == f"run σ = {sigma:.2g}"
+    panel.set_selected_run(0)
+    assert _legend_texts(panel)[4] == "run σ = 0"
+    panel.resize(700, 320)
+    qtbot.waitUntil(lambda: len(_legend_texts(panel)) == 4)
+    panel.set_selected_run(1)  # the text follows while the entry is away
+    panel.resize(1900, 320)
+    qtbot.waitUntil(lambda: len(_legend_texts(panel)) == 5)
+    assert _legend_texts(panel)[4] == f"run σ = {sigma:.2g}"
 
 
 def test_equation1_follows_the_curves_step(panel, snap):
