@@ -14,13 +14,13 @@ from ganviz.core.settings import ConfigError
 from ganviz.gui.settings_form import labelled
 
 if TYPE_CHECKING:
-    from ganviz.gui.window import MainWindow
+    from ganviz.gui.host import WindowHost
 
 
 class DataChoice:
     """Turns the window's data edits into settings and commands for the training process."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.window = window
         self._taking_data = False
         window.settings.field_widget("data.name").currentTextChanged.connect(self.chosen)

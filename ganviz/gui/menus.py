@@ -11,21 +11,23 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ganviz.gui.help import add_help_action
 
 if TYPE_CHECKING:
-    from ganviz.gui.window import MainWindow
+    from ganviz.gui.host import WindowHost
+    from ganviz.gui.recording import Recording
 
 ABOUT = ("ganviz trains GANs with four generator-gradient estimators side by side: plug-in "
          "(Goodfellow's eq. 1), reparameterized with fixed and learned sigma(z), and score "
          "function.")
 
 
-def build_menus(window: MainWindow) -> QAction:
-    """Fill ``window``'s menu bar from the actions its parts own; the Help entry's action."""
+def build_menus(window: WindowHost, recording: Recording) -> QAction:
+    """Fill ``window``'s menu bar from the actions its parts own (``recording``: the Record
+    button's); the Help entry's action."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     window.files.build(file_menu)
     file_menu.addSeparator()
-    file_menu.addAction(window.recording.record_action)
-    file_menu.addMenu(window.recording.record_fps_menu)
+    file_menu.addAction(recording.record_action)
+    file_menu.addMenu(recording.record_fps_menu)
     file_menu.addSeparator()
     quit_action = QAction("&Quit", window)
     quit_action.setShortcut(QKeySequence.StandardKey.Quit)

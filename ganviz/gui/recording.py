@@ -29,7 +29,7 @@ from ganviz.figures.recorder import (
 from ganviz.gui.filedialogs import settings
 
 if TYPE_CHECKING:
-    from ganviz.gui.window import MainWindow
+    from ganviz.gui.host import WindowHost
 
 RECORD_FPS = 10  # frames per second of wall time captured, and played back (real time)
 RECORD_FPS_KEY = "record/fps"
@@ -44,7 +44,7 @@ class Recording:
     window adds the action and :attr:`record_fps_menu` to its File menu.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.window = window
         self.recorder: GifRecorder | None = None
         self.record_action = QAction("&Record", window)

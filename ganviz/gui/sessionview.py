@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ganviz.gui.window import MainWindow
+    from ganviz.gui.host import WindowHost
 
 
 def _names(value: object) -> set[str]:
@@ -17,7 +17,7 @@ def _names(value: object) -> set[str]:
     return {x for x in value if isinstance(x, str)}
 
 
-def view_state(window: MainWindow) -> dict[str, Any]:
+def view_state(window: WindowHost) -> dict[str, Any]:
     """What ``window`` shows, stored in a session file."""
     state = window.state
     return {"layers": sorted(state.layers), "hidden_estimators":
@@ -26,7 +26,7 @@ def view_state(window: MainWindow) -> dict[str, Any]:
             "shown_runs": sorted(p.run for p in window.panels.panels)}
 
 
-def restore_view(window: MainWindow, view: object) -> None:
+def restore_view(window: WindowHost, view: object) -> None:
     """Apply a session's stored view to ``window``.
 
     Never raises: names this window does not know are ignored, and a selected run that

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
             confirm_discard=self.confirm_discard,
             data_scale=lambda: self.current_config().data.scale))
         self.files.data.data_ended = self.data.data_ended
-        self.help_action = build_menus(self)
+        self.help_action = build_menus(self, self.recording)
         self._restore_layout()
         self.training_status = TrainingStatus(self.statusBar())
         # rightmost: the training labels left of it change width, its Cancel must not move
