@@ -31,12 +31,16 @@ CHUNK_RUNS = 4  # the run count chunks are sized for, whatever the actual count
 BLOCK_POINTS = 1 << 16  # shifted points materialised at once (all runs) for smoothed gradients
 
 
+def element_budget(device: torch.device) -> int:
+    """Max floats in one intermediate of a chunked computation on ``device``."""
+    return ELEMENT_BUDGET.get(device.type, ELEMENT_BUDGET["cpu"])
+
+
 def _chunk(trainer: Trainer, n: int) -> int:
     """Points per chunk so that one hidden activation of D stays within the element budget."""
     m = trainer.cfg.model
     width = max(max(m.d_hidden) * m.d_maxout, 1)
-    budget = ELEMENT_BUDGET.get(trainer.device.type, ELEMENT_BUDGET["cpu"])
-    return max(64, min(n, budget // (CHUNK_RUNS * width)))
+    return max(64, min(n, element_budget(trainer.device) // (CHUNK_RUNS * width)))
 
 
 

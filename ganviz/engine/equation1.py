@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 
 from ganviz.core.contract import SigmaCurves
-from ganviz.engine.critic import f_and_grad, shifted_grads
+from ganviz.engine import critic
 from ganviz.engine.probe_draws import SALT_CURVES, draws
 from ganviz.engine.probes import to_numpy
 from ganviz.engine.trainer import Trainer
@@ -48,7 +48,7 @@ def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | Non
     with torch.no_grad():
         noise, eps = draws(trainer, SALT_CURVES, n, k, gens)  # eps [R, k, 2]
         x0, _ = trainer.generate(trainer.latent(noise[..., :d]))  # [R, n, 2]
-        f0, g0 = f_and_grad(trainer, x0)  # [R, n], [R, n, 2]
+        f0, g0 = critic.f_and_grad(trainer, x0)  # [R, n], [R, n, 2]
         g0_norm = g0.norm(dim=-1)  # [R, n]
         scale = g0_norm.mean(1).clamp_min(1e-30)  # [R]
         e2 = (eps**2).sum(-1)[:, None, :]  # [R, 1, k]
@@ -61,7 +61,7 @@ def compute_sigma_curves(trainer: Trainer, gens: Sequence[torch.Generator] | Non
             return (second - (first**2).sum(-1)).clamp_min(0) / s**2
 
         for s in sig.tolist():  # one sigma at a time keeps memory at R * n * k
-            fk, gs, gvar = shifted_grads(trainer, x0, s * eps, keep_f=True)
+            fk, gs, gvar = critic.shifted_grads(trainer, x0, s * eps, keep_f=True)
             assert fk is not None
             out["bias"].append((gs - g0).norm(dim=-1).sum(1) / g0_norm.sum(1).clamp_min(1e-30))
             out["path"].append(gvar.mean(1).sqrt() / scale)

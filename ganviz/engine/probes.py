@@ -37,7 +37,7 @@ from ganviz.core.contract import FakeProbes, ViewProbes
 from ganviz.engine import covariance
 from ganviz.engine.critic import (
     CHUNK_RUNS,
-    ELEMENT_BUDGET,
+    element_budget,
     f_and_grad,
     grid_logits,
     grid_points,
@@ -112,7 +112,7 @@ def _density(mu: torch.Tensor, sigma: torch.Tensor, xs: torch.Tensor, ys: torch.
     inv_y, norm_y = (inv_x, norm_x) if hy is None else (
         1.0 / hy, -torch.log(math.sqrt(2 * math.pi) * hy))
     out = torch.zeros(r, ys.numel(), xs.numel(), device=mu.device)
-    budget = ELEMENT_BUDGET.get(mu.device.type, ELEMENT_BUDGET["cpu"])
+    budget = element_budget(mu.device)
     step = max(1, min(m, budget // (CHUNK_RUNS * (xs.numel() + ys.numel()))))
     for a in range(0, m, step):
         s = slice(a, a + step)
@@ -146,7 +146,7 @@ def _density_cov(mu: torch.Tensor, stds: torch.Tensor, angle: torch.Tensor,
     c, sn = torch.cos(angle), torch.sin(angle)
     log_norm = -torch.log(2 * math.pi * h[..., 0] * h[..., 1])  # [R, M]
     out = torch.zeros(r, ys.numel(), xs.numel(), device=mu.device)
-    budget = ELEMENT_BUDGET.get(mu.device.type, ELEMENT_BUDGET["cpu"])
+    budget = element_budget(mu.device)
     step = max(1, min(m, budget // (CHUNK_RUNS * xs.numel() * ys.numel())))
     for a in range(0, m, step):
         s = slice(a, a + step)
