@@ -63,7 +63,7 @@ def compute_fakes(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
     form = trainer.cfg.runs.covariance
     with torch.no_grad():
         noise = draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes), p.smooth_draws,
-                       gens)[0][:, :p.fakes]
+                      gens)[0][:, :p.fakes]
         mu, scale = trainer.generate(trainer.latent(noise[..., :d]))
         fakes = fake_samples(trainer.functions.spec, mu, scale, noise[..., d:])
         means, fake_axes = _ellipses(mu, scale, form)
@@ -213,7 +213,7 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
 
         # One probe batch of latents: density uses the first density_draws, fakes the first n.
         noise, eps = draws(trainer, SALT_VIEWS, max(p.density_draws, p.fakes),
-                            p.smooth_draws, gens)
+                           p.smooth_draws, gens)
         mu, scale = trainer.generate(trainer.latent(noise[..., :d]))
         dd = p.density_draws
         if form == "isotropic":
