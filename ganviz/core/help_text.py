@@ -9,8 +9,8 @@ by blank lines, lines starting with ``- `` form a list, `backticks` mark code, [
 links to a section, and the inline HTML tags ``<b> <i> <sub> <sup>`` may be used (nothing
 else: a bare ``<`` is not allowed).
 The facts are those of the code: ``metrics.py`` (modes, quality, KL, JS, energy, gradient
-variance), ``estimators.py`` (the four gradients), ``probes.py`` (density, D, fields, the
-equation-1 curves); keep them in step.
+variance), ``estimators.py`` (the four gradients), ``probes.py`` (density, D, fields),
+``equation1.py`` (the equation-1 curves); keep them in step.
 """
 
 from __future__ import annotations

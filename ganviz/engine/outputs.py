@@ -48,7 +48,7 @@ def _json_safe(v: Any) -> Any:
 def summary_dict(trainer: Trainer, curves: Any | None) -> dict[str, Any]:
     """The summary schema: config, and per run its final metrics and equation-1 sigma curve.
 
-    ``curves`` is a ``probes.SigmaCurves`` (or None to leave the curves out).
+    ``curves`` is a ``contract.SigmaCurves`` (or None to leave the curves out).
     """
     diverged = trainer.diverged_list()
     runs = []

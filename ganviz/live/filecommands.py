@@ -18,8 +18,8 @@ from ganviz.core.contract import (
     Saved,
     SaveSession,
 )
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.outputs import metrics_csv_text, summary_dict
-from ganviz.engine.probes import compute_sigma_curves
 from ganviz.engine.sessionfile import load_session, save_session
 from ganviz.engine.trainer import Trainer
 

@@ -47,7 +47,8 @@ from ganviz.core.settings import ConfigError
 from ganviz.engine.checkpoint import CheckpointError, one_line
 from ganviz.engine.compiled import BackgroundCompile
 from ganviz.engine.device import resolve_device, training_thread_count
-from ganviz.engine.probes import OPTIONAL_LAYERS, compute_fakes, compute_sigma_curves, compute_views
+from ganviz.engine.equation1 import compute_sigma_curves
+from ganviz.engine.probes import OPTIONAL_LAYERS, compute_fakes, compute_views
 from ganviz.engine.sessionfile import SessionFileError
 from ganviz.engine.step import eager_functions
 from ganviz.engine.trainer import PendingEvaluation, Trainer

@@ -24,7 +24,7 @@ from ganviz.core.atomic import write_text_atomic
 from ganviz.core.config import Config, load_preset
 from ganviz.core.contract import GroupCurves, RunSpec
 from ganviz.core.settings import ConfigError
-from ganviz.engine.probes import compute_sigma_curves
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.trainer import Trainer
 
 PROTOCOLS = ("veegan-ring", "veegan-grid", "pacgan-ring", "pacgan-grid")

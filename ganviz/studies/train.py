@@ -17,8 +17,8 @@ from ganviz.core.contract import Snapshot
 from ganviz.engine.checkpoint import read_checkpoint
 from ganviz.engine.compiled import compile_for_run
 from ganviz.engine.device import training_thread_count
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.outputs import metrics_csv_text, write_run_outputs
-from ganviz.engine.probes import compute_sigma_curves
 from ganviz.engine.trainer import Trainer
 from ganviz.live.loop import snapshot_of
 

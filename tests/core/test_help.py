@@ -85,7 +85,7 @@ def test_facts_match_the_code():
     assert help_text.HQ_STDS == metrics.HQ_STDS
     assert f"within {metrics.HQ_STDS:g} stds" in help_text.section("curve-hq-fraction").text
     from ganviz.core.config import Config
-    from ganviz.engine.probes import SIGMA_HI, SIGMA_LO
+    from ganviz.engine.equation1 import SIGMA_HI, SIGMA_LO
 
     cfg = Config()
     eq1 = help_text.section("equation1").text

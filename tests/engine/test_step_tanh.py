@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.engine import probes
+from ganviz.engine import critic
 from ganviz.engine.nets import BatchedMLP
 from ganviz.engine.step import tanh
 
@@ -50,5 +50,5 @@ def test_tanh_networks_and_probes_use_it():
                 h = torch.sigmoid(2 * h) * 2 - 1
     torch.testing.assert_close(out, h, rtol=0, atol=0)  # the same operations, bit for bit
     h = POINTS.clone()
-    torch.testing.assert_close(probes._act_(h, "tanh", 0.0), tanh(POINTS, False),
+    torch.testing.assert_close(critic._act_(h, "tanh", 0.0), tanh(POINTS, False),
                                rtol=0, atol=0)

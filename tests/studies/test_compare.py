@@ -7,7 +7,7 @@ from PIL import Image
 
 from ganviz.cli import main
 from ganviz.core.settings import ConfigError
-from ganviz.engine.probes import compute_sigma_curves
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.trainer import Trainer
 from ganviz.studies.compare import (
     EQ1_FIGURE_SIGMAS,

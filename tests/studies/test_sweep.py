@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganviz.cli import main
-from ganviz.engine.probes import compute_sigma_curves
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.trainer import Trainer
 from ganviz.studies.compare import (
     EQ1_FIGURE_SIGMAS,

@@ -26,8 +26,8 @@ from ganviz.core.config import from_dict
 from ganviz.core.runs import expand_runs
 from ganviz.engine.checkpoint import CheckpointError, checkpoint_config, parse_checkpoint
 from ganviz.engine.device import training_thread_count
+from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.outputs import write_run_outputs
-from ganviz.engine.probes import compute_sigma_curves
 from ganviz.engine.threads import AutoThreads
 from ganviz.engine.trainer import Trainer
 from ganviz.studies import compare
