@@ -32,12 +32,14 @@ def test_probe_share_of_a_short_run() -> None:
     assert "grid 24²" in line and f"{100 * r['probe_share']:.1f}%" in line
 
 
-def test_a_bigger_grid_costs_more_per_views() -> None:
-    small = measure_probe_share(small_config(), seconds=SECONDS, threads=1, warmup=0.1)
+def test_the_configured_grid_is_the_one_measured() -> None:
+    """Which grid the views were timed at (how much longer a bigger grid takes is a timing,
+    for ``python main.py bench``, not a test: under two busy workers it can come out either
+    way)."""
     big = measure_probe_share(small_config().with_overrides({"probe": {"grid": 160}}),
                               seconds=SECONDS, threads=1, warmup=0.1)
-    assert small["views_ms"] > 0 and big["views_ms"] > 0
-    assert big["grid"] == 160 and big["views_ms"] > small["views_ms"]
+    assert big["grid"] == 160 and big["views_per_sec"] > 0 and big["views_ms"] > 0
+    assert "grid 160²" in format_probe_share(big)
 
 
 @pytest.mark.parametrize(("seconds", "threads"), [(0.0, 1), (-1.0, 1), (1.0, 0)])
