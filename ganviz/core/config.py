@@ -330,13 +330,6 @@ def _check_rules(cfg: Config) -> None:
 
 __all__ = [
     "Config",
-    "ConfigError",
-    "DataConfig",
-    "EvalConfig",
-    "ModelConfig",
-    "ProbeConfig",
-    "RunsConfig",
-    "TrainConfig",
     "from_dict",
     "load",
     "load_preset",

@@ -16,8 +16,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganviz.core.sections import COVARIANCES as FORMS
-
 HEAD_COLUMNS: dict[str, int] = {"isotropic": 1, "diagonal": 2, "full": 3}
 POSITIVE_COLUMNS: dict[str, int] = {"isotropic": 1, "diagonal": 2, "full": 2}
 
@@ -99,5 +97,5 @@ def summary_stds(s: Tensor, form: str) -> Tensor:
     return eigen_stds(s, form).flatten(-2)
 
 
-__all__ = ["FORMS", "HEAD_COLUMNS", "axes", "eigen", "eigen_stds", "fixed_scale",
+__all__ = ["HEAD_COLUMNS", "axes", "eigen", "eigen_stds", "fixed_scale",
            "learned_scale", "rms_std", "summary_stds"]
