@@ -1,3 +1,8 @@
+"""`python main.py train`: its outputs, resuming, bad input and the window's flags, as a
+user types them."""
+
+from __future__ import annotations
+
 import csv
 import json
 import subprocess
@@ -9,7 +14,7 @@ import pytest
 from ganviz.core.history import METRIC_COLUMNS
 from tests.conftest import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_train_writes_all_outputs(small_toml, tmp_path, capsys):
