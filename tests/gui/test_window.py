@@ -97,7 +97,7 @@ def pg_point(x, y):
 
 def test_closing_while_training_ends_the_training_process(qtbot):
     """Close stops the thread and the process and leaves no child behind (that the child
-    leaves by itself: tests/live/test_live.py; timings: benchmarks/close_timing.py)."""
+    leaves by itself: tests/live/test_live.py; timings: scripts/timing/close_timing.py)."""
     import multiprocessing
 
     configure_pyqtgraph()

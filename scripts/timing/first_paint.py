@@ -4,7 +4,7 @@ Starts a fresh interpreter's clock at the top of this script, opens the main win
 default preset (offscreen unless a display is given) and stops at the window's first paint
 event. Prints the seconds and whether ``torch`` was imported in this (the GUI's) process.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/first_paint.py
+    QT_QPA_PLATFORM=offscreen python scripts/timing/first_paint.py
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ final state is the same bytes, and prints the wall times and their ratio, plus e
 unit's seconds per step. ``--per-step PRESET ...`` also times one short unit of each of
 those presets on Ray (for estimates of longer protocols).
 
-    python benchmarks/ray_local.py --preset veegan-ring --units 4 --steps 500 \\
+    python scripts/timing/ray_local.py --preset veegan-ring --units 4 --steps 500 \\
         --per-step pacgan-ring pacgan-grid
 """
 

@@ -6,8 +6,8 @@ machine, and compare the two outputs (they must be identical). Floating-point re
 depend on the CPU's instructions, so fingerprints are compared on one machine, never
 committed as golden values.
 
-    python tools/fingerprint.py > before.txt   # ... restructure ...
-    python tools/fingerprint.py > after.txt && diff before.txt after.txt
+    python scripts/fingerprint.py > before.txt   # ... restructure ...
+    python scripts/fingerprint.py > after.txt && diff before.txt after.txt
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ between Sigma(z)'s major axis and the curve's direction d mu / dz at 4096 latent
 draws whose Sigma is oriented (major std at least 5 % above the minor). 0 means the needles
 stand across the curve, 1 along it, 2/pi (0.64) is a random direction.
 
-    python benchmarks/needle_orientation.py \
+    python scripts/analysis/needle_orientation.py \
         runs/learned-variance-latent1/default--std=0.3--covariance=full
 """
 
@@ -47,4 +47,8 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").is_file():
+        print("usage: python scripts/analysis/needle_orientation.py GROUP_FOLDER "
+              "(a finished sweep group's folder, holding checkpoint.pt)", file=sys.stderr)
+        sys.exit(2)
     main(Path(sys.argv[1]))

@@ -7,7 +7,7 @@ A positive value means the loss rises with s, so gradient descent shrinks sigma;
 of 1 on log-log means the push is second order (about s tr(Hessian of f)), the argument in
 the README's reading.
 
-    python benchmarks/sigma_gradient.py \
+    python scripts/analysis/sigma_gradient.py \
         runs/learned-variance/default--std=0.3--covariance=isotropic
 """
 
@@ -52,4 +52,8 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").is_file():
+        print("usage: python scripts/analysis/sigma_gradient.py GROUP_FOLDER "
+              "(a finished sweep group's folder, holding checkpoint.pt)", file=sys.stderr)
+        sys.exit(2)
     main(Path(sys.argv[1]))

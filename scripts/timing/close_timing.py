@@ -5,8 +5,8 @@ presses Play, lets it train for ``--seconds``, then closes it and times ``closeE
 Repeats ``--trials`` times (a fresh window each time) and prints every duration and
 the distribution, plus whether the training process was still alive afterwards.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/close_timing.py --trials 20 --seconds 2
-    QT_QPA_PLATFORM=offscreen python benchmarks/close_timing.py --trials 4 --seconds 60
+    QT_QPA_PLATFORM=offscreen python scripts/timing/close_timing.py --trials 20 --seconds 2
+    QT_QPA_PLATFORM=offscreen python scripts/timing/close_timing.py --trials 4 --seconds 60
 """
 
 from __future__ import annotations
