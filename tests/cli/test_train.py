@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -128,13 +129,22 @@ def test_cuda_requested_without_cuda(tmp_path, capsys, small_toml, monkeypatch):
     assert not (tmp_path / "x").exists()
 
 
-def test_main_py_subprocess_has_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "main.py", "train", "--preset", "nope", "--out",
-                           str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True,
+@pytest.mark.parametrize("how", ["main.py", "-m ganviz from another folder"])
+def test_main_py_subprocess_has_no_traceback(tmp_path, how):
+    """``python main.py`` in the checkout, and ``python -m ganviz`` anywhere (an installed
+    wheel has no main.py)."""
+    args = ["train", "--preset", "nope", "--out", str(tmp_path / "o")]
+    if how == "main.py":
+        command, cwd, env = [sys.executable, "main.py", *args], ROOT, None
+    else:
+        command, cwd = [sys.executable, "-m", "ganviz", *args], tmp_path
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("ganviz: error: --preset")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize(
