@@ -64,3 +64,20 @@ def test_folders_without_per_run_values_give_no_table(tmp_path):
     load_preset("default").save(folder / "config.toml")
     (folder / "metrics.csv").write_text("step,run\n")
     assert noise_texts([folder], "cmd") == {}
+
+
+def test_a_broken_per_run_file_is_one_line_and_nothing_is_written(tmp_path, capsys):
+    from ganviz.cli import main
+
+    folder = tmp_path / "sweep" / "grid"
+    _group(folder, "at_mean", {("score", 0): (1.0, 40.0, 2.0, 4.0)})
+    (folder / "metrics.csv").write_text(
+        "step,run,estimator,seed,sigma,loss_d,loss_g,modes,hq_fraction,reverse_kl,"
+        "js_divergence,energy_distance,sigma_mean,sigma_p10,sigma_p90,grad_rel_var,diverged\n"
+        "100,0,score,0,0.05,0.6,0.7,8,0.5,0.1,0.2,0.3,0.05,0.05,0.05,1.0,False\n")
+    (folder / PER_RUN_NAME).write_text("run,estimator\n0,score\n")  # columns missing
+    out = tmp_path / "analysis"
+    assert main(["analyse", str(tmp_path / "sweep"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "per_run.csv: cannot read it" in err, err
+    assert not out.exists()
