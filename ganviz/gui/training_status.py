@@ -11,6 +11,7 @@ from ganviz.core.contract import Snapshot
 from ganviz.views import theme
 
 FPS_WINDOW_S = 2.0  # frames per second are counted over this much wall time
+FPS_MIN_SPAN_S = 1.0  # ... and never over less: two frames a few ms apart are not 500/s
 
 
 class TrainingStatus:
@@ -33,9 +34,10 @@ class TrainingStatus:
             self._frame_times.pop(0)
 
     def frames_per_sec(self) -> float:
-        """Frames drawn per second over the last two seconds."""
+        """Frames drawn per second over the last two seconds (over at least one second, so
+        the first frames after a start or a pause do not read as hundreds per second)."""
         t = self._frame_times
-        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 0.0
+        return (len(t) - 1) / max(t[-1] - t[0], FPS_MIN_SPAN_S) if len(t) > 1 else 0.0
 
     def update(self, snap: Snapshot) -> None:
         """Show the state of ``snap``, the snapshot being drawn."""
