@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganviz.core.config import Config
 from ganviz.studies.analysis import (
     CONFIDENCE,
     AnalysisError,
@@ -72,13 +73,13 @@ def _ratio(a: float, b: float) -> float:
     return a / b if math.isfinite(a) and math.isfinite(b) and b > 0 else math.nan
 
 
-def read_noise(protocol: str, folder: Path) -> list[RunNoise]:
-    """The runs with a sigma (not the plug-in) of a group's ``per_run.csv``; none when the
-    folder has no such file (folders written before it existed)."""
+def read_noise(protocol: str, folder: Path, cfg: Config) -> list[RunNoise]:
+    """The runs with a sigma (not the plug-in) of a group's ``per_run.csv`` (``cfg``: the
+    group's config); none when the folder has no such file (folders written before it
+    existed)."""
     path = folder / PER_RUN_NAME
     if not path.is_file():
         return []
-    cfg = group_config(folder)
     out = []
     try:
         with path.open(newline="", encoding="utf-8") as fh:
@@ -109,28 +110,28 @@ def setting_rows(runs: list[RunNoise]) -> list[dict[str, Any]]:
     for (protocol, baseline, estimator, sigma), group in by.items():
         row: dict[str, Any] = {"protocol": protocol, "score_baseline": baseline,
                                "estimator": estimator, "sigma": sigma, "runs": len(group)}
+        per_run = [r.row() for r in group]
         for name in ("score_to_pathwise", "mean_to_batch", "point_to_batch"):
-            med, lo, hi = median_interval([r.row()[name] for r in group])
+            med, lo, hi = median_interval([values[name] for values in per_run])
             row.update({name: med, f"{name}_lo": lo, f"{name}_hi": hi})
         rows.append(row)
     return rows
 
 
-def _key_without_baseline(folder: Path) -> str:
-    cfg = group_config(folder).to_dict()
-    cfg["runs"] = {**cfg["runs"], "score_baseline": ""}
-    return repr(sorted((k, sorted(v.items())) for k, v in cfg.items()))
+def _key_without_baseline(cfg: Config) -> str:
+    values = cfg.to_dict()
+    values["runs"] = {**values["runs"], "score_baseline": ""}
+    return repr(sorted((k, sorted(v.items())) for k, v in values.items()))
 
 
-def baseline_pairs(folders: list[Path], runs: list[RunNoise]) -> list[dict[str, Any]]:
-    """Between two groups that differ only in ``runs.score_baseline`` (leave_one_out and
-    at_mean): per setting, the per-seed ratio at_mean / leave_one_out of
-    ``score_to_pathwise``, its median and bootstrap interval."""
+def baseline_pairs(groups: list[tuple[str, Config]], runs: list[RunNoise]
+                   ) -> list[dict[str, Any]]:
+    """Between two groups (``groups``: name and config) that differ only in
+    ``runs.score_baseline`` (leave_one_out and at_mean): per setting, the per-seed ratio
+    at_mean / leave_one_out of ``score_to_pathwise``, its median and bootstrap interval."""
     twins: dict[str, dict[str, str]] = defaultdict(dict)
-    for out in folders:
-        for protocol, folder in group_folders(out):
-            baseline = group_config(folder).runs.score_baseline
-            twins[_key_without_baseline(folder)][baseline] = protocol
+    for protocol, cfg in groups:
+        twins[_key_without_baseline(cfg)][cfg.runs.score_baseline] = protocol
     rows = []
     for pair in twins.values():
         if set(pair) != set(TRAINED_COLUMN):
@@ -154,11 +155,13 @@ def baseline_pairs(folders: list[Path], runs: list[RunNoise]) -> list[dict[str, 
 
 def noise_texts(folders: list[Path], command: str) -> dict[str, str]:
     """``noise.csv`` and ``noise.md`` for the folders (empty when none has per-run noise)."""
-    runs = [r for out in folders for protocol, folder in group_folders(out)
-            for r in read_noise(protocol, folder)]
+    groups = [(protocol, folder, group_config(folder))
+              for out in folders for protocol, folder in group_folders(out)]
+    runs = [r for protocol, folder, cfg in groups for r in read_noise(protocol, folder, cfg)]
     if not runs:
         return {}
-    rows, pairs = setting_rows(runs), baseline_pairs(folders, runs)
+    rows = setting_rows(runs)
+    pairs = baseline_pairs([(protocol, cfg) for protocol, _, cfg in groups], runs)
     lines = ["# The score function's noise under each baseline", "",
              f"Command: `{command}`", "",
              "Equation 1 at each run's own sigma (learned: its final mean sigma(z)), final "
