@@ -11,10 +11,10 @@ stand across the curve, 1 along it, 2/pi (0.64) is a random direction.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import torch
+from group_folder import group_folder_argument
 
 from ganviz.engine import covariance
 from ganviz.engine.trainer import Trainer
@@ -47,8 +47,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").is_file():
-        print("usage: python scripts/analysis/needle_orientation.py GROUP_FOLDER "
-              "(a finished sweep group's folder, holding checkpoint.pt)", file=sys.stderr)
-        sys.exit(2)
-    main(Path(sys.argv[1]))
+    main(group_folder_argument())

@@ -14,10 +14,10 @@ the README's reading.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import torch
+from group_folder import group_folder_argument
 
 from ganviz.engine.trainer import Trainer
 
@@ -52,8 +52,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").is_file():
-        print("usage: python scripts/analysis/sigma_gradient.py GROUP_FOLDER "
-              "(a finished sweep group's folder, holding checkpoint.pt)", file=sys.stderr)
-        sys.exit(2)
-    main(Path(sys.argv[1]))
+    main(group_folder_argument())
