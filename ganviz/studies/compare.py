@@ -33,8 +33,9 @@ NOISE_METRICS = ("grad_rel_var", "eq1_bias", "eq1_pathwise_std", "eq1_score_std"
 EXTRA_METRICS = ("modes_late", *NOISE_METRICS)
 SCORE_BASELINE_METRICS = ("eq1_score_std_point", "eq1_score_std_mean")  # per run only
 PER_RUN_NAME = "per_run.csv"
-PER_RUN_COLUMNS = ("run", "estimator", "seed", "sigma", "run_sigma", "diverged", *TABLE_METRICS,
-                   *EXTRA_METRICS, *SCORE_BASELINE_METRICS)
+PER_RUN_METRICS = (*TABLE_METRICS, *EXTRA_METRICS, *SCORE_BASELINE_METRICS)
+PER_RUN_COLUMNS = ("run", "estimator", "seed", "sigma", "run_sigma", "diverged",
+                   *PER_RUN_METRICS)
 LATE_FRACTION = 0.2  # "late": the evaluations in the last 20% of the iterations
 
 
@@ -318,7 +319,7 @@ def per_run_csv(trainer: Trainer, extras: dict[int, dict[str, float]]) -> str:
         writer.writerow({"run": spec.index, "estimator": spec.estimator, "seed": spec.seed,
                          "sigma": spec.sigma, "run_sigma": run_sigma(spec, row),
                          "diverged": int(bool(row["diverged"])),
-                         **{m: row[m] for m in PER_RUN_COLUMNS[6:]}})
+                         **{m: row[m] for m in PER_RUN_METRICS}})
     return buf.getvalue()
 
 

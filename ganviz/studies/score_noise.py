@@ -36,9 +36,9 @@ from ganviz.studies.analysis import (
 from ganviz.studies.compare import PER_RUN_NAME
 
 TRAINED_COLUMN = {"leave_one_out": "eq1_score_std", "at_mean": "eq1_score_std_mean"}
-NOISE_COLUMNS = ("protocol", "score_baseline", "estimator", "sigma", "seed", "run_sigma",
-                 "eq1_pathwise_std", "eq1_score_std", "eq1_score_std_point",
-                 "eq1_score_std_mean", "score_to_pathwise", "mean_to_batch", "point_to_batch")
+EQ1_STDS = ("eq1_pathwise_std", "eq1_score_std", "eq1_score_std_point", "eq1_score_std_mean")
+RUN_FIELDS = ("protocol", "score_baseline", "estimator", "sigma", "seed", "run_sigma", *EQ1_STDS)
+NOISE_COLUMNS = (*RUN_FIELDS, "score_to_pathwise", "mean_to_batch", "point_to_batch")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class RunNoise:
 
     def row(self) -> dict[str, Any]:
         """As a CSV row."""
-        return {c: getattr(self, c) for c in NOISE_COLUMNS[:10]} | {
+        return {c: getattr(self, c) for c in RUN_FIELDS} | {
             "score_to_pathwise": self.score_to_pathwise,
             "mean_to_batch": _ratio(self.eq1_score_std_mean, self.eq1_score_std),
             "point_to_batch": _ratio(self.eq1_score_std_point, self.eq1_score_std)}
@@ -91,7 +91,7 @@ def read_noise(protocol: str, folder: Path, cfg: Config) -> list[RunNoise]:
                 out.append(RunNoise(
                     protocol, cfg.runs.score_baseline, row["estimator"], sigma,
                     int(row["seed"]), float(row["run_sigma"]),
-                    *(float(row[c]) for c in NOISE_COLUMNS[6:10])))
+                    *(float(row[c]) for c in EQ1_STDS)))
     except (OSError, KeyError, ValueError) as exc:
         raise AnalysisError(f"{path}: cannot read it ({exc})") from None
     return out
