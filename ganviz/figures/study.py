@@ -1,13 +1,17 @@
-"""The study's figure (``analyse``): per protocol, four plots from every run.
+"""The study's figure (``analyse``): per protocol, a legend of its settings and four plots
+from every run.
 
-1. every run's final modes, one column of jittered dots per setting;
+1. every run's final modes, one row of jittered dots per setting (its median a bar);
 2. the share of runs covering every mode over training;
 3. the median modes over training with the band between the quartiles;
 4. the paired difference from the plug-in in the share covering every mode over the last
    fifth, with Newcombe's 95 % interval (a forest plot).
 
-Plain numbers in (``ganviz.studies.analysis``'s rows and series), a widget out; the command line
-renders it with :func:`ganviz.figures.comparison.write_widget_figure`.
+The settings run down the left axes of plots 1 and 4 in one order, with room for their
+names; the curves of 2 and 3 are told apart by the legend above the row (colour per
+estimator, line style per sigma). Plain numbers in (``ganviz.studies.analysis``'s rows and
+series), a widget out; the command line renders it with
+:func:`ganviz.figures.comparison.write_widget_figure`.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from ganviz.views.plotstyle import plot_item, style_plot
 from ganviz.views.theme import DARK, Theme
 
 PLOT_SIZE = (330, 260)
+LEGEND_HEIGHT = 26
+TITLE_HEIGHT = 24
 STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
           Qt.PenStyle.DashDotLine)
-FOREST_AXIS_WIDTH = 96  # room for the settings' names
-JITTER_SEED = 0  # the strip plot's horizontal jitter is the same in every rendering
+SETTING_AXIS_WIDTH = 84  # room for the settings' names on the strip and forest plots
+JITTER_SEED = 0  # the strip plot's jitter is the same in every rendering
+DOT_ALPHA = 190  # overlapping runs (integer modes) show as darker dots
 
 
 def _settings(series: Sequence[Any]) -> list[tuple[str, str]]:
@@ -59,7 +66,8 @@ def _label(estimator: str, sigma: str) -> str:
 
 def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
                  look: Theme = DARK) -> pg.GraphicsLayoutWidget:
-    """The figure as a widget in ``look``'s colours: one row of four plots per protocol."""
+    """The figure as a widget in ``look``'s colours: per protocol a title, a legend and a
+    row of four plots."""
     view = pg.GraphicsLayoutWidget()
     view.setBackground(look.background)
     grid = view.ci
@@ -74,35 +82,61 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
         n_modes = runs[0].n_modes
         # the protocol (or sweep group) names its row across the whole width: a plot's title
         # is too narrow for a group's name at print width
-        grid.addLabel(protocol.replace("--", " · "), row=2 * r, col=0, colspan=4,
+        grid.addLabel(protocol.replace("--", " · "), row=3 * r, col=0, colspan=4,
                       size=look.css(look.text.title), color=look.foreground, bold=True)
-        at = 2 * r + 1
-        _strip(grid, at, protocol, runs, settings, n_modes, look)
+        _legend(grid, 3 * r + 1, runs, settings, sigma_rank, look)
+        at = 3 * r + 2
+        _strip(grid, at, runs, settings, n_modes, look)
         _coverage(grid, at, runs, settings, sigma_rank, n_modes, look)
         _quartiles(grid, at, runs, settings, sigma_rank, n_modes, look)
-        _forest(grid, at, [row for row in rows if row["protocol"] == protocol], look)
-    view.resize(*look.print_size((4 * PLOT_SIZE[0], PLOT_SIZE[1] * max(1, len(by_protocol)))))
+        _forest(grid, at, [row for row in rows if row["protocol"] == protocol], settings, look)
+    height = (PLOT_SIZE[1] + LEGEND_HEIGHT + TITLE_HEIGHT) * max(1, len(by_protocol))
+    view.resize(*look.print_size((4 * PLOT_SIZE[0], height)))
     return view
 
 
-def _strip(grid, r: int, protocol: str, runs, settings, n_modes: int, look: Theme) -> None:
+def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> None:
+    """One line of entries, each a setting's line with its name and number of runs."""
+    legend = pg.LegendItem(labelTextSize=look.css(look.text.legend),
+                           labelTextColor=look.foreground, horSpacing=14, verSpacing=-2,
+                           frame=False)
+    for key in settings:
+        n = sum(1 for s in runs if (s.estimator, s.sigma) == key)
+        legend.addItem(pg.PlotDataItem(pen=_pen(key[0], sigma_rank[key])),
+                       f"{_label(*key)} (n = {n})")
+    legend.setColumnCount(max(1, len(settings)))
+    grid.addItem(legend, row=r, col=0, colspan=4)
+    grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    grid.layout.setRowFixedHeight(r, look.room(LEGEND_HEIGHT))
+
+
+def _setting_axis(plot: pg.PlotItem, labels: Sequence[str], look: Theme) -> None:
+    """The settings' names down the left axis, the first at the top."""
+    left = plot.getAxis("left")
+    left.setTicks([[(y, label) for y, label in enumerate(labels)]])
+    left.setWidth(look.room(SETTING_AXIS_WIDTH))
+    left.setLabel("")
+    plot.invertY(True)
+    plot.setYRange(-0.6, max(len(labels), 1) - 0.4, padding=0)
+    plot.showGrid(x=True, y=False, alpha=look.grid_alpha)
+
+
+def _strip(grid, r: int, runs, settings, n_modes: int, look: Theme) -> None:
     plot = plot_item(look)
-    style_plot(plot, "final modes, every run", "modes", "setting", look)
+    style_plot(plot, "final modes, each run", "", "modes at the end", look)
     rng = np.random.default_rng(JITTER_SEED)
-    for x, (estimator, sigma) in enumerate(settings):
-        ys = np.array([s.modes[-1] for s in runs if (s.estimator, s.sigma) ==
-                       (estimator, sigma)])
-        xs = x + rng.uniform(-0.22, 0.22, len(ys))
-        plot.addItem(pg.ScatterPlotItem(xs, ys, size=6, pen=None,
-                                        brush=pg.mkBrush(theme.ESTIMATOR_COLORS[estimator])))
-        plot.addItem(pg.PlotDataItem([x - 0.3, x + 0.3], [np.median(ys)] * 2,
+    for y, key in enumerate(settings):
+        xs = np.array([s.modes[-1] for s in runs if (s.estimator, s.sigma) == key])
+        ys = y + rng.uniform(-0.25, 0.25, len(xs))
+        color = pg.mkColor(theme.ESTIMATOR_COLORS[key[0]])
+        color.setAlpha(DOT_ALPHA)
+        plot.addItem(pg.ScatterPlotItem(xs, ys, size=6, pen=None, brush=pg.mkBrush(color)))
+        plot.addItem(pg.PlotDataItem([np.median(xs)] * 2, [y - 0.35, y + 0.35],
                                      pen=pg.mkPen(look.foreground, width=2)))
     dashed = pg.mkPen(look.dim, style=Qt.PenStyle.DashLine)
-    plot.addItem(pg.InfiniteLine(n_modes, angle=0, pen=dashed))
-    axis = plot.getAxis("bottom")
-    axis.setTicks([[(x, _label(*key)) for x, key in enumerate(settings)]])
-    plot.setXRange(-0.6, len(settings) - 0.4, padding=0)
-    plot.setYRange(0, n_modes * 1.05, padding=0)
+    plot.addItem(pg.InfiniteLine(n_modes, angle=90, pen=dashed))
+    _setting_axis(plot, [_label(*key) for key in settings], look)
+    plot.setXRange(0, n_modes * 1.05, padding=0)
     grid.addItem(plot, row=r, col=0)
 
 
@@ -115,22 +149,17 @@ def _steps_and(runs, key, values) -> tuple[np.ndarray, np.ndarray]:
 
 def _coverage(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: Theme) -> None:
     plot = plot_item(look)
-    style_plot(plot, "runs covering every mode", "share of runs", "step", look)
-    legend = plot.addLegend(offset=(6, 6), labelTextColor=look.foreground,
-                            labelTextSize=look.css(look.text.legend),
-                            brush=pg.mkBrush(look.background + "c0"))
+    style_plot(plot, "covering every mode", "share of runs", "step", look)
     for key in settings:
         steps, covered = _steps_and(runs, key, lambda s: (s.modes >= n_modes).astype(float))
-        plot.addItem(item := pg.PlotDataItem(steps, covered.mean(0),
-                                             pen=_pen(key[0], sigma_rank[key])))
-        legend.addItem(item, _label(*key))
+        plot.addItem(pg.PlotDataItem(steps, covered.mean(0), pen=_pen(key[0], sigma_rank[key])))
     plot.setYRange(0, 1.02, padding=0)
     grid.addItem(plot, row=r, col=1)
 
 
 def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: Theme) -> None:
     plot = plot_item(look)
-    style_plot(plot, "modes: median and quartiles", "modes", "step", look)
+    style_plot(plot, "modes: median, quartiles", "modes", "step", look)
     for key in settings:
         steps, modes = _steps_and(runs, key, lambda s: s.modes)
         lo, med, hi = np.percentile(modes, [25, 50, 75], axis=0)
@@ -144,12 +173,15 @@ def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: The
     grid.addItem(plot, row=r, col=2)
 
 
-def _forest(grid, r: int, rows: Sequence[dict[str, Any]], look: Theme) -> None:
+def _forest(grid, r: int, rows: Sequence[dict[str, Any]], settings, look: Theme) -> None:
+    """The settings compared with the plug-in, in the strip plot's order."""
     compared = [row for row in rows if np.isfinite(row["covers_late_diff"])]
     if not compared:  # no plug-in arm to compare with (a sweep of one estimator)
         return
+    order = {key: k for k, key in enumerate(settings)}
+    compared.sort(key=lambda row: order.get((row["estimator"], row["sigma"]), len(order)))
     plot = plot_item(look)
-    style_plot(plot, "vs plug-in (last 20 %)", "setting", "difference in share", look)
+    style_plot(plot, "vs plug-in, last 20 %", "", "Δ share covering", look)
     for y, row in enumerate(compared):
         color = theme.ESTIMATOR_COLORS[row["estimator"]]
         plot.addItem(pg.PlotDataItem([row["covers_late_diff_lo"], row["covers_late_diff_hi"]],
@@ -158,11 +190,6 @@ def _forest(grid, r: int, rows: Sequence[dict[str, Any]], look: Theme) -> None:
                                         brush=pg.mkBrush(color)))
     dashed = pg.mkPen(look.dim, style=Qt.PenStyle.DashLine)
     plot.addItem(pg.InfiniteLine(0, angle=90, pen=dashed))
-    left = plot.getAxis("left")
-    left.setTicks([[(y, _label(row["estimator"], row["sigma"]))
-                    for y, row in enumerate(compared)]])
-    left.setWidth(look.room(FOREST_AXIS_WIDTH))
-    left.setLabel("")
+    _setting_axis(plot, [_label(row["estimator"], row["sigma"]) for row in compared], look)
     plot.setXRange(-1, 1, padding=0.02)
-    plot.setYRange(-0.7, max(len(compared), 1) - 0.3, padding=0)
     grid.addItem(plot, row=r, col=3)
