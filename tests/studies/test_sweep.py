@@ -355,3 +355,24 @@ def test_vary_group_names_are_safe_folder_names():
                          "default--g_hidden=64x64--loss=nonsaturating"]
     assert sw._label("/data/my points.csv") == "_data_my_points.csv"
     assert all("/" not in n and " " not in n for n in names)
+
+
+SWEEP_FILES = sorted((Path(__file__).resolve().parents[2] / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SWEEP_FILES, ids=[p.stem for p in SWEEP_FILES])
+def test_every_bundled_sweep_file_loads_and_plans(path):
+    """The study's sweep files are its methods: each parses, and its units train every
+    (group, estimator, sigma, seed) of the file exactly once, each estimator on every seed."""
+    sweep = sw.load_sweep(path)
+    runs = []
+    for u in sw.plan(sweep).units:
+        r = u.config["runs"]
+        for est in r["estimators"]:
+            sigmas = r["sigmas"] if est in ("reparam_fixed", "score") else [None]
+            runs += [(u.group, est, sigma, seed) for sigma in sigmas for seed in r["seeds"]]
+    assert runs and len(runs) == len(set(runs))
+    by_setting: dict = {}
+    for group, est, sigma, seed in runs:
+        by_setting.setdefault((group, est, sigma), set()).add(seed)
+    assert all(seeds == set(sweep.seeds) for seeds in by_setting.values()), by_setting
