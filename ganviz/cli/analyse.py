@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              help="the study's endpoints of finished sweep or compare folders, "
                                   "with intervals: runs.csv (one row per run), endpoints.csv "
                                   "and endpoints.md; noise.csv and noise.md (the score "
-                                  "function's baselines) where the groups hold per_run.csv")
+                                  "function's baselines) where the groups hold "
+                                  "per_run.csv; replicates.csv and replicates.md where "
+                                  "groups differ only in model.init_nudge")
     analyse.add_argument("folders", type=Path, nargs="+", metavar="SWEEP_OUT",
                          help="--out folders of finished sweeps or compares")
     analyse.add_argument("--out", type=out_arg, required=True,
@@ -32,16 +34,24 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """The pre-registered endpoints of finished folders, written into ``--out``."""
     from ganviz.core.atomic import write_text_atomic
-    from ganviz.studies.analysis import analyse, endpoints_csv, endpoints_markdown, runs_csv
+    from ganviz.studies.analysis import (
+        analyse,
+        endpoints_csv,
+        endpoints_markdown,
+        read_groups,
+        runs_csv,
+    )
+    from ganviz.studies.replicates import replicate_texts
     from ganviz.studies.score_noise import noise_texts
 
-    runs, rows, series = analyse(args.folders)  # all is read before anything is written
+    groups = read_groups(args.folders)  # all is read before anything is written
+    runs, rows, series = analyse(groups)
     if not runs:
         raise UsageError("SWEEP_OUT: the folders hold no runs")
     command = "python main.py " + " ".join(args.argv)
     texts = {"runs.csv": runs_csv(runs), "endpoints.csv": endpoints_csv(rows),
              "endpoints.md": endpoints_markdown(rows, command),
-             **noise_texts(args.folders, command)}
+             **noise_texts(groups, command), **replicate_texts(groups, runs, command)}
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():

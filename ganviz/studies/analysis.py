@@ -23,7 +23,7 @@ import io
 import math
 import tomllib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,18 +112,42 @@ def group_config(folder: Path) -> Config:
                             f"({str(exc).splitlines()[0]})") from None
 
 
+@dataclass(frozen=True)
+class GroupFolder:
+    """One group of a finished sweep or compare: its name (the protocol, or the sweep's
+    group), its folder and its config."""
+
+    name: str
+    folder: Path
+    config: Config
+
+
+def read_groups(folders: Sequence[Path]) -> list[GroupFolder]:
+    """Every group of the sweep or compare output ``folders``, each config read once."""
+    groups: list[GroupFolder] = []
+    seen: set[str] = set()
+    for out in folders:
+        for name, folder in group_folders(out):
+            if name in seen:
+                raise AnalysisError(f"{folder}: the group {name!r} appears twice; give "
+                                    "each folder once")
+            seen.add(name)
+            groups.append(GroupFolder(name, folder, group_config(folder)))
+    return groups
+
+
 def _sigma_label(estimator: str, sigma: str, cfg: Config) -> str:
     """The setting's sigma as the tables show it ("learned" for learned-sigma runs)."""
     return "learned" if cfg.runs.learns_sigma(estimator) else f"{float(sigma):g}"
 
 
-def read_group(protocol: str, folder: Path) -> list[tuple[RunEndpoints, RunSeries]]:
+def read_group(group: GroupFolder) -> list[tuple[RunEndpoints, RunSeries]]:
     """Every run's endpoints and modes over training from a group folder's metrics.csv."""
     from ganviz.data.mixtures import build_mixture
 
-    cfg = group_config(folder)
+    protocol, cfg = group.name, group.config
     n_modes = int(build_mixture(cfg.data).n_modes)
-    path = folder / "metrics.csv"
+    path = group.folder / "metrics.csv"
     rows: dict[int, list[dict[str, str]]] = defaultdict(list)
     try:
         with path.open(newline="", encoding="utf-8") as fh:
@@ -274,22 +298,16 @@ def setting_rows(runs: list[RunEndpoints]) -> list[dict[str, Any]]:
     return rows
 
 
-def analyse(folders: list[Path]
+def analyse(groups: Sequence[GroupFolder]
             ) -> tuple[list[RunEndpoints], list[dict[str, Any]], list[RunSeries]]:
-    """Every run's endpoints from the folders, the per-setting table, and every run's
-    modes over training."""
+    """Every run's endpoints from the groups (:func:`read_groups`), the per-setting table,
+    and every run's modes over training."""
     runs: list[RunEndpoints] = []
     series: list[RunSeries] = []
-    seen: set[str] = set()
-    for out in folders:
-        for protocol, folder in group_folders(out):
-            if protocol in seen:
-                raise AnalysisError(f"{folder}: the group {protocol!r} appears twice; give "
-                                    "each folder once")
-            seen.add(protocol)
-            for endpoints, one in read_group(protocol, folder):
-                runs.append(endpoints)
-                series.append(one)
+    for group in groups:
+        for endpoints, one in read_group(group):
+            runs.append(endpoints)
+            series.append(one)
     return runs, setting_rows(runs), series
 
 
@@ -320,6 +338,12 @@ def interval_text(value: float, lo: float, hi: float, percent: bool = False) -> 
     return f"{f(value)} [{f(lo)}, {f(hi)}]"
 
 
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines: the header, its rule and one line per row of cells."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(cells) + " |" for cells in rows)]
+
+
 def _p(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.3g}"
 
@@ -331,23 +355,25 @@ def endpoints_markdown(rows: list[dict[str, Any]], command: str) -> str:
              "from the plug-in runs of the same seeds: Newcombe's interval for paired "
              "proportions, exact McNemar p, Holm-adjusted within each protocol. Medians: "
              "percentile bootstrap.", "",
-             "## Primary: runs covering every mode (%)", "",
-             "| protocol | estimator | sigma | runs | at the end | minus plug-in | p (Holm) "
-             "| over the last 20 % | minus plug-in | p (Holm) |", "|" + "---|" * 10]
-    for r in rows:
+             "## Primary: runs covering every mode (%)", ""]
+
+    def primary(r: dict[str, Any]) -> list[str]:
         cells = [r["protocol"], r["estimator"], r["sigma"], str(r["runs"])]
         for e in ("covers_final", "covers_late"):
             cells += [interval_text(r[e], r[f"{e}_lo"], r[f"{e}_hi"], True),
                       interval_text(r[f"{e}_diff"], r[f"{e}_diff_lo"], r[f"{e}_diff_hi"], True),
                       _p(r[f"{e}_p_holm"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Secondary: medians", "",
-              "| protocol | estimator | sigma | high-quality fraction | among covering runs "
-              "| reverse KL | sigma (learned: mean sigma(z)) | diverged |", "|" + "---|" * 8]
-    for r in rows:
-        lines.append("| " + " | ".join([
-            r["protocol"], r["estimator"], r["sigma"],
-            *(interval_text(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
-              for m in ("hq_fraction", "hq_covering", "reverse_kl", "sigma_mean")),
-            f"{r['diverged']}/{r['runs']}"]) + " |")
+        return cells
+
+    lines += markdown_table(
+        ("protocol", "estimator", "sigma", "runs", "at the end", "minus plug-in", "p (Holm)",
+         "over the last 20 %", "minus plug-in", "p (Holm)"), map(primary, rows))
+    lines += ["", "## Secondary: medians", ""]
+    lines += markdown_table(
+        ("protocol", "estimator", "sigma", "high-quality fraction", "among covering runs",
+         "reverse KL", "sigma (learned: mean sigma(z))", "diverged"),
+        ([r["protocol"], r["estimator"], r["sigma"],
+          *(interval_text(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
+            for m in ("hq_fraction", "hq_covering", "reverse_kl", "sigma_mean")),
+          f"{r['diverged']}/{r['runs']}"] for r in rows))
     return "\n".join(lines) + "\n"

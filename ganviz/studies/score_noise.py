@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,10 @@ from ganviz.core.config import Config
 from ganviz.studies.analysis import (
     CONFIDENCE,
     AnalysisError,
+    GroupFolder,
     csv_text,
-    group_config,
-    group_folders,
     interval_text,
+    markdown_table,
     median_interval,
 )
 from ganviz.studies.compare import PER_RUN_NAME
@@ -153,15 +154,14 @@ def baseline_pairs(groups: list[tuple[str, Config]], runs: list[RunNoise]
     return rows
 
 
-def noise_texts(folders: list[Path], command: str) -> dict[str, str]:
-    """``noise.csv`` and ``noise.md`` for the folders (empty when none has per-run noise)."""
-    groups = [(protocol, folder, group_config(folder))
-              for out in folders for protocol, folder in group_folders(out)]
-    runs = [r for protocol, folder, cfg in groups for r in read_noise(protocol, folder, cfg)]
+def noise_texts(groups: Sequence[GroupFolder], command: str) -> dict[str, str]:
+    """``noise.csv`` and ``noise.md`` for the groups (``ganviz.studies.analysis.read_groups``;
+    empty when none has per-run noise)."""
+    runs = [r for g in groups for r in read_noise(g.name, g.folder, g.config)]
     if not runs:
         return {}
     rows = setting_rows(runs)
-    pairs = baseline_pairs([(protocol, cfg) for protocol, _, cfg in groups], runs)
+    pairs = baseline_pairs([(g.name, g.config) for g in groups], runs)
     lines = ["# The score function's noise under each baseline", "",
              f"Command: `{command}`", "",
              "Equation 1 at each run's own sigma (learned: its final mean sigma(z)), final "
@@ -170,23 +170,21 @@ def noise_texts(folders: list[Path], command: str) -> dict[str, str]:
              "*at-mean / batch* and *per-point / batch*: the at-mean (f(mu(z))) and the "
              "per-point baseline's std over the leave-one-out batch baseline's, same "
              f"networks. Medians over runs, {CONFIDENCE:.0%} percentile-bootstrap intervals.",
-             "", "| group | baseline | estimator | sigma | runs | score / pathwise "
-             "| at-mean / batch | per-point / batch |", "|" + "---|" * 8]
-    for r in rows:
-        lines.append("| " + " | ".join([
-            r["protocol"], r["score_baseline"], r["estimator"], r["sigma"], str(r["runs"]),
-            *(interval_text(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
-              for m in ("score_to_pathwise", "mean_to_batch", "point_to_batch"))]) + " |")
+             ""]
+    lines += markdown_table(
+        ("group", "baseline", "estimator", "sigma", "runs", "score / pathwise",
+         "at-mean / batch", "per-point / batch"),
+        ([r["protocol"], r["score_baseline"], r["estimator"], r["sigma"], str(r["runs"]),
+          *(interval_text(r[m], r[f"{m}_lo"], r[f"{m}_hi"])
+            for m in ("score_to_pathwise", "mean_to_batch", "point_to_batch"))] for r in rows))
     if pairs:
         lines += ["", "## Trained with at_mean against leave_one_out, paired by seed", "",
                   "Per seed: *score / pathwise* of the group trained with the at-mean "
                   "baseline over that of the group trained with the leave-one-out one; "
-                  "median and bootstrap interval.", "",
-                  "| at_mean group | leave_one_out group | estimator | sigma | seeds "
-                  "| ratio |", "|" + "---|" * 6]
-        for p in pairs:
-            lines.append("| " + " | ".join([
-                p["at_mean"], p["leave_one_out"], p["estimator"], p["sigma"], str(p["seeds"]),
-                interval_text(p["ratio"], p["ratio_lo"], p["ratio_hi"])]) + " |")
+                  "median and bootstrap interval.", ""]
+        lines += markdown_table(
+            ("at_mean group", "leave_one_out group", "estimator", "sigma", "seeds", "ratio"),
+            ([p["at_mean"], p["leave_one_out"], p["estimator"], p["sigma"], str(p["seeds"]),
+              interval_text(p["ratio"], p["ratio_lo"], p["ratio_hi"])] for p in pairs))
     return {"noise.csv": csv_text(NOISE_COLUMNS, [r.row() for r in runs]),
             "noise.md": "\n".join(lines) + "\n"}

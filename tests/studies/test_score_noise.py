@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ganviz.core.config import load_preset
+from ganviz.studies.analysis import read_groups
 from ganviz.studies.compare import PER_RUN_COLUMNS, PER_RUN_NAME
 from ganviz.studies.score_noise import noise_texts
 
@@ -43,7 +44,7 @@ def test_ratios_and_the_pairing_by_seed(tmp_path):
     _group(sweep / "grid--loo", "leave_one_out", loo)
     _group(sweep / "grid--at_mean", "at_mean", at_mean)
     _group(sweep / "other", "at_mean", at_mean, train={"batch_size": 64})  # not a twin
-    texts = noise_texts([sweep], "cmd")
+    texts = noise_texts(read_groups([sweep]), "cmd")
     with_baseline = list(csv.DictReader(texts["noise.csv"].splitlines()))
     assert len(with_baseline) == 9  # the plug-in rows left out
     one = next(r for r in with_baseline if r["protocol"] == "grid--loo" and r["seed"] == "1")
@@ -63,7 +64,7 @@ def test_folders_without_per_run_values_give_no_table(tmp_path):
     folder.mkdir()
     load_preset("default").save(folder / "config.toml")
     (folder / "metrics.csv").write_text("step,run\n")
-    assert noise_texts([folder], "cmd") == {}
+    assert noise_texts(read_groups([folder]), "cmd") == {}
 
 
 def test_a_broken_per_run_file_is_one_line_and_nothing_is_written(tmp_path, capsys):
