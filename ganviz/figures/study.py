@@ -4,8 +4,9 @@ from every run.
 1. every run's final modes, one row of jittered dots per setting (its median a bar);
 2. the share of runs covering every mode over training;
 3. the median modes over training with the band between the quartiles;
-4. the paired difference from the plug-in in the share covering every mode over the last
-   fifth, with Newcombe's 95 % interval (a forest plot).
+4. the paired difference from the plug-in in the share covering every mode, at the end and
+   over the last fifth (the two primary endpoints), with Newcombe's 95 % intervals (a
+   forest plot).
 
 The settings run down the left axes of plots 1 and 4 in one order, with room for their
 names; the curves of 2 and 3 are told apart by the legend above the row (colour per
@@ -28,14 +29,16 @@ from ganviz.views import theme
 from ganviz.views.plotstyle import plot_item, style_plot
 from ganviz.views.theme import DARK, Theme
 
-PLOT_SIZE = (330, 260)
+PLOT_SIZE = (330, 280)
 LEGEND_HEIGHT = 26
 TITLE_HEIGHT = 24
 STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
           Qt.PenStyle.DashDotLine)
 SETTING_AXIS_WIDTH = 84  # room for the settings' names on the strip and forest plots
+REFERENCE = "plugin"  # the setting the forest plot compares with
 JITTER_SEED = 0  # the strip plot's jitter is the same in every rendering
 DOT_ALPHA = 190  # overlapping runs (integer modes) show as darker dots
+FOREST_OFFSET = 0.14  # the two endpoints of a setting, just above and below its row
 
 
 def _settings(series: Sequence[Any]) -> list[tuple[str, str]]:
@@ -75,6 +78,7 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
     by_protocol: dict[str, list[Any]] = defaultdict(list)
     for s in series:
         by_protocol[s.protocol].append(s)
+    height = 0
     for r, (protocol, runs) in enumerate(by_protocol.items()):
         settings = _settings(runs)
         sigma_rank = {key: sum(1 for k in settings[:i] if k[0] == key[0])
@@ -84,19 +88,20 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
         # is too narrow for a group's name at print width
         grid.addLabel(protocol.replace("--", " · "), row=3 * r, col=0, colspan=4,
                       size=look.css(look.text.title), color=look.foreground, bold=True)
-        _legend(grid, 3 * r + 1, runs, settings, sigma_rank, look)
+        lines = _legend(grid, 3 * r + 1, runs, settings, sigma_rank, look)
+        height += PLOT_SIZE[1] + TITLE_HEIGHT + LEGEND_HEIGHT * lines
         at = 3 * r + 2
         _strip(grid, at, runs, settings, n_modes, look)
         _coverage(grid, at, runs, settings, sigma_rank, n_modes, look)
         _quartiles(grid, at, runs, settings, sigma_rank, n_modes, look)
         _forest(grid, at, [row for row in rows if row["protocol"] == protocol], settings, look)
-    height = (PLOT_SIZE[1] + LEGEND_HEIGHT + TITLE_HEIGHT) * max(1, len(by_protocol))
-    view.resize(*look.print_size((4 * PLOT_SIZE[0], height)))
+    view.resize(*look.print_size((4 * PLOT_SIZE[0], max(height, PLOT_SIZE[1]))))
     return view
 
 
-def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> None:
-    """One line of entries, each a setting's line with its name and number of runs."""
+def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> int:
+    """A line of entries, each a setting's line with its name and number of runs, and
+    where there is a forest plot a second line with its marks; the number of lines."""
     legend = pg.LegendItem(labelTextSize=look.css(look.text.legend),
                            labelTextColor=look.foreground, horSpacing=14, verSpacing=-2,
                            frame=False)
@@ -104,10 +109,20 @@ def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> None:
         n = sum(1 for s in runs if (s.estimator, s.sigma) == key)
         legend.addItem(pg.PlotDataItem(pen=_pen(key[0], sigma_rank[key])),
                        f"{_label(*key)} (n = {n})")
-    legend.setColumnCount(max(1, len(settings)))
+    lines = 1
+    if any(key[0] == REFERENCE for key in settings) and len(settings) > 1:  # a forest plot:
+        # its two endpoints' marks, on a second line
+        for label, filled in (("vs plug-in: at the end", True),
+                              ("over the last 20 %", False)):
+            legend.addItem(pg.ScatterPlotItem(
+                size=8, pen=pg.mkPen(look.foreground, width=1.5),
+                brush=pg.mkBrush(look.foreground if filled else look.background)), label)
+        lines = 2
+    legend.setColumnCount(max(len(settings), 2))
     grid.addItem(legend, row=r, col=0, colspan=4)
     grid.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
-    grid.layout.setRowFixedHeight(r, look.room(LEGEND_HEIGHT))
+    grid.layout.setRowFixedHeight(r, look.room(LEGEND_HEIGHT * lines))
+    return lines
 
 
 def _setting_axis(plot: pg.PlotItem, labels: Sequence[str], look: Theme) -> None:
@@ -174,20 +189,31 @@ def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: The
 
 
 def _forest(grid, r: int, rows: Sequence[dict[str, Any]], settings, look: Theme) -> None:
-    """The settings compared with the plug-in, in the strip plot's order."""
-    compared = [row for row in rows if np.isfinite(row["covers_late_diff"])]
+    """The settings compared with the plug-in, in the strip plot's order: per setting the
+    paired difference in the share covering every mode at the end (filled dot, solid line)
+    and over the last fifth (open dot, dashed line), both primary endpoints."""
+    compared = [row for row in rows if np.isfinite(row["covers_final_diff"])
+                or np.isfinite(row["covers_late_diff"])]
     if not compared:  # no plug-in arm to compare with (a sweep of one estimator)
         return
     order = {key: k for k, key in enumerate(settings)}
     compared.sort(key=lambda row: order.get((row["estimator"], row["sigma"]), len(order)))
     plot = plot_item(look)
-    style_plot(plot, "vs plug-in, last 20 %", "", "Δ share covering", look)
+    style_plot(plot, "vs plug-in, paired", "", "Δ share covering", look)
     for y, row in enumerate(compared):
         color = theme.ESTIMATOR_COLORS[row["estimator"]]
-        plot.addItem(pg.PlotDataItem([row["covers_late_diff_lo"], row["covers_late_diff_hi"]],
-                                     [y, y], pen=pg.mkPen(color, width=2)))
-        plot.addItem(pg.ScatterPlotItem([row["covers_late_diff"]], [y], size=9, pen=None,
-                                        brush=pg.mkBrush(color)))
+        for endpoint, dy, line, filled in (("covers_final", -FOREST_OFFSET, Qt.PenStyle.SolidLine,
+                                            True),
+                                           ("covers_late", FOREST_OFFSET, Qt.PenStyle.DashLine,
+                                            False)):
+            diff = row[f"{endpoint}_diff"]
+            if not np.isfinite(diff):
+                continue
+            plot.addItem(pg.PlotDataItem([row[f"{endpoint}_diff_lo"], row[f"{endpoint}_diff_hi"]],
+                                         [y + dy] * 2, pen=pg.mkPen(color, width=2, style=line)))
+            plot.addItem(pg.ScatterPlotItem(
+                [diff], [y + dy], size=8, pen=pg.mkPen(color, width=1.5),
+                brush=pg.mkBrush(color if filled else look.background)))
     dashed = pg.mkPen(look.dim, style=Qt.PenStyle.DashLine)
     plot.addItem(pg.InfiniteLine(0, angle=90, pen=dashed))
     _setting_axis(plot, [_label(row["estimator"], row["sigma"]) for row in compared], look)
