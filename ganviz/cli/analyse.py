@@ -26,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                          help="--out folders of finished sweeps or compares")
     analyse.add_argument("--out", type=out_arg, required=True,
                          help="folder for runs.csv, endpoints.csv, endpoints.md and "
-                              "endpoints.png")
-    theme_arg(analyse, "endpoints.png")
+                              "endpoints.png/.svg/.pdf")
+    theme_arg(analyse, "endpoints.png/.svg/.pdf")
     return analyse
 
 
@@ -66,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         print("figure skipped: it needs PySide6 and pyqtgraph", file=sys.stderr)
     else:
         write_widget_figure(lambda look: study_figure(rows, series, look),
-                            args.out / "endpoints.png", theme=args.theme)
+                            args.out / "endpoints.png", theme=args.theme, vectors=True)
     print(texts["endpoints.md"], end="")
     return 0

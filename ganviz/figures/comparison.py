@@ -33,11 +33,13 @@ def ensure_app():
     return app
 
 
-def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark") -> Path:
+def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark",
+                        vectors: bool = False) -> Path:
     """Build a figure widget with ``make(theme)`` (after the application exists) in ``theme``
     (dark or paper), show it offscreen, let it lay out and render it into the PNG ``path``
-    (atomically), on the theme's background."""
-    from ganviz.figures.export import export_widget_png
+    (atomically), on the theme's background; with ``vectors``, also into an SVG and a PDF
+    of the same name beside it."""
+    from ganviz.figures.export import export_widget_pdf, export_widget_png, export_widget_svg
     from ganviz.views.theme import theme_named, using
 
     app = ensure_app()
@@ -49,7 +51,12 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
             view.show()
             for _ in range(3):
                 app.processEvents()
-            return export_widget_png(view, path, scale, background=look.background)
+            png = export_widget_png(view, path, scale, background=look.background)
+            if vectors:
+                title = f"ganviz {path.stem}"
+                export_widget_svg(view, path.with_suffix(".svg"), title)
+                export_widget_pdf(view, path.with_suffix(".pdf"), title)
+            return png
         finally:
             view.close()
             app.processEvents()

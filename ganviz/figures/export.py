@@ -380,6 +380,24 @@ def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2
     return _write(path, _raster([widget], path, scale, background))
 
 
+def export_widget_svg(widget: QWidget, path: str | os.PathLike, title: str = "ganviz figure"
+                      ) -> Path:
+    """``widget`` as one SVG at ``path`` (text and lines vector), as the comparison's."""
+    path = Path(path)
+    _check_suffix(path, (".svg",))
+    _settle()
+    return _write(path, _stacked_svg([widget], path, title))
+
+
+def export_widget_pdf(widget: QWidget, path: str | os.PathLike, title: str = "ganviz figure"
+                      ) -> Path:
+    """``widget`` as a one-page vector PDF at ``path``, its page the figure's print size."""
+    path = Path(path)
+    _check_suffix(path, (".pdf",))
+    _settle()
+    return _write(path, _pdf_bytes([widget], path, title))
+
+
 def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
                           scale: float = 2.0) -> Path:
     """The panels (with colour bar) above the curves (with legends), as shown, into one PNG."""

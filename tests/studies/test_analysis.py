@@ -123,6 +123,11 @@ def test_analyse_writes_every_runs_endpoints_and_the_paired_table(tmp_path, caps
     with Image.open(out / "endpoints.png") as im:  # four plots in a row, at 2x
         assert im.size[0] >= 4 * 300 * 2 and im.size[1] >= 200 * 2
         assert im.getpixel((2, 2))[:3] == (0x16, 0x18, 0x1D)  # the dark theme's background
+    import xml.etree.ElementTree as ET
+
+    svg = ET.parse(out / "endpoints.svg").getroot()  # the same figure in vectors, for print
+    assert svg.tag.endswith("svg") and float(svg.get("width").rstrip("ptxin")) > 0
+    assert (out / "endpoints.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_analyse_refuses_a_folder_without_results(tmp_path, capsys):
