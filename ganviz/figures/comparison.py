@@ -39,7 +39,7 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
     (dark or paper), show it offscreen, let it lay out and render it into the PNG ``path``
     (atomically), on the theme's background; with ``vectors``, also into an SVG and a PDF
     of the same name beside it."""
-    from ganviz.figures.export import export_widget_pdf, export_widget_png, export_widget_svg
+    from ganviz.figures.export import export_widget_png, export_widget_vectors
     from ganviz.views.theme import theme_named, using
 
     app = ensure_app()
@@ -53,9 +53,8 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
                 app.processEvents()
             png = export_widget_png(view, path, scale, background=look.background)
             if vectors:
-                title = f"ganviz {path.stem}"
-                export_widget_svg(view, path.with_suffix(".svg"), title)
-                export_widget_pdf(view, path.with_suffix(".pdf"), title)
+                for suffix in (".svg", ".pdf"):
+                    export_widget_vectors(view, path.with_suffix(suffix), f"ganviz {path.stem}")
             return png
         finally:
             view.close()

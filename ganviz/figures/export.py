@@ -380,22 +380,15 @@ def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2
     return _write(path, _raster([widget], path, scale, background))
 
 
-def export_widget_svg(widget: QWidget, path: str | os.PathLike, title: str = "ganviz figure"
-                      ) -> Path:
-    """``widget`` as one SVG at ``path`` (text and lines vector), as the comparison's."""
+def export_widget_vectors(widget: QWidget, path: str | os.PathLike,
+                          title: str = "ganviz figure") -> Path:
+    """``widget`` as an SVG or a one-page PDF at ``path``, by its suffix: text and lines
+    vector, drawn as the comparison's; the PDF's page is the figure's print size."""
     path = Path(path)
-    _check_suffix(path, (".svg",))
+    suffix = _check_suffix(path, (".svg", ".pdf"))
     _settle()
-    return _write(path, _stacked_svg([widget], path, title))
-
-
-def export_widget_pdf(widget: QWidget, path: str | os.PathLike, title: str = "ganviz figure"
-                      ) -> Path:
-    """``widget`` as a one-page vector PDF at ``path``, its page the figure's print size."""
-    path = Path(path)
-    _check_suffix(path, (".pdf",))
-    _settle()
-    return _write(path, _pdf_bytes([widget], path, title))
+    write = _stacked_svg if suffix == ".svg" else _pdf_bytes
+    return _write(path, write([widget], path, title))
 
 
 def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
