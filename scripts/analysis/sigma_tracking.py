@@ -81,7 +81,7 @@ def figure(data: dict[float, dict[float, list[float]]], look):
     for k, s in enumerate(stds):
         color = STD_COLORS[k % len(STD_COLORS)]
         shift = (k - (len(stds) - 1) / 2) * 0.18
-        xs, meds, errs = [], [], []
+        xs, meds = [], []
         for x, lam in enumerate(lambdas):
             values = data[s].get(lam, [])
             if not values:
