@@ -18,8 +18,8 @@ import torch
 
 from ganviz.core.contract import SigmaCurves
 from ganviz.engine import critic
+from ganviz.engine.host_arrays import to_numpy
 from ganviz.engine.probe_draws import SALT_CURVES, draws
-from ganviz.engine.probes import to_numpy
 from ganviz.engine.trainer import Trainer
 
 SIGMA_LO, SIGMA_HI = 1e-3, 1.0  # the default sigma grid's ends

@@ -15,7 +15,7 @@ Grid orientation (density, disc): ``a[r, i, j]`` is the value at ``x = xs[j], y 
 (row = y, column = x; ``ys`` increases with ``i``). ``xs`` and ``ys`` are cell centres of an
 H x W partition of [-extent, extent]^2, so the image covers exactly that square and
 ``a.sum() * cell**2`` is the midpoint rule for the integral. Every array is a fresh float32
-numpy array (never a view of torch storage; :func:`to_numpy`).
+numpy array (never a view of torch storage; :func:`ganviz.engine.host_arrays.to_numpy`).
 
 Randomness: by default the same latents and eps on every call
 (:func:`ganviz.engine.probe_draws.default_generator`); a run's draws (and, with chunks sized
@@ -43,6 +43,7 @@ from ganviz.engine.critic import (
     grid_points,
     shifted_grads,
 )
+from ganviz.engine.host_arrays import to_numpy, to_numpy_or_none
 from ganviz.engine.probe_draws import SALT_VIEWS, draws
 from ganviz.engine.step import fake_samples
 from ganviz.engine.trainer import Trainer
@@ -78,16 +79,6 @@ def _ellipses(mu: torch.Tensor, scale: torch.Tensor, form: str
     if form == "isotropic":
         return None, None
     return to_numpy(mu), to_numpy(covariance.axes(scale, form))
-
-
-def to_numpy(t: torch.Tensor) -> np.ndarray:
-    """A fresh float32 numpy copy of a tensor (never aliasing torch storage)."""
-    return np.array(t.detach().to("cpu", torch.float32).numpy(), dtype=np.float32, copy=True)
-
-
-def _np_or_none(t: torch.Tensor | None) -> np.ndarray | None:
-    """:func:`to_numpy` of a part that may have been left out."""
-    return None if t is None else to_numpy(t)
 
 
 def _centres(extent: float, n: int, device: torch.device) -> torch.Tensor:
@@ -263,10 +254,10 @@ def compute_views(trainer: Trainer, gens: Sequence[torch.Generator] | None = Non
     return ViewProbes(
         step=int(trainer.step_count), extent=extent, xs=to_numpy(xs), ys=to_numpy(ys),
         cell=float(cell), density=to_numpy(density), density_floor=float(floor),
-        density_label=labels, disc=_np_or_none(disc), field_points=to_numpy(field_points),
-        field=to_numpy(field), smooth_field=_np_or_none(smooth),
+        density_label=labels, disc=to_numpy_or_none(disc), field_points=to_numpy(field_points),
+        field=to_numpy(field), smooth_field=to_numpy_or_none(smooth),
         smooth_sigma=to_numpy(s_smooth), fakes=to_numpy(fakes), fake_means=to_numpy(fake_means),
         fake_sigma=to_numpy(covariance.rms_std(scale[:, :n], form)[..., 0]),
         fake_field=to_numpy(fake_field), fake_axes=fake_axes,
-        manifold=_np_or_none(manifold), sigma_stats=to_numpy(sigma_stats),
+        manifold=to_numpy_or_none(manifold), sigma_stats=to_numpy(sigma_stats),
     )
