@@ -79,7 +79,8 @@ def replicate_rows(family: dict[int, str], runs: Sequence[RunEndpoints]
     rows, seeds = [], []
     for (estimator, sigma), items in per_setting.items():
         n = len(items)
-        flipped = sum(len(set(b.values())) > 1 for _, b in items)
+        flips = [len(set(b.values())) > 1 for _, b in items]  # per seed: not all alike
+        flipped = sum(flips)
         nudged = [v for _, b in items for nudge, v in b.items() if nudge != 0]
         unnudged = [b[0] for _, b in items if 0 in b]
         pooled = sum(v for _, b in items for v in b.values()) / (n * k)
@@ -95,7 +96,7 @@ def replicate_rows(family: dict[int, str], runs: Sequence[RunEndpoints]
         seeds += [{"family": name, "estimator": estimator, "sigma": sigma, "seed": seed,
                    "replicates": " ".join(str(nudge) for nudge in b),
                    "covers_final": " ".join(str(int(v)) for v in b.values()),
-                   "flips": int(len(set(b.values())) > 1)} for seed, b in items]
+                   "flips": int(f)} for (seed, b), f in zip(items, flips, strict=True)]
     return rows, seeds
 
 
