@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganviz.studies.analysis import analyse, median_interval, read_groups
+from ganviz.studies.analysis import median_interval, read_group, read_groups
 
 TRACKING_BAND = (0.5, 2.0)  # the pre-registered band of sigma / s
 PLOT_SIZE = (560, 380)
@@ -30,13 +30,12 @@ STD_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, one per 
 def ratios(sweep: Path) -> dict[float, dict[float, list[float]]]:
     """sigma / s of every learned-sigma run, by s then lambda."""
     groups = read_groups([sweep])
-    config = {g.name: g.config for g in groups}
-    runs, _, _ = analyse(groups)
     out: dict[float, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for r in runs:
-        cfg = config[r.protocol]
-        if r.sigma == "learned" and math.isfinite(r.sigma_mean) and not r.diverged:
-            out[cfg.data.std][cfg.runs.sigma_entropy].append(r.sigma_mean / cfg.data.std)
+    for group in groups:
+        cfg = group.config
+        for r, _ in read_group(group):
+            if r.sigma == "learned" and math.isfinite(r.sigma_mean) and not r.diverged:
+                out[cfg.data.std][cfg.runs.sigma_entropy].append(r.sigma_mean / cfg.data.std)
     return out
 
 
