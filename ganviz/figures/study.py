@@ -35,7 +35,6 @@ TITLE_HEIGHT = 24
 STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine,
           Qt.PenStyle.DashDotLine)
 SETTING_AXIS_WIDTH = 84  # room for the settings' names on the strip and forest plots
-REFERENCE = "plugin"  # the setting the forest plot compares with
 JITTER_SEED = 0  # the strip plot's jitter is the same in every rendering
 DOT_ALPHA = 190  # overlapping runs (integer modes) show as darker dots
 FOREST_OFFSET = 0.14  # the two endpoints of a setting, just above and below its row
@@ -88,20 +87,22 @@ def study_figure(rows: Sequence[dict[str, Any]], series: Sequence[Any],
         # is too narrow for a group's name at print width
         grid.addLabel(protocol.replace("--", " · "), row=3 * r, col=0, colspan=4,
                       size=look.css(look.text.title), color=look.foreground, bold=True)
-        lines = _legend(grid, 3 * r + 1, runs, settings, sigma_rank, look)
+        compared = _compared([row for row in rows if row["protocol"] == protocol], settings)
+        lines = _legend(grid, 3 * r + 1, runs, settings, sigma_rank, bool(compared), look)
         height += PLOT_SIZE[1] + TITLE_HEIGHT + LEGEND_HEIGHT * lines
         at = 3 * r + 2
         _strip(grid, at, runs, settings, n_modes, look)
         _coverage(grid, at, runs, settings, sigma_rank, n_modes, look)
         _quartiles(grid, at, runs, settings, sigma_rank, n_modes, look)
-        _forest(grid, at, [row for row in rows if row["protocol"] == protocol], settings, look)
+        if compared:  # else no plug-in arm to compare with (a sweep of one estimator)
+            _forest(grid, at, compared, look)
     view.resize(*look.print_size((4 * PLOT_SIZE[0], max(height, PLOT_SIZE[1]))))
     return view
 
 
-def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> int:
+def _legend(grid, r: int, runs, settings, sigma_rank, forest: bool, look: Theme) -> int:
     """A line of entries, each a setting's line with its name and number of runs, and
-    where there is a forest plot a second line with its marks; the number of lines."""
+    with a ``forest`` plot a second line with its marks; the number of lines."""
     legend = pg.LegendItem(labelTextSize=look.css(look.text.legend),
                            labelTextColor=look.foreground, horSpacing=14, verSpacing=-2,
                            frame=False)
@@ -110,8 +111,7 @@ def _legend(grid, r: int, runs, settings, sigma_rank, look: Theme) -> int:
         legend.addItem(pg.PlotDataItem(pen=_pen(key[0], sigma_rank[key])),
                        f"{_label(*key)} (n = {n})")
     lines = 1
-    if any(key[0] == REFERENCE for key in settings) and len(settings) > 1:  # a forest plot:
-        # its two endpoints' marks, on a second line
+    if forest:  # its two endpoints' marks, on a second line
         for label, filled in (("vs plug-in: at the end", True),
                               ("over the last 20 %", False)):
             legend.addItem(pg.ScatterPlotItem(
@@ -188,16 +188,20 @@ def _quartiles(grid, r: int, runs, settings, sigma_rank, n_modes: int, look: The
     grid.addItem(plot, row=r, col=2)
 
 
-def _forest(grid, r: int, rows: Sequence[dict[str, Any]], settings, look: Theme) -> None:
-    """The settings compared with the plug-in, in the strip plot's order: per setting the
-    paired difference in the share covering every mode at the end (filled dot, solid line)
-    and over the last fifth (open dot, dashed line), both primary endpoints."""
+def _compared(rows: Sequence[dict[str, Any]], settings) -> list[dict[str, Any]]:
+    """A protocol's rows that have a paired difference from the plug-in, in the strip
+    plot's order of settings; none without a plug-in arm."""
     compared = [row for row in rows if np.isfinite(row["covers_final_diff"])
                 or np.isfinite(row["covers_late_diff"])]
-    if not compared:  # no plug-in arm to compare with (a sweep of one estimator)
-        return
     order = {key: k for k, key in enumerate(settings)}
-    compared.sort(key=lambda row: order.get((row["estimator"], row["sigma"]), len(order)))
+    return sorted(compared, key=lambda row: order.get((row["estimator"], row["sigma"]),
+                                                      len(order)))
+
+
+def _forest(grid, r: int, compared: Sequence[dict[str, Any]], look: Theme) -> None:
+    """The ``compared`` settings against the plug-in: per setting the paired difference in
+    the share covering every mode at the end (filled dot, solid line) and over the last
+    fifth (open dot, dashed line), both primary endpoints."""
     plot = plot_item(look)
     style_plot(plot, "vs plug-in, paired", "", "Δ share covering", look)
     for y, row in enumerate(compared):

@@ -23,7 +23,7 @@ import io
 import math
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from scipy import stats
 
 from ganviz.core.config import Config, from_dict
 from ganviz.core.errors import UserError
+from ganviz.core.markdown import markdown_table
 from ganviz.core.settings import ConfigError
 
 LATE_FRACTION = 0.2  # as compare's modes_late
@@ -120,6 +121,15 @@ class GroupFolder:
     name: str
     folder: Path
     config: Config
+
+
+def config_key(cfg: Config, blank: Mapping[str, Mapping[str, Any]]) -> str:
+    """The config as a comparable key, with the fields in ``blank`` (section: field:
+    value) set to those values: groups that differ only there get the same key."""
+    values = cfg.to_dict()
+    for section, fields in blank.items():
+        values[section] = {**values[section], **fields}
+    return repr(sorted((k, sorted(v.items())) for k, v in values.items()))
 
 
 def read_groups(folders: Sequence[Path]) -> list[GroupFolder]:
@@ -336,12 +346,6 @@ def interval_text(value: float, lo: float, hi: float, percent: bool = False) -> 
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return f(value)
     return f"{f(value)} [{f(lo)}, {f(hi)}]"
-
-
-def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """A Markdown table's lines: the header, its rule and one line per row of cells."""
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *("| " + " | ".join(cells) + " |" for cells in rows)]
 
 
 def _p(value: float) -> str:

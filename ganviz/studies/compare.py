@@ -23,6 +23,7 @@ import numpy as np
 from ganviz.core.atomic import write_text_atomic
 from ganviz.core.config import Config, load_preset
 from ganviz.core.contract import GroupCurves, RunSpec
+from ganviz.core.markdown import markdown_table
 from ganviz.core.settings import ConfigError
 from ganviz.engine.equation1 import compute_sigma_curves
 from ganviz.engine.trainer import Trainer
@@ -190,9 +191,8 @@ def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
         "",
         f"Command: `{command}`",
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
     ]
+    rows = []
     for g in groups:
         if g["sigma"] == "learned":
             sig = (f"{g['sigma_mean']:.4g} [{g['sigma_p10']:.3g}, {g['sigma_p90']:.3g}]"
@@ -204,7 +204,8 @@ def results_markdown(groups: list[dict[str, Any]], cfg: Config, command: str,
                  _fmt(g["hq_fraction"], g["hq_fraction_se"], 3),
                  _fmt(g["reverse_kl"], g["reverse_kl_se"], 3), sig,
                  f"{g['diverged']}/{g['seeds']}"]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    lines += markdown_table(header, rows)
     if groups and "grad_rel_var" in groups[0]:
         lines += ["", *noise_markdown(groups, cfg)]
     return "\n".join(lines) + "\n"
@@ -221,14 +222,12 @@ def noise_markdown(groups: list[dict[str, Any]], cfg: Config) -> list[str]:
         f"smoothed gradient against grad f(mu), and single-sample std of the pathwise and "
         f"score-function estimates, both divided by mean |grad f(mu)|.",
         "",
-        "| estimator | sigma | gradient rel. variance (training) | eq-1 bias at sigma "
-        "| pathwise std at sigma | score std at sigma |",
-        "|---|---|---|---|---|---|",
     ]
-    for g in groups:
-        cells = [_fmt_g(g[m], g[f"{m}_se"]) for m in NOISE_METRICS]
-        lines.append(f"| {g['estimator']} | {g['sigma']} | " + " | ".join(cells) + " |")
-    return lines
+    header = ["estimator", "sigma", "gradient rel. variance (training)",
+              "eq-1 bias at sigma", "pathwise std at sigma", "score std at sigma"]
+    return lines + markdown_table(header, (
+        [g["estimator"], g["sigma"], *(_fmt_g(g[m], g[f"{m}_se"]) for m in NOISE_METRICS)]
+        for g in groups))
 
 
 def _fmt_g(mean: float, se: float) -> str:

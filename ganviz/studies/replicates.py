@@ -22,16 +22,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from ganviz.core.config import Config
+from ganviz.core.markdown import markdown_table
 from ganviz.studies.analysis import (
     CONFIDENCE,
     GroupFolder,
     RunEndpoints,
+    config_key,
     csv_text,
     interval_text,
-    markdown_table,
     wilson,
 )
 
+# What may differ between replicates of one family: the nudge and the seeds.
+REPLICATE_FIELDS = {"model": {"init_nudge": 0}, "runs": {"seeds": []}}
 SEED_COLUMNS = ("family", "estimator", "sigma", "seed", "replicates", "covers_final",
                 "flips")
 ROW_COLUMNS = ("family", "estimator", "sigma", "replicates", "seeds", "flips", "flips_lo",
@@ -40,20 +43,12 @@ ROW_COLUMNS = ("family", "estimator", "sigma", "replicates", "seeds", "flips", "
                "covers_unnudged_hi")
 
 
-def _key_without_replicate(cfg: Config) -> str:
-    """The config with what may differ between replicates blanked: the nudge and seeds."""
-    values = cfg.to_dict()
-    values["model"] = {**values["model"], "init_nudge": 0}
-    values["runs"] = {**values["runs"], "seeds": []}
-    return repr(sorted((k, sorted(v.items())) for k, v in values.items()))
-
-
 def families(groups: Sequence[tuple[str, Config]]) -> list[dict[int, str]]:
     """Sets of replicate groups (``groups``: name and config): per family, its groups by
     nudge; only families of two or more nudges."""
     by_key: dict[str, dict[int, str]] = defaultdict(dict)
     for name, cfg in groups:
-        by_key[_key_without_replicate(cfg)][cfg.model.init_nudge] = name
+        by_key[config_key(cfg, REPLICATE_FIELDS)][cfg.model.init_nudge] = name
     return [dict(sorted(f.items())) for f in by_key.values() if len(f) >= 2]
 
 

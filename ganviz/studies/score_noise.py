@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from ganviz.core.config import Config
+from ganviz.core.markdown import markdown_table
 from ganviz.studies.analysis import (
     CONFIDENCE,
     AnalysisError,
     GroupFolder,
+    config_key,
     csv_text,
     interval_text,
-    markdown_table,
     median_interval,
 )
 from ganviz.studies.compare import PER_RUN_NAME
@@ -119,12 +120,6 @@ def setting_rows(runs: list[RunNoise]) -> list[dict[str, Any]]:
     return rows
 
 
-def _key_without_baseline(cfg: Config) -> str:
-    values = cfg.to_dict()
-    values["runs"] = {**values["runs"], "score_baseline": ""}
-    return repr(sorted((k, sorted(v.items())) for k, v in values.items()))
-
-
 def baseline_pairs(groups: list[tuple[str, Config]], runs: list[RunNoise]
                    ) -> list[dict[str, Any]]:
     """Between two groups (``groups``: name and config) that differ only in
@@ -132,7 +127,7 @@ def baseline_pairs(groups: list[tuple[str, Config]], runs: list[RunNoise]
     at_mean / leave_one_out of ``score_to_pathwise``, its median and bootstrap interval."""
     twins: dict[str, dict[str, str]] = defaultdict(dict)
     for protocol, cfg in groups:
-        twins[_key_without_baseline(cfg)][cfg.runs.score_baseline] = protocol
+        twins[config_key(cfg, {"runs": {"score_baseline": ""}})][cfg.runs.score_baseline] = protocol
     rows = []
     for pair in twins.values():
         if set(pair) != set(TRAINED_COLUMN):

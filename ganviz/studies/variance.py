@@ -24,6 +24,7 @@ import torch
 
 from ganviz.core.contract import ResponseCurve
 from ganviz.core.errors import UserError
+from ganviz.core.markdown import markdown_table
 from ganviz.engine import covariance
 from ganviz.engine.checkpoint import CheckpointError
 from ganviz.engine.device import resolve_device
@@ -255,8 +256,8 @@ def study_markdown(groups: list[GroupVariance], command: str) -> str:
              "square roots of those terms over all draws assigned to a mode); mu core "
              "width: 1.4826 x the median absolute deviation of d.mu(z) within a mode; "
              "median [10 %, 90 %] over seeds.",
-             "", f"Command: `{command}`", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+             "", f"Command: `{command}`", ""]
+    rows = []
     for g in groups:
         summary = group_summary(g.runs)
         cells = [str(g.values[k]) for k in keys] + [str(len(g.runs))]
@@ -268,8 +269,8 @@ def study_markdown(groups: list[GroupVariance], command: str) -> str:
                 cells.append(f"{major:.3g} / {minor:.3g}")
             else:
                 cells.append(_cell(summary[key]))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append(cells)
+    return "\n".join(lines + markdown_table(header, rows)) + "\n"
 
 
 FIGURE_METRICS = ("sigma_median", "mu_width", "modes", "hq_fraction")

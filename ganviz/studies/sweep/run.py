@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ganviz.core.atomic import write_atomic, write_text_atomic
 from ganviz.core.config import from_dict
+from ganviz.core.markdown import markdown_table
 from ganviz.core.runs import expand_runs
 from ganviz.engine.checkpoint import CheckpointError, checkpoint_config, parse_checkpoint
 from ganviz.engine.device import training_thread_count
@@ -316,8 +317,8 @@ def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> st
               "eq-1 bias", "pathwise std", "score std", "diverged"]
     lines = [f"Sweep: {len(rows)} groups; mean ± standard error over seeds; each "
              "group's folder has its full tables and figures.", "",
-             f"Command: `{command}`", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+             f"Command: `{command}`", ""]
+    cells_rows = []
     for name, groups in rows.items():
         for g in groups:
             cells = [name, g["estimator"], g["sigma"],
@@ -325,8 +326,8 @@ def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> st
                        for m in COMBINED_COLUMNS[:4]),
                      *(compare._fmt_g(g[m], g[f"{m}_se"]) for m in COMBINED_COLUMNS[4:]),
                      f"{g['diverged']}/{g['seeds']}"]
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+            cells_rows.append(cells)
+    return "\n".join(lines + markdown_table(header, cells_rows)) + "\n"
 
 
 # -------------------------------------------------------------------------------- driver
