@@ -37,6 +37,8 @@ from ganviz.studies.analysis import (
 )
 from ganviz.studies.compare import PER_RUN_NAME
 
+# What differs between the two groups of a baseline pair.
+BASELINE_FIELD = {"runs": {"score_baseline": ""}}
 TRAINED_COLUMN = {"leave_one_out": "eq1_score_std", "at_mean": "eq1_score_std_mean"}
 EQ1_STDS = ("eq1_pathwise_std", "eq1_score_std", "eq1_score_std_point", "eq1_score_std_mean")
 RUN_FIELDS = ("protocol", "score_baseline", "estimator", "sigma", "seed", "run_sigma", *EQ1_STDS)
@@ -127,7 +129,7 @@ def baseline_pairs(groups: list[tuple[str, Config]], runs: list[RunNoise]
     at_mean / leave_one_out of ``score_to_pathwise``, its median and bootstrap interval."""
     twins: dict[str, dict[str, str]] = defaultdict(dict)
     for protocol, cfg in groups:
-        twins[config_key(cfg, {"runs": {"score_baseline": ""}})][cfg.runs.score_baseline] = protocol
+        twins[config_key(cfg, BASELINE_FIELD)][cfg.runs.score_baseline] = protocol
     rows = []
     for pair in twins.values():
         if set(pair) != set(TRAINED_COLUMN):

@@ -318,7 +318,7 @@ def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> st
     lines = [f"Sweep: {len(rows)} groups; mean ± standard error over seeds; each "
              "group's folder has its full tables and figures.", "",
              f"Command: `{command}`", ""]
-    cells_rows = []
+    table_rows = []
     for name, groups in rows.items():
         for g in groups:
             cells = [name, g["estimator"], g["sigma"],
@@ -326,8 +326,8 @@ def combined_markdown(rows: dict[str, list[dict[str, Any]]], command: str) -> st
                        for m in COMBINED_COLUMNS[:4]),
                      *(compare._fmt_g(g[m], g[f"{m}_se"]) for m in COMBINED_COLUMNS[4:]),
                      f"{g['diverged']}/{g['seeds']}"]
-            cells_rows.append(cells)
-    return "\n".join(lines + markdown_table(header, cells_rows)) + "\n"
+            table_rows.append(cells)
+    return "\n".join(lines + markdown_table(header, table_rows)) + "\n"
 
 
 # -------------------------------------------------------------------------------- driver
