@@ -21,6 +21,7 @@ def ensure_app():
     """A QApplication; offscreen when no display is available."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QHashSeed
     from PySide6.QtWidgets import QApplication
 
     from ganviz.views.theme import configure_pyqtgraph
@@ -28,6 +29,9 @@ def ensure_app():
     app = QApplication.instance()
     if app is None:
         _quiet_offscreen_notice()
+        # Qt's per-process hash seed orders the fonts a PDF embeds; a fixed one makes a
+        # headless figure's PDF the same bytes on every run
+        QHashSeed.setDeterministicGlobalSeed()
         app = QApplication([])
     configure_pyqtgraph()
     return app

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from ganviz.core.atomic import write_atomic
 from ganviz.core.errors import UserError
-from ganviz.figures import printable, svgdoc
+from ganviz.figures import pdfmeta, printable, svgdoc
 from ganviz.views import theme
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -303,7 +303,8 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     """The widgets one below the other as a one-page vector PDF whose page is the figure's
     print size (the stack at ``_per_inch``: a paper figure's stated width, so a reader reports
     the printed point sizes); images inside stay raster. Text keeps the window's layout: the
-    writer has the window's dpi and the painter is scaled to the page."""
+    writer has the window's dpi and the painter is scaled to the page. Its id comes from its
+    content and ``SOURCE_DATE_EPOCH`` fixes its dates (``pdfmeta``)."""
     size = _stack_size(widgets)
     dpi = _screen_dpi()
     look = _theme_of(widgets)
@@ -336,7 +337,7 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
         buf.close()
     if data.isEmpty():
         raise ExportError(f"cannot write {path}: PDF generation produced nothing")
-    return bytes(data.data())
+    return pdfmeta.reproducible(bytes(data.data()))
 
 
 def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
