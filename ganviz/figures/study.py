@@ -151,7 +151,8 @@ def _strip(grid, r: int, runs, settings, n_modes: int, look: Theme) -> None:
     dashed = pg.mkPen(look.dim, style=Qt.PenStyle.DashLine)
     plot.addItem(pg.InfiniteLine(n_modes, angle=90, pen=dashed))
     _setting_axis(plot, [_label(*key) for key in settings], look)
-    plot.setXRange(0, n_modes * 1.05, padding=0)
+    # room on both sides: runs with 0 modes sit clear of the axis, like those with all
+    plot.setXRange(-0.05 * n_modes, n_modes * 1.05, padding=0)
     grid.addItem(plot, row=r, col=0)
 
 

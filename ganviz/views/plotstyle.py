@@ -103,13 +103,19 @@ class TidyAxis(pg.AxisItem):
         def need(step: float) -> float:  # px between two labels' centres
             if self.orientation in ("left", "right"):
                 return TICK_LINE_PX * self.room
-            ends = (math.floor(v / step) * step for v in (minVal, maxVal))
+            low, high = sorted((minVal, maxVal))
+            ends = (math.ceil(low / step) * step, math.floor(high / step) * step)
             return (max(len(f"{v:g}") for v in ends) * TICK_CHAR_PX + TICK_GAP) * self.room
 
         major = levels[0][0]
         while major / span * size < need(major):
             major = _next_nice(major)
-        return levels if major == levels[0][0] else [(major, 0), levels[0]]
+        if major == levels[0][0]:
+            return levels
+        # the old major ticks stay as minor ones only where they fall between the new
+        # (2 under 10, not 2 under 5: that would label 4, 5, 6 side by side)
+        divides = abs(major / levels[0][0] - round(major / levels[0][0])) < 1e-9
+        return [(major, 0), levels[0]] if divides else [(major, 0)]
 
     def boundingRect(self) -> QRectF:
         rect = super().boundingRect()

@@ -444,3 +444,13 @@ def test_value_labels_do_not_overlap_on_short_axes(panel):
     for lo, hi, size in ((0, 1, 55), (0.62, 0.65, 50), (0, 25, 60), (-2, 3, 200)):
         (major, _), *_ = axis.tickSpacing(lo, hi, size)
         assert major / (hi - lo) * size >= line, (lo, hi, size, major)
+
+
+def test_widened_steps_keep_only_minor_ticks_that_divide_them(panel):
+    """Widening 2 to 5 must not keep 2 as a labelled minor level (4, 5, 6 side by side)."""
+    axis = panel.plots()["loss"].getAxis("bottom")
+    for lo, hi, size in ((-0.4, 8.4, 70), (0, 900, 100), (0, 12000, 130), (-1.25, 26.25, 90)):
+        levels = axis.tickSpacing(lo, hi, size)
+        major = levels[0][0]
+        for minor, _ in levels[1:]:
+            assert abs(major / minor - round(major / minor)) < 1e-9, (lo, hi, size, levels)
