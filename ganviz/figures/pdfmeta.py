@@ -29,16 +29,19 @@ def reproducible(pdf: bytes, epoch: int | None = None) -> bytes:
     metadata comes back unchanged."""
     if epoch is None:
         epoch = source_date_epoch()
-    if epoch is not None:
+    if epoch is not None and 0 <= epoch <= LAST_EPOCH:
         pdf = _dated(pdf, epoch)
     return _content_id(pdf)
 
 
+LAST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: a PDF date has four year digits
+
+
 def source_date_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` as whole seconds, or None when unset or not a non-negative
-    integer (then the writer's own time stays)."""
+    """``SOURCE_DATE_EPOCH`` as whole seconds, or None when it is unset or not a whole
+    number from 0 to ``LAST_EPOCH`` (then the writer's own time stays)."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and int(value) <= LAST_EPOCH else None
 
 
 def _dated(pdf: bytes, epoch: int) -> bytes:

@@ -53,8 +53,11 @@ def test_the_id_comes_from_the_content_not_from_qts_random_draw():
 def test_without_an_epoch_the_dates_stay(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert b"(D:20261207074744Z)" in pdfmeta.reproducible(_fake_pdf(ID_A))
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
-    assert pdfmeta.source_date_epoch() is None
+    for bad in ("soon", "-5", "1e9", str(pdfmeta.LAST_EPOCH + 1)):  # 5-digit years too
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", bad)
+        assert pdfmeta.source_date_epoch() is None, bad
+        assert b"(D:20261207074744Z)" in pdfmeta.reproducible(_fake_pdf(ID_A))
+    assert len(pdfmeta.reproducible(_fake_pdf(ID_A), 10**12)) == len(_fake_pdf(ID_A))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     assert b"(D:20251206054640Z)" in pdfmeta.reproducible(_fake_pdf(ID_A))
 
