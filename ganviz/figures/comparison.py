@@ -21,18 +21,14 @@ def ensure_app():
     """A QApplication; offscreen when no display is available."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QHashSeed
     from PySide6.QtWidgets import QApplication
 
+    from ganviz.figures.export import application
     from ganviz.views.theme import configure_pyqtgraph
 
-    app = QApplication.instance()
-    if app is None:
+    if QApplication.instance() is None:
         _quiet_offscreen_notice()
-        # Qt's per-process hash seed orders the fonts a PDF embeds; a fixed one makes a
-        # headless figure's PDF the same bytes on every run
-        QHashSeed.setDeterministicGlobalSeed()
-        app = QApplication([])
+    app = application([])
     configure_pyqtgraph()
     return app
 

@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
+    QHashSeed,
     QIODevice,
     QMarginsF,
     QPoint,
@@ -60,6 +61,17 @@ class ComparisonWindow(Protocol):
 
     panels: QWidget
     curves: QWidget
+
+
+def application(argv: list[str]) -> QApplication:
+    """The running QApplication, or a new one on ``argv`` with Qt's hash seed fixed first:
+    Qt orders the fonts a PDF embeds by hash, so with a fixed seed the same figure exports
+    to the same bytes in every process (``pdfmeta`` fixes the rest)."""
+    app = QApplication.instance()
+    if app is None:
+        QHashSeed.setDeterministicGlobalSeed()
+        app = QApplication(argv)
+    return app
 
 
 def default_export_name(kind: str, step: int, suffix: str) -> str:

@@ -21,6 +21,7 @@ _XMP_ID = re.compile(rb'xmpMM:DocumentID="uuid:([0-9a-f-]{36})"')
 _INFO_DATE = re.compile(rb"\(D:\d{14}(Z|[+-]\d\d'\d\d')\)")
 _XMP_DATE = re.compile(rb'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)"')
 _NAMESPACE = uuid.UUID("8a0f3c52-5d0b-4b6e-9a57-6f1f0c2f9e11")  # ganviz's figures
+LAST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: a PDF date has four year digits
 
 
 def reproducible(pdf: bytes, epoch: int | None = None) -> bytes:
@@ -32,9 +33,6 @@ def reproducible(pdf: bytes, epoch: int | None = None) -> bytes:
     if epoch is not None and 0 <= epoch <= LAST_EPOCH:
         pdf = _dated(pdf, epoch)
     return _content_id(pdf)
-
-
-LAST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC: a PDF date has four year digits
 
 
 def source_date_epoch() -> int | None:

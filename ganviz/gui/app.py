@@ -29,18 +29,13 @@ def run_app(cfg: Config, argv: list[str] | None = None, *, play: bool = False,
     seconds (for scripted demos and tests).
     """
     from pyqtgraph.util.garbage_collector import GarbageCollector
-    from PySide6.QtCore import QHashSeed, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QTimer
 
+    from ganviz.figures.export import application
     from ganviz.gui.window import MainWindow
     from ganviz.views.theme import configure_pyqtgraph
 
-    app = QApplication.instance()
-    if app is None:
-        # a fixed hash seed: Qt orders the fonts an exported PDF embeds by hash, so with it
-        # the same figure exports to the same bytes in every session (figures/pdfmeta.py)
-        QHashSeed.setDeterministicGlobalSeed()
-        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app = application(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("ganviz")
     app.setOrganizationName("ganviz")
     app.setDesktopFileName("ganviz")  # resources/ganviz.desktop: the Wayland app id
