@@ -2,8 +2,9 @@
 
 Each context manager changes the scenes temporarily and restores them afterwards: cosmetic
 pens widened at high resolution (:func:`pens_scaled`), device caches off and input controls
-hidden (:func:`printable`), pixmap dots drawn as circles (:func:`vector_dots`) and the
-painter's clip restated after every item (:func:`clips_restated`) for vector output.
+hidden (:func:`printable`), pixmap dots drawn as circles (:func:`vector_dots`), the
+painter's clip restated after every item (:func:`clips_restated`) and lines of one point left
+unstroked (:func:`lone_points_unstroked`) for vector output.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
@@ -239,6 +241,44 @@ def clips_restated(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
                 scene.removeItem(refresher)
 
 
+@contextlib.contextmanager
+def lone_points_unstroked(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
+    """Curves with fewer than two finite points get no pen meanwhile (vector output only).
+
+    Such a line has no length and draws nothing on screen, but Qt's PDF engine strokes a
+    translucent pen as a filled outline, and the outline of one point is an empty path: the
+    PDF then closes and fills a path it never began, which poppler reports as an error. A
+    :class:`pg.PlotDataItem` hands its pen to its curve again when the view range settles
+    during the render, so its own pen goes too; pens and visibility come back afterwards.
+    """
+    restore: list[Callable[[], None]] = []
+
+    def unstroke(opts: dict) -> None:
+        for key in ("pen", "shadowPen"):
+            if opts.get(key) is not None:
+                pen = opts[key]
+                opts[key] = None
+                restore.append(lambda opts=opts, key=key, pen=pen: opts.__setitem__(key, pen))
+
+    for scene in scenes:
+        for curve in scene.items():
+            if not isinstance(curve, pg.PlotCurveItem) or curve.xData is None:
+                continue
+            finite = np.isfinite(curve.xData) & np.isfinite(curve.yData)
+            if int(finite.sum()) >= 2:
+                continue
+            shown = curve.isVisible()
+            restore.append(lambda curve=curve, shown=shown: curve.setVisible(shown))
+            unstroke(curve.opts)
+            if isinstance(curve.parentItem(), pg.PlotDataItem):
+                unstroke(curve.parentItem().opts)
+    try:
+        yield
+    finally:
+        for undo in reversed(restore):
+            undo()
+
+
 def scenes_of(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
     views = [w for w in widgets if isinstance(w, QGraphicsView)]
     for w in widgets:
@@ -252,7 +292,8 @@ def scenes_of(widgets: Sequence[QWidget]) -> list[QGraphicsScene]:
 
 @contextlib.contextmanager
 def as_vectors(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
-    """Everything an SVG or PDF needs meanwhile: :func:`printable`, :func:`vector_dots` and
-    :func:`clips_restated`."""
-    with printable(scenes), vector_dots(scenes), clips_restated(scenes):
+    """Everything an SVG or PDF needs meanwhile: :func:`printable`, :func:`vector_dots`,
+    :func:`clips_restated` and :func:`lone_points_unstroked`."""
+    with (printable(scenes), vector_dots(scenes), clips_restated(scenes),
+          lone_points_unstroked(scenes)):
         yield

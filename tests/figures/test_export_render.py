@@ -9,6 +9,7 @@ rendering is cut into a grid of regions and every region's mean colour must matc
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -165,3 +166,68 @@ def test_svg_has_no_scaled_cosmetic_strokes(figure):
             continue
         for child in group:
             assert child.get("vector-effect") != "non-scaling-stroke", group.attrib
+
+
+PATH_OPERATORS = {b"m", b"l", b"c", b"v", b"y", b"re"}
+
+
+def _closepaths_without_a_path(pdf: bytes) -> int:
+    """How often a PDF's content closes a path it never began (``h`` right after an operator
+    that is not a path construction), what poppler reports as "No current point in closepath".
+    """
+    import re
+    import zlib
+
+    count = 0
+    for m in re.finditer(rb"stream\r?\n", pdf):
+        end = pdf.find(b"endstream", m.end())
+        try:
+            content = zlib.decompress(pdf[m.end():end])
+        except zlib.error:
+            continue  # not deflated: an image
+        if re.search(rb"[^\t\n\r\x20-\x7e]", content):
+            continue  # binary: a font or an image, not a page's content
+        content = re.sub(rb"<[0-9A-Fa-f\s]*>|\((?:\\.|[^\\)])*\)", b"0", content)
+        operators = re.findall(rb"(?<![/\w*])[A-Za-z*'\"]+", content)
+        count += sum(1 for before, op in itertools.pairwise(operators)
+                     if op == b"h" and before not in PATH_OPERATORS)
+    return count
+
+
+def test_a_line_of_one_point_leaves_no_empty_path_in_the_pdf(qapp, tmp_path):
+    """A translucent line with one point (a learned sigma's p10 at the first evaluation, with
+    its dot) draws nothing, and in the PDF it must not close a path it never began; its pens
+    and visibility come back after the export."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QColor
+
+    widget = pg.PlotWidget()
+    colour = QColor(0, 158, 115, 90)
+    lone = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), connect="finite")
+    lone.setSymbolBrush(colour)
+    lone.setSymbolPen(None)
+    lone.setData([0.0], [0.1])
+    lone.setSymbol("o")
+    line = pg.PlotCurveItem([0.0, 1.0, 2.0], [0.1, 0.3, 0.2], pen=pg.mkPen(colour, width=1))
+    widget.addItem(lone)
+    widget.addItem(line)
+    widget.resize(200, 200)
+    pen = lone.opts["pen"]
+    try:
+        path = export.export_widget_vectors(widget, tmp_path / "lone.pdf", "one point")
+        assert _closepaths_without_a_path(path.read_bytes()) == 0
+        assert lone.opts["pen"] is pen and lone.curve.opts["pen"] is not None
+        assert lone.curve.isVisible() and line.opts["pen"] is not None
+    finally:
+        widget.close()
+
+
+def test_the_empty_path_check_can_fail():
+    stream = b"q /GState11 gs h f Q 0 0 m 1 1 l h S"
+    pdf = b"1 0 obj<<>>stream\n" + __import__("zlib").compress(stream) + b"\nendstream"
+    assert _closepaths_without_a_path(pdf) == 1
+
+
+def test_figure_pdfs_close_only_paths_they_began(figure):
+    _, paths = figure
+    assert _closepaths_without_a_path(paths["pdf"].read_bytes()) == 0
