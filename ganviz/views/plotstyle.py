@@ -75,21 +75,53 @@ class TidyAxis(pg.AxisItem):
         self.room = room
 
     def tickStrings(self, values, scale, spacing) -> list[str]:
-        """Log axes: decades only (as 10⁻³ when many), plus 2 and 5 on short ranges."""
+        """Log axes: decades (as 10⁻³ when many), plus 2 and 5 on short ranges, each only
+        where its label keeps clear of the labels already placed (:meth:`log_labelled`)."""
         if not self.logMode:
             return super().tickStrings(values, scale, spacing)
-        span = self.range[1] - self.range[0]
+        low, high = sorted(self.range)
+        span = high - low
+        geometry = self.geometry()
+        length = geometry.height() if self.orientation in ("left", "right") else geometry.width()
+        shown = self.log_labelled(low, high, length)
         out = []
         for v in values:
             k = math.floor(v + 1e-6)
             mantissa = round(10 ** (v - k), 3)
-            if mantissa == 1:
+            if shown is not None and round(v, 6) not in shown:
+                out.append("")
+            elif mantissa == 1:
                 out.append(_power_of_ten(k) if span > LOG_DECADES_AS_POWERS else f"{10.0**k:g}")
             elif span < 1.5 and mantissa in (2, 5):
                 out.append(f"{mantissa * 10.0**k:g}")
             else:
                 out.append("")
         return out
+
+    def log_labelled(self, low: float, high: float, length: float) -> set[float] | None:
+        """The log10 values on ``[low, high]`` that get a label on an axis ``length`` px long:
+        decades first, then fives and twos (short ranges only), each taken only if it keeps
+        a label's room from those taken before; None when the length is not known yet."""
+        span = high - low
+        if not 0 < span < math.inf or not 0 < length < math.inf:
+            return None
+        per_value = length / span
+        vertical = self.orientation in ("left", "right")
+        powers = span > LOG_DECADES_AS_POWERS
+        taken: list[tuple[float, float]] = []  # (value, room its label needs)
+        factors = (1, 5, 2) if span < 1.5 else (1,)
+        for factor in factors:
+            for k in range(math.floor(low), math.ceil(high) + 1):
+                v = k + math.log10(factor)
+                if not low - 1e-9 <= v <= high + 1e-9:
+                    continue
+                text = (_power_of_ten(k) if powers and factor == 1
+                        else f"{factor * 10.0**k:g}")
+                room = (TICK_LINE_PX if vertical
+                        else len(text) * TICK_CHAR_PX + TICK_GAP) * self.room
+                if all(abs(v - u) * per_value >= (room + other) / 2 for u, other in taken):
+                    taken.append((v, room))
+        return {round(v, 6) for v, _ in taken}
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:
         """pyqtgraph's spacing, widened on a short axis until the labels (steps as "1200"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -454,3 +456,51 @@ def test_widened_steps_keep_only_minor_ticks_that_divide_them(panel):
         major = levels[0][0]
         for minor, _ in levels[1:]:
             assert abs(major / minor - round(major / minor)) < 1e-9, (lo, hi, size, levels)
+
+
+def test_log_labels_keep_a_line_apart_and_thin_out_on_short_axes(panel):
+    """Gradient noise over 0.004-0.06 (1.2 decades): 2 and 5 labelled on a tall axis, only
+    what fits on a short one (the window at scale 2 gave 0.005, 0.01, 0.02, 0.05 in 30 px)."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.views.theme import DARK
+
+    font = QFont()
+    font.setPointSizeF(DARK.text.tick)
+    line = QFontMetricsF(font).height()
+    axis = panel.plots()["grad_rel_var"].getAxis("left")
+    assert axis.logMode
+    low, high = math.log10(0.004), math.log10(0.06)
+    tall = axis.log_labelled(low, high, 200)
+    assert {round(math.log10(v), 6) for v in (0.005, 0.01, 0.02, 0.05)} <= tall
+    for length in (30, 45, 60, 90, 200):
+        shown = sorted(axis.log_labelled(low, high, length))
+        assert round(math.log10(0.01), 6) in shown, "the decade comes first"
+        gaps = np.diff(shown) * length / (high - low)
+        assert (gaps >= line).all(), (length, shown)
+    assert len(axis.log_labelled(low, high, 30)) < len(tall)
+
+
+def test_log_decades_thin_out_side_by_side(panel):
+    """Decades as 10⁻³ on a narrow bottom axis: every other one rather than overlapping."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from ganviz.views.theme import DARK
+
+    font = QFont()
+    font.setPointSizeF(DARK.text.tick)
+    metrics = QFontMetricsF(font)
+    axis = panel.plots()["grad_rel_var"].getAxis("bottom")
+    axis.logMode = True
+    for low, high, length in ((-3, 0, 60), (-3, 0.5, 90), (-6, 0, 120), (-3, 0, 300)):
+        shown = sorted(axis.log_labelled(low, high, length))
+        assert shown, (low, high, length)
+        axis.range = [low, high]
+        axis.setGeometry(QRectF(0, 0, length, 30))
+        texts = axis.tickStrings(shown, 1, 1)
+        assert all(texts), texts
+        edges = [((v - low) / (high - low) * length, metrics.horizontalAdvance(t))
+                 for v, t in zip(shown, texts, strict=True)]
+        for (a, wa), (b, wb) in itertools.pairwise(edges):
+            assert b - a >= (wa + wb) / 2 + 4, (low, high, length, texts)
