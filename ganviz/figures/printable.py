@@ -249,9 +249,12 @@ def lone_points_unstroked(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
     translucent pen as a filled outline, and the outline of one point is an empty path: the
     PDF then closes and fills a path it never began, which poppler reports as an error. A
     :class:`pg.PlotDataItem` hands its pen to its curve again when the view range settles
-    during the render, so its own pen goes too; pens and visibility come back afterwards.
+    during the render, so its own pen goes too; a legend sample of such an item samples a
+    stand-in with the item's pens meanwhile, so it keeps its line. Pens, samples and
+    visibility come back afterwards.
     """
     restore: list[Callable[[], None]] = []
+    unstroked: list[pg.PlotDataItem] = []
 
     def unstroke(opts: dict) -> None:
         for key in ("pen", "shadowPen"):
@@ -271,7 +274,17 @@ def lone_points_unstroked(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
             restore.append(lambda curve=curve, shown=shown: curve.setVisible(shown))
             unstroke(curve.opts)
             if isinstance(curve.parentItem(), pg.PlotDataItem):
-                unstroke(curve.parentItem().opts)
+                unstroked.append(curve.parentItem())
+    samples = [item for scene in scenes for item in scene.items()
+               if isinstance(item, pg.ItemSample) and item.item in unstroked]
+    for sample in samples:
+        stand_in = pg.PlotDataItem()
+        stand_in.opts = dict(sample.item.opts)
+        stand_in.setVisible(sample.item.isVisible())
+        restore.append(lambda sample=sample, item=sample.item: setattr(sample, "item", item))
+        sample.item = stand_in
+    for item in unstroked:
+        unstroke(item.opts)
     try:
         yield
     finally:

@@ -222,6 +222,28 @@ def test_a_line_of_one_point_leaves_no_empty_path_in_the_pdf(qapp, tmp_path):
         widget.close()
 
 
+def test_a_legend_keeps_the_line_of_an_item_of_one_point(qapp):
+    """The item loses its pen for the export; its legend sample draws a stand-in with it."""
+    import pyqtgraph as pg
+
+    from ganviz.figures import printable
+
+    widget = pg.PlotWidget()
+    legend = widget.addLegend()
+    lone = widget.plot([0.0], [0.1], pen=pg.mkPen("r", width=1), name="one point")
+    widget.resize(200, 200)
+    pen = lone.opts["pen"]
+    sample = next(i for i in widget.scene().items() if isinstance(i, pg.ItemSample))
+    try:
+        with printable.lone_points_unstroked(printable.scenes_of([widget])):
+            assert lone.opts["pen"] is None and lone.curve.opts["pen"] is None
+            assert sample.item.opts["pen"] is pen
+        assert sample.item is lone and lone.opts["pen"] is pen
+        assert legend.items[0][0] is sample
+    finally:
+        widget.close()
+
+
 def test_the_empty_path_check_can_fail():
     stream = b"q /GState11 gs h f Q 0 0 m 1 1 l h S"
     pdf = b"1 0 obj<<>>stream\n" + __import__("zlib").compress(stream) + b"\nendstream"
