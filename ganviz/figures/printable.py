@@ -30,6 +30,15 @@ from PySide6.QtWidgets import (
 from ganviz.views.items import DotsItem
 
 INPUTS = (QComboBox, QAbstractButton)  # controls a figure leaves out
+PEN_KEYS = ("pen", "shadowPen")  # the pens a pyqtgraph item keeps in its ``opts``
+
+
+def _set_meanwhile(opts: dict, key: str, value: object,
+                   restore: list[Callable[[], None]]) -> None:
+    """``opts[key] = value``, with the old value's way back appended to ``restore``."""
+    old = opts[key]
+    opts[key] = value
+    restore.append(lambda: opts.__setitem__(key, old))
 
 
 @contextlib.contextmanager
@@ -51,12 +60,10 @@ def pens_scaled(scenes: Sequence[QGraphicsScene], factor: float) -> Iterator[Non
     def widen_opts(opts: object) -> None:
         if not isinstance(opts, dict):
             return
-        for key in ("pen", "shadowPen"):
+        for key in PEN_KEYS:
             wide = widen(opts.get(key))
             if wide is not None:
-                old = opts[key]
-                opts[key] = wide
-                restore.append(lambda opts=opts, key=key, old=old: opts.__setitem__(key, old))
+                _set_meanwhile(opts, key, wide, restore)
 
     try:
         if factor != 1.0:
@@ -254,37 +261,31 @@ def lone_points_unstroked(scenes: Sequence[QGraphicsScene]) -> Iterator[None]:
     visibility come back afterwards.
     """
     restore: list[Callable[[], None]] = []
-    unstroked: list[pg.PlotDataItem] = []
-
-    def unstroke(opts: dict) -> None:
-        for key in ("pen", "shadowPen"):
-            if opts.get(key) is not None:
-                pen = opts[key]
-                opts[key] = None
-                restore.append(lambda opts=opts, key=key, pen=pen: opts.__setitem__(key, pen))
-
-    for scene in scenes:
-        for curve in scene.items():
-            if not isinstance(curve, pg.PlotCurveItem) or curve.xData is None:
-                continue
-            finite = np.isfinite(curve.xData) & np.isfinite(curve.yData)
-            if int(finite.sum()) >= 2:
-                continue
-            shown = curve.isVisible()
-            restore.append(lambda curve=curve, shown=shown: curve.setVisible(shown))
-            unstroke(curve.opts)
-            if isinstance(curve.parentItem(), pg.PlotDataItem):
-                unstroked.append(curve.parentItem())
-    samples = [item for scene in scenes for item in scene.items()
-               if isinstance(item, pg.ItemSample) and item.item in unstroked]
+    unstroked: list[pg.PlotCurveItem | pg.PlotDataItem] = []
+    samples: list[pg.ItemSample] = []
+    for item in (item for scene in scenes for item in scene.items()):
+        if isinstance(item, pg.ItemSample):
+            samples.append(item)
+        if not isinstance(item, pg.PlotCurveItem) or item.xData is None:
+            continue
+        if int((np.isfinite(item.xData) & np.isfinite(item.yData)).sum()) >= 2:
+            continue
+        shown = item.isVisible()
+        restore.append(lambda curve=item, shown=shown: curve.setVisible(shown))
+        unstroked.append(item)
+        if isinstance(item.parentItem(), pg.PlotDataItem):
+            unstroked.append(item.parentItem())
     for sample in samples:
-        stand_in = pg.PlotDataItem()
-        stand_in.opts = dict(sample.item.opts)
-        stand_in.setVisible(sample.item.isVisible())
-        restore.append(lambda sample=sample, item=sample.item: setattr(sample, "item", item))
-        sample.item = stand_in
+        if sample.item in unstroked:
+            stand_in = pg.PlotDataItem()
+            stand_in.opts = dict(sample.item.opts)
+            stand_in.setVisible(sample.item.isVisible())
+            restore.append(lambda sample=sample, item=sample.item: setattr(sample, "item", item))
+            sample.item = stand_in
     for item in unstroked:
-        unstroke(item.opts)
+        for key in PEN_KEYS:
+            if item.opts.get(key) is not None:
+                _set_meanwhile(item.opts, key, None, restore)
     try:
         yield
     finally:

@@ -36,6 +36,20 @@ def _power_of_ten(k: int) -> str:
     return "1" if k == 0 else "10" + str(k).translate(SUPERSCRIPT)
 
 
+def _log_factors(span: float) -> tuple[int, ...]:
+    """The mantissas a log axis over ``span`` decades may label: decades, and on short
+    ranges 5s and 2s too, in the order they are placed."""
+    return (1, 5, 2) if span < 1.5 else (1,)
+
+
+def _log_label(k: int, factor: int, span: float) -> str:
+    """The label of ``factor`` x 10^k on a log axis over ``span`` decades (decades as 10⁻³
+    when many)."""
+    if factor == 1 and span > LOG_DECADES_AS_POWERS:
+        return _power_of_ten(k)
+    return f"{factor * 10.0**k:g}"
+
+
 class LegendSample(pg.ItemSample):
     """A legend sample: a line (and a band for learned sigma); dimmed when hidden, not clickable."""
 
@@ -74,6 +88,10 @@ class TidyAxis(pg.AxisItem):
         super().__init__(orientation)
         self.room = room
 
+    @property
+    def vertical(self) -> bool:
+        return self.orientation in ("left", "right")
+
     def tickStrings(self, values, scale, spacing) -> list[str]:
         """Log axes: decades (as 10⁻³ when many), plus 2 and 5 on short ranges, each only
         where its label keeps clear of the labels already placed (:meth:`log_labelled`)."""
@@ -82,20 +100,14 @@ class TidyAxis(pg.AxisItem):
         low, high = sorted(self.range)
         span = high - low
         geometry = self.geometry()
-        length = geometry.height() if self.orientation in ("left", "right") else geometry.width()
-        shown = self.log_labelled(low, high, length)
+        shown = self.log_labelled(low, high,
+                                  geometry.height() if self.vertical else geometry.width())
         out = []
         for v in values:
             k = math.floor(v + 1e-6)
             mantissa = round(10 ** (v - k), 3)
-            if shown is not None and round(v, 6) not in shown:
-                out.append("")
-            elif mantissa == 1:
-                out.append(_power_of_ten(k) if span > LOG_DECADES_AS_POWERS else f"{10.0**k:g}")
-            elif span < 1.5 and mantissa in (2, 5):
-                out.append(f"{mantissa * 10.0**k:g}")
-            else:
-                out.append("")
+            labelled = mantissa in _log_factors(span) and (shown is None or round(v, 6) in shown)
+            out.append(_log_label(k, int(mantissa), span) if labelled else "")
         return out
 
     def log_labelled(self, low: float, high: float, length: float) -> set[float] | None:
@@ -106,19 +118,14 @@ class TidyAxis(pg.AxisItem):
         if not 0 < span < math.inf or not 0 < length < math.inf:
             return None
         per_value = length / span
-        vertical = self.orientation in ("left", "right")
-        powers = span > LOG_DECADES_AS_POWERS
         taken: list[tuple[float, float]] = []  # (value, room its label needs)
-        factors = (1, 5, 2) if span < 1.5 else (1,)
-        for factor in factors:
+        for factor in _log_factors(span):
             for k in range(math.floor(low), math.ceil(high) + 1):
                 v = k + math.log10(factor)
                 if not low - 1e-9 <= v <= high + 1e-9:
                     continue
-                text = (_power_of_ten(k) if powers and factor == 1
-                        else f"{factor * 10.0**k:g}")
-                room = (TICK_LINE_PX if vertical
-                        else len(text) * TICK_CHAR_PX + TICK_GAP) * self.room
+                room = (TICK_LINE_PX if self.vertical
+                        else len(_log_label(k, factor, span)) * TICK_CHAR_PX + TICK_GAP) * self.room
                 if all(abs(v - u) * per_value >= (room + other) / 2 for u, other in taken):
                     taken.append((v, room))
         return {round(v, 6) for v, _ in taken}
@@ -133,7 +140,7 @@ class TidyAxis(pg.AxisItem):
             return levels
 
         def need(step: float) -> float:  # px between two labels' centres
-            if self.orientation in ("left", "right"):
+            if self.vertical:
                 return TICK_LINE_PX * self.room
             low, high = sorted((minVal, maxVal))
             ends = (math.ceil(low / step) * step, math.floor(high / step) * step)
@@ -151,7 +158,7 @@ class TidyAxis(pg.AxisItem):
 
     def boundingRect(self) -> QRectF:
         rect = super().boundingRect()
-        if self.orientation in ("left", "right"):
+        if self.vertical:
             return rect.adjusted(0, -AXIS_OVERHANG, 0, AXIS_OVERHANG)
         return rect.adjusted(-AXIS_OVERHANG, 0, AXIS_OVERHANG, 0)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
+import zlib
 
 import numpy as np
 import pytest
@@ -175,9 +177,6 @@ def _closepaths_without_a_path(pdf: bytes) -> int:
     """How often a PDF's content closes a path it never began (``h`` right after an operator
     that is not a path construction), what poppler reports as "No current point in closepath".
     """
-    import re
-    import zlib
-
     count = 0
     for m in re.finditer(rb"stream\r?\n", pdf):
         end = pdf.find(b"endstream", m.end())
@@ -246,7 +245,7 @@ def test_a_legend_keeps_the_line_of_an_item_of_one_point(qapp):
 
 def test_the_empty_path_check_can_fail():
     stream = b"q /GState11 gs h f Q 0 0 m 1 1 l h S"
-    pdf = b"1 0 obj<<>>stream\n" + __import__("zlib").compress(stream) + b"\nendstream"
+    pdf = b"1 0 obj<<>>stream\n" + zlib.compress(stream) + b"\nendstream"
     assert _closepaths_without_a_path(pdf) == 1
 
 
