@@ -79,9 +79,10 @@ class ComparisonView:
     """The run panels above the curves, as in the window, fed with snapshots."""
 
     def __init__(self, width: int | None = None, height: int | None = None, *,
-                 theme=None) -> None:
+                 theme=None, state=None) -> None:
         """``theme``: a ``ganviz.views.theme.Theme`` (default the window's, DARK); the size
-        defaults to the theme's figure size."""
+        defaults to the theme's figure size. ``state``: the ``ViewState`` it draws (layers,
+        hidden estimators, selected run, seeds; default a new user's)."""
         from PySide6.QtWidgets import QVBoxLayout, QWidget
 
         from ganviz.views.curves import CurvesPanel
@@ -96,7 +97,7 @@ class ComparisonView:
         self.widget = QWidget()
         layout = QVBoxLayout(self.widget)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.state = ViewState.default()
+        self.state = state if state is not None else ViewState.default()
         self.panels = PanelGrid(self.state, theme=self.theme)
         self.curves = CurvesPanel(state=self.state, theme=self.theme)
         # the window's split; a print figure's curves get as much height as the panels (its
@@ -120,6 +121,8 @@ class ComparisonView:
             self.curves.clear()
         self.panels.update_snapshot(snap)
         self.curves.update_snapshot(snap)
+        self.curves.hide_estimators(self.state.hidden_estimators)  # as the window's curves
+        self.curves.set_selected_run(self.state.selected_run)
         self.widget.show()
         for _ in range(3):
             self.app.processEvents()
@@ -199,16 +202,12 @@ def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
     panels, curves = window.panels.size(), window.curves.size()
     with using(look):
         if look.for_print:  # laid out at its print width, whatever the window's size
-            view = ComparisonView(theme=look)
+            view = ComparisonView(theme=look, state=state.copy())
         else:
             view = ComparisonView(max(panels.width(), curves.width()),
-                                  panels.height() + curves.height(), theme=look)
+                                  panels.height() + curves.height(), theme=look,
+                                  state=state.copy())
         try:
-            view.state.layers = set(state.layers)  # read when drawing; no listener to tell
-            view.state.hidden_estimators = set(state.hidden_estimators)
-            view.state.selected_run = state.selected_run
-            view.state.per_seed = state.per_seed
-            view.state.panel_seeds = dict(state.panel_seeds)
             if not look.for_print:
                 view.panels.setFixedSize(panels)
                 view.curves.setFixedSize(curves)

@@ -81,7 +81,7 @@ def default_export_name(kind: str, step: int, suffix: str) -> str:
 
 
 # ---------------------------------------------------------------- helpers
-def _check_suffix(path: Path, allowed: Sequence[str]) -> str:
+def check_suffix(path: Path, allowed: Sequence[str]) -> str:
     suffix = path.suffix.lower()
     if suffix not in allowed:
         raise ExportError(f"cannot write {path}: unsupported file type "
@@ -388,7 +388,7 @@ def export_widget_png(widget: QWidget, path: str | os.PathLike, scale: float = 2
     """Render ``widget`` at ``scale`` x its size (crisp, not upscaled) into a PNG at ``path``
     (on ``background``, default its theme's)."""
     path = Path(path)
-    _check_suffix(path, (".png",))
+    check_suffix(path, (".png",))
     _settle()
     return _write(path, _raster([widget], path, scale, background))
 
@@ -398,7 +398,7 @@ def export_widget_vectors(widget: QWidget, path: str | os.PathLike,
     """``widget`` as an SVG or a one-page PDF at ``path``, by its suffix: text and lines
     vector, drawn as the comparison's; the PDF's page is the figure's print size."""
     path = Path(path)
-    suffix = _check_suffix(path, (".svg", ".pdf"))
+    suffix = check_suffix(path, (".svg", ".pdf"))
     _settle()
     write = _stacked_svg if suffix == ".svg" else _pdf_bytes
     return _write(path, write([widget], path, title))
@@ -408,7 +408,7 @@ def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
                           scale: float = 2.0) -> Path:
     """The panels (with colour bar) above the curves (with legends), as shown, into one PNG."""
     path = Path(path)
-    _check_suffix(path, (".png",))
+    check_suffix(path, (".png",))
     _settle()
     return _write(path, _raster(_comparison_widgets(window), path, scale))
 
@@ -416,7 +416,7 @@ def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,
 def export_comparison_svg(window: ComparisonWindow, path: str | os.PathLike) -> Path:
     """The panels above the curves as one SVG (text and lines vector, images raster)."""
     path = Path(path)
-    _check_suffix(path, (".svg",))
+    check_suffix(path, (".svg",))
     return _write(path, _stacked_svg(_comparison_shown(window, path), path,
                                      "ganviz comparison"))
 
@@ -425,7 +425,7 @@ def export_comparison_pdf(window: ComparisonWindow, path: str | os.PathLike) -> 
     """The panels above the curves as one vector PDF page (text and lines vector, images
     raster), drawn as the SVG is."""
     path = Path(path)
-    _check_suffix(path, (".pdf",))
+    check_suffix(path, (".pdf",))
     return _write(path, _pdf_bytes(_comparison_shown(window, path), path, "ganviz comparison"))
 
 
@@ -442,7 +442,7 @@ def _comparison_shown(window: ComparisonWindow, path: Path) -> list[QWidget]:
 def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
     """One panel or curve plot with its title, as PNG or SVG by the suffix of ``path``."""
     path = Path(path)
-    suffix = _check_suffix(path, PLOT_SUFFIXES)
+    suffix = check_suffix(path, PLOT_SUFFIXES)
     if plot_item.scene() is None:
         raise ExportError(f"cannot write {path}: the plot is not shown")
     _settle()
@@ -453,23 +453,6 @@ def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 
     return _write(path, data)
 
 
-def export_curve_plot(curves, name: str, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """Export curve plot ``name`` with a legend inside it; the window's legends are restored."""
-    plots = curves.plots()
-    if name not in plots:
-        raise ExportError(f"cannot write {path}: no curve plot {name!r}; "
-                          f"choose from {', '.join(plots)}")
-    plot = plots[name]
-    legend = plot.legend
-    was_visible = legend is not None and legend.isVisible()
-    curves.set_plot_legends(True)
-    try:
-        return export_plot(plot, path, scale)
-    finally:
-        if not was_visible:
-            curves.set_plot_legends(False)
-
-
 __all__ = [
     "ExportError",
     "comparison_pixels",
@@ -477,7 +460,6 @@ __all__ = [
     "export_comparison_pdf",
     "export_comparison_png",
     "export_comparison_svg",
-    "export_curve_plot",
     "export_plot",
     "export_widget_png",
 ]

@@ -38,12 +38,25 @@ def resolution_choices(figure: Any, theme: str = "dark") -> list[tuple[str, floa
         return choices(copy)
 
 
-def ask_export_options(parent: QWidget, scales_for: ScalesFor | None
-                       ) -> tuple[float, str] | None:
-    """A small dialog: the theme (and for PNG the resolution, whose labels ``scales_for``
-    gives for the chosen theme); None: cancelled."""
+def sized_choices(width: float, height: float) -> list[tuple[str, float]]:
+    """The PNG resolutions of a ``width`` x ``height`` figure as (label, scale), each label
+    stating the pixel size written at that scale."""
+    return [(f"{k}x  ({round(width * k)} × {round(height * k)} px)", float(k)) for k in SCALES]
+
+
+def plot_resolution_choices(theme: str) -> list[tuple[str, float]]:
+    """The one-curve-plot PNG export's resolutions in ``theme`` (:func:`sized_choices`)."""
+    from ganviz.figures.curve_figure import curve_plot_size
+
+    return sized_choices(*curve_plot_size(theme))
+
+
+def ask_export_options(parent: QWidget, scales_for: ScalesFor | None,
+                       title: str = "Export comparison") -> tuple[float, str] | None:
+    """A small dialog titled ``title``: the theme (and for PNG the resolution, whose labels
+    ``scales_for`` gives for the chosen theme); None: cancelled."""
     dialog = QDialog(parent)
-    dialog.setWindowTitle("Export comparison")
+    dialog.setWindowTitle(title)
     form = QFormLayout(dialog)
     theme_box = QComboBox(dialog)
     for name, label in EXPORT_THEMES:
@@ -76,8 +89,9 @@ class ExportActions:
         self.dialogs = dialogs
         self.host = dialogs.host
         # the export's theme and, for PNG, resolution (tests replace the dialog)
-        self.pick_export: Callable[[ScalesFor | None], tuple[float, str] | None] = \
-            lambda scales_for: ask_export_options(self.host.parent, scales_for)
+        self.pick_export: Callable[..., tuple[float, str] | None] = \
+            lambda scales_for, title="Export comparison": ask_export_options(
+                self.host.parent, scales_for, title)
 
     # -------------------------------------------------------------- dialogs
     def export_png(self) -> None:
@@ -171,7 +185,7 @@ class ExportActions:
     def panel_menu(self, index: int, where) -> None:
         """Context menu of one run panel: export it as PNG or SVG."""
         menu = QMenu(self.host.parent)
-        for suffix in (".png", ".svg"):
+        for suffix in (".png", ".svg", ".pdf"):
             action = menu.addAction(f"Export this panel as {suffix[1:].upper()}…")
             action.triggered.connect(lambda _=False, s=suffix: self.export_panel(index, s))
         menu.popup(where)
@@ -181,30 +195,53 @@ class ExportActions:
         for name, plot in self.host.figure.curves.plots().items():
             menu = plot.getViewBox().menu
             menu.addSeparator()
-            for suffix in (".png", ".svg"):
+            for suffix in (".png", ".svg", ".pdf"):
                 action = menu.addAction(f"Export this plot as {suffix[1:].upper()}…")
                 action.triggered.connect(lambda _=False, n=name, s=suffix: self.export_curve(n, s))
 
-    def export_panel(self, index: int, suffix: str, path: Path | None = None) -> None:
-        """Export run panel ``index`` (asks for a file unless ``path`` is given)."""
-        from ganviz.figures.export import export_plot
+    def export_panel(self, index: int, suffix: str, path: Path | None = None, *,
+                     theme: str = "dark", scale: float = 2.0) -> None:
+        """Export run panel ``index`` as a figure of its own, with its colour keys
+        (:mod:`~ganviz.figures.panel_figure`). Without ``path``, ask for the file, the theme
+        and (PNG) the resolution; with it, write in ``theme`` at ``scale``."""
+        from ganviz.figures.panel_figure import panel_size, write_panel
 
-        panel = self.host.figure.panels.panels[index]
+        figure = self.host.figure
         if path is None:
+            panel = figure.panels.panels[index]
             path = self.dialogs.ask(
                 "Export panel", self.dialogs.name(f"panel-{panel.spec.estimator}", suffix),
                 f"{suffix[1:].upper()} (*{suffix})")
-        if path is None:
-            return
-        self._run_export(path, lambda: export_plot(panel.plot, path))
+            if path is None:
+                return
 
-    def export_curve(self, name: str, suffix: str, path: Path | None = None) -> None:
-        """Export one curve plot with its legend (asks for a file unless ``path`` is given)."""
-        from ganviz.figures.export import export_curve_plot
+            def scales_for(look: str) -> list[tuple[str, float]]:
+                return sized_choices(*panel_size(figure, index, look))
+
+            options = self.pick_export(scales_for if suffix == ".png" else None,
+                                       "Export panel")
+            if options is None:
+                return
+            scale, theme = options
+        self._run_export(path, lambda: write_panel(figure, index, path, theme=theme,
+                                                   scale=scale))
+
+    def export_curve(self, name: str, suffix: str, path: Path | None = None, *,
+                     theme: str = "dark", scale: float = 2.0) -> None:
+        """Export one curve plot as a figure of its own, its runs' legend above it
+        (:mod:`~ganviz.figures.curve_figure`). Without ``path``, ask for the file, the theme
+        and (PNG) the resolution; with it, write in ``theme`` at ``scale``."""
+        from ganviz.figures.curve_figure import write_curve_plot
 
         if path is None:
             path = self.dialogs.ask("Export plot", self.dialogs.name(name, suffix),
                                     f"{suffix[1:].upper()} (*{suffix})")
-        if path is None:
-            return
-        self._run_export(path, lambda: export_curve_plot(self.host.figure.curves, name, path))
+            if path is None:
+                return
+            options = self.pick_export(plot_resolution_choices if suffix == ".png" else None,
+                                       "Export plot")
+            if options is None:
+                return
+            scale, theme = options
+        self._run_export(path, lambda: write_curve_plot(self.host.figure, name, path,
+                                                        theme=theme, scale=scale))

@@ -157,9 +157,7 @@ class MainWindow(QMainWindow):
         self.panels.edit_modes = snap.config.data.name == "custom"
         self.panels.update_snapshot(snap)
         self.curves.update_snapshot(snap)
-        for run in snap.runs:
-            hidden = run.spec.estimator in self.state.hidden_estimators
-            self.curves.set_run_visible(run.spec.index, not hidden)
+        self.curves.hide_estimators(self.state.hidden_estimators)
         self.training_status.update(snap)
         self.files.data.snapshot_drawn(snap.config.data.file or "", snap.error or "")
         if snap.error:

@@ -69,3 +69,23 @@ def arrange(gl, legend: pg.LegendItem, plots: dict[str, pg.PlotItem], per_row: i
         gl.setColumnStretchFactor(col, stretch)
     for row in range(math.ceil(len(names) / 2)):
         gl.setRowStretchFactor(top + row, 1 if row < rows else 0)
+
+
+def arrange_one(gl, legend: pg.LegendItem, plots: dict[str, pg.PlotItem], name: str) -> None:
+    """Place plot ``name`` of ``plots`` alone in the grid layout ``gl`` (a figure of one
+    plot), the runs' legend above it; the other plots are hidden. The equation-1 plot has
+    its own legend, so the runs' legend is hidden with it."""
+    for item in [legend, *plots.values()]:
+        gl.removeItem(item)
+    for other, plot in plots.items():
+        plot.setVisible(other == name)
+    top = 0 if name == EQ1 else 1
+    legend.setVisible(top == 1)
+    if top:
+        gl.addItem(legend, 0, 1)
+        gl.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    gl.addItem(plots[name], top, 1)
+    for col in range(2 + PER_ROW):
+        gl.setColumnStretchFactor(col, 1 if col == 1 else 0)
+    for row in range(gl.rowCount()):
+        gl.setRowStretchFactor(row, 1 if row == top else 0)

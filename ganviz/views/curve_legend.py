@@ -9,7 +9,7 @@ them into legend rows drawn with the pens of the runs' (or groups') items.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSizeF, Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsProxyWidget, QLabel, QVBoxLayout, QWidget
 
 from ganviz.views import theme
@@ -97,17 +97,14 @@ class CurvesLegend:
         self.seed_proxy.resize(self.seed_proxy.widget().sizeHint())
         self.place_seed_controls()
 
-    def set_entries(self, entries: tuple[LegendEntry, ...], lines: CurveLines,
-                    plot_legends: list[pg.LegendItem]) -> bool:
-        """Show ``entries`` here and in ``plot_legends``, each sampling the loss line and band
+    def set_entries(self, entries: tuple[LegendEntry, ...], lines: CurveLines) -> bool:
+        """Show ``entries``, each sampling the loss line and band
         of its first run (in a band: of its group) in ``lines``; a hidden setting's text is
         dimmed. False (and nothing touched) when the entries did not change."""
         if entries == self._entries:
             return False
         self._entries = entries
-        legends = [self.legend, *plot_legends]
-        for legend in legends:
-            legend.clear()
+        self.legend.clear()
         self._dummies = []
         for entry in entries:
             run = lines.runs[entry.members[0]]
@@ -123,11 +120,21 @@ class CurvesLegend:
                 dummy.opts["fillBrush"] = run.band.brush()
             dummy.setVisible(not entry.hidden)
             color = self.theme.dim if entry.hidden else self.theme.foreground
-            for legend in legends:
-                legend.addItem(dummy, entry.text)
-                legend.items[-1][1].setText(entry.text, color=color)
+            self.legend.addItem(dummy, entry.text)
+            self.legend.items[-1][1].setText(entry.text, color=color)
             self._dummies.append(dummy)
+        self._fit()
+        return True
+
+    def set_columns(self, columns: int) -> QSizeF:
+        """Lay the entries out in ``columns`` columns; the legend's new size (its geometry
+        follows when the layout next runs)."""
+        self.legend.setColumnCount(columns)
+        return self._fit()
+
+    def _fit(self) -> QSizeF:
+        """The legend exactly as large as its entries (the grid gives the plots the rest)."""
         size = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         self.legend.setFixedWidth(max(size.width(), 1.0))
         self.legend.setFixedHeight(max(size.height(), 1.0))
-        return True
+        return size

@@ -4,9 +4,10 @@ Eight small plots over training steps (loss, modes, high quality, reverse KL, JS
 divergence, energy distance, gradient relative variance, sigma) in two rows of four (three or
 two to a row when the dock is narrow and tall enough: ``plots_per_row``), the
 equation-1 plot (log-log, its legend below it) beside them over all rows, and one shared
-legend of the runs at the left (a legend inside every small plot would cover its data;
-``set_plot_legends(True)`` adds them for exporting single plots). Titles too long for their
-plot are cut with an ellipsis.
+legend of the runs at the left (a legend inside every small plot would cover its data).
+A panel made with ``only=name`` shows that one plot, the legend above it: the figure an
+export of one plot draws (``figures.curve_figure``). Titles too long for their plot are cut
+with an ellipsis.
 
 The y axes follow the data: modes 0..n_modes and reverse KL 0..log(1 / min weight) of the
 current mixture, the other plots fitted to their lines; a reset or a new run set fits them
@@ -43,7 +44,7 @@ from ganviz.views.curve_layout import EQ1, PER_ROW
 from ganviz.views.curve_legend import CurvesLegend
 from ganviz.views.curve_lines import CurveLines
 from ganviz.views.eq1plot import Equation1Plot
-from ganviz.views.plotstyle import LegendSample, plot_item, set_title, style_plot
+from ganviz.views.plotstyle import plot_item, set_title, style_plot
 from ganviz.views.slots import Connections
 from ganviz.views.theme import DARK, Theme
 from ganviz.views.viewstate import ViewState
@@ -53,17 +54,13 @@ PLOT_NAMES = (*TIME_PLOTS, EQ1)
 
 def time_plot(name: str, look: Theme) -> pg.PlotItem:
     """Training plot ``name`` of ``TIME_PLOTS`` in ``look``: its title, axes and log mode, drawn
-    cheaply (clipped to the view, peak-downsampled), with its own legend hidden (for exporting
-    the plot alone)."""
+    cheaply (clipped to the view, peak-downsampled)."""
     title, ylabel, log = TIME_PLOTS[name]
     plot = plot_item(look)
     style_plot(plot, title, ylabel, "step", look)
     plot.setLogMode(x=False, y=log)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
-    plot.addLegend(offset=(-6, 6), labelTextSize=look.css(look.text.legend),
-                   sampleType=LegendSample, brush=pg.mkBrush(look.background + "d0"),
-                   labelTextColor=look.foreground).setVisible(False)
     return plot
 
 
@@ -72,13 +69,16 @@ class CurvesPanel(QWidget):
     the selected run.
 
     ``state`` is the window's view state (its ``per_seed`` switch); without one the panel
-    keeps its own.
+    keeps its own. ``only``: a name of ``PLOT_NAMES``, the one plot shown (a figure of it).
     """
 
     def __init__(self, parent: QWidget | None = None, *, state: ViewState | None = None,
-                 theme: Theme = DARK) -> None:
+                 theme: Theme = DARK, only: str | None = None) -> None:
         super().__init__(parent)
+        if only is not None and only not in PLOT_NAMES:
+            raise ValueError(f"no curve plot {only!r}; choose from {', '.join(PLOT_NAMES)}")
         self.theme = theme
+        self.only = only
         self.state = state if state is not None else ViewState.default()
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(theme.background)
@@ -107,9 +107,10 @@ class CurvesPanel(QWidget):
         for plot in self._plots.values():
             self._connections.connect(plot.vb.sigResized, self._fit_axis_labels)
 
-        self.legend_above = theme.for_print  # a print figure: the legend one row above
+        # a print figure, or one plot: the legend one row above
+        self.legend_above = theme.for_print or only is not None
         if self.legend_above:
-            self.legend.setColumnCount(PER_ROW)
+            self.legend_column.set_columns(PER_ROW)
         self.per_row = PER_ROW
         self._arrange(PER_ROW)
 
@@ -140,7 +141,11 @@ class CurvesPanel(QWidget):
                                           len(TIME_PLOTS))
 
     def _arrange(self, per_row: int) -> None:
-        """Place the plots ``per_row`` to a row (:func:`~ganviz.views.curve_layout.arrange`)."""
+        """Place the plots ``per_row`` to a row (:func:`~ganviz.views.curve_layout.arrange`),
+        or the one plot of ``only`` (:func:`~ganviz.views.curve_layout.arrange_one`)."""
+        if self.only is not None:
+            curve_layout.arrange_one(self.view.ci.layout, self.legend, self._plots, self.only)
+            return
         curve_layout.arrange(self.view.ci.layout, self.legend, self._plots, per_row,
                              self.legend_above)
         self.per_row = per_row
@@ -157,7 +162,7 @@ class CurvesPanel(QWidget):
     def _reflow(self) -> None:
         """Re-arrange the plots when the width calls for another number per row."""
         per_row = self.plots_per_row(self.width(), self.height())  # the view follows later
-        if per_row != self.per_row:
+        if per_row != self.per_row and self.only is None:
             self._arrange(per_row)
 
     def resizeEvent(self, event) -> None:
@@ -211,10 +216,10 @@ class CurvesPanel(QWidget):
         self._update_sigma_note()
         self._update_eq1()  # a hidden run's equation-1 curves give way to a shown run's
 
-    def set_plot_legends(self, visible: bool) -> None:
-        """Show a legend inside each training plot too (for exporting single plots)."""
-        for name in TIME_PLOTS:
-            self._plots[name].legend.setVisible(visible)
+    def hide_estimators(self, hidden: set[str]) -> None:
+        """Hide the runs of the estimators in ``hidden`` and show the others."""
+        for spec in self.lines.specs:
+            self.set_run_visible(spec.index, spec.estimator not in hidden)
 
     def clear(self) -> None:
         """Forget every run and all data (the next snapshot rebuilds the items)."""
@@ -348,8 +353,7 @@ class CurvesPanel(QWidget):
         a legend that changed width leaves the plots another room."""
         entries = curve_data.legend_entries(self.lines.specs, self._diverged, self._hidden,
                                             not self.state.per_seed)
-        plot_legends = [self._plots[n].legend for n in TIME_PLOTS]
-        if self.legend_column.set_entries(entries, self.lines, plot_legends):
+        if self.legend_column.set_entries(entries, self.lines):
             self._reflow()
 
     def eq1_run(self) -> int | None:

@@ -46,6 +46,12 @@ class ViewState:
         """The layers a new user sees first."""
         return cls(layers=set(DEFAULT_LAYERS), hidden_estimators=set())
 
+    def copy(self) -> ViewState:
+        """A new state with the same choices and no listeners (an offscreen figure's)."""
+        return ViewState(layers=set(self.layers), hidden_estimators=set(self.hidden_estimators),
+                         selected_run=self.selected_run, per_seed=self.per_seed,
+                         panel_seeds=dict(self.panel_seeds))
+
     def subscribe(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(what)`` after every change (what: 'layers', 'estimators', 'selected',
         'per_seed', 'seeds')."""

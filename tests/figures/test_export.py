@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from ganviz.figures import export
+from ganviz.figures.curve_figure import write_curve_plot
 from ganviz.figures.export import ExportError
 from ganviz.views.theme import ESTIMATOR_COLORS, configure_pyqtgraph
 from tests.conftest import small_config, window_on_a_thread
@@ -92,21 +93,6 @@ def test_single_panel_png_and_svg(window, tmp_path):
     assert "plug-in" in svg.read_text(encoding="utf-8")
 
 
-def test_curve_plot_png_and_svg_with_legend_restored(window, tmp_path):
-    curves = window.curves
-    legend = curves.plots()["loss"].legend
-    assert not legend.isVisible()
-    png = export.export_curve_plot(curves, "loss", tmp_path / "loss.png")
-    assert _pixels(png).std() > 10
-    svg = export.export_curve_plot(curves, "modes", tmp_path / "modes.svg", scale=1.0)
-    text = svg.read_text(encoding="utf-8")
-    ET.fromstring(text)
-    assert "Modes captured" in text and "score function" in text  # title and legend
-    assert not legend.isVisible()
-    with pytest.raises(ExportError, match="no curve plot"):
-        export.export_curve_plot(curves, "nope", tmp_path / "x.png")
-
-
 def test_path_under_a_file_gives_clear_error(window, tmp_path):
     (tmp_path / "f").write_text("not a folder")
     before = _files(tmp_path)
@@ -132,10 +118,9 @@ def test_full_disk_leaves_target_unchanged(window, tmp_path, monkeypatch):
         export.export_comparison_png(window, target)
     assert str(target) in str(info.value)
     with pytest.raises(ExportError, match=r"(?i)no space left"):
-        export.export_curve_plot(window.curves, "loss", target)
+        write_curve_plot(window, "loss", target)
     assert target.read_bytes() == b"old contents"
     assert _files(tmp_path) == {"cmp.png"}
-    assert not window.curves.plots()["loss"].legend.isVisible()
 
 
 def test_unsupported_suffix_names_allowed(window, tmp_path):
@@ -181,6 +166,37 @@ def test_resolution_labels_state_the_written_size(window, tmp_path, theme):
     else:
         assert sizes[1] != (export.comparison_pixels(window, 2).width(),
                             export.comparison_pixels(window, 2).height())
+
+
+@pytest.mark.parametrize("theme", ["dark", "paper"])
+@pytest.mark.parametrize("what", ["panel", "plot"])
+def test_exporting_one_panel_or_plot_asks_the_theme_and_states_the_size(window, tmp_path,
+                                                                        theme, what):
+    """A panel's or a curve plot's context menu asks for the file, then the theme and
+    resolution, whose labels name the size the PNG then has; a cancelled dialog writes
+    nothing."""
+    seen = {}
+
+    def pick(scales_for, title):
+        seen["title"], seen["scales"] = title, scales_for(theme)
+        return seen["scales"][2][1], theme
+
+    exports = window.files.exports
+    export = {"panel": lambda suffix: exports.export_panel(1, suffix),
+              "plot": lambda suffix: exports.export_curve("modes", suffix)}[what]
+    exports.pick_export = pick
+    window.files.dialogs.ask = lambda *args, **kwargs: tmp_path / "one.png"
+    export(".png")
+    assert seen["title"] == f"Export {what}" and window.files.dialogs.last_error == ""
+    size = tuple(map(int, re.search(r"\((\d+) × (\d+) px\)", seen["scales"][2][0]).groups()))
+    with Image.open(tmp_path / "one.png") as im:
+        assert im.size == size
+        corner = im.convert("RGB").getpixel((0, 0))
+    assert (corner == (255, 255, 255)) == (theme == "paper")
+    exports.pick_export = lambda scales_for, title: None
+    window.files.dialogs.ask = lambda *args, **kwargs: tmp_path / "cancelled.svg"
+    export(".svg")
+    assert not (tmp_path / "cancelled.svg").exists()
 
 
 def test_window_exports_in_the_paper_theme(window, tmp_path):

@@ -261,8 +261,6 @@ def test_screenshot_is_drawn(panel, snap, qtbot, tmp_path):
     assert image.save(str(tmp_path / "curves.png"))
     colors = {image.pixelColor(x, y).name() for x in range(0, 1600, 7) for y in range(0, 360, 5)}
     assert len(colors) > 20  # lines, text and grid, not just the background
-    panel.set_plot_legends(True)
-    assert panel.plots()["loss"].legend.isVisible()
 
 
 def test_mode_plots_say_when_there_are_no_known_modes(qtbot):
