@@ -83,6 +83,9 @@ class CurvesPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(theme.background)
         self.view.setMinimumHeight(200)
+        # no pyqtgraph "Export...": its SVG fails on Qt 6.11 and it cuts the plot out of the
+        # dock; each plot's "Export this plot" (gui.exports) draws it as a figure instead
+        self.view.scene().contextMenu = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)

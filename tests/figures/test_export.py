@@ -197,6 +197,11 @@ def test_exporting_one_panel_or_plot_asks_the_theme_and_states_the_size(window, 
     window.files.dialogs.ask = lambda *args, **kwargs: tmp_path / "cancelled.svg"
     export(".svg")
     assert not (tmp_path / "cancelled.svg").exists()
+    if what == "plot":  # one way to export a plot: pyqtgraph's own exporter is gone
+        menu = window.curves.plots()["modes"].getViewBox().getMenu(None)
+        texts = [a.text() for a in menu.actions()] + \
+            [a.text() for a in window.curves.view.scene().contextMenu]
+        assert "Export this plot as PDF…" in texts and "Export..." not in texts
 
 
 def test_window_exports_in_the_paper_theme(window, tmp_path):
