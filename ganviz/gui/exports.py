@@ -27,8 +27,8 @@ def resolution_choices(figure: Any, theme: str = "dark") -> list[tuple[str, floa
     that export writes at that scale in ``theme`` (paper is laid out at its print width,
     whatever the window's size, so its sizes come from that layout)."""
     def choices(laid_out: Any) -> list[tuple[str, float]]:
-        sizes = ((k, comparison_pixels(laid_out, k)) for k in SCALES)
-        return [(f"{k}x  ({px.width()} × {px.height()} px)", float(k)) for k, px in sizes]
+        size = comparison_pixels(laid_out, 1)  # whole pixels: at scale k, k times as many
+        return sized_choices(size.width(), size.height())
 
     if theme == "dark":
         return choices(figure)
