@@ -139,10 +139,18 @@ class Experiment:
 
         return snapshot_of(self.trainer)
 
-    def save_figure(self, path: str | Path, *, theme: str = "dark", scale: float = 2.0
-                    ) -> Path:
+    def save_figure(self, path: str | Path, *, theme: str = "dark", scale: float = 2.0,
+                    plot: str | None = None) -> Path:
         """The comparison figure (run panels above the curves, as the window shows them)
-        as PNG, SVG or PDF by the suffix; needs PySide6 and pyqtgraph (offscreen is fine)."""
+        as PNG, SVG or PDF by the suffix; needs PySide6 and pyqtgraph (offscreen is fine).
+        ``plot``: one curve plot alone instead, its runs' legend above it (a name of
+        ``ganviz.views.curves.PLOT_NAMES``: "loss", "modes", ..., "equation1"), the
+        window's "Export this plot"."""
+        if plot is not None:
+            from ganviz.figures.curve_figure import Drawn, write_curve_plot
+
+            return write_curve_plot(Drawn(self.snapshot()), plot, path, theme=theme,
+                                    scale=scale)
         from ganviz.figures.comparison import write_comparison_figure
 
         return write_comparison_figure(self.snapshot(), Path(path), theme=theme, scale=scale)

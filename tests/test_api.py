@@ -100,3 +100,11 @@ def test_save_figure_writes_vector_files_and_refuses_other_suffixes(tmp_path, qa
     with pytest.raises(ExportError, match=r"use \.png, \.svg or \.pdf"):
         exp.save_figure(tmp_path / "fig.jpg")
     assert not (tmp_path / "fig.jpg").exists()
+    one = exp.save_figure(tmp_path / f"modes{suffix}", theme="paper", plot="modes")
+    text = one.read_bytes()
+    assert len(text) < len(data)  # one plot, not the comparison
+    if suffix == ".svg":
+        assert b"Modes captured" in text and b"Equation 1" not in text
+    with pytest.raises(ExportError, match=r"no curve plot 'mode'; choose from loss, "):
+        exp.save_figure(tmp_path / "x.png", plot="mode")
+    assert not (tmp_path / "x.png").exists()

@@ -11,15 +11,27 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyqtgraph as pg
 
+from ganviz.core.contract import Snapshot
 from ganviz.figures.comparison import ensure_app
+from ganviz.views.viewstate import ViewState
 
 PLOT_SIZE = (560, 420)  # the dark figure, in the window's pixels
 PLOT_INCHES = 3.5  # the paper figure: one column of a two-column page
 LEGEND_COLUMNS = (4, 3, 2, 1)  # the legend takes the most columns that fit the figure's width
+
+
+@dataclass
+class Drawn:
+    """What a one-plot figure draws without a window: a snapshot in a view state (default:
+    every run shown, the first run's equation-1 curves)."""
+
+    snapshot: Snapshot | None
+    state: ViewState = field(default_factory=ViewState.default)
 
 
 def curve_plot_size(theme: str) -> tuple[int, int]:
@@ -31,7 +43,8 @@ def curve_plot_size(theme: str) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def curve_plot_copy(window, name: str, theme: str) -> Iterator:
-    """Curve plot ``name`` of ``window`` (its ``snapshot`` and ``state``) alone, offscreen, in
+    """Curve plot ``name`` of ``window`` (its ``snapshot`` and ``state``: the main window or
+    a :class:`Drawn`) alone, offscreen, in
     ``theme`` (dark or paper): a laid-out ``CurvesPanel`` made with ``only=name``. ValueError
     when there is nothing to draw yet or no such plot."""
     from ganviz.views.curves import CurvesPanel
