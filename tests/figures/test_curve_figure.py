@@ -5,7 +5,6 @@ nothing else in the vector files, and clear errors that leave no file."""
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -28,12 +27,12 @@ def snap() -> Snapshot:
     return make_snapshot(30, estimators=ESTIMATORS, seeds=[0])
 
 
-def window_of(snap: Snapshot | None, **state) -> SimpleNamespace:
+def window_of(snap: Snapshot | None, **state) -> curve_figure.Drawn:
     """What the export reads of the window: its snapshot and view state."""
     view = ViewState.default()
     for key, value in state.items():
         setattr(view, key, value)
-    return SimpleNamespace(snapshot=snap, state=view)
+    return curve_figure.Drawn(snap, view)
 
 
 def legend_texts(panel) -> list[str]:
