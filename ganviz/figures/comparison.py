@@ -33,6 +33,13 @@ def ensure_app():
     return app
 
 
+def settle(app, rounds: int = 3) -> None:
+    """Let ``app`` run its pending layouts and repaints (a layout change can queue another,
+    so a few rounds) before a figure is measured or rendered."""
+    for _ in range(rounds):
+        app.processEvents()
+
+
 def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark",
                         vectors: bool = False) -> Path:
     """Build a figure widget with ``make(theme)`` (after the application exists) in ``theme``
@@ -49,8 +56,7 @@ def write_widget_figure(make, path: Path, scale: float = 2.0, theme: str = "dark
         view.theme = look  # the exporter reads the figure's theme (background, print dpi)
         try:
             view.show()
-            for _ in range(3):
-                app.processEvents()
+            settle(app)
             png = export_widget_png(view, path, scale, background=look.background)
             if vectors:
                 for suffix in (".svg", ".pdf"):
@@ -124,8 +130,7 @@ class ComparisonView:
         self.curves.hide_estimators(self.state.hidden_estimators)  # as the window's curves
         self.curves.set_selected_run(self.state.selected_run)
         self.widget.show()
-        for _ in range(3):
-            self.app.processEvents()
+        settle(self.app)
         self._trim_panels()
 
     def _trim_panels(self) -> None:
@@ -138,8 +143,7 @@ class ComparisonView:
         curves = self.curves.height()
         self.panels.setFixedHeight(target)
         self.widget.resize(self.widget.width(), target + curves)
-        for _ in range(3):
-            self.app.processEvents()
+        settle(self.app)
 
     def grab(self):
         """The view as a QImage (screen resolution)."""
@@ -294,8 +298,7 @@ def write_density_figure(snap: Snapshot, choices: list[tuple[str, int, int]], pa
     def panel_image(run: int) -> QImage:
         view.panels.show_run(run)  # the group's panel draws this seed
         panel = view.panels.panel_of_run(run)
-        for _ in range(3):
-            view.app.processEvents()
+        settle(view.app)
         image = plot_image(panel.plot, scale, path)
         image.setDevicePixelRatio(1.0)  # placed pixel for pixel in the grid below
         return image

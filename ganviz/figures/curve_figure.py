@@ -17,7 +17,7 @@ from pathlib import Path
 import pyqtgraph as pg
 
 from ganviz.core.contract import Snapshot
-from ganviz.figures.comparison import ensure_app
+from ganviz.figures.comparison import ensure_app, settle
 from ganviz.views.viewstate import ViewState
 
 PLOT_SIZE = (560, 420)  # the dark figure, in the window's pixels
@@ -64,8 +64,7 @@ def curve_plot_copy(window, name: str, theme: str) -> Iterator:
             panel.hide_estimators(state.hidden_estimators)
             panel.set_selected_run(state.selected_run)
             panel.show()
-            for _ in range(3):
-                app.processEvents()
+            settle(app)
             _fit_legend(panel, app)
             yield panel
         finally:
@@ -83,8 +82,7 @@ def _fit_legend(panel, app) -> None:
     # the grid grew to the legend's first, widest layout; back to the view's size
     view = panel.view
     pg.GraphicsView.setRange(view, view.range, padding=0, disableAutoPixel=False)
-    for _ in range(2):
-        app.processEvents()
+    settle(app, rounds=2)
 
 
 def write_curve_plot(window, name: str, path: str | os.PathLike, *, theme: str = "dark",
@@ -92,19 +90,7 @@ def write_curve_plot(window, name: str, path: str | os.PathLike, *, theme: str =
     """Curve plot ``name`` of ``window`` as a figure at ``path``: PNG (``scale`` x its size),
     SVG or PDF by the suffix, in ``theme`` (dark or paper). Written atomically; ExportError
     naming the path on failure."""
-    from ganviz.figures.export import (
-        ExportError,
-        check_suffix,
-        export_widget_png,
-        export_widget_vectors,
-    )
+    from ganviz.figures.export import export_laid_out
 
-    path = Path(path)
-    suffix = check_suffix(path, (".png", ".svg", ".pdf"))
-    try:
-        with curve_plot_copy(window, name, theme) as panel:
-            if suffix == ".png":
-                return export_widget_png(panel, path, scale)
-            return export_widget_vectors(panel, path, f"ganviz {name}")
-    except ValueError as exc:
-        raise ExportError(f"cannot write {path}: {exc}") from exc
+    return export_laid_out(lambda: curve_plot_copy(window, name, theme), path, scale,
+                           f"ganviz {name}")

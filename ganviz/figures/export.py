@@ -12,6 +12,7 @@ import errno
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -402,6 +403,22 @@ def export_widget_vectors(widget: QWidget, path: str | os.PathLike,
     _settle()
     write = _stacked_svg if suffix == ".svg" else _pdf_bytes
     return _write(path, write([widget], path, title))
+
+
+def export_laid_out(make: Callable[[], AbstractContextManager[QWidget]],
+                    path: str | os.PathLike, scale: float, title: str) -> Path:
+    """The widget ``make()`` lays out (an offscreen copy of part of the window) as a PNG at
+    ``scale`` x its size, an SVG or a one-page PDF, by the suffix of ``path``. A ValueError
+    (nothing to draw yet, no such part) becomes an ExportError naming the path."""
+    path = Path(path)
+    suffix = check_suffix(path, (".png", ".svg", ".pdf"))
+    try:
+        with make() as widget:
+            if suffix == ".png":
+                return export_widget_png(widget, path, scale)
+            return export_widget_vectors(widget, path, title)
+    except ValueError as exc:
+        raise ExportError(f"cannot write {path}: {exc}") from exc
 
 
 def export_comparison_png(window: ComparisonWindow, path: str | os.PathLike,

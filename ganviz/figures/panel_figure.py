@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ganviz.figures.comparison import FIGURE_MARGIN, ensure_app
+from ganviz.figures.comparison import FIGURE_MARGIN, ensure_app, settle
 
 PANEL_WIDTH = 560  # the dark figure's width, in the window's pixels
 PANEL_INCHES = 3.5  # the paper figure: one column of a two-column page
@@ -53,19 +53,14 @@ def panel_copy(window, index: int, theme: str) -> Iterator:
             grid.set_runs(specs)
             grid.update_snapshot(snap)
             grid.show()
-            _settle(app)
+            settle(app)
             grid.resize(width, grid.used_height + 2 * look.room(FIGURE_MARGIN))
-            _settle(app)
+            settle(app)
             yield grid
         finally:
             grid.dispose()
             grid.close()
             app.processEvents()
-
-
-def _settle(app) -> None:
-    for _ in range(3):
-        app.processEvents()
 
 
 def panel_size(window, index: int, theme: str) -> tuple[int, int]:
@@ -80,19 +75,7 @@ def write_panel(window, index: int, path: str | os.PathLike, *, theme: str = "da
     """Run panel ``index`` of ``window`` as a figure at ``path``: PNG (``scale`` x its size),
     SVG or PDF by the suffix, in ``theme`` (dark or paper). Written atomically; ExportError
     naming the path on failure."""
-    from ganviz.figures.export import (
-        ExportError,
-        check_suffix,
-        export_widget_png,
-        export_widget_vectors,
-    )
+    from ganviz.figures.export import export_laid_out
 
-    path = Path(path)
-    suffix = check_suffix(path, (".png", ".svg", ".pdf"))
-    try:
-        with panel_copy(window, index, theme) as grid:
-            if suffix == ".png":
-                return export_widget_png(grid, path, scale)
-            return export_widget_vectors(grid, path, f"ganviz panel {index}")
-    except ValueError as exc:
-        raise ExportError(f"cannot write {path}: {exc}") from exc
+    return export_laid_out(lambda: panel_copy(window, index, theme), path, scale,
+                           f"ganviz panel {index}")

@@ -183,7 +183,7 @@ class ExportActions:
 
     # ------------------------------------------------------- context menus
     def panel_menu(self, index: int, where) -> None:
-        """Context menu of one run panel: export it as PNG or SVG."""
+        """Context menu of one run panel: export it as PNG, SVG or PDF."""
         menu = QMenu(self.host.parent)
         for suffix in (".png", ".svg", ".pdf"):
             action = menu.addAction(f"Export this panel as {suffix[1:].upper()}…")
@@ -199,6 +199,18 @@ class ExportActions:
                 action = menu.addAction(f"Export this plot as {suffix[1:].upper()}…")
                 action.triggered.connect(lambda _=False, n=name, s=suffix: self.export_curve(n, s))
 
+    def _ask_figure(self, what: str, stem: str, suffix: str, scales_for: ScalesFor
+                    ) -> tuple[Path, float, str] | None:
+        """Ask for the file of one ``what`` (panel, plot), then its theme and, for PNG, its
+        resolution (labels from ``scales_for``): (path, scale, theme), or None if cancelled."""
+        title = f"Export {what}"
+        path = self.dialogs.ask(title, self.dialogs.name(stem, suffix),
+                                f"{suffix[1:].upper()} (*{suffix})")
+        if path is None:
+            return None
+        options = self.pick_export(scales_for if suffix == ".png" else None, title)
+        return None if options is None else (path, *options)
+
     def export_panel(self, index: int, suffix: str, path: Path | None = None, *,
                      theme: str = "dark", scale: float = 2.0) -> None:
         """Export run panel ``index`` as a figure of its own, with its colour keys
@@ -208,21 +220,12 @@ class ExportActions:
 
         figure = self.host.figure
         if path is None:
-            panel = figure.panels.panels[index]
-            path = self.dialogs.ask(
-                "Export panel", self.dialogs.name(f"panel-{panel.spec.estimator}", suffix),
-                f"{suffix[1:].upper()} (*{suffix})")
-            if path is None:
+            asked = self._ask_figure(
+                "panel", f"panel-{figure.panels.panels[index].spec.estimator}", suffix,
+                lambda look: sized_choices(*panel_size(figure, index, look)))
+            if asked is None:
                 return
-
-            def scales_for(look: str) -> list[tuple[str, float]]:
-                return sized_choices(*panel_size(figure, index, look))
-
-            options = self.pick_export(scales_for if suffix == ".png" else None,
-                                       "Export panel")
-            if options is None:
-                return
-            scale, theme = options
+            path, scale, theme = asked
         self._run_export(path, lambda: write_panel(figure, index, path, theme=theme,
                                                    scale=scale))
 
@@ -234,14 +237,9 @@ class ExportActions:
         from ganviz.figures.curve_figure import write_curve_plot
 
         if path is None:
-            path = self.dialogs.ask("Export plot", self.dialogs.name(name, suffix),
-                                    f"{suffix[1:].upper()} (*{suffix})")
-            if path is None:
+            asked = self._ask_figure("plot", name, suffix, plot_resolution_choices)
+            if asked is None:
                 return
-            options = self.pick_export(plot_resolution_choices if suffix == ".png" else None,
-                                       "Export plot")
-            if options is None:
-                return
-            scale, theme = options
+            path, scale, theme = asked
         self._run_export(path, lambda: write_curve_plot(self.host.figure, name, path,
                                                         theme=theme, scale=scale))

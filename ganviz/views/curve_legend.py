@@ -98,9 +98,9 @@ class CurvesLegend:
         self.place_seed_controls()
 
     def set_entries(self, entries: tuple[LegendEntry, ...], lines: CurveLines) -> bool:
-        """Show ``entries``, each sampling the loss line and band
-        of its first run (in a band: of its group) in ``lines``; a hidden setting's text is
-        dimmed. False (and nothing touched) when the entries did not change."""
+        """Show ``entries``, each sampling the loss line and band of its first run (in a
+        band: of its group) in ``lines``; a hidden setting's text is dimmed. False (and
+        nothing touched) when the entries did not change."""
         if entries == self._entries:
             return False
         self._entries = entries

@@ -17,6 +17,7 @@ from ganviz.views.curve_data import TIME_PLOTS
 from ganviz.views.curve_layout import EQ1
 from ganviz.views.eq1plot import EQ1_TITLE
 from ganviz.views.viewstate import ViewState
+from tests.figures.pdfpage import page_points
 from tests.views.test_curves import make_snapshot
 
 ESTIMATORS = ["plugin", "reparam_fixed", "score"]
@@ -93,8 +94,7 @@ def test_png_svg_and_pdf_hold_this_plot_and_no_other(qapp, snap, tmp_path, look)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     if look == "paper":  # one column of a page: 3.5 in = 252 pt wide
-        box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data).groups()
-        assert float(box[0]) == pytest.approx(72 * curve_figure.PLOT_INCHES, abs=0.5)
+        assert page_points(data)[0] == pytest.approx(72 * curve_figure.PLOT_INCHES, abs=0.5)
 
 
 def test_bad_requests_name_the_problem_and_write_nothing(qapp, snap, tmp_path):

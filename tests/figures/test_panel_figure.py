@@ -4,7 +4,6 @@ the other panels in the vector files, and clear errors that leave no file."""
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +15,7 @@ from ganviz.figures.comparison import ComparisonView
 from ganviz.figures.export import ExportError
 from ganviz.views.seeds import group_key
 from ganviz.views.viewstate import ViewState
+from tests.figures.pdfpage import page_points
 from tests.views.test_curves import make_snapshot
 
 TITLES = {"plugin": "plug-in (gradient at the mean)", "score": "score function (REINFORCE)",
@@ -93,8 +93,7 @@ def test_png_svg_and_pdf_hold_this_panel_and_no_other(snap, shown, tmp_path, loo
     data = panel_figure.write_panel(window, index, tmp_path / "p.pdf", theme=look).read_bytes()
     assert data.startswith(b"%PDF")
     if look == "paper":  # one column of a page: 3.5 in = 252 pt wide
-        box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data).groups()
-        assert float(box[0]) == pytest.approx(72 * panel_figure.PANEL_INCHES, abs=0.5)
+        assert page_points(data)[0] == pytest.approx(72 * panel_figure.PANEL_INCHES, abs=0.5)
 
 
 def test_bad_requests_name_the_problem_and_write_nothing(snap, shown, tmp_path):
