@@ -112,6 +112,7 @@ class ComparisonView:
         layout.addWidget(self.curves, 1 if self.theme.for_print else 2)
         self.widget.resize(width, height)
         self._runs: tuple = ()
+        self.snapshot: Snapshot | None = None  # the one drawn, as the window's
 
     @property
     def curves_dock(self):
@@ -120,6 +121,7 @@ class ComparisonView:
 
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap`` and let the layout settle."""
+        self.snapshot = snap
         runs = tuple(r.spec for r in snap.runs)
         if runs != self._runs:
             self._runs = runs
@@ -225,12 +227,13 @@ def themed_copy(window, theme: str) -> Iterator[ComparisonView]:
 def write_figures(snap: Snapshot, out: Path, scale: float = 2.0,
                   theme: str = "dark") -> list[Path]:
     """comparison.png, .svg and .pdf and one PNG per panel (one per group of seeds, showing
-    its first seed, as the window does) into ``out``, in ``theme`` (dark or paper)."""
+    its first seed, as the window does) into ``out``, in ``theme`` (dark or paper); each
+    panel is a figure of its own with its colour keys, as "Export this panel" writes it."""
     from ganviz.views.theme import theme_named, using
 
     look = theme_named(theme)
     with using(look):
-        return _write_figures(ComparisonView(theme=look), snap, out, scale)
+        return _write_figures(ComparisonView(theme=look), snap, out, scale, theme)
 
 
 def write_comparison_figure(snap: Snapshot, path: Path, *, theme: str = "dark",
@@ -263,22 +266,23 @@ def write_comparison_figure(snap: Snapshot, path: Path, *, theme: str = "dark",
             view.close()
 
 
-def _write_figures(view: ComparisonView, snap: Snapshot, out: Path, scale: float) -> list[Path]:
+def _write_figures(view: ComparisonView, snap: Snapshot, out: Path, scale: float,
+                   theme: str) -> list[Path]:
     from ganviz.figures.export import (
         export_comparison_pdf,
         export_comparison_png,
         export_comparison_svg,
-        export_plot,
     )
+    from ganviz.figures.panel_figure import write_panel
 
     try:
         view.show(snap)
         paths = [export_comparison_png(view, out / "comparison.png", scale=scale),
                  export_comparison_svg(view, out / "comparison.svg"),
                  export_comparison_pdf(view, out / "comparison.pdf")]
-        for panel in view.panels.panels:
+        for i, panel in enumerate(view.panels.panels):
             name = f"panel-{panel.spec.index:02d}-{panel.spec.estimator}.png"
-            paths.append(export_plot(panel.plot, out / name, scale=scale))
+            paths.append(write_panel(view, i, out / name, theme=theme, scale=scale))
         return paths
     finally:
         view.close()

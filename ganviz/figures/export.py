@@ -49,7 +49,6 @@ from ganviz.core.errors import UserError
 from ganviz.figures import pdfmeta, printable, svgdoc
 from ganviz.views import theme
 
-PLOT_SUFFIXES = (".png", ".svg")
 MAX_PIXELS = 400_000_000  # ~1.6 GB of ARGB32: beyond this QImage allocation fails or thrashes
 
 
@@ -245,11 +244,6 @@ def _svg_bytes(size: QSize, path: Path, title: str,
     return bytes(data.data())
 
 
-def _plot_png(plot_item: pg.PlotItem, path: Path, scale: float) -> bytes:
-    """One plot at ``scale`` x its size, as PNG bytes."""
-    return _png_bytes(plot_image(plot_item, scale, path), path)
-
-
 def plot_image(plot_item: pg.PlotItem, scale: float, path: Path = Path("figure")) -> QImage:
     """One plot at ``scale`` x its size, rendered with a device pixel ratio (crisp, and its
     lines as wide as in the window); ``path`` names the file in error messages.
@@ -353,18 +347,6 @@ def _pdf_bytes(widgets: Sequence[QWidget], path: Path, title: str) -> bytes:
     return pdfmeta.reproducible(bytes(data.data()))
 
 
-def _plot_svg(plot_item: pg.PlotItem, path: Path) -> bytes:
-    """One plot as SVG: its view drawn whole, the plot's rectangle cut out by the viewBox.
-
-    pyqtgraph's SVGExporter fails on Qt 6.11's path output (closing ``Z`` tokens), and
-    rendering part of a scene into QSvgGenerator misplaces axes; the view renders cleanly.
-    """
-    view = plot_item.scene().views()[0]
-    rect = view.mapFromScene(plot_item.sceneBoundingRect()).boundingRect()
-    rect = rect.intersected(QRect(QPoint(0, 0), view.size()))
-    return _stacked_svg([view], path, "ganviz plot", rect)
-
-
 def _comparison_widgets(window: ComparisonWindow) -> list[QWidget]:
     """The panels, then the curves unless the user closed their dock."""
     widgets = [window.panels]
@@ -456,20 +438,6 @@ def _comparison_shown(window: ComparisonWindow, path: Path) -> list[QWidget]:
     return widgets
 
 
-def export_plot(plot_item: pg.PlotItem, path: str | os.PathLike, scale: float = 2.0) -> Path:
-    """One panel or curve plot with its title, as PNG or SVG by the suffix of ``path``."""
-    path = Path(path)
-    suffix = check_suffix(path, PLOT_SUFFIXES)
-    if plot_item.scene() is None:
-        raise ExportError(f"cannot write {path}: the plot is not shown")
-    _settle()
-    width = plot_item.sceneBoundingRect().width()
-    if width <= 0:
-        raise ExportError(f"cannot write {path}: the plot has no size")
-    data = _plot_png(plot_item, path, scale) if suffix == ".png" else _plot_svg(plot_item, path)
-    return _write(path, data)
-
-
 __all__ = [
     "ExportError",
     "comparison_pixels",
@@ -477,6 +445,5 @@ __all__ = [
     "export_comparison_pdf",
     "export_comparison_png",
     "export_comparison_svg",
-    "export_plot",
     "export_widget_png",
 ]

@@ -15,6 +15,7 @@ from PIL import Image
 from ganviz.figures import export
 from ganviz.figures.curve_figure import write_curve_plot
 from ganviz.figures.export import ExportError
+from ganviz.figures.panel_figure import write_panel
 from ganviz.views.theme import ESTIMATOR_COLORS, configure_pyqtgraph
 from tests.conftest import small_config, window_on_a_thread
 
@@ -81,24 +82,12 @@ def test_comparison_svg_has_titles(window, tmp_path):
         assert needle in text, needle
 
 
-def test_single_panel_png_and_svg(window, tmp_path):
-    plot = window.panels.panels[0].plot
-    png = export.export_plot(plot, tmp_path / "panel.png")
-    with Image.open(png) as im:
-        assert abs(im.width - 2 * plot.sceneBoundingRect().width()) <= 1
-    px = _pixels(png)
-    assert px.std() > 20 and _has_color(px, ESTIMATOR_COLORS["plugin"])
-    svg = export.export_plot(plot, tmp_path / "panel.svg")
-    ET.parse(svg)
-    assert "plug-in" in svg.read_text(encoding="utf-8")
-
-
 def test_path_under_a_file_gives_clear_error(window, tmp_path):
     (tmp_path / "f").write_text("not a folder")
     before = _files(tmp_path)
     for write in (lambda p: export.export_comparison_png(window, p / "x.png"),
                   lambda p: export.export_comparison_svg(window, p / "x.svg"),
-                  lambda p: export.export_plot(window.panels.panels[0].plot, p / "x.png")):
+                  lambda p: write_panel(window, 0, p / "x.png")):
         with pytest.raises(ExportError, match=r"cannot write .*f/x") as info:
             write(tmp_path / "f")
         assert "\n" not in str(info.value)
@@ -124,8 +113,8 @@ def test_full_disk_leaves_target_unchanged(window, tmp_path, monkeypatch):
 
 
 def test_unsupported_suffix_names_allowed(window, tmp_path):
-    with pytest.raises(ExportError, match=r"\.png or \.svg"):
-        export.export_plot(window.panels.panels[0].plot, tmp_path / "x.jpg")
+    with pytest.raises(ExportError, match=r"\.png or \.svg or \.pdf"):
+        write_panel(window, 0, tmp_path / "x.jpg")
     with pytest.raises(ExportError, match=r"\.png"):
         export.export_comparison_png(window, tmp_path / "x.svg")
     with pytest.raises(ExportError, match=r"\.svg"):

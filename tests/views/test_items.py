@@ -129,7 +129,7 @@ def test_panel_caches_its_line_layers_and_export_draws_them_as_vectors(qtbot, tm
     cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
     assert panel.field.cacheMode() == cached
     assert panel.real.curve.cacheMode() == cached
-    out = export.export_plot(panel.plot, tmp_path / "panel.svg")
+    out = export.export_widget_vectors(grid, tmp_path / "panel.svg", "panel")
     svg = out.read_text()
     assert run_panel.FIELD_COLOR in svg.lower()
     assert panel.field.cacheMode() == cached

@@ -253,9 +253,16 @@ def test_single_seed_settings_draw_their_lines_as_today(curves):
 def test_figures_have_one_panel_per_setting(snap, tmp_path, qapp):
     from ganviz.figures.comparison import write_figures
 
+    from PIL import Image
+
+    from ganviz.figures.panel_figure import panel_width
+
     paths = write_figures(snap, tmp_path, scale=1.0)
     panels = sorted(p.name for p in paths if p.name.startswith("panel-"))
     assert panels == ["panel-00-reparam_fixed.png", "panel-03-reparam_learned.png"]
+    for name in panels:  # each a figure of its own (with its keys), not cut from the grid
+        with Image.open(tmp_path / name) as im:
+            assert im.width == panel_width("dark"), name
 
 
 def test_exports_hide_the_seed_selector_and_restore_it(grid, snap):
