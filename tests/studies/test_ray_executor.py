@@ -43,7 +43,8 @@ class DictStore:
 def unit(key: str, seeds: list[int], steps: int, sigma: float = 0.05,
          eval_every: int = 10) -> Unit:
     cfg = load_preset("default").with_overrides({
-        "train": {"steps": steps, "batch_size": 32}, "eval": {"every": eval_every},
+        "train": {"steps": steps, "batch_size": 32},
+        "eval": {"every": eval_every, "samples": 500},  # cheap evaluations: the test is Ray
         "runs": {"seeds": seeds, "sigmas": [sigma]}})
     return Unit(key, "default", cfg.to_dict(), checkpoint_every=10)
 
@@ -103,8 +104,8 @@ def test_units_on_ray_equal_in_process(executor):
 
 
 def test_killed_worker_resumes_from_its_checkpoint(executor):
-    u = unit("fault", [5], 300, eval_every=100)  # long enough to be killed mid-unit; an
-    # evaluation costs ~30 training steps, so it evaluates only at 100, 200 and 300
+    u = unit("fault", [5], 300, eval_every=100)  # long enough to be killed mid-unit;
+    # evaluating only at 100, 200 and 300 keeps it short
     store, log, killed = DictStore(), [], []
 
     def on_event(event: UnitEvent) -> None:

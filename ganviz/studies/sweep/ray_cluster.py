@@ -34,11 +34,11 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ganviz.core.errors import UserError
+from ganviz.studies.sweep.relay import Relay, UnitEvent
 from ganviz.studies.sweep.units import CHECKPOINT_STATE, CheckpointStore, Unit, UnitResult, run_unit
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a cluster's address before giving up
@@ -53,20 +53,6 @@ class RayConnectError(UserError):
 class UnitFailed(RuntimeError):
     """A unit's task failed for a reason other than its worker dying (or ran out of
     retries); the other units still finished and their checkpoints are kept."""
-
-
-@dataclass(frozen=True)
-class UnitEvent:
-    """Something a unit's task told the relay: ``kind`` is ``"started"`` (``step`` is where
-    it starts: 0, or the checkpoint it resumes from) or ``"checkpoint"`` (stored at
-    ``step``); ``attempt`` counts the unit's starts in this sweep, from 1."""
-
-    key: str
-    kind: str
-    step: int
-    attempt: int
-    pid: int
-    node: str
 
 
 def checkpoint_step(data: bytes) -> int | None:
@@ -126,49 +112,6 @@ def check_reachable(host: str, port: int, timeout: float = CONNECT_TIMEOUT) -> N
         raise RayConnectError(f"{where} ({reason}); {hint}") from None
     if len(answer) < 9 or answer[3] != 4:
         raise RayConnectError(f"{where} (something listens there, but not a Ray head); {hint}")
-
-
-class _Relay:
-    """The relay actor (run on the driver's node): each unit's newest checkpoint, the
-    checkpoints the driver has not drained yet, and the events of the units' tasks."""
-
-    def __init__(self) -> None:
-        self.newest: dict[str, tuple[int, bytes]] = {}
-        self.attempts: dict[str, int] = {}
-        self.undrained: set[str] = set()
-        self.events: list[UnitEvent] = []
-
-    def seed(self, key: str, step: int, data: bytes) -> None:
-        """A checkpoint the driver's store already holds (a resumed sweep)."""
-        self.newest[key] = (step, data)
-
-    def begin(self, key: str, pid: int, node: str) -> tuple[int, bytes | None]:
-        """A task of unit ``key`` starts: its attempt number and newest checkpoint."""
-        attempt = self.attempts.get(key, 0) + 1
-        self.attempts[key] = attempt
-        step, data = self.newest.get(key, (0, None))
-        self.events.append(UnitEvent(key, "started", step, attempt, pid, node))
-        return attempt, data
-
-    def put(self, key: str, attempt: int, step: int, data: bytes, pid: int, node: str) -> None:
-        """Keep ``data`` as unit ``key``'s newest checkpoint (unless a newer attempt runs)."""
-        if attempt != self.attempts.get(key):
-            return  # a stale attempt that outlived its replacement
-        if self.newest.get(key, (None,))[0] != step:  # the final state may repeat a step
-            self.events.append(UnitEvent(key, "checkpoint", step, attempt, pid, node))
-        self.newest[key] = (step, data)
-        self.undrained.add(key)
-
-    def drain(self) -> tuple[list[UnitEvent], dict[str, bytes]]:
-        """The events and the checkpoints not yet handed to the driver."""
-        events, self.events = self.events, []
-        ready = {k: self.newest[k][1] for k in self.undrained}
-        self.undrained = set()
-        return events, ready
-
-    def forget(self, key: str) -> None:
-        """Unit ``key`` is done and drained: free its checkpoint."""
-        self.newest.pop(key, None)
 
 
 class _RelayStore:
@@ -333,7 +276,7 @@ class RayExecutor:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         self.start()
-        relay = ray.remote(num_cpus=0)(_Relay).options(
+        relay = ray.remote(num_cpus=0)(Relay).options(
             scheduling_strategy=NodeAffinitySchedulingStrategy(
                 ray.get_runtime_context().get_node_id(), soft=False)).remote()
         seeds = []
