@@ -363,8 +363,9 @@ def _build() -> tuple[Section, ...]:
     out.append(Section("layers", "Layers",
                        "What a run panel can draw; <b>Layers</b> switches each for every "
                        "panel at once. The panel's title names the estimator (in its "
-                       "colour), its σ and seed, and says when the run is paused or "
-                       "diverged (frozen).", level=1))
+                       "colour; in full where the panels are wide, more briefly in every "
+                       "panel alike where they are narrow), its σ and seed, and says when "
+                       "the run is paused or diverged (frozen).", level=1))
     out += [Section(_layer_id(name), title, text, tip=tip, swatch=name)
             for name, (title, tip, text) in _LAYERS.items()]
     out.append(Section("colours", "Colours",

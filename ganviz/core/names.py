@@ -16,3 +16,10 @@ SHORT_NAMES: dict[str, str] = {
     "reparam_learned": "reparam, learned σ(z)",
     "score": "score function",
 }
+TERSE_NAMES: dict[str, str] = {  # a narrow panel's title, where the short name does not fit
+    "plugin": "plug-in",
+    "reparam_fixed": "fixed σ",
+    "reparam_learned": "learned σ(z)",
+    "score": "score function",
+}
+NAME_TIERS: tuple[dict[str, str], ...] = (FULL_NAMES, SHORT_NAMES, TERSE_NAMES)  # longest first

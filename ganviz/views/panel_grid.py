@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
 
 from ganviz.core.contract import RealData, RunSpec, Snapshot
+from ganviz.core.names import NAME_TIERS
 from ganviz.views.panel_keys import KEY_WIDTH, ColorKeys
 from ganviz.views.panel_layout import (
     GRID_SPACING,
@@ -251,8 +252,11 @@ class PanelGrid(pg.GraphicsLayoutWidget):
         self.keys.setMaximumHeight(used_h)
         self.keys.room = used_h
         self._update_keys()
+        # one tier of names for every panel: the longest in which all of them fit
+        names = next((n for n in NAME_TIERS if all(p.name_fits(n, w) for p in shown)),
+                     NAME_TIERS[-1])
         for p in shown:
-            p.fit_title(w)
+            p.use_names(names)
             p.elide_note()
 
     def resizeEvent(self, event) -> None:

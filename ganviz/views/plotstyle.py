@@ -164,7 +164,8 @@ class TidyAxis(pg.AxisItem):
 
 
 def elide_title(label: pg.LabelItem) -> None:
-    """Fit ``label``'s text to its width: cut at the right with an ellipsis, colours kept.
+    """Fit ``label``'s text to its width: each line too wide for it is cut at the right with
+    an ellipsis, colours kept, the other lines left whole.
 
     The full text stays in ``label.text`` (what ``setTitle`` was given); only the drawn
     document is shortened, again from the full text at every resize.
@@ -180,27 +181,50 @@ def elide_title(label: pg.LabelItem) -> None:
         if label.item.toPlainText() != doc.toPlainText():
             label.item.setHtml(doc.toHtml())
         return
-    plain = doc.toPlainText()
+    shown = doc.clone()
+    plain = shown.toPlainText()  # one character per cursor position; lines split by "\n"
+    bounds, start = [], 0
+    for line in plain.split("\n"):
+        bounds.append((start, start + len(line)))
+        start += len(line) + 1
+    for start, end in reversed(bounds):  # from the last line, so earlier positions hold
+        if _line_width(shown, start, end) <= width:
+            continue
+        lo, hi = start, end  # the end of the longest kept part that fits: in [lo, hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _line_width(_cut(shown, mid, end), start, mid + 1) <= width:
+                lo = mid
+            else:
+                hi = mid
+        while lo > start and plain[lo - 1] in " ·(,;:":  # no ellipsis after a separator
+            lo -= 1
+        shown = _cut(shown, lo, end)
+    label.item.setHtml(shown.toHtml())
 
-    def cut(n: int):
-        part = doc.clone()
-        cursor = QTextCursor(part)
-        cursor.setPosition(n)
-        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
-        cursor.removeSelectedText()
-        cursor.insertText(ELLIPSIS)
-        return part
 
-    lo, hi = 0, len(plain)  # the longest kept prefix that fits: in [lo, hi)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if cut(mid).size().width() <= width:
-            lo = mid
-        else:
-            hi = mid
-    while lo > 0 and plain[lo - 1] in " ·(,;:":  # no ellipsis after a separator
-        lo -= 1
-    label.item.setHtml(cut(lo).toHtml())
+def _cut(doc, start: int, end: int):
+    """A copy of ``doc`` with the characters in [start, end) replaced by an ellipsis."""
+    part = doc.clone()
+    cursor = QTextCursor(part)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
+    cursor.insertText(ELLIPSIS)
+    return part
+
+
+def _line_width(doc, start: int, end: int) -> float:
+    """The width ``doc`` would have with only the characters in [start, end) (one line)."""
+    part = doc.clone()
+    cursor = QTextCursor(part)
+    cursor.setPosition(end)
+    cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
+    cursor.setPosition(0)
+    cursor.setPosition(start, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
+    return part.size().width()
 
 
 def plot_item(look: Theme = DARK) -> pg.PlotItem:

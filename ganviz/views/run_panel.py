@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QGraphicsProxyWidget
 
 from ganviz.core.contract import FakeProbes, RealData, RunSpec, ViewProbes
 from ganviz.core.help_text import panel_tip
-from ganviz.core.names import FULL_NAMES, SHORT_NAMES
+from ganviz.core.names import FULL_NAMES
 from ganviz.views import theme
 from ganviz.views.geometry import arrow_segments, circles, ellipses, polylines, spread_indices
 from ganviz.views.items import DotsItem, RasterImageItem, use_title_label
@@ -239,8 +239,8 @@ class RunPanel:
         """Two-line title: the estimator's full name; sigma, seed (or the number of seeds, beside
         the selector) and state when not training."""
         self._title_state = (diverged, active)
-        full = getattr(self, "_full_title", True)
-        key = (diverged, active, full)
+        names = getattr(self, "_names", FULL_NAMES)
+        key = (diverged, active, id(names))
         if key == getattr(self, "_title_key", None):
             return
         self._title_key = key
@@ -251,7 +251,7 @@ class RunPanel:
             state = " · <span style='color:#ff6b6b'><b>DIVERGED (frozen)</b></span>"
         elif not active:
             state = " · <i>paused</i>"
-        name = (FULL_NAMES if full else SHORT_NAMES)[spec.estimator]
+        name = names[spec.estimator]
         self.plot.setTitle(
             f"<span style='color:{color}; font-size:{look.css(look.text.panel_name)}'>"
             f"<b>{name}</b></span><br><span style='color:{look.foreground}; "
@@ -273,15 +273,18 @@ class RunPanel:
             self.spec.estimator, f"{self.spec.sigma_text} · {self._seed_text()}{state}",
             getattr(self, "_tip_layers", ())))
 
-    def fit_title(self, width: float) -> None:
-        """Name the estimator in full when that fits in ``width`` pixels, else briefly."""
+    def name_fits(self, names: dict[str, str], width: float) -> bool:
+        """Whether this panel's estimator named as in ``names`` fits in ``width`` pixels."""
         font = QFont()
         font.setPointSizeF(self.theme.font_points(self.theme.text.panel_name))
         font.setBold(True)
-        name = FULL_NAMES[self.spec.estimator]
-        full = QFontMetricsF(font).horizontalAdvance(name) <= width - 8
-        if full != getattr(self, "_full_title", True):
-            self._full_title = full
+        return QFontMetricsF(font).horizontalAdvance(names[self.spec.estimator]) <= width - 8
+
+    def use_names(self, names: dict[str, str]) -> None:
+        """Title the panel with its estimator's name from ``names`` (a tier of
+        ``core.names.NAME_TIERS``, chosen by the grid for all panels alike)."""
+        if names is not getattr(self, "_names", FULL_NAMES):
+            self._names = names
             self.set_title(*self._title_state)
 
     def _seed_text(self) -> str:
