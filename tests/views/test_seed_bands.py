@@ -251,10 +251,9 @@ def test_single_seed_settings_draw_their_lines_as_today(curves):
 
 
 def test_figures_have_one_panel_per_setting(snap, tmp_path, qapp):
-    from ganviz.figures.comparison import write_figures
-
     from PIL import Image
 
+    from ganviz.figures.comparison import write_figures
     from ganviz.figures.panel_figure import panel_width
 
     paths = write_figures(snap, tmp_path, scale=1.0)
