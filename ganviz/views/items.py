@@ -4,8 +4,6 @@
   data change, to the raster engine's own pixel format. pyqtgraph keeps an 8-bit indexed
   image, which Qt converts again at every paint, several times the cost of drawing the
   converted image (docs/performance.md).
-* :class:`TitleLabel`: a plot title that does not widen its plot (the panel grid sizes the
-  plots; the panel shortens its title instead).
 * :class:`DotsItem`: round dots of a fixed pixel size, one colour index per dot, drawn from a
   strip of pre-rendered dots exactly as ScatterPlotItem draws from its atlas; new positions
   cost one array copy instead of ScatterPlotItem's per-point records and styles.
@@ -23,8 +21,6 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QImage, QPainter, QPen, QPixmap
 
-from ganviz.views.plotstyle import elide_title
-
 NATIVE_FORMATS = (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32_Premultiplied)
 COORD_LIMIT = 2.0 ** 30  # larger device coordinates crash Qt's raster engine (as pyqtgraph)
 
@@ -40,48 +36,6 @@ class RasterImageItem(pg.ImageItem):
             return
         fmt = NATIVE_FORMATS[1] if image.hasAlphaChannel() else NATIVE_FORMATS[0]
         self.qimage = image.convertToFormat(fmt)
-
-
-class TitleLabel(pg.LabelItem):
-    """A LabelItem without a minimum width: a long title cannot force its plot wider than
-    the grid made it (a plain LabelItem raises its minimum to its text at every resize).
-    Wider than its plot, the title is cut with an ellipsis and drawn only inside its own
-    rectangle, so a narrow panel's title never runs into its neighbour's."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.setFlag(self.GraphicsItemFlag.ItemClipsChildrenToShape)
-
-    def resizeEvent(self, ev) -> None:
-        """Cut the full text to the width (also after ``setText``, which calls this), then
-        place it as pyqtgraph does."""
-        elide_title(self)
-        super().resizeEvent(ev)
-
-    def updateMin(self) -> None:
-        """The text's height as the minimum height, and no minimum width (pyqtgraph's own
-        would first raise the minimum width, and so the width, to the text's)."""
-        bounds = self.itemRect()
-        self.setMinimumWidth(0)
-        self.setMinimumHeight(bounds.height())
-        self._sizeHint = {Qt.SizeHint.MinimumSize: (0.0, bounds.height()),
-                          Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
-                          Qt.SizeHint.MaximumSize: (-1, -1),
-                          Qt.SizeHint.MinimumDescent: (0, 0)}
-        self.updateGeometry()
-
-
-def use_title_label(plot: pg.PlotItem) -> TitleLabel:
-    """Replace ``plot``'s title label by a :class:`TitleLabel` in the same place."""
-    old = plot.titleLabel
-    plot.layout.removeItem(old)
-    if old.scene() is not None:
-        old.scene().removeItem(old)
-    old.setParentItem(None)
-    label = TitleLabel("", size="11pt", parent=plot)
-    plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
-    plot.titleLabel = label
-    return label
 
 
 class DotsItem(pg.GraphicsObject):

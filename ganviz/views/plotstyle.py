@@ -227,32 +227,60 @@ def _line_width(doc, start: int, end: int) -> float:
     return part.size().width()
 
 
+class TitleLabel(pg.LabelItem):
+    """A plot's title that never widens its plot: no minimum width (a plain LabelItem
+    raises it to its text at every resize, widening the plot's column, the dock, or the
+    panel beyond its grid cell), and with ``prefer_text=False`` no preferred width either
+    (a curve plot's column then follows its stretch only). Wider than its plot, each line
+    is cut with an ellipsis (:func:`elide_title`) and drawn only inside the label's
+    rectangle, so a narrow plot's title never runs into its neighbour's."""
+
+    def __init__(self, *args, prefer_text: bool = True, **kwargs) -> None:
+        self.prefer_text = prefer_text  # before LabelItem's __init__, which calls updateMin
+        super().__init__(*args, **kwargs)
+        self.setFlag(self.GraphicsItemFlag.ItemClipsChildrenToShape)
+
+    def resizeEvent(self, ev) -> None:
+        """Cut the full text to the width (also after ``setText``, which calls this), then
+        place it as pyqtgraph does."""
+        elide_title(self)
+        super().resizeEvent(ev)
+
+    def updateMin(self) -> None:
+        """The text's height as the minimum height, no minimum width (pyqtgraph's own
+        would first raise the minimum width, and so the width, to the text's)."""
+        bounds = self.itemRect()
+        height = bounds.height()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        preferred = bounds.width() if self.prefer_text else 0.0
+        self._sizeHint = {Qt.SizeHint.MinimumSize: (0.0, height),
+                          Qt.SizeHint.PreferredSize: (preferred, height),
+                          Qt.SizeHint.MaximumSize: (-1, -1),
+                          Qt.SizeHint.MinimumDescent: (0, 0)}
+        self.updateGeometry()
+
+
+def use_title_label(plot: pg.PlotItem, prefer_text: bool = True) -> TitleLabel:
+    """Replace ``plot``'s title label by a :class:`TitleLabel` spanning the plot's whole
+    width (its axes too)."""
+    old = plot.titleLabel
+    plot.layout.removeItem(old)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    old.setParentItem(None)
+    label = TitleLabel("", size="11pt", parent=plot, prefer_text=prefer_text)
+    plot.layout.addItem(label, 0, 0, 1, 3)
+    plot.titleLabel = label
+    return label
+
+
 def plot_item(look: Theme = DARK) -> pg.PlotItem:
     """A plot whose long title is elided (cut with an ellipsis) rather than widening its
     column or being clipped on both sides; its axes space their labels for ``look``'s text."""
     plot = pg.PlotItem(axisItems={side: TidyAxis(side, look.text_room)
                                   for side in ("left", "bottom")})
-    label = plot.titleLabel
-    label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape)
-
-    def update_min() -> None:
-        """Let a long title be elided instead of widening its column (and the dock)."""
-        pg.LabelItem.updateMin(label)
-        label.setMinimumWidth(0)
-        label._sizeHint[Qt.SizeHint.MinimumSize] = (0.0, label.minimumHeight())
-        # nor a long title its column wider than its stretch gives
-        label._sizeHint[Qt.SizeHint.PreferredSize] = (0.0, label.minimumHeight())
-        label.updateGeometry()
-
-    def resize_event(ev) -> None:
-        """Elide to the new width, then centre as pyqtgraph does."""
-        elide_title(label)
-        pg.LabelItem.resizeEvent(label, ev)
-
-    label.updateMin = update_min
-    label.resizeEvent = resize_event
-    plot.layout.removeItem(label)
-    plot.layout.addItem(label, 0, 0, 1, 3)  # the title may use the width of the axes too
+    use_title_label(plot, prefer_text=False)
     return plot
 
 

@@ -22,7 +22,7 @@ from ganviz.core.help_text import panel_tip
 from ganviz.core.names import FULL_NAMES
 from ganviz.views import theme
 from ganviz.views.geometry import arrow_segments, circles, ellipses, polylines, spread_indices
-from ganviz.views.items import DotsItem, RasterImageItem, use_title_label
+from ganviz.views.items import DotsItem, RasterImageItem
 from ganviz.views.panel_data import (
     SIGMA_LEVELS,
     arrow_length,
@@ -34,6 +34,7 @@ from ganviz.views.panel_data import (
     smooth_image,
 )
 from ganviz.views.panel_keys import tick_font
+from ganviz.views.plotstyle import use_title_label
 from ganviz.views.seeds import group_key, seed_title
 from ganviz.views.slots import Connections
 from ganviz.views.theme import DARK, ESTIMATOR_COLORS, Theme

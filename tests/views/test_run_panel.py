@@ -83,7 +83,7 @@ def test_panel_titles_share_one_name_tier_and_never_overlap(qtbot, width):
 
 def test_a_long_second_line_is_cut_and_the_name_kept(qtbot):
     """Per line: a title whose second line is too wide keeps its first line whole."""
-    from ganviz.views.items import TitleLabel
+    from ganviz.views.plotstyle import TitleLabel
     from ganviz.views.theme import configure_pyqtgraph
 
     configure_pyqtgraph()
