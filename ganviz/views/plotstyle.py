@@ -1,5 +1,6 @@
-"""The look of a curve plot, shared by the curves dock and the offline figures (equation 1,
-variance, study): axes with tidy ticks, titles cut with an ellipsis rather than clipped, legend
+"""The look of a plot, shared by the run panels, the curves dock and the offline figures
+(equation 1, variance, study): titles that never widen their plot and are cut with an
+ellipsis line by line rather than clipped (:class:`TitleLabel`), axes with tidy ticks, legend
 samples, and text sized by the theme (``Theme.text``, ``Theme.room``)."""
 
 from __future__ import annotations
