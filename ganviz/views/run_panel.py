@@ -237,8 +237,9 @@ class RunPanel:
         return self.spec != before
 
     def set_title(self, diverged: bool, active: bool) -> None:
-        """Two-line title: the estimator's full name; sigma, seed (or the number of seeds, beside
-        the selector) and state when not training."""
+        """Two-line title: the estimator's name (from the tier :meth:`use_names` set, full by
+        default); sigma, seed (or the number of seeds, beside the selector) and state when
+        not training."""
         self._title_state = (diverged, active)
         names = getattr(self, "_names", FULL_NAMES)
         key = (diverged, active, id(names))
