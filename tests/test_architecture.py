@@ -58,3 +58,14 @@ def test_the_packages_without_qt_import_with_qt_blocked():
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout.strip()) >= 40
+
+
+def test_the_ray_relay_imports_without_torch():
+    """Ray starts the relay actor in a fresh process; importing torch there would hold the
+    sweep's first task for seconds (studies/sweep/relay.py)."""
+    code = ("import sys; import ganviz.studies.sweep.relay; "
+            "print('torch' in sys.modules, 'ganviz.engine' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]

@@ -24,7 +24,6 @@ class UnitEvent:
     node: str
 
 
-
 class Relay:
     """The relay actor (run on the driver's node): each unit's newest checkpoint, the
     checkpoints the driver has not drained yet, and the events of the units' tasks."""
